@@ -1,0 +1,341 @@
+//! The one error type of the crate.
+//!
+//! Each failure a caller must tell apart is its own variant with a helper: the request never
+//! left or the connection broke ([`Error::Transport`]), the server answered with an HTTP
+//! status and no fault ([`Error::Http`]), the API refused the call ([`Error::Fault`]), the
+//! credentials were refused ([`Error::Auth`]), the answer could not be read
+//! ([`Error::Decode`]), or the client was set up wrongly ([`Error::Config`]). No message holds
+//! a password, token or session id: bodies kept for context are redacted first.
+
+use std::fmt;
+
+use crate::model::AnyValue;
+
+/// A specialised `Result` for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong with a call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be sent, or the connection failed before a full answer came:
+    /// refused, unreachable, TLS, timeout, reset.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The server answered with an HTTP status that carries no API fault (404, 502, 503, an
+    /// HTML page from a proxy, …).
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    /// The API answered with a fault (SOAP `Fault`, or REST HTTP 500 with `faultcode`).
+    #[error(transparent)]
+    Fault(Box<ApiFault>),
+    /// Logging in failed, or a renewed session was refused again.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The answer could not be decoded into the expected type.
+    #[error(transparent)]
+    Decode(Box<DecodeFailure>),
+    /// The client is configured wrongly (bad URL, unreadable CA file, unknown method, …).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// Whether the connection failed (including TLS and timeouts).
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Error::Transport(_))
+    }
+
+    /// Whether a time limit ran out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport(t) if t.kind == TransportErrorKind::Timeout)
+    }
+
+    /// Whether TLS failed (certificate not trusted, wrong host, handshake).
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Error::Transport(t) if t.kind == TransportErrorKind::Tls)
+    }
+
+    /// Whether the server answered with an HTTP error status and no fault.
+    pub fn is_http_status(&self) -> bool {
+        matches!(self, Error::Http(_))
+    }
+
+    /// The HTTP status, for HTTP errors and faults that came with one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http(h) => Some(h.status),
+            Error::Fault(f) => f.http_status,
+            _ => None,
+        }
+    }
+
+    /// Whether the API answered with a fault.
+    pub fn is_fault(&self) -> bool {
+        matches!(self, Error::Fault(_))
+    }
+
+    /// The fault, if the API answered with one.
+    pub fn fault(&self) -> Option<&ApiFault> {
+        match self {
+            Error::Fault(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The fault code (`Server.Account.duplicate_id`), if the API answered with a fault or
+    /// refused the credentials with one.
+    pub fn fault_code(&self) -> Option<&str> {
+        match self {
+            Error::Fault(f) => Some(&f.code),
+            Error::Auth(a) => a.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether authentication failed.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Error::Auth(_))
+    }
+
+    /// Whether the answer could not be decoded.
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Error::Decode(_))
+    }
+
+    /// Whether the configuration is wrong.
+    pub fn is_config(&self) -> bool {
+        matches!(self, Error::Config(_))
+    }
+
+    /// Whether the request may have reached the server although no answer came, so that a
+    /// write may or may not have been applied. Such a write is never resent automatically.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Error::Transport(t) if t.request_sent)
+    }
+
+    pub(crate) fn decode(
+        service: &str,
+        method: &str,
+        message: impl Into<String>,
+        at: Option<(&str, u64, u64)>,
+        body: &[u8],
+    ) -> Self {
+        Error::Decode(Box::new(DecodeFailure {
+            service: service.to_string(),
+            method: method.to_string(),
+            message: message.into(),
+            path: at.map(|a| a.0.to_string()),
+            line: at.map(|a| a.1),
+            column: at.map(|a| a.2),
+            body_start: crate::redact::body_start(body),
+        }))
+    }
+}
+
+/// The kinds of transport failures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The host name did not resolve.
+    Dns,
+    /// The TCP connection was refused or unreachable.
+    Connect,
+    /// TLS failed: untrusted, expired or wrong-host certificate, or a handshake error.
+    Tls,
+    /// A time limit ran out (connect, read, or the whole call).
+    Timeout,
+    /// The connection broke, or the body ended early.
+    ConnectionLost,
+    /// The response was larger than the limit.
+    TooLarge,
+    /// Another I/O failure.
+    Io,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Dns => "cannot resolve the host",
+            TransportErrorKind::Connect => "cannot connect",
+            TransportErrorKind::Tls => "TLS failed",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::ConnectionLost => "the connection was lost",
+            TransportErrorKind::TooLarge => "the response is too large",
+            TransportErrorKind::Io => "I/O error",
+        })
+    }
+}
+
+/// The request could not be completed at the connection level.
+#[derive(Debug, thiserror::Error)]
+#[error("{service}/{method}: {kind}: {message}{}", if *request_sent { " (the request may have reached the server)" } else { "" })]
+pub struct TransportError {
+    /// What failed.
+    pub kind: TransportErrorKind,
+    /// The underlying error's description.
+    pub message: String,
+    /// The service called.
+    pub service: String,
+    /// The method called.
+    pub method: String,
+    /// Whether the request may have reached the server.
+    pub request_sent: bool,
+}
+
+/// An HTTP status without an API fault.
+#[derive(Debug, thiserror::Error)]
+#[error("{service}/{method}: HTTP {status}{}: {body_start}", content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+pub struct HttpError {
+    /// The service called.
+    pub service: String,
+    /// The method called.
+    pub method: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The response's content type.
+    pub content_type: Option<String>,
+    /// The start of the body (secrets redacted), for context.
+    pub body_start: String,
+}
+
+/// A fault returned by the API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFault {
+    /// The service called.
+    pub service: String,
+    /// The method called.
+    pub method: String,
+    /// The fault code without a namespace prefix: `Server.Account.duplicate_id`.
+    pub code: String,
+    /// The fault string.
+    pub message: String,
+    /// The fault detail, if any.
+    pub detail: Option<AnyValue>,
+    /// The HTTP status it came with.
+    pub http_status: Option<u16>,
+}
+
+impl ApiFault {
+    /// Whether the fault says the session is no longer valid, so that logging in again and
+    /// retrying is the right response.
+    pub fn is_session_fault(&self) -> bool {
+        is_session_fault(&self.code)
+    }
+
+    /// Whether the fault says the entity does not exist (`…not_found…`).
+    pub fn is_not_found(&self) -> bool {
+        self.code.contains("not_found") || self.code.ends_with(".not_exists")
+    }
+}
+
+impl fmt::Display for ApiFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}: fault {}: {}", self.service, self.method, self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiFault {}
+
+impl From<ApiFault> for Error {
+    fn from(f: ApiFault) -> Self {
+        Error::Fault(Box::new(f))
+    }
+}
+
+/// Fault codes that mean "the session or token is no longer valid: log in again and retry".
+pub const SESSION_FAULTS: &[&str] = &[
+    "Server.Session.check_auth.auth_failed",
+    "Client.Session.check_auth.failed_to_process_access_token",
+    "Client.Session.check_auth.failed_to_process_jwt",
+    "Client.check_auth.envelope_missed",
+];
+
+/// Whether `code` means the session must be renewed.
+pub fn is_session_fault(code: &str) -> bool {
+    SESSION_FAULTS.contains(&code) || code.ends_with(".check_auth.auth_failed")
+}
+
+/// Why authentication failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// The login, password or token is wrong (`Server.Session.auth_failed`).
+    BadCredentials,
+    /// Logins are throttled (`Server.Session.cannot_login_brute_force_activity`).
+    Lockout,
+    /// The password must be changed first (`Server.Session.alert_You_must_change_password`).
+    PasswordChangeRequired,
+    /// A renewed session was refused again, or no credentials are configured to renew it.
+    SessionRejected,
+}
+
+/// Authentication failed.
+#[derive(Debug, thiserror::Error, Clone)]
+#[error("authentication failed ({kind:?}){}: {message}", code.as_deref().map(|c| format!(" with {c}")).unwrap_or_default())]
+pub struct AuthError {
+    /// Why.
+    pub kind: AuthErrorKind,
+    /// The fault code, if the server sent one.
+    pub code: Option<String>,
+    /// The server's message, or ours.
+    pub message: String,
+}
+
+impl AuthError {
+    /// The authentication error for a login fault, or `None` if the fault is not about
+    /// credentials.
+    pub fn from_login_fault(code: &str, message: &str) -> Option<Self> {
+        let kind = match code {
+            "Server.Session.auth_failed" => AuthErrorKind::BadCredentials,
+            "Server.Session.cannot_login_brute_force_activity" => AuthErrorKind::Lockout,
+            "Server.Session.alert_You_must_change_password" => AuthErrorKind::PasswordChangeRequired,
+            c if c.starts_with("Server.Session.") || c.starts_with("Client.Session.") => {
+                AuthErrorKind::BadCredentials
+            }
+            _ => return None,
+        };
+        Some(AuthError {
+            kind,
+            code: Some(code.to_string()),
+            message: message.to_string(),
+        })
+    }
+}
+
+/// An answer that could not be decoded.
+#[derive(Debug, Clone)]
+pub struct DecodeFailure {
+    /// The service called.
+    pub service: String,
+    /// The method called.
+    pub method: String,
+    /// What went wrong.
+    pub message: String,
+    /// The element path (SOAP) or field path (JSON), if known.
+    pub path: Option<String>,
+    /// The line, if known.
+    pub line: Option<u64>,
+    /// The column, if known.
+    pub column: Option<u64>,
+    /// The start of the body (secrets redacted), for context.
+    pub body_start: String,
+}
+
+impl fmt::Display for DecodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}: cannot decode the response: {}", self.service, self.method, self.message)?;
+        if let Some(path) = &self.path {
+            write!(f, " at {path}")?;
+        }
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, " (line {line}, column {column})")?;
+        }
+        if !self.body_start.is_empty() {
+            write!(f, "; the body starts: {}", self.body_start)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeFailure {}

@@ -1,0 +1,166 @@
+//! Keeping secrets out of logs, errors and recorded exchanges.
+//!
+//! Passwords, tokens and session ids travel in request bodies, headers and the `auth_info`
+//! header. Everything this crate shows a human (a log line, an error's body excerpt, the
+//! last-exchange hook) goes through these functions first.
+
+/// Whether a field or header named `name` carries a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let lower = lower.rsplit(':').next().unwrap_or(&lower);
+    matches!(lower, "session_id" | "auth_info" | "authorization" | "cookie" | "set-cookie" | "pin" | "api_key")
+        || ["password", "token", "secret", "passwd"].iter().any(|s| lower.ends_with(s))
+}
+
+const REDACTED: &str = "<redacted>";
+
+/// Redacts a body for display: secret XML elements, JSON values and form fields.
+pub fn redact_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('<') {
+        redact_xml(&text)
+    } else if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        redact_json_text(&text)
+    } else {
+        redact_form(&text)
+    }
+}
+
+/// The first few hundred characters of a body, redacted, for error messages.
+pub fn body_start(body: &[u8]) -> String {
+    const LIMIT: usize = 300;
+    let head = &body[..body.len().min(LIMIT * 4)];
+    let redacted = redact_body(head);
+    let mut out: String = redacted.chars().take(LIMIT).collect();
+    if redacted.chars().count() > LIMIT || body.len() > head.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Replaces the text of every element whose local name is a secret.
+fn redact_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let Some(close) = after.find('>') else {
+            out.push_str(after);
+            return out;
+        };
+        let tag = &after[..=close];
+        out.push_str(tag);
+        rest = &after[close + 1..];
+        let name = tag[1..]
+            .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .next()
+            .unwrap_or("");
+        let self_closing = tag.ends_with("/>");
+        if !name.starts_with(['/', '?', '!']) && !self_closing && is_secret_name(name) {
+            // The secret's text runs to the next tag; a nested structure (auth_info) is
+            // handled element by element.
+            let end = rest.find('<').unwrap_or(rest.len());
+            if !rest[..end].trim().is_empty() {
+                out.push_str(REDACTED);
+                rest = &rest[end..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Redacts JSON text: through a parse when it parses, else by pattern.
+fn redact_json_text(text: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(mut value) => {
+            redact_json(&mut value);
+            value.to_string()
+        }
+        Err(_) => redact_loose(text),
+    }
+}
+
+/// Replaces the values of secret keys in a JSON value, at any depth.
+pub fn redact_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if is_secret_name(key) && !item.is_null() && !item.is_object() {
+                    *item = serde_json::Value::String(REDACTED.into());
+                } else {
+                    redact_json(item);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+/// Redacts `key=value` form fields and, inside them, JSON.
+fn redact_form(text: &str) -> String {
+    text.split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if is_secret_name(key) => format!("{key}={REDACTED}"),
+            Some((key, value)) => {
+                let decoded = crate::rest::form::percent_decode(value);
+                if decoded.trim_start().starts_with('{') {
+                    format!("{key}={}", redact_json_text(&decoded))
+                } else {
+                    pair.to_string()
+                }
+            }
+            None => redact_loose(pair),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Last resort for text that is neither XML, JSON nor a form (a truncated body): blank out
+/// anything after a secret key up to the next delimiter.
+fn redact_loose(text: &str) -> String {
+    let mut out = text.to_string();
+    for key in ["password", "token", "session_id", "secret"] {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(key).map(|i| i + from) {
+            let after = i + key.len();
+            let value_start = out[after..]
+                .find(|c: char| c.is_alphanumeric())
+                .map(|j| after + j);
+            let Some(start) = value_start.filter(|&s| s - after <= 4) else {
+                from = after;
+                continue;
+            };
+            let end = out[start..]
+                .find(|c: char| !(c.is_alphanumeric() || "-_.~+/=".contains(c)))
+                .map_or(out.len(), |j| start + j);
+            out.replace_range(start..end, REDACTED);
+            from = start + REDACTED.len();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_xml_json_and_forms() {
+        let xml = "<h:auth_info><login>admin</login><password xsi:type=\"xsd:string\">hunter2</password><session_id>abc123</session_id></h:auth_info>";
+        let r = redact_body(xml.as_bytes());
+        assert!(!r.contains("hunter2") && !r.contains("abc123"), "{r}");
+        assert!(r.contains("admin"));
+        let json = r#"{"params":{"login":"a","password":"hunter2","nested":{"access_token":"tok"}}}"#;
+        let r = redact_body(json.as_bytes());
+        assert!(!r.contains("hunter2") && !r.contains("tok\""), "{r}");
+        let form = "auth_info=%7B%22session_id%22%3A%22abc123%22%7D&params=%7B%7D";
+        let r = redact_body(form.as_bytes());
+        assert!(!r.contains("abc123"), "{r}");
+        let cut = r#"{"session_id":"abc123","x":"#;
+        assert!(!redact_body(cut.as_bytes()).contains("abc123"));
+    }
+}

@@ -1,0 +1,3 @@
+//! The REST (JSON) wire format.
+
+pub mod form;

@@ -1,0 +1,1027 @@
+//! Reading XML the way a Perl SOAP::Lite server writes it, into generated types or into
+//! untyped values.
+//!
+//! The decoder is driven by the types: a structure asks for its next child and maps the name to
+//! a field with a generated `match`, so there is no intermediate tree and no serde visitor per
+//! value. It reads from a byte slice (borrowing events from it) or from a stream (through a
+//! reused buffer), through one generic [`Source`]. What it accepts, as SOAP::Lite servers vary:
+//! any namespace prefixes; `xsi:type` on values (base64 strings are decoded, arrays recognised);
+//! fields in any order; `soapenc:Array` with `item` children or plain repeated elements;
+//! `xsi:nil` and empty elements as absent; unknown elements kept in `extra`. What it refuses:
+//! DTDs, entity references other than the predefined ones, invalid UTF-8, nesting deeper than
+//! the limit, and bodies larger than the limit.
+
+use std::borrow::Cow;
+use std::io::BufRead;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::model::{base64, AnyValue, Decimal, Extra, FieldDecoder, FieldKind, Structure, Value};
+
+/// Limits on what a decoder accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The deepest element nesting accepted.
+    pub max_depth: usize,
+    /// The largest body accepted, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 64,
+            max_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// A body that could not be decoded, with where it went wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message} at {path} (line {line}, column {column})")]
+pub struct DecodeError {
+    /// What went wrong.
+    pub message: String,
+    /// The element path, such as `Envelope/Body/get_account_infoResponse/account_info/balance`.
+    pub path: String,
+    /// The 1-based line.
+    pub line: u64,
+    /// The 1-based column.
+    pub column: u64,
+}
+
+/// A source of XML events: a byte slice, or a buffered stream.
+pub trait Source {
+    /// The next event.
+    fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error>;
+    /// The line and column of the current position.
+    fn location(&self) -> (u64, u64);
+    /// The number of bytes read so far.
+    fn position(&self) -> u64;
+}
+
+/// Events borrowed from a byte slice: the fast path for bodies read into memory.
+pub struct SliceSource<'a> {
+    reader: Reader<&'a [u8]>,
+    input: &'a [u8],
+}
+
+impl<'a> SliceSource<'a> {
+    /// A source over `input`.
+    pub fn new(input: &'a [u8]) -> Self {
+        SliceSource {
+            reader: configured(Reader::from_reader(input)),
+            input,
+        }
+    }
+}
+
+impl Source for SliceSource<'_> {
+    fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.reader.read_event()
+    }
+
+    fn location(&self) -> (u64, u64) {
+        let pos = (self.reader.buffer_position() as usize).min(self.input.len());
+        let before = &self.input[..pos];
+        let line = memchr_count(before) + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        (line as u64, (pos - line_start + 1) as u64)
+    }
+
+    fn position(&self) -> u64 {
+        self.reader.buffer_position()
+    }
+}
+
+fn memchr_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// Events read from a stream through a reused buffer, for decoding straight from a socket.
+/// It counts lines as it goes, and stops at the byte limit.
+pub struct StreamSource<R> {
+    reader: Reader<Counted<R>>,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> StreamSource<R> {
+    /// A source over `input` that refuses to read more than `max_bytes`.
+    pub fn new(input: R, max_bytes: u64) -> Self {
+        StreamSource {
+            reader: configured(Reader::from_reader(Counted {
+                inner: input,
+                consumed: 0,
+                lines: 1,
+                line_start: 0,
+                max_bytes,
+            })),
+            buf: Vec::with_capacity(4096),
+        }
+    }
+}
+
+impl<R: BufRead> Source for StreamSource<R> {
+    fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.buf.clear();
+        self.reader.read_event_into(&mut self.buf)
+    }
+
+    fn location(&self) -> (u64, u64) {
+        let counted = self.reader.get_ref();
+        let pos = self.reader.buffer_position();
+        (counted.lines, pos.saturating_sub(counted.line_start) + 1)
+    }
+
+    fn position(&self) -> u64 {
+        self.reader.buffer_position()
+    }
+}
+
+/// A `BufRead` that counts bytes and lines and enforces a size limit.
+struct Counted<R> {
+    inner: R,
+    consumed: u64,
+    lines: u64,
+    line_start: u64,
+    max_bytes: u64,
+}
+
+impl<R: BufRead> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.consumed >= self.max_bytes {
+            return Err(std::io::Error::other(format!(
+                "the body is larger than the limit of {} bytes",
+                self.max_bytes
+            )));
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let taken = &buf[..amt.min(buf.len())];
+            for (i, &b) in taken.iter().enumerate() {
+                if b == b'\n' {
+                    self.lines += 1;
+                    self.line_start = self.consumed + i as u64 + 1;
+                }
+            }
+        }
+        self.consumed += amt as u64;
+        self.inner.consume(amt);
+    }
+}
+
+fn configured<R>(mut reader: Reader<R>) -> Reader<R> {
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+    reader
+}
+
+/// What `xsi:type` says about a value, reduced to what decoding needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum XsiType {
+    /// No `xsi:type`.
+    #[default]
+    None,
+    /// A string type.
+    String,
+    /// `xsd:boolean`.
+    Boolean,
+    /// An integer type.
+    Integer,
+    /// `xsd:float`, `xsd:double` or `xsd:decimal`.
+    Number,
+    /// `xsd:base64Binary` (SOAP::Lite sends non-ASCII strings this way).
+    Base64,
+    /// `soapenc:Array`.
+    Array,
+    /// Any other type, such as a structure type.
+    Other,
+}
+
+impl XsiType {
+    fn from_value(value: &[u8]) -> XsiType {
+        let local = match value.iter().rposition(|&b| b == b':') {
+            Some(i) => &value[i + 1..],
+            None => value,
+        };
+        match local {
+            b"string" | b"normalizedString" | b"token" | b"anyURI" | b"date" | b"dateTime"
+            | b"time" | b"duration" | b"QName" | b"NMTOKEN" | b"Name" | b"NCName" | b"language" => {
+                XsiType::String
+            }
+            b"boolean" => XsiType::Boolean,
+            b"int" | b"long" | b"short" | b"byte" | b"integer" | b"unsignedInt" | b"unsignedLong"
+            | b"unsignedShort" | b"unsignedByte" | b"nonNegativeInteger" | b"positiveInteger"
+            | b"negativeInteger" | b"nonPositiveInteger" => XsiType::Integer,
+            b"float" | b"double" | b"decimal" => XsiType::Number,
+            b"base64Binary" | b"base64" => XsiType::Base64,
+            b"Array" => XsiType::Array,
+            _ => XsiType::Other,
+        }
+    }
+}
+
+/// What decoding needs to know about a start tag.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Start {
+    /// `<x/>`: no content.
+    pub empty: bool,
+    /// `xsi:nil="true"`.
+    pub nil: bool,
+    /// The `xsi:type`.
+    pub xsi: XsiType,
+    /// Whether the element is a SOAP-encoded array (`soapenc:arrayType` or an Array type).
+    pub array: bool,
+}
+
+/// The next child of the current element.
+pub(crate) enum Child<R> {
+    /// A start tag; `R` is what the caller's resolver made of its name.
+    Start(R, Start),
+    /// The end tag of the current element.
+    End,
+}
+
+/// A start tag read ahead and put back.
+struct Pending {
+    name: String,
+    start: Start,
+    attrs: Vec<(String, String)>,
+}
+
+/// The decoder: an event source plus the state of the walk.
+pub struct XmlDecoder<S> {
+    src: S,
+    depth: usize,
+    max_depth: usize,
+    path: Vec<Cow<'static, str>>,
+    /// Text of the current simple value.
+    scratch: String,
+    /// Whether `scratch` already holds the start of the current value's text.
+    text_pending: bool,
+    pending: Option<Pending>,
+    /// Namespace declarations seen by `next_child_ns`.
+    namespaces: Vec<(String, String)>,
+    /// Attributes of the last start tag that are not namespace or xsi attributes.
+    pub(crate) attrs: Vec<(String, String)>,
+}
+
+impl<'a> XmlDecoder<SliceSource<'a>> {
+    /// A decoder over a body in memory.
+    pub fn from_slice(input: &'a [u8], limits: Limits) -> Result<Self, DecodeError> {
+        let mut d = XmlDecoder::new(SliceSource::new(input), limits);
+        if input.len() as u64 > limits.max_bytes {
+            return Err(d.error(format!(
+                "the body is larger than the limit of {} bytes",
+                limits.max_bytes
+            )));
+        }
+        Ok(d)
+    }
+}
+
+impl<R: BufRead> XmlDecoder<StreamSource<R>> {
+    /// A decoder over a stream.
+    pub fn from_reader(input: R, limits: Limits) -> Self {
+        XmlDecoder::new(StreamSource::new(input, limits.max_bytes), limits)
+    }
+}
+
+impl<S: Source> XmlDecoder<S> {
+    fn new(src: S, limits: Limits) -> Self {
+        XmlDecoder {
+            src,
+            depth: 0,
+            max_depth: limits.max_depth,
+            path: Vec::with_capacity(16),
+            scratch: String::new(),
+            text_pending: false,
+            pending: None,
+            namespaces: Vec::new(),
+            attrs: Vec::new(),
+        }
+    }
+
+    /// An error at the current position and path.
+    pub fn error(&self, message: impl Into<String>) -> DecodeError {
+        let (line, column) = self.src.location();
+        DecodeError {
+            message: message.into(),
+            path: if self.path.is_empty() {
+                "/".to_string()
+            } else {
+                self.path.iter().map(|p| p.as_ref()).collect::<Vec<_>>().join("/")
+            },
+            line,
+            column,
+        }
+    }
+
+    fn xml_error(&self, e: quick_xml::Error) -> DecodeError {
+        let message = match e {
+            quick_xml::Error::Io(io) => io.to_string(),
+            quick_xml::Error::Syntax(s) => format!("malformed XML: {s}"),
+            quick_xml::Error::IllFormed(s) => format!("malformed XML: {s}"),
+            quick_xml::Error::Encoding(s) => format!("the body is not valid UTF-8 ({s})"),
+            other => format!("malformed XML: {other}"),
+        };
+        self.error(message)
+    }
+
+    /// Enters a named element for error paths.
+    pub(crate) fn enter(&mut self, name: &'static str) {
+        self.path.push(Cow::Borrowed(name));
+    }
+
+    /// Enters an element whose name comes from the document.
+    pub(crate) fn enter_owned(&mut self, name: &str) {
+        self.path.push(Cow::Owned(name.to_string()));
+    }
+
+    /// Leaves the element entered last.
+    pub(crate) fn leave(&mut self) {
+        self.path.pop();
+    }
+
+    /// Reads the next child of the current element: a start tag (its name given to
+    /// `resolve`), or the end tag. Text between elements, comments and processing instructions
+    /// are skipped.
+    pub(crate) fn next_child<R>(
+        &mut self,
+        resolve: impl FnOnce(&str) -> R,
+    ) -> Result<Child<R>, DecodeError> {
+        if let Some(pending) = self.pending.take() {
+            self.attrs = pending.attrs;
+            return Ok(Child::Start(resolve(&pending.name), pending.start));
+        }
+        loop {
+            let event = match self.src.next_event() {
+                Ok(e) => e,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            match event {
+                Event::Start(tag) => {
+                    let read = read_start(&tag, false);
+                    let resolved = read.as_ref().ok().map(|_| resolve(local_name(&tag)));
+                    drop(tag);
+                    let (start, attrs) = read.map_err(|m| self.error(m))?;
+                    self.attrs = attrs;
+                    self.depth += 1;
+                    if self.depth > self.max_depth {
+                        return Err(self.error(format!(
+                            "elements nest deeper than the limit of {}",
+                            self.max_depth
+                        )));
+                    }
+                    return match resolved {
+                        Some(r) => Ok(Child::Start(r, start)),
+                        None => Err(self.error("unreadable start tag")),
+                    };
+                }
+                Event::Empty(tag) => {
+                    let read = read_start(&tag, true);
+                    let resolved = read.as_ref().ok().map(|_| resolve(local_name(&tag)));
+                    drop(tag);
+                    let (start, attrs) = read.map_err(|m| self.error(m))?;
+                    self.attrs = attrs;
+                    return match resolved {
+                        Some(r) => Ok(Child::Start(r, start)),
+                        None => Err(self.error("unreadable start tag")),
+                    };
+                }
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    return Ok(Child::End);
+                }
+                Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
+                Event::GeneralRef(r) => {
+                    if resolve_reference(&r).is_none() {
+                        let name = r.xml10_content().into_owned();
+                        return Err(self.error(unknown_entity(&name)));
+                    }
+                }
+                Event::Decl(_) => {}
+                Event::DocType(_) => {
+                    return Err(self.error("a DTD is not allowed in a SOAP message"));
+                }
+                Event::Eof => return Err(self.error("the body ends before the element is closed")),
+            }
+        }
+    }
+
+
+    /// Reads the text of the current element up to its end tag. Returns `None` when the
+    /// element has no text at all.
+    pub(crate) fn read_text(&mut self, start: &Start) -> Result<Option<&str>, DecodeError> {
+        let continuing = std::mem::take(&mut self.text_pending);
+        if !continuing {
+            self.scratch.clear();
+        }
+        if start.empty {
+            return Ok(None);
+        }
+        let mut seen = continuing;
+        loop {
+            let event = match self.src.next_event() {
+                Ok(e) => e,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            match event {
+                Event::Text(t) => {
+                    self.scratch.push_str(&t.xml10_content());
+                    seen = true;
+                }
+                Event::CData(t) => {
+                    self.scratch.push_str(&t.xml10_content());
+                    seen = true;
+                }
+                Event::GeneralRef(r) => match resolve_reference(&r) {
+                    Some(c) => {
+                        self.scratch.push(c);
+                        seen = true;
+                    }
+                    None => {
+                        let name = r.xml10_content().into_owned();
+                        return Err(self.error(unknown_entity(&name)));
+                    }
+                },
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    break;
+                }
+                Event::Start(tag) | Event::Empty(tag) => {
+                    let name = local_name(&tag).to_string();
+                    drop(tag);
+                    return Err(self.error(format!(
+                        "expected a simple value, found element <{name}>"
+                    )));
+                }
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+                Event::DocType(_) => return Err(self.error("a DTD is not allowed in a SOAP message")),
+                Event::Eof => return Err(self.error("the body ends inside a value")),
+            }
+        }
+        Ok(if seen { Some(self.scratch.as_str()) } else { None })
+    }
+
+    /// Skips the content of the current element, whatever it holds.
+    pub(crate) fn skip(&mut self, start: &Start) -> Result<(), DecodeError> {
+        if start.empty {
+            return Ok(());
+        }
+        let target = self.depth - 1;
+        self.pending = None;
+        loop {
+            let event = match self.src.next_event() {
+                Ok(e) => e,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            match event {
+                Event::Start(_) => {
+                    self.depth += 1;
+                    if self.depth > self.max_depth {
+                        return Err(self.error(format!(
+                            "elements nest deeper than the limit of {}",
+                            self.max_depth
+                        )));
+                    }
+                }
+                Event::End(_) => {
+                    self.depth -= 1;
+                    if self.depth == target {
+                        return Ok(());
+                    }
+                }
+                Event::DocType(_) => return Err(self.error("a DTD is not allowed in a SOAP message")),
+                Event::GeneralRef(r) => {
+                    if resolve_reference(&r).is_none() {
+                        let name = r.xml10_content().into_owned();
+                        return Err(self.error(unknown_entity(&name)));
+                    }
+                }
+                Event::Eof => return Err(self.error("the body ends before the element is closed")),
+                _ => {}
+            }
+        }
+    }
+
+    /// Decodes the content of a structure whose start tag was just read. Returns whether the
+    /// element held anything (an empty or nil element is absent).
+    pub fn decode_structure<T: Structure>(
+        &mut self,
+        slot: &mut T,
+        start: &Start,
+    ) -> Result<bool, DecodeError> {
+        if start.nil {
+            self.skip(start)?;
+            return Ok(false);
+        }
+        let schema = T::SCHEMA;
+        let mut seen = false;
+        if !self.attrs.is_empty() {
+            let attrs = std::mem::take(&mut self.attrs);
+            for (name, value) in &attrs {
+                if let Some(i) = T::field_index(name) {
+                    if schema.fields[i].kind == FieldKind::Attribute {
+                        slot.decode_field(i, TextField { text: value, decoder: &*self })?;
+                        seen = true;
+                    }
+                }
+            }
+        }
+        if let Some(i) = schema.fields.iter().position(|f| f.kind == FieldKind::Text) {
+            let text = self.read_text(start)?.map(str::to_string);
+            if let Some(text) = text {
+                slot.decode_field(i, TextField { text: &text, decoder: &*self })?;
+                seen = true;
+            }
+            return Ok(seen);
+        }
+        if start.empty {
+            return Ok(seen);
+        }
+        loop {
+            match self.next_child(|name| T::field_index(name).ok_or_else(|| name.to_string()))? {
+                Child::End => return Ok(seen),
+                Child::Start(Ok(index), child) => {
+                    seen = true;
+                    let field = &schema.fields[index];
+                    self.path.push(Cow::Borrowed(field.name));
+                    slot.decode_field(
+                        index,
+                        XmlField {
+                            decoder: self,
+                            start: child,
+                            repeated: field.occurs.is_repeated(),
+                        },
+                    )?;
+                    self.path.pop();
+                }
+                Child::Start(Err(name), child) => {
+                    seen = true;
+                    let value = self.decode_any(&child)?;
+                    insert_extra(slot.extra_mut(), name, value);
+                }
+            }
+        }
+    }
+
+    /// Decodes one value of type `V` from the element whose start tag was just read.
+    pub fn decode_value<V: Value>(&mut self, slot: &mut V, start: Start) -> Result<bool, DecodeError> {
+        V::decode_xml(slot, self, start, false)
+    }
+
+    /// Decodes a list from the element whose start tag was just read, into `slot`. `repeated`
+    /// says the field is a repeated element (each occurrence one item) rather than an array.
+    pub(crate) fn decode_list<T: Value>(
+        &mut self,
+        slot: &mut Vec<T>,
+        start: Start,
+        repeated: bool,
+    ) -> Result<bool, DecodeError> {
+        if start.nil && !start.array {
+            self.skip(&start)?;
+            if repeated {
+                let mut item = T::default();
+                if T::decode_xml(&mut item, self, Start { nil: true, empty: true, ..start }, false)? {
+                    slot.push(item);
+                }
+            }
+            return Ok(true);
+        }
+        if !start.array && repeated {
+            return self.decode_item(slot, start);
+        }
+        if start.empty {
+            return Ok(true);
+        }
+        if !start.array {
+            // A declared array without an array marker: either a wrapper of items, or (from a
+            // server that writes lists as repeated elements) one item. Look at the first child.
+            match self.peek(&T::has_field)? {
+                Peek::End => return Ok(true),
+                Peek::Text => return self.decode_item(slot, start),
+                Peek::Child { is_field: true } => return self.decode_item(slot, start),
+                Peek::Child { is_field: false } => {}
+            }
+        }
+        self.path.push(Cow::Borrowed("item"));
+        loop {
+            match self.next_child(|_| ())? {
+                Child::End => break,
+                Child::Start((), item_start) => {
+                    self.decode_item(slot, item_start)?;
+                }
+            }
+        }
+        self.path.pop();
+        Ok(true)
+    }
+
+    fn decode_item<T: Value>(&mut self, slot: &mut Vec<T>, start: Start) -> Result<bool, DecodeError> {
+        let mut item = T::default();
+        if T::decode_xml(&mut item, self, start, false)? {
+            slot.push(item);
+        }
+        Ok(true)
+    }
+
+    /// Reads ahead into the current element's content: the end tag, text, or a child whose
+    /// name `is_field` judges. A child is put back for the next [`next_child`](Self::next_child)
+    /// and text is kept for the next [`read_text`](Self::read_text); only an end tag is
+    /// consumed.
+    pub(crate) fn peek(&mut self, is_field: &dyn Fn(&str) -> bool) -> Result<Peek, DecodeError> {
+        self.scratch.clear();
+        loop {
+            let event = match self.src.next_event() {
+                Ok(e) => e,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            match event {
+                Event::Text(t) => {
+                    let text = t.xml10_content();
+                    self.scratch.push_str(&text);
+                    if !text.trim().is_empty() {
+                        self.text_pending = true;
+                        return Ok(Peek::Text);
+                    }
+                }
+                Event::CData(t) => {
+                    self.scratch.push_str(&t.xml10_content());
+                    self.text_pending = true;
+                    return Ok(Peek::Text);
+                }
+                Event::GeneralRef(r) => match resolve_reference(&r) {
+                    Some(c) => {
+                        self.scratch.push(c);
+                        self.text_pending = true;
+                        return Ok(Peek::Text);
+                    }
+                    None => {
+                        let name = r.xml10_content().into_owned();
+                        return Err(self.error(unknown_entity(&name)));
+                    }
+                },
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    return Ok(Peek::End);
+                }
+                Event::Start(tag) => {
+                    let name = local_name(&tag).to_string();
+                    let read = read_start(&tag, false);
+                    drop(tag);
+                    let (start, attrs) = read.map_err(|m| self.error(m))?;
+                    self.depth += 1;
+                    if self.depth > self.max_depth {
+                        return Err(self.error(format!(
+                            "elements nest deeper than the limit of {}",
+                            self.max_depth
+                        )));
+                    }
+                    let field = is_field(&name);
+                    self.pending = Some(Pending { name, start, attrs });
+                    return Ok(Peek::Child { is_field: field });
+                }
+                Event::Empty(tag) => {
+                    let name = local_name(&tag).to_string();
+                    let read = read_start(&tag, true);
+                    drop(tag);
+                    let (start, attrs) = read.map_err(|m| self.error(m))?;
+                    let field = is_field(&name);
+                    self.pending = Some(Pending { name, start, attrs });
+                    return Ok(Peek::Child { is_field: field });
+                }
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+                Event::DocType(_) => {
+                    return Err(self.error("a DTD is not allowed in a SOAP message"));
+                }
+                Event::Eof => return Err(self.error("the body ends before the element is closed")),
+            }
+        }
+    }
+}
+
+impl<S: Source> XmlDecoder<S> {
+    /// Like [`next_child`](Self::next_child), but also resolves the element's namespace from
+    /// the `xmlns` declarations seen by this function so far (used for the envelope, body and
+    /// body element, where the namespace matters).
+    pub(crate) fn next_child_ns<R>(
+        &mut self,
+        resolve: impl FnOnce(&str) -> R,
+    ) -> Result<Child<(R, Option<String>)>, DecodeError> {
+        loop {
+            let event = match self.src.next_event() {
+                Ok(e) => e,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            let (tag, empty) = match event {
+                Event::Start(tag) => (tag, false),
+                Event::Empty(tag) => (tag, true),
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    return Ok(Child::End);
+                }
+                Event::DocType(_) => return Err(self.error("a DTD is not allowed in a SOAP message")),
+                Event::Eof => return Err(self.error("the body ends before the SOAP envelope is complete")),
+                Event::GeneralRef(r) => {
+                    if resolve_reference(&r).is_none() {
+                        let name = r.xml10_content().into_owned();
+                        return Err(self.error(unknown_entity(&name)));
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let qname: &str = tag.name().into_inner();
+            let prefix = qname.rsplit_once(':').map_or("", |(p, _)| p).to_string();
+            let resolved = resolve(local_name(&tag));
+            for attr in tag.attributes().with_checks(false).flatten() {
+                let key: &str = attr.key.as_ref();
+                let declared = if key == "xmlns" { Some("") } else { key.strip_prefix("xmlns:") };
+                if let Some(p) = declared {
+                    self.namespaces.push((p.to_string(), attr.value.to_string()));
+                }
+            }
+            let read = read_start(&tag, empty);
+            drop(tag);
+            let (start, attrs) = read.map_err(|m| self.error(m))?;
+            self.attrs = attrs;
+            let namespace = self
+                .namespaces
+                .iter()
+                .rev()
+                .find(|(p, _)| *p == prefix)
+                .map(|(_, uri)| uri.clone());
+            if !empty {
+                self.depth += 1;
+            }
+            return Ok(Child::Start((resolved, namespace), start));
+        }
+    }
+
+    /// Reads the rest of the document after the value: the closing tags and nothing else, so
+    /// that a body cut short is an error even when the value itself was complete.
+    pub fn finish(&mut self) -> Result<(), DecodeError> {
+        loop {
+            let event = match self.src.next_event() {
+                Ok(e) => e,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            match event {
+                Event::Eof => {
+                    return if self.depth == 0 {
+                        Ok(())
+                    } else {
+                        Err(self.error("the body ends before the SOAP envelope is closed"))
+                    };
+                }
+                Event::End(_) => self.depth = self.depth.saturating_sub(1),
+                Event::Start(_) => {
+                    self.depth += 1;
+                    if self.depth > self.max_depth {
+                        return Err(self.error("elements nest deeper than the limit"));
+                    }
+                }
+                Event::DocType(_) => return Err(self.error("a DTD is not allowed in a SOAP message")),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// What [`XmlDecoder::peek`] found.
+pub(crate) enum Peek {
+    End,
+    Text,
+    Child { is_field: bool },
+}
+
+impl<S: Source> XmlDecoder<S> {
+    /// Decodes any element into an untyped value, guided by `xsi:type`: numbers, booleans and
+    /// base64 text by their type, arrays as lists, elements with children as maps (repeated
+    /// names become lists), nil and empty elements as null.
+    pub fn decode_any(&mut self, start: &Start) -> Result<AnyValue, DecodeError> {
+        if start.nil {
+            self.skip(start)?;
+            return Ok(AnyValue::Null);
+        }
+        if start.empty {
+            return Ok(if start.xsi == XsiType::String {
+                AnyValue::String(String::new())
+            } else if start.array {
+                AnyValue::Array(Vec::new())
+            } else {
+                AnyValue::Null
+            });
+        }
+        if start.array {
+            let mut items = Vec::new();
+            loop {
+                match self.next_child(|_| ())? {
+                    Child::End => return Ok(AnyValue::Array(items)),
+                    Child::Start((), item) => items.push(self.decode_any(&item)?),
+                }
+            }
+        }
+        match self.peek(&|_| false)? {
+            Peek::End => Ok(if start.xsi == XsiType::String {
+                AnyValue::String(String::new())
+            } else {
+                AnyValue::Null
+            }),
+            Peek::Text => {
+                let xsi = start.xsi;
+                let text = self.read_text(start)?.unwrap_or("");
+                typed_text(text, xsi).map_err(|m| self.error(m))
+            }
+            Peek::Child { .. } => {
+                let mut map = Extra::new();
+                loop {
+                    match self.next_child(str::to_string)? {
+                        Child::End => return Ok(AnyValue::Object(map)),
+                        Child::Start(name, child) => {
+                            let value = self.decode_any(&child)?;
+                            insert_extra(&mut map, name, value);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An untyped value from text, by its `xsi:type`.
+fn typed_text(text: &str, xsi: XsiType) -> Result<AnyValue, String> {
+    let t = text.trim();
+    Ok(match xsi {
+        XsiType::Integer => match t.parse::<i64>() {
+            Ok(n) => AnyValue::from(n),
+            Err(_) => match t.parse::<u64>() {
+                Ok(n) => AnyValue::from(n),
+                Err(_) => AnyValue::String(text.to_string()),
+            },
+        },
+        XsiType::Number => match t.parse::<Decimal>() {
+            Ok(d) if d.is_exact_f64() => serde_json::Number::from_f64(d.to_f64())
+                .map_or_else(|| AnyValue::String(text.to_string()), AnyValue::Number),
+            _ => AnyValue::String(text.to_string()),
+        },
+        XsiType::Boolean => match t {
+            "true" | "1" => AnyValue::Bool(true),
+            "false" | "0" => AnyValue::Bool(false),
+            _ => AnyValue::String(text.to_string()),
+        },
+        XsiType::Base64 => AnyValue::String(base64_text(text)?),
+        _ => AnyValue::String(text.to_string()),
+    })
+}
+
+/// The text carried by a base64 value: SOAP::Lite sends strings with non-ASCII characters as
+/// `xsd:base64Binary`.
+pub(crate) fn base64_text(text: &str) -> Result<String, String> {
+    let bytes = base64::decode(text).ok_or("an xsd:base64Binary value is not valid base64")?;
+    String::from_utf8(bytes).map_err(|_| "an xsd:base64Binary value is not UTF-8 text".to_string())
+}
+
+/// Adds an extra element by name; a name seen again turns into a list.
+pub(crate) fn insert_extra(map: &mut Extra, name: String, value: AnyValue) {
+    match map.get_mut(&name) {
+        None => {
+            map.insert(name, value);
+        }
+        Some(AnyValue::Array(items)) => items.push(value),
+        Some(existing) => {
+            let first = std::mem::take(existing);
+            *existing = AnyValue::Array(vec![first, value]);
+        }
+    }
+}
+
+/// The local part of a tag name.
+fn local_name<'t>(tag: &'t BytesStart<'_>) -> &'t str {
+    let name: &'t str = tag.name().into_inner();
+    match name.rfind(':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+/// Reads what decoding needs from a start tag's attributes: `xsi:nil`, `xsi:type`, the array
+/// markers, and the other attributes (kept only when there are some). Prefixes are not
+/// resolved: SOAP::Lite binds `xsi` and `soapenc` to varying prefixes, and the local names are
+/// unambiguous in SOAP messages.
+fn read_start(tag: &BytesStart<'_>, empty: bool) -> Result<(Start, Vec<(String, String)>), String> {
+    let mut start = Start {
+        empty,
+        ..Start::default()
+    };
+    let mut others = Vec::new();
+    if tag.attributes_raw().trim().is_empty() {
+        return Ok((start, others));
+    }
+    for attr in tag.attributes().with_checks(false) {
+        let attr = attr.map_err(|e| format!("malformed attribute: {e}"))?;
+        let key = attr.key.as_ref();
+        let (prefix, local) = match key.split_once(':') {
+            Some((p, l)) => (p, l),
+            None => ("", key),
+        };
+        let value = attr.value.as_ref();
+        match (prefix, local) {
+            ("xmlns", _) | ("", "xmlns") => {}
+            (_, "nil") | (_, "null") if !prefix.is_empty() => {
+                start.nil = matches!(value.trim(), "true" | "1");
+            }
+            (_, "type") if !prefix.is_empty() => {
+                start.xsi = XsiType::from_value(value.trim().as_bytes());
+                if start.xsi == XsiType::Array {
+                    start.array = true;
+                }
+            }
+            (_, "arrayType") => start.array = true,
+            (_, "href") => {
+                return Err("multi-reference values (href) are not supported".to_string());
+            }
+            (_, "encodingStyle") | (_, "root") | (_, "offset") | (_, "position") | ("", "id") => {}
+            _ => {
+                let value = quick_xml::escape::unescape(value)
+                    .map_err(|e| format!("attribute `{key}`: {e}"))?;
+                others.push((local.to_string(), value.into_owned()));
+            }
+        }
+    }
+    Ok((start, others))
+}
+
+/// The character of a predefined entity or a character reference.
+fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
+    if r.is_char_ref() {
+        return r.resolve_char_ref().ok().flatten();
+    }
+    match r.xml10_content().as_ref() {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => None,
+    }
+}
+
+fn unknown_entity(name: &str) -> String {
+    let name: String = name.chars().take(32).collect();
+    format!("entity reference `&{name};` is not allowed (no DTD entities are expanded)")
+}
+
+/// Decodes a structure field from XML.
+pub(crate) struct XmlField<'d, S> {
+    pub(crate) decoder: &'d mut XmlDecoder<S>,
+    pub(crate) start: Start,
+    pub(crate) repeated: bool,
+}
+
+impl<S: Source> FieldDecoder for XmlField<'_, S> {
+    type Error = DecodeError;
+
+    fn decode<V: Value>(self, slot: &mut V) -> Result<(), DecodeError> {
+        V::decode_xml(slot, self.decoder, self.start, self.repeated).map(|_| ())
+    }
+
+    fn skip(self) -> Result<(), DecodeError> {
+        self.decoder.skip(&self.start)
+    }
+}
+
+/// Decodes a field from attribute or simple-content text.
+struct TextField<'a, S> {
+    text: &'a str,
+    decoder: &'a XmlDecoder<S>,
+}
+
+impl<S: Source> FieldDecoder for TextField<'_, S> {
+    type Error = DecodeError;
+
+    fn decode<V: Value>(self, slot: &mut V) -> Result<(), DecodeError> {
+        *slot = V::parse_text(self.text).map_err(|e| self.decoder.error(e))?;
+        Ok(())
+    }
+
+    fn skip(self) -> Result<(), DecodeError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,405 @@
+//! Writing values as SOAP 1.1 XML: `xsi:type` on every value and `soapenc:Array` for lists
+//! (rpc/encoded, as PortaBilling's WSDLs declare), or plain elements (literal use).
+//!
+//! Bytes go straight into a `Vec<u8>`, with namespace prefixes handed out as types need them;
+//! the envelope declares them once the body is written. Strings that XML 1.0 cannot carry
+//! (control characters) are sent as `xsd:base64Binary`, as SOAP::Lite does; the decoder reads
+//! them back.
+
+use std::fmt::Display;
+use std::io::Write as _;
+
+use crate::model::{AnyValue, FieldEncoder, FieldKind, Structure, StructSchema, Value};
+
+/// The XML Schema namespace, bound to `xsd`.
+pub const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
+/// The XML Schema instance namespace, bound to `xsi`.
+pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+/// The SOAP 1.1 encoding namespace, bound to `soapenc`.
+pub const SOAPENC_NS: &str = "http://schemas.xmlsoap.org/soap/encoding/";
+/// The SOAP 1.1 envelope namespace, bound to `soap`.
+pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+
+/// A value that cannot be written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot encode `{field}`: {message}")]
+pub struct EncodeError {
+    /// The element.
+    pub field: String,
+    /// Why.
+    pub message: String,
+}
+
+/// The type a value declares in `xsi:type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeName {
+    /// A built-in type: `xsd:<name>`.
+    Xsd(&'static str),
+    /// A schema type: namespace and name.
+    Named(&'static str, &'static str),
+    /// `soapenc:Array`.
+    Array,
+    /// Untyped (`xsd:anyType`).
+    Any,
+}
+
+/// Writes XML into a buffer.
+#[derive(Debug)]
+pub struct XmlEncoder {
+    pub(crate) out: Vec<u8>,
+    encoded: bool,
+    /// Namespaces used by type names, with their prefixes (`ns1`, `ns2`, …).
+    namespaces: Vec<(&'static str, String)>,
+}
+
+impl XmlEncoder {
+    /// An encoder; `encoded` writes `xsi:type` and SOAP-encoded arrays.
+    pub fn new(encoded: bool) -> Self {
+        XmlEncoder {
+            out: Vec::with_capacity(1024),
+            encoded,
+            namespaces: Vec::new(),
+        }
+    }
+
+    /// The namespaces type names used, with their prefixes, for the envelope to declare.
+    pub fn namespaces(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.namespaces.iter().map(|(uri, p)| (*uri, p.as_str()))
+    }
+
+    /// The bytes written so far.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.out
+    }
+
+    pub(crate) fn raw(&mut self, s: &str) {
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
+    fn prefix(&mut self, uri: &'static str) -> String {
+        match uri {
+            XSD_NS => return "xsd".into(),
+            SOAPENC_NS => return "soapenc".into(),
+            "" => return String::new(),
+            _ => {}
+        }
+        if let Some((_, p)) = self.namespaces.iter().find(|(u, _)| *u == uri) {
+            return p.clone();
+        }
+        let prefix = format!("ns{}", self.namespaces.len() + 1);
+        self.namespaces.push((uri, prefix.clone()));
+        prefix
+    }
+
+    fn qualified(&mut self, name: TypeName) -> String {
+        match name {
+            TypeName::Xsd(local) => format!("xsd:{local}"),
+            TypeName::Named(ns, local) => {
+                let p = self.prefix(ns);
+                if p.is_empty() {
+                    local.to_string()
+                } else {
+                    format!("{p}:{local}")
+                }
+            }
+            TypeName::Array => "soapenc:Array".into(),
+            TypeName::Any => "xsd:anyType".into(),
+        }
+    }
+
+    fn open_typed(&mut self, name: &str, xsd_local: &str) {
+        self.out.push(b'<');
+        self.out.extend_from_slice(name.as_bytes());
+        if self.encoded {
+            self.out.extend_from_slice(b" xsi:type=\"xsd:");
+            self.out.extend_from_slice(xsd_local.as_bytes());
+            self.out.push(b'"');
+        }
+        self.out.push(b'>');
+    }
+
+    fn close(&mut self, name: &str) {
+        self.out.extend_from_slice(b"</");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(b'>');
+    }
+
+    /// `<name xsi:nil="true"/>`.
+    pub fn nil(&mut self, name: &str) {
+        self.out.push(b'<');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b" xsi:nil=\"true\"/>");
+    }
+
+    /// A value whose text is its `Display` form and needs no escaping (numbers, dates).
+    pub(crate) fn display(&mut self, name: &str, xsd_local: &str, value: &dyn Display) {
+        self.open_typed(name, xsd_local);
+        let _ = write!(self.out, "{value}");
+        self.close(name);
+    }
+
+    /// A text value, escaped; base64 where XML cannot carry it.
+    pub(crate) fn text(&mut self, name: &str, xsd_local: &str, value: &str) -> Result<(), EncodeError> {
+        if value.chars().any(|c| !is_xml_char(c)) {
+            if !self.encoded {
+                return Err(EncodeError {
+                    field: name.to_string(),
+                    message: "the text holds characters XML 1.0 cannot carry".into(),
+                });
+            }
+            let encoded = crate::model::base64::encode(value.as_bytes());
+            self.open_typed(name, "base64Binary");
+            self.out.extend_from_slice(encoded.as_bytes());
+            self.close(name);
+            return Ok(());
+        }
+        self.open_typed(name, xsd_local);
+        escape_into(&mut self.out, value, false);
+        self.close(name);
+        Ok(())
+    }
+
+    /// A structure: its fields as child elements, its attribute fields as attributes.
+    pub fn structure<T: Structure>(&mut self, name: &str, value: &T) -> Result<(), EncodeError> {
+        let schema = T::SCHEMA;
+        self.out.push(b'<');
+        self.out.extend_from_slice(name.as_bytes());
+        if self.encoded {
+            let ty = self.qualified(TypeName::Named(schema.namespace, schema.name));
+            self.out.extend_from_slice(b" xsi:type=\"");
+            self.out.extend_from_slice(ty.as_bytes());
+            self.out.push(b'"');
+        }
+        if schema.fields.iter().any(|f| f.kind == FieldKind::Attribute) {
+            value.encode_fields(&mut Attributes { encoder: self, schema })?;
+        }
+        self.out.push(b'>');
+        let prefix = if schema.qualified {
+            let p = self.prefix(schema.namespace);
+            (!p.is_empty()).then_some(p)
+        } else {
+            None
+        };
+        value.encode_fields(&mut Elements {
+            encoder: self,
+            schema,
+            prefix,
+        })?;
+        self.close(name);
+        Ok(())
+    }
+
+    /// The fields of a structure without an element around them (the spread form of a body).
+    pub fn structure_content<T: Structure>(&mut self, value: &T) -> Result<(), EncodeError> {
+        let schema = T::SCHEMA;
+        let prefix = if schema.qualified {
+            let p = self.prefix(schema.namespace);
+            (!p.is_empty()).then_some(p)
+        } else {
+            None
+        };
+        value.encode_fields(&mut Elements {
+            encoder: self,
+            schema,
+            prefix,
+        })
+    }
+
+    /// A list as a SOAP-encoded array of `item` elements (a plain wrapper in literal use).
+    pub(crate) fn array<T: Value>(&mut self, name: &str, items: &[T]) -> Result<(), EncodeError> {
+        self.out.push(b'<');
+        self.out.extend_from_slice(name.as_bytes());
+        if self.encoded {
+            let item_type = match T::type_name() {
+                // An array of arrays declares its items as arrays of any type.
+                TypeName::Array => "xsd:anyType[]".to_string(),
+                other => self.qualified(other),
+            };
+            let _ = write!(
+                self.out,
+                " xsi:type=\"soapenc:Array\" soapenc:arrayType=\"{item_type}[{}]\"",
+                items.len()
+            );
+        }
+        if items.is_empty() {
+            self.out.extend_from_slice(b"/>");
+            return Ok(());
+        }
+        self.out.push(b'>');
+        for item in items {
+            item.encode_xml(self, "item", true)?;
+        }
+        self.close(name);
+        Ok(())
+    }
+
+    /// An untyped value, with `xsi:type` inferred from its JSON type.
+    pub fn any(&mut self, name: &str, value: &AnyValue) -> Result<(), EncodeError> {
+        match value {
+            AnyValue::Null => {
+                self.nil(name);
+                Ok(())
+            }
+            AnyValue::Bool(b) => self.text(name, "boolean", if *b { "true" } else { "false" }),
+            AnyValue::Number(n) => {
+                let ty = if n.as_i64().is_some_and(|v| i32::try_from(v).is_ok()) {
+                    "int"
+                } else if n.is_i64() || n.is_u64() {
+                    "long"
+                } else {
+                    "double"
+                };
+                self.display(name, ty, n);
+                Ok(())
+            }
+            AnyValue::String(s) => self.text(name, "string", s),
+            AnyValue::Array(items) => {
+                self.out.push(b'<');
+                self.out.extend_from_slice(name.as_bytes());
+                if self.encoded {
+                    let _ = write!(
+                        self.out,
+                        " xsi:type=\"soapenc:Array\" soapenc:arrayType=\"xsd:anyType[{}]\"",
+                        items.len()
+                    );
+                }
+                self.out.push(b'>');
+                for item in items {
+                    self.any("item", item)?;
+                }
+                self.close(name);
+                Ok(())
+            }
+            AnyValue::Object(map) => {
+                self.out.push(b'<');
+                self.out.extend_from_slice(name.as_bytes());
+                self.out.push(b'>');
+                for (key, item) in map {
+                    check_name(key)?;
+                    self.any(key, item)?;
+                }
+                self.close(name);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Writes element fields.
+struct Elements<'e> {
+    encoder: &'e mut XmlEncoder,
+    schema: &'static StructSchema,
+    prefix: Option<String>,
+}
+
+impl FieldEncoder for Elements<'_> {
+    type Error = EncodeError;
+
+    fn field<V: Value>(&mut self, index: usize, value: &V) -> Result<(), EncodeError> {
+        let Some(field) = self.schema.fields.get(index) else {
+            return Ok(());
+        };
+        match field.kind {
+            FieldKind::Attribute => Ok(()),
+            FieldKind::Text => {
+                if let Some(text) = value.to_text() {
+                    escape_into(&mut self.encoder.out, &text, false);
+                }
+                Ok(())
+            }
+            FieldKind::Element if value.is_absent() => Ok(()),
+            FieldKind::Element => match &self.prefix {
+                Some(p) => {
+                    let name = format!("{p}:{}", field.name);
+                    value.encode_xml(self.encoder, &name, field.occurs.is_repeated())
+                }
+                None => value.encode_xml(self.encoder, field.name, field.occurs.is_repeated()),
+            },
+        }
+    }
+
+    fn extra(&mut self, extra: &crate::model::Extra) -> Result<(), EncodeError> {
+        for (key, value) in extra {
+            check_name(key)?;
+            self.encoder.any(key, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes attribute fields into the open start tag.
+struct Attributes<'e> {
+    encoder: &'e mut XmlEncoder,
+    schema: &'static StructSchema,
+}
+
+impl FieldEncoder for Attributes<'_> {
+    type Error = EncodeError;
+
+    fn field<V: Value>(&mut self, index: usize, value: &V) -> Result<(), EncodeError> {
+        let Some(field) = self.schema.fields.get(index) else {
+            return Ok(());
+        };
+        if field.kind != FieldKind::Attribute {
+            return Ok(());
+        }
+        if let Some(text) = value.to_text() {
+            let out = &mut self.encoder.out;
+            out.push(b' ');
+            out.extend_from_slice(field.name.as_bytes());
+            out.extend_from_slice(b"=\"");
+            escape_into(out, &text, true);
+            out.push(b'"');
+        }
+        Ok(())
+    }
+
+    fn extra(&mut self, _extra: &crate::model::Extra) -> Result<(), EncodeError> {
+        Ok(())
+    }
+}
+
+/// Whether XML 1.0 can carry `c` (escaped or not).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Element names that come from data (untyped maps) must be valid XML names.
+fn check_name(name: &str) -> Result<(), EncodeError> {
+    let mut chars = name.chars();
+    let valid_start = chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    let valid_rest = chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if valid_start && valid_rest {
+        Ok(())
+    } else {
+        Err(EncodeError {
+            field: name.chars().take(64).collect(),
+            message: "not a valid XML element name".into(),
+        })
+    }
+}
+
+/// Escapes text for element content (or attribute values). `\r` is written as a character
+/// reference so that it survives XML line-end normalisation.
+pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str, attribute: bool) {
+    let bytes = s.as_bytes();
+    let mut last = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let replacement: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'\r' => b"&#13;",
+            b'"' if attribute => b"&quot;",
+            b'\n' if attribute => b"&#10;",
+            b'\t' if attribute => b"&#9;",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[last..i]);
+        out.extend_from_slice(replacement);
+        last = i + 1;
+    }
+    out.extend_from_slice(&bytes[last..]);
+}
