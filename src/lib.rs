@@ -2,14 +2,23 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
+mod client;
 pub mod error;
+pub mod history;
 pub mod model;
 pub mod paging;
 mod redact;
 pub mod rest;
 pub mod runtime;
 pub mod soap;
+mod transport;
 
+pub use client::{Client, ClientBuilder, Protocol};
 pub use error::{Error, Result};
+pub use history::{Exchange, HistoryHook, LastExchange};
+pub use rest::{Download, RestEncoding};
+pub use soap::wire::SoapEndpoint;
+pub use transport::Timeouts;
 
 include!(concat!(env!("OUT_DIR"), "/portabilling_generated.rs"));

@@ -60,6 +60,7 @@ pub struct Config {
     only: Option<BTreeSet<String>>,
     runtime: String,
     client: Option<String>,
+    reserved: Vec<String>,
     output: String,
 }
 
@@ -71,6 +72,7 @@ impl Default for Config {
             only: None,
             runtime: "::portabilling::runtime".to_string(),
             client: None,
+            reserved: Vec::new(),
             output: DEFAULT_OUTPUT.to_string(),
         }
     }
@@ -148,6 +150,17 @@ impl Config {
         self
     }
 
+    /// Module names the output must not use, because the including module already has items
+    /// of those names. A service whose module name is taken gets a numeric suffix.
+    pub fn reserve_module_names<I, S>(&mut self, names: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.reserved.extend(names.into_iter().map(Into::into));
+        self
+    }
+
     /// The file name written into `OUT_DIR` (default [`DEFAULT_OUTPUT`]).
     pub fn output_name(&mut self, name: impl Into<String>) -> &mut Self {
         self.output = name.into();
@@ -197,7 +210,7 @@ impl Config {
                 .into());
             }
         }
-        let built = model::build(&schemas, &services)?;
+        let built = model::build(&schemas, &services, &self.reserved)?;
         let mut warnings = std::mem::take(&mut schemas.warnings);
         warnings.extend(built.warnings.iter().cloned());
         let mut inputs: Vec<String> = base_files

@@ -419,7 +419,7 @@ struct Resolved {
 }
 
 /// Builds the model of `services`, whose types come from `schemas`.
-pub fn build(schemas: &SchemaSet, services: &[ServiceDef]) -> Result<Model, Error> {
+pub fn build(schemas: &SchemaSet, services: &[ServiceDef], reserved: &[String]) -> Result<Model, Error> {
     let mut b = Builder {
         schemas,
         model: Model::default(),
@@ -435,7 +435,9 @@ pub fn build(schemas: &SchemaSet, services: &[ServiceDef]) -> Result<Model, Erro
         doc: Some("Types shared by several services, from the schema files the WSDLs import.".into()),
         reexports: Vec::new(),
     });
-    let mut module_names = Namer::with_reserved(&[SHARED_MODULE, "op", "rt", "registry"]);
+    let mut fixed: Vec<&str> = vec![SHARED_MODULE, "op", "rt", "registry"];
+    fixed.extend(reserved.iter().map(String::as_str));
+    let mut module_names = Namer::with_reserved(&fixed);
     for service in services {
         let module = module_names.unique(&names::snake(&service.name), "_");
         b.file_module.entry(service.file.clone()).or_insert(b.model.modules.len());

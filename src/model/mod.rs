@@ -397,7 +397,7 @@ impl ServiceInfo {
 
 /// A typed operation: its request and response types and its descriptor. Generated as one
 /// unit struct per operation, in each service's `op` module.
-pub trait Operation {
+pub trait Operation: 'static {
     /// The request type.
     type Request: Structure;
     /// The response type.

@@ -7,6 +7,8 @@
 pub mod decode;
 pub mod encode;
 pub mod envelope;
+pub(crate) mod stream;
+pub mod wire;
 
 pub use decode::{DecodeError, Limits};
 pub use envelope::{Fault, Outcome};

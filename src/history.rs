@@ -1,0 +1,103 @@
+//! A hook that sees every exchange with the server, secrets redacted, like zeep's
+//! `HistoryPlugin` or PHP's `__getLastRequest`: for debugging real traffic without a proxy.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::redact::{is_secret_name, redact_body};
+use crate::transport::{CallLabel, HttpRequest, HttpResponse};
+
+/// One request and its response, with passwords, tokens and session ids replaced by
+/// `<redacted>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exchange {
+    /// The service called.
+    pub service: String,
+    /// The method called.
+    pub method: String,
+    /// The URL.
+    pub url: String,
+    /// The request headers.
+    pub request_headers: Vec<(String, String)>,
+    /// The request body.
+    pub request_body: String,
+    /// The response status, if a response came.
+    pub status: Option<u16>,
+    /// The response body (up to 1 MiB of it).
+    pub response_body: String,
+    /// How long the call took.
+    pub elapsed: Duration,
+}
+
+impl Exchange {
+    pub(crate) fn new(
+        label: CallLabel<'_>,
+        base: &str,
+        request: &HttpRequest,
+        response: Option<&HttpResponse>,
+        elapsed: Duration,
+    ) -> Self {
+        const MAX: usize = 1024 * 1024;
+        Exchange {
+            service: label.service.to_string(),
+            method: label.method.to_string(),
+            url: format!("{base}{}", request.path),
+            request_headers: request
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    let shown = if is_secret_name(name) { "<redacted>".to_string() } else { value.clone() };
+                    (name.to_string(), shown)
+                })
+                .collect(),
+            request_body: redact_body(&request.body),
+            status: response.map(|r| r.status),
+            response_body: response
+                .map(|r| redact_body(&r.body[..r.body.len().min(MAX)]))
+                .unwrap_or_default(),
+            elapsed,
+        }
+    }
+}
+
+/// Receives every exchange of a client.
+pub trait HistoryHook: Send + Sync {
+    /// Called after each HTTP exchange (also failed ones, with no status).
+    fn record(&self, exchange: &Exchange);
+}
+
+/// Keeps the last exchange.
+///
+/// ```no_run
+/// # fn main() -> portabilling::Result<()> {
+/// use std::sync::Arc;
+/// use portabilling::{Client, LastExchange};
+/// let last = Arc::new(LastExchange::default());
+/// let client = Client::builder("https://billing.example.com")
+///     .login("api", "secret")
+///     .history(last.clone())
+///     .build()?;
+/// let _ = client.ping();
+/// if let Some(exchange) = last.get() {
+///     println!("{}\n{}", exchange.request_body, exchange.response_body);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct LastExchange {
+    last: Mutex<Option<Exchange>>,
+}
+
+impl LastExchange {
+    /// The last exchange, if any.
+    pub fn get(&self) -> Option<Exchange> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl HistoryHook for LastExchange {
+    fn record(&self, exchange: &Exchange) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(exchange.clone());
+    }
+}

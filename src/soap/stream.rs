@@ -1,0 +1,193 @@
+//! Decoding the items of a list response one at a time, straight from the socket.
+//!
+//! The decoder walks the envelope to the response's list field (inside an accessor or spread
+//! in the response element, as an array of `item`s or as repeated elements) and then yields
+//! one item per call. Nothing but the current item is held, so memory stays flat whatever the
+//! length of the list.
+
+use std::io::{BufReader, Read};
+use std::marker::PhantomData;
+
+use super::decode::{Child, Limits, Peek, Start, StreamSource, XmlDecoder};
+use super::envelope::{open_body, BodyStart};
+use super::wire::fault_error;
+use crate::error::{Error, Result};
+use crate::model::{PagedOperation, Structure, Value};
+use crate::paging::ItemStream;
+use crate::transport::{CallLabel, StreamingResponse};
+
+type Decoder = XmlDecoder<StreamSource<BufReader<Box<dyn Read + Send>>>>;
+
+/// Where the walk is.
+enum State {
+    /// Not started: the envelope is still to be read.
+    Start,
+    /// Inside the response element or its accessor, looking for the list field. The number
+    /// is how many containers deep the walk is (1 for the response element).
+    Scanning(usize),
+    /// Inside an array element, reading items; the number is the container depth around it.
+    InArray(usize),
+    /// Finished (or failed).
+    Done,
+}
+
+/// The items of `O`'s list in a streaming response.
+pub(crate) fn items<O: PagedOperation>(
+    label: CallLabel<'_>,
+    response: StreamingResponse,
+    limits: Limits,
+) -> Result<ItemStream<O::Item>> {
+    let list_field = O::INFO.list_field.unwrap_or("");
+    let decoder = XmlDecoder::from_reader(BufReader::with_capacity(64 * 1024, response.body), limits);
+    Ok(ItemStream::new(Items::<O> {
+        decoder,
+        state: State::Start,
+        list_field,
+        service: label.service.to_string(),
+        method: label.method.to_string(),
+        status: response.status,
+        _op: PhantomData,
+    }))
+}
+
+struct Items<O> {
+    decoder: Decoder,
+    state: State,
+    list_field: &'static str,
+    service: String,
+    method: String,
+    status: u16,
+    _op: PhantomData<fn() -> O>,
+}
+
+impl<O: PagedOperation> Items<O> {
+    fn label(&self) -> CallLabel<'_> {
+        CallLabel {
+            service: &self.service,
+            method: &self.method,
+            read_only: true,
+        }
+    }
+
+    fn error(&self, e: super::DecodeError) -> Error {
+        Error::decode(&self.service, &self.method, e.message, Some((&e.path, e.line, e.column)), b"")
+    }
+
+    /// Advances to the next item, or `None` at the end of the list.
+    fn advance(&mut self) -> Result<Option<O::Item>> {
+        loop {
+            match self.state {
+                State::Done => return Ok(None),
+                State::Start => match open_body(&mut self.decoder, None).map_err(|e| self.error(e))? {
+                    BodyStart::Fault(fault) => {
+                        let status = self.status;
+                        return Err(fault_error(self.label(), fault, status));
+                    }
+                    BodyStart::Element { start, .. } => {
+                        if start.empty {
+                            self.finish()?;
+                            return Ok(None);
+                        }
+                        self.state = State::Scanning(1);
+                    }
+                },
+                State::Scanning(depth) => {
+                    let list_field = self.list_field;
+                    let child = self
+                        .decoder
+                        .next_child(|name| {
+                            if name == list_field {
+                                Found::List
+                            } else if <O::Response as Structure>::field_index(name).is_some() {
+                                Found::OtherField
+                            } else {
+                                Found::Unknown
+                            }
+                        })
+                        .map_err(|e| self.error(e))?;
+                    match child {
+                        Child::End if depth == 1 => {
+                            self.finish()?;
+                            return Ok(None);
+                        }
+                        Child::End => self.state = State::Scanning(depth - 1),
+                        Child::Start(Found::List, start) => {
+                            if let Some(item) = self.list_element(start, depth)? {
+                                return Ok(Some(item));
+                            }
+                        }
+                        Child::Start(Found::OtherField, start) => {
+                            self.decoder.skip(&start).map_err(|e| self.error(e))?;
+                        }
+                        // An element that is not a field: the accessor around the result.
+                        Child::Start(Found::Unknown, start) if !start.empty => {
+                            self.state = State::Scanning(depth + 1);
+                        }
+                        Child::Start(Found::Unknown, _) => {}
+                    }
+                }
+                State::InArray(depth) => {
+                    let child = self.decoder.next_child(|_| ()).map_err(|e| self.error(e))?;
+                    match child {
+                        Child::End => self.state = State::Scanning(depth),
+                        Child::Start((), start) => {
+                            if let Some(item) = self.item(start)? {
+                                return Ok(Some(item));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The list field's element was found: an array of items, or (repeated elements) one item.
+    fn list_element(&mut self, start: Start, depth: usize) -> Result<Option<O::Item>> {
+        if start.empty || start.nil {
+            self.decoder.skip(&start).map_err(|e| self.error(e))?;
+            return Ok(None);
+        }
+        if !start.array {
+            let peeked = self.decoder.peek(&O::Item::has_field).map_err(|e| self.error(e))?;
+            match peeked {
+                Peek::End => return Ok(None),
+                Peek::Text | Peek::Child { is_field: true } => return self.item(start),
+                Peek::Child { is_field: false } => {}
+            }
+        }
+        self.state = State::InArray(depth);
+        Ok(None)
+    }
+
+    fn item(&mut self, start: Start) -> Result<Option<O::Item>> {
+        let mut item = O::Item::default();
+        let present = O::Item::decode_xml(&mut item, &mut self.decoder, start, false).map_err(|e| self.error(e))?;
+        Ok(present.then_some(item))
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.state = State::Done;
+        self.decoder.finish().map_err(|e| self.error(e))
+    }
+}
+
+enum Found {
+    List,
+    OtherField,
+    Unknown,
+}
+
+impl<O: PagedOperation> Iterator for Items<O> {
+    type Item = Result<O::Item>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.advance() {
+            Ok(Some(item)) => Some(Ok(item)),
+            Ok(None) => None,
+            Err(e) => {
+                self.state = State::Done;
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The SOAP codec against hand-written SOAP::Lite-style bodies: prefixes, xsi:type, accessor
+//! or spread responses, arrays, nil and empty values, unknown elements, faults, and errors.
+
+use portabilling::account::{GetAccountInfoResponse, GetAccountListResponse};
+use portabilling::runtime::{Decimal, Flag};
+use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
+use portabilling::soap::{Limits, Outcome};
+
+fn value<T: portabilling::runtime::Structure>(body: &str) -> T {
+    match decode_response::<T>(body.as_bytes(), Limits::default()) {
+        Ok(Outcome::Value(v)) => v,
+        Ok(Outcome::Fault(f)) => panic!("unexpected fault {f:?}"),
+        Err(e) => panic!("decode error: {e}"),
+    }
+}
+
+const SOAPLITE_ACCOUNT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" soap:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/" xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+<soap:Body><get_account_infoResponse xmlns="http://host/Porta/SOAP/Account">
+<s-gensym3 xsi:type="namesp1:GetAccountInfoResponse" xmlns:namesp1="urn:x">
+<account_info>
+  <balance xsi:type="xsd:string">20.98506</balance>
+  <i_account xsi:type="xsd:int">2984</i_account>
+  <blocked xsi:type="xsd:string">N</blocked>
+  <credit_limit xsi:nil="true"/>
+  <expiration_date></expiration_date>
+  <id xsi:type="xsd:base64Binary">SsO8cmdlbg==</id>
+  <note xsi:type="xsd:string"></note>
+  <activation_date xsi:type="xsd:date">2023-05-12</activation_date>
+  <last_usage xsi:type="xsd:string">2023-05-26 17:19:16</last_usage>
+  <brand_new_field xsi:type="xsd:int">7</brand_new_field>
+  <assigned_addons soapenc:arrayType="namesp2:AddonInfo[2]" xsi:type="soapenc:Array">
+    <item><i_product>86</i_product><name>Data &amp; more</name></item>
+    <item><i_product>87</i_product></item>
+  </assigned_addons>
+</account_info>
+</s-gensym3></get_account_infoResponse></soap:Body></soap:Envelope>"#;
+
+#[test]
+fn decodes_a_soaplite_response_under_an_accessor() {
+    let r: GetAccountInfoResponse = value(SOAPLITE_ACCOUNT);
+    let a = r.account_info.expect("account_info");
+    assert_eq!(a.i_account, Some(2984));
+    assert_eq!(a.balance, Some("20.98506".parse::<Decimal>().unwrap()));
+    assert_eq!(a.blocked, Some(Flag::No));
+    assert_eq!(a.credit_limit, None);
+    assert_eq!(a.expiration_date, None);
+    assert_eq!(a.id.as_deref(), Some("Jürgen"));
+    assert_eq!(a.note.as_deref(), Some(""));
+    assert_eq!(a.activation_date.unwrap().to_string(), "2023-05-12");
+    assert_eq!(a.last_usage.unwrap().to_string(), "2023-05-26 17:19:16");
+    assert_eq!(a.assigned_addons.len(), 2);
+    assert_eq!(a.assigned_addons[0].name.as_deref(), Some("Data & more"));
+    assert_eq!(a.extra.get("brand_new_field"), Some(&serde_json::json!(7)));
+}
+
+#[test]
+fn decodes_a_spread_response_with_repeated_elements() {
+    let body = r#"<Envelope><Body><ns:get_account_listResponse xmlns:ns="x">
+        <total>2</total>
+        <account_list><i_account>1</i_account></account_list>
+        <account_list><i_account>2</i_account></account_list>
+      </ns:get_account_listResponse></Body></Envelope>"#;
+    let r: GetAccountListResponse = value(body);
+    assert_eq!(r.total, Some(2));
+    let ids: Vec<_> = r.account_list.iter().map(|a| a.i_account).collect();
+    assert_eq!(ids, [Some(1), Some(2)]);
+}
+
+#[test]
+fn round_trips_through_the_encoder() {
+    let r: GetAccountInfoResponse = value(SOAPLITE_ACCOUNT);
+    let op = <portabilling::account::op::GetAccountInfo as portabilling::runtime::Operation>::INFO;
+    let bytes = encode(None, &BodyTarget::response(op, "urn:test"), &r).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let again: GetAccountInfoResponse = value(&text);
+    assert_eq!(again, r, "{text}");
+}
+
+#[test]
+fn reports_faults_and_errors_with_a_position() {
+    let fault = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Server.Session.check_auth.auth_failed</faultcode><faultstring>Session expired</faultstring></s:Fault></s:Body></s:Envelope>"#;
+    match decode_response::<GetAccountInfoResponse>(fault.as_bytes(), Limits::default()).unwrap() {
+        Outcome::Fault(f) => {
+            assert_eq!(f.code, "Server.Session.check_auth.auth_failed");
+            assert_eq!(f.message, "Session expired");
+        }
+        Outcome::Value(_) => panic!("expected a fault"),
+    }
+    let bad = "<Envelope><Body><r><account_info>\n<i_account>12x</i_account></account_info></r></Body></Envelope>";
+    let err = decode_response::<GetAccountInfoResponse>(bad.as_bytes(), Limits::default()).unwrap_err();
+    assert!(err.path.ends_with("account_info/i_account"), "{err}");
+    assert_eq!(err.line, 2, "{err}");
+    let truncated = &SOAPLITE_ACCOUNT[..SOAPLITE_ACCOUNT.len() - 30];
+    assert!(decode_response::<GetAccountInfoResponse>(truncated.as_bytes(), Limits::default()).is_err());
+    let dtd = r#"<!DOCTYPE x [<!ENTITY a "aaaa">]><Envelope><Body><r>&a;</r></Body></Envelope>"#;
+    let err = decode_response::<GetAccountInfoResponse>(dtd.as_bytes(), Limits::default()).unwrap_err();
+    assert!(err.message.contains("DTD"), "{err}");
+    let html = "<html><body>502 Bad Gateway</body></html>";
+    let err = decode_response::<GetAccountInfoResponse>(html.as_bytes(), Limits::default()).unwrap_err();
+    assert!(err.message.contains("envelope"), "{err}");
+}
