@@ -10,7 +10,12 @@ pub mod model;
 pub mod paging;
 mod redact;
 pub mod rest;
+pub mod registry;
 pub mod runtime;
+#[cfg(feature = "sim")]
+mod server;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod soap;
 mod transport;
 
