@@ -293,6 +293,34 @@ impl Client {
         })
     }
 
+    /// Calls `service`/`method` like [`call`](Self::call), but returns the server's answer as
+    /// it came (status, content type, body), whatever it holds. Session faults still renew the
+    /// session once.
+    pub fn call_raw(&self, service: &str, method: &str, params: AnyValue) -> Result<RawReply> {
+        let label = CallLabel {
+            service,
+            method,
+            read_only: is_read_only_method(method),
+        };
+        let wire = self.wire();
+        let protocol = self.inner.protocol;
+        self.execute(label, true, &|auth| wire.request_any(label, auth, &params), &mut |response| {
+            let reply = RawReply {
+                protocol,
+                service: service.to_string(),
+                method: method.to_string(),
+                status: response.status,
+                content_type: response.content_type.clone(),
+                body: response.body.clone(),
+            };
+            // Only a session fault matters here: it makes the call path renew and resend.
+            match wire.response_any(label, response) {
+                Err(Error::Fault(f)) if f.is_session_fault() => Err(Error::Fault(f)),
+                _ => Ok(reply),
+            }
+        })
+    }
+
     /// Calls an operation chosen at run time (from the [registry](crate::registry)), with a
     /// request value of its request type, and returns a value of its response type.
     pub fn call_dyn(&self, op: &OperationInfo, request: &dyn DynStructure) -> Result<Box<dyn DynStructure>> {
@@ -459,6 +487,89 @@ impl Client {
         let request = wire.request_any(label, auth, params)?;
         let response = self.send(label, &request)?;
         wire.response_any(label, response)
+    }
+}
+
+/// An answer as the server sent it (see [`Client::call_raw`]).
+#[derive(Clone, Debug)]
+pub struct RawReply {
+    /// The protocol it came over.
+    pub protocol: Protocol,
+    /// The service called.
+    pub service: String,
+    /// The method called.
+    pub method: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The content type.
+    pub content_type: Option<String>,
+    /// The body, unchanged.
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    /// Reads the answer as a value, or the fault or error it stands for.
+    pub fn decode(&self) -> Result<AnyValue> {
+        self.protocol.decode_any(&self.service, &self.method, self.status, &self.body)
+    }
+}
+
+impl Protocol {
+    /// Decodes a captured response body of `op` into its generated response type. A fault
+    /// becomes [`Error::Fault`]. This is what `portabilling decode` does, for debugging real
+    /// traffic (and for timing the decoder on captured bytes).
+    pub fn decode_response(self, op: &OperationInfo, body: &[u8]) -> Result<Box<dyn DynStructure>> {
+        let label = CallLabel::of(op);
+        let mut out = (op.new_response)();
+        let response = HttpResponse {
+            status: 200,
+            content_type: None,
+            content_disposition: None,
+            body: body.to_vec(),
+        };
+        match self {
+            Protocol::Soap => WireFormat::response_dyn(&default_soap(), label, response, out.as_mut())?,
+            Protocol::Rest => WireFormat::response_dyn(&default_rest(), label, response, out.as_mut())?,
+        }
+        Ok(out)
+    }
+
+    /// Decodes a captured response body of a method the registry lacks into an untyped value.
+    pub fn decode_untyped(self, service: &str, method: &str, body: &[u8]) -> Result<AnyValue> {
+        self.decode_any(service, method, 200, body)
+    }
+
+    fn decode_any(self, service: &str, method: &str, status: u16, body: &[u8]) -> Result<AnyValue> {
+        let label = CallLabel {
+            service,
+            method,
+            read_only: true,
+        };
+        let response = HttpResponse {
+            status,
+            content_type: None,
+            content_disposition: None,
+            body: body.to_vec(),
+        };
+        match self {
+            Protocol::Soap => WireFormat::response_any(&default_soap(), label, response),
+            Protocol::Rest => WireFormat::response_any(&default_rest(), label, response),
+        }
+    }
+}
+
+fn default_soap() -> SoapWire {
+    SoapWire {
+        endpoint: SoapEndpoint::default(),
+        namespace_base: String::new(),
+        limits: Limits::default(),
+    }
+}
+
+fn default_rest() -> RestWire {
+    RestWire {
+        encoding: RestEncoding::default(),
+        limits: Limits::default(),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 mod client;
 pub mod error;
 pub mod history;
+pub mod inspect;
 pub mod model;
 pub mod paging;
 mod redact;
@@ -19,7 +20,7 @@ pub mod sim;
 pub mod soap;
 mod transport;
 
-pub use client::{Client, ClientBuilder, Protocol};
+pub use client::{Client, ClientBuilder, Protocol, RawReply};
 pub use error::{Error, Result};
 pub use history::{Exchange, HistoryHook, LastExchange};
 pub use rest::{Download, RestEncoding};

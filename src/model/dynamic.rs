@@ -16,7 +16,14 @@ pub trait DynStructure: fmt::Debug + Send + Sync {
     /// The value in PortaBilling's JSON form.
     fn to_json(&self) -> AnyValue;
 
+    /// The value as indented JSON text, with fields in schema order.
+    fn to_json_pretty(&self) -> String;
+
     /// Replaces the value with one read from JSON (leniently, as over REST).
+    fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
     fn set_json(&mut self, value: &AnyValue) -> Result<(), serde_json::Error>;
 
     /// Decodes the content of an element whose start tag was just read.

@@ -1,0 +1,104 @@
+//! `portabilling sim`: a PortaBilling simulator on 127.0.0.1, for tests.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use portabilling::sim::{CertificateKind, Faults, SimConfig, Simulator};
+use portabilling::Error;
+
+/// Options of `portabilling sim`.
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// The port (0 picks a free one).
+    #[arg(long, default_value_t = 8800)]
+    port: u16,
+    /// Serve HTTPS with a CA and certificate made at start (the CA is printed).
+    #[arg(long)]
+    tls: bool,
+    /// Also write the CA certificate (PEM) to this file.
+    #[arg(long)]
+    ca_out: Option<PathBuf>,
+    /// Present a bad certificate, to test that clients refuse it.
+    #[arg(long, value_parser = ["valid", "expired", "wrong-host", "self-signed"], default_value = "valid")]
+    certificate: String,
+    /// The API login the simulator accepts.
+    #[arg(long = "sim-login", default_value = "sim-admin")]
+    login: String,
+    /// The password it accepts.
+    #[arg(long = "sim-password", default_value = "sim-password")]
+    password: String,
+    /// The API token it accepts.
+    #[arg(long = "sim-token", default_value = "sim-api-token")]
+    token: String,
+    /// Accounts to create at start (1,000 to a customer).
+    #[arg(long, default_value_t = 100)]
+    accounts: usize,
+    /// Access token lifetime, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    token_lifetime: u64,
+    /// Sessions stop working after this many calls each.
+    #[arg(long)]
+    expire_after: Option<u64>,
+    /// Delay every answer by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    delay_ms: u64,
+    /// Probability of dropping the connection after handling a call.
+    #[arg(long, default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Probability of cutting an answer short.
+    #[arg(long, default_value_t = 0.0)]
+    truncate_rate: f64,
+    /// Probability of answering 503.
+    #[arg(long, default_value_t = 0.0)]
+    unavailable_rate: f64,
+    /// The random seed of the faults.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+pub fn run(args: SimArgs) -> Result<ExitCode, Error> {
+    let certificate = match args.certificate.as_str() {
+        "expired" => CertificateKind::Expired,
+        "wrong-host" => CertificateKind::WrongHost,
+        "self-signed" => CertificateKind::SelfSigned,
+        _ => CertificateKind::Valid,
+    };
+    let config = SimConfig {
+        bind: format!("127.0.0.1:{}", args.port),
+        tls: args.tls,
+        certificate,
+        login: args.login,
+        password: args.password,
+        token: args.token,
+        accounts: args.accounts,
+        token_lifetime: Duration::from_secs(args.token_lifetime),
+        faults: Faults {
+            expire_sessions_after: args.expire_after,
+            delay: Duration::from_millis(args.delay_ms),
+            drop_probability: args.drop_rate,
+            truncate_probability: args.truncate_rate,
+            unavailable_probability: args.unavailable_rate,
+            seed: args.seed,
+            ..Faults::default()
+        },
+    };
+    let sim = Simulator::start(config).map_err(|e| Error::Config(format!("cannot start the simulator: {e}")))?;
+    println!("PortaBilling simulator listening on {}", sim.url());
+    println!("  login:    {}", sim.login());
+    println!("  password: {}", sim.password());
+    println!("  token:    {}", sim.token());
+    println!("  accounts: {}", args.accounts);
+    if let Some(pem) = sim.ca_cert_pem() {
+        if let Some(path) = &args.ca_out {
+            std::fs::write(path, pem).map_err(|e| Error::Config(format!("cannot write {}: {e}", path.display())))?;
+            println!("  CA certificate written to {} (use --ca-cert {})", path.display(), path.display());
+        }
+        println!("  CA certificate (trust it with --ca-cert FILE):\n{pem}");
+    }
+    println!("Press Ctrl-C to stop.");
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
