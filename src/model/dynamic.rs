@@ -20,10 +20,6 @@ pub trait DynStructure: fmt::Debug + Send + Sync {
     fn to_json_pretty(&self) -> String;
 
     /// Replaces the value with one read from JSON (leniently, as over REST).
-    fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
-    }
-
     fn set_json(&mut self, value: &AnyValue) -> Result<(), serde_json::Error>;
 
     /// Decodes the content of an element whose start tag was just read.
@@ -53,6 +49,10 @@ impl<T: Structure> DynStructure for T {
 
     fn to_json(&self) -> AnyValue {
         serde_json::to_value(self).unwrap_or(AnyValue::Null)
+    }
+
+    fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
     fn set_json(&mut self, value: &AnyValue) -> Result<(), serde_json::Error> {
