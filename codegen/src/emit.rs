@@ -247,7 +247,12 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
         } else if f.wire.is_empty() {
             "The text content".to_string()
         } else {
-            format!("Element `{}`", f.wire)
+            match &f.namespace {
+                // An element reference into another namespace: the runtime matches elements by
+                // local name, so the namespace is only documented.
+                Some(ns) if *ns != ty.xsd.ns => format!("Element `{}` in `{ns}`", f.wire),
+                _ => format!("Element `{}`", f.wire),
+            }
         };
         let _ = write!(doc, "{what}, `{}`", f.xsd_type);
         if f.sensitive {

@@ -213,6 +213,9 @@ impl Config {
         let built = model::build(&schemas, &services, &self.reserved)?;
         let mut warnings = std::mem::take(&mut schemas.warnings);
         warnings.extend(built.warnings.iter().cloned());
+        // A construct reached from several places is reported once.
+        let mut reported = BTreeSet::new();
+        warnings.retain(|w| reported.insert(w.to_string()));
         let mut inputs: Vec<String> = base_files
             .iter()
             .chain(&override_files)

@@ -218,8 +218,6 @@ pub struct Field {
     pub doc: Option<String>,
     /// The declared XSD type, for documentation (`xsd:long`, `AccountInfo[]`).
     pub xsd_type: String,
-    /// Where it is declared.
-    pub loc: Location,
 }
 
 /// A generated struct.
@@ -298,8 +296,6 @@ pub struct Service {
     pub api: String,
     /// Operations, in port type order.
     pub operations: Vec<Operation>,
-    /// Where the service is declared.
-    pub loc: Location,
 }
 
 /// An operation, ready to emit.
@@ -482,6 +478,9 @@ impl Builder<'_> {
             let response_wrapper = format!("{}Response", op.name);
             let (response, response_element, _) =
                 self.message(op, &op.output, &response_wrapper, "Response", module)?;
+            if let Some(h) = &op.header {
+                self.check_declared(&h.ty, &op.loc)?;
+            }
             let header = op.header.as_ref().map(|h| (h.part.clone(), h.namespace.clone()));
             operations.push(Operation {
                 method: op.name.clone(),
@@ -510,13 +509,32 @@ impl Builder<'_> {
             address: def.address.clone(),
             api: "Api".to_string(),
             operations,
-            loc: def.loc.clone(),
         };
         self.drain_pending()?;
         for op in &mut service.operations {
             op.paging = self.paging(op, &mut functions);
         }
         Ok(service)
+    }
+
+    /// Checks that a header part's type or element is declared. The header's content is not
+    /// generated (the runtime writes it from the session), but a dangling reference is an error.
+    fn check_declared(&self, r: &TypeRef, at: &Location) -> Result<(), Error> {
+        let TypeRef::Named(q) = r else { return Ok(()) };
+        let known = if q.ns == XSD_NS || q.ns == SOAPENC_NS {
+            Builtin::from_xsd(&q.local).is_some() || matches!(q.local.as_str(), "anyType" | "Struct" | "Array")
+        } else {
+            self.schemas.types.contains_key(q) || self.schemas.elements.contains_key(q)
+        };
+        if known {
+            Ok(())
+        } else {
+            Err(Diagnostic::new(
+                at.clone(),
+                format!("header type `{}` (namespace `{}`) is not declared", q.local, q.ns),
+            )
+            .into())
+        }
     }
 
     /// The request or response type of an operation, the body element that wraps it, and the
@@ -552,7 +570,7 @@ impl Builder<'_> {
                 let mut fields = Vec::new();
                 for part in parts {
                     let resolved = self.resolve(&part.ty, &part.name, &part.loc)?;
-                    fields.push(self.field(&part.name, resolved, 0, Some(1), false, None, None, &part.loc, false));
+                    fields.push(self.field(&part.name, resolved, 0, Some(1), false, None, None, false));
                 }
                 self.set_fields(id, fields, false);
                 Ok((id, wrapper.to_string(), None))
@@ -672,13 +690,26 @@ impl Builder<'_> {
                     note: (!notes.is_empty()).then(|| notes.join(" ")),
                 })
             }
-            TypeBody::Simple(Simple::List(_)) | TypeBody::Simple(Simple::Union) => {
-                let what = if matches!(decl.body, TypeBody::Simple(Simple::Union)) { "xsd:union" } else { "xsd:list" };
+            TypeBody::Simple(simple @ (Simple::List(_) | Simple::Union)) => {
+                let (what, note) = match simple {
+                    Simple::List(TypeRef::Named(item)) => (
+                        format!("`xsd:list` of `{}`", item.local),
+                        format!("A whitespace-separated list of `{}` values, kept as written.", item.local),
+                    ),
+                    Simple::List(TypeRef::Anonymous(_)) => (
+                        "`xsd:list`".to_string(),
+                        "A whitespace-separated list, kept as written.".to_string(),
+                    ),
+                    _ => ("`xsd:union`".to_string(), "A union of simple types, kept as written.".to_string()),
+                };
                 self.model.warnings.push(Diagnostic::new(
                     decl.loc.clone(),
-                    format!("unsupported construct `{what}` in type `{}`: values are read as raw strings", decl.name.local),
+                    format!(
+                        "unsupported construct {what} in type `{}`: values are read as raw strings",
+                        decl.name.local
+                    ),
                 ));
-                Ok(Resolved { ty: Ty::Builtin(Builtin::String), xsd_type, note: None })
+                Ok(Resolved { ty: Ty::Builtin(Builtin::String), xsd_type, note: Some(note) })
             }
             TypeBody::Complex(complex) => {
                 if let Some(item) = &complex.array_item {
@@ -781,7 +812,7 @@ impl Builder<'_> {
             let text_field = match &complex.simple_content {
                 Some(value) => {
                     let resolved = self.resolve(value, "value", &decl.loc)?;
-                    let mut field = self.field("value", resolved, 1, Some(1), false, None, Some("The text content.".into()), &decl.loc, false);
+                    let mut field = self.field("value", resolved, 1, Some(1), false, None, Some("The text content.".into()), false);
                     field.wire = String::new();
                     fields.push(field);
                     Some(fields.len() - 1)
@@ -826,7 +857,7 @@ impl Builder<'_> {
             let context = format!("{}_{}", decl.name.local, attr.name);
             let resolved = self.resolve(&attr.ty, &context, &attr.loc)?;
             let min = u32::from(attr.required);
-            let field = self.field(&attr.name, resolved, min, Some(1), false, None, attr.doc.clone(), &attr.loc, true);
+            let field = self.field(&attr.name, resolved, min, Some(1), false, None, attr.doc.clone(), true);
             out.push(field);
         }
         Ok(())
@@ -851,7 +882,7 @@ impl Builder<'_> {
                 ParticleKind::Element { name, ty, nillable, doc } => {
                     let context = format!("{owner}_{name}");
                     let resolved = self.resolve(ty, &context, &p.loc)?;
-                    let field = self.field(name, resolved, min, max, *nillable, ns.map(str::to_string), doc.clone(), &p.loc, false);
+                    let field = self.field(name, resolved, min, max, *nillable, ns.map(str::to_string), doc.clone(), false);
                     out.push(field);
                 }
                 ParticleKind::ElementRef(q) => {
@@ -861,7 +892,7 @@ impl Builder<'_> {
                     let decl = decl.clone();
                     let resolved = self.resolve(&decl.ty, &decl.name.local, &decl.loc)?;
                     let ns = (!q.ns.is_empty()).then(|| q.ns.clone());
-                    let field = self.field(&q.local, resolved, min, max, decl.nillable, ns, decl.doc.clone(), &p.loc, false);
+                    let field = self.field(&q.local, resolved, min, max, decl.nillable, ns, decl.doc.clone(), false);
                     out.push(field);
                 }
                 ParticleKind::GroupRef(q) => {
@@ -892,7 +923,6 @@ impl Builder<'_> {
         nillable: bool,
         namespace: Option<String>,
         doc: Option<String>,
-        loc: &Location,
         attribute: bool,
     ) -> Field {
         let many = max.is_none_or(|m| m > 1);
@@ -920,7 +950,6 @@ impl Builder<'_> {
             namespace,
             doc,
             xsd_type,
-            loc: loc.clone(),
         }
     }
 

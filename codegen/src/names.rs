@@ -90,11 +90,6 @@ pub fn camel(name: &str) -> String {
     ident_safe(if joined.is_empty() { "Value".into() } else { joined }, "V")
 }
 
-/// `SCREAMING_SNAKE_CASE`, as used for constants.
-pub fn screaming(name: &str) -> String {
-    snake(name).trim_start_matches("r#").to_uppercase()
-}
-
 /// Makes `name` a usable identifier: a leading digit gets `digit_prefix`, non-ASCII letters are
 /// kept only if Rust accepts them, and keywords become raw identifiers (or get a `_` suffix where
 /// raw identifiers are not allowed).
@@ -175,8 +170,6 @@ mod tests {
         assert_eq!(camel("-1"), "V1");
         assert_eq!(camel(""), "Value");
         assert_eq!(camel("Self"), "Self_");
-        assert_eq!(screaming("get_account_info"), "GET_ACCOUNT_INFO");
-        assert_eq!(screaming("type"), "TYPE");
     }
 
     #[test]

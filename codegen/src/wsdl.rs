@@ -128,11 +128,20 @@ struct PortOperation {
     loc: Location,
 }
 
+/// The protocol a `wsdl:binding` binds to, from its extension element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Soap11,
+    Soap12,
+    /// Another protocol (`http:binding` for HTTP GET/POST, or none at all).
+    Other,
+}
+
 #[derive(Debug)]
 struct Binding {
     port_type: QName,
     style: Style,
-    soap12: bool,
+    protocol: Protocol,
     operations: BTreeMap<String, BindingOperation>,
     loc: Location,
 }
@@ -165,6 +174,14 @@ pub fn read(path: &Path, schemas: &mut SchemaSet) -> Result<Vec<ServiceDef>, Err
     let mut defs = Definitions::default();
     let mut visited = BTreeSet::new();
     read_definitions(path, schemas, &mut defs, &mut visited, true)?;
+    if defs.services.is_empty() && defs.bindings.is_empty() {
+        // A file of shared types or messages, read for the sake of others.
+        schemas.warnings.push(Diagnostic::new(
+            Location::file(path.display().to_string()),
+            "the WSDL file declares no service and no binding; nothing is generated from it",
+        ));
+        return Ok(Vec::new());
+    }
     build_services(path, &defs)
 }
 
@@ -285,11 +302,14 @@ fn read_definitions(
 
 fn read_binding(el: &Element) -> Result<Binding, Error> {
     let port_type = el.resolve_qname(required(el, "type")?)?;
-    let soap = el
-        .children
-        .iter()
-        .find(|c| c.name.local == "binding" && c.name.ns != WSDL_NS);
-    let soap12 = soap.is_some_and(|s| s.name.ns == SOAP12_BINDING_NS);
+    let soap = el.children.iter().find(|c| {
+        c.name.local == "binding" && (c.name.ns == SOAP11_BINDING_NS || c.name.ns == SOAP12_BINDING_NS)
+    });
+    let protocol = match soap {
+        Some(s) if s.name.ns == SOAP11_BINDING_NS => Protocol::Soap11,
+        Some(_) => Protocol::Soap12,
+        None => Protocol::Other,
+    };
     let style = match soap.and_then(|s| s.attr("style")) {
         Some("rpc") => Style::Rpc,
         _ => Style::Document,
@@ -328,7 +348,7 @@ fn read_binding(el: &Element) -> Result<Binding, Error> {
     Ok(Binding {
         port_type,
         style,
-        soap12,
+        protocol,
         operations,
         loc: el.loc.clone(),
     })
@@ -357,19 +377,30 @@ fn build_services(path: &Path, defs: &Definitions) -> Result<Vec<ServiceDef>, Er
         let soap11 = ports.iter().find_map(|(name, address)| {
             defs.bindings
                 .get(name)
-                .filter(|b| !b.soap12)
+                .filter(|b| b.protocol == Protocol::Soap11)
                 .map(|b| (b, address.clone()))
         });
         let (binding, address) = match soap11 {
             Some(found) => found,
             None => {
-                let soap12 = ports.iter().find_map(|(name, _)| defs.bindings.get(name));
-                return Err(match soap12 {
-                    Some(b) => Diagnostic::new(
+                let bound: Vec<&Binding> = ports.iter().filter_map(|(name, _)| defs.bindings.get(name)).collect();
+                let soap12 = bound.iter().find(|b| b.protocol == Protocol::Soap12);
+                return Err(match (soap12, bound.first(), ports.first()) {
+                    (Some(b), _, _) => Diagnostic::new(
                         b.loc.clone(),
                         "unsupported construct: SOAP 1.2 binding (only SOAP 1.1 bindings are supported)",
                     ),
-                    None => Diagnostic::new(loc.clone(), format!("service `{wsdl_name}` has no SOAP binding")),
+                    (None, Some(b), _) => Diagnostic::new(
+                        b.loc.clone(),
+                        format!("service `{wsdl_name}` has no SOAP 1.1 binding (only SOAP 1.1 bindings are supported)"),
+                    ),
+                    (None, None, Some((name, _))) => Diagnostic::new(
+                        loc.clone(),
+                        format!("binding `{}` of service `{wsdl_name}` is not declared", name.local),
+                    ),
+                    (None, None, None) => {
+                        Diagnostic::new(loc.clone(), format!("service `{wsdl_name}` has no SOAP binding"))
+                    }
                 }
                 .into());
             }
