@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod batch;
 mod client;
 pub mod error;
 pub mod history;
