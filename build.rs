@@ -35,8 +35,20 @@ fn main() {
         .client_type("crate::Client")
         // The crate's own modules: a service of the same name gets another module name.
         .reserve_module_names([
-            "auth", "client", "error", "history", "model", "paging", "redact", "registry", "rest",
-            "runtime", "server", "sim", "soap", "transport",
+            "auth",
+            "client",
+            "error",
+            "history",
+            "model",
+            "paging",
+            "redact",
+            "registry",
+            "rest",
+            "runtime",
+            "server",
+            "sim",
+            "soap",
+            "transport",
         ]);
     println!("cargo:rerun-if-env-changed=PORTABILLING_WSDL_DIR");
     if let Some(dir) = std::env::var_os("PORTABILLING_WSDL_DIR").filter(|d| !d.is_empty()) {

@@ -152,22 +152,31 @@ impl Summary {
 
 /// Reads a batch input file.
 pub fn read_calls(path: &Path) -> Result<Vec<BatchCall>> {
-    let file = File::open(path).map_err(|e| Error::Config(format!("cannot open {}: {e}", path.display())))?;
+    let file = File::open(path)
+        .map_err(|e| Error::Config(format!("cannot open {}: {e}", path.display())))?;
     let mut calls = Vec::new();
     let mut ids = HashSet::new();
     for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+        let line =
+            line.map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
         if line.trim().is_empty() {
             continue;
         }
         let at = |m: &str| Error::Config(format!("{}:{}: {m}", path.display(), n + 1));
-        let value: Value = serde_json::from_str(&line).map_err(|e| at(&format!("not JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(&line).map_err(|e| at(&format!("not JSON: {e}")))?;
         let id = match value.get("id") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => return Err(at("`id` (a string or number) is missing")),
         };
-        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string).ok_or_else(|| at(&format!("`{key}` is missing")));
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| at(&format!("`{key}` is missing")))
+        };
         let params = value.get("params").cloned().unwrap_or_else(|| json!({}));
         if !params.is_object() {
             return Err(at("`params` must be an object"));
@@ -199,7 +208,12 @@ fn read_results(output: &Path) -> Result<HashMap<String, String>> {
     let mut file = match OpenOptions::new().read(true).write(true).open(output) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(results),
-        Err(e) => return Err(Error::Config(format!("cannot open {}: {e}", output.display()))),
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "cannot open {}: {e}",
+                output.display()
+            )))
+        }
     };
     let mut text = String::new();
     std::io::Read::read_to_string(&mut file, &mut text)
@@ -211,7 +225,10 @@ fn read_results(output: &Path) -> Result<HashMap<String, String>> {
     }
     for line in text[..complete].lines() {
         if let Ok(v) = serde_json::from_str::<Value>(line) {
-            if let (Some(id), Some(status)) = (v.get("id").and_then(Value::as_str), v.get("status").and_then(Value::as_str)) {
+            if let (Some(id), Some(status)) = (
+                v.get("id").and_then(Value::as_str),
+                v.get("status").and_then(Value::as_str),
+            ) {
                 results.insert(id.to_string(), status.to_string());
             }
         }
@@ -261,7 +278,10 @@ pub fn execute(client: &Client, call: &BatchCall) -> Outcome {
             let mut request = (op.new_request)();
             match request.set_json(&call.params) {
                 Ok(()) => client.call_dyn(op, request.as_ref()).map(|r| r.to_json()),
-                Err(e) => Err(Error::Config(format!("the parameters do not fit {}: {e}", op.request.name))),
+                Err(e) => Err(Error::Config(format!(
+                    "the parameters do not fit {}: {e}",
+                    op.request.name
+                ))),
             }
         }
         None => client.call(&call.service, &call.method, call.params.clone()),
@@ -304,8 +324,16 @@ pub fn run(
             output.display()
         )));
     }
-    let previous = if options.resume { read_results(output)? } else { HashMap::new() };
-    let sent = if options.resume { read_journal(&journal) } else { HashSet::new() };
+    let previous = if options.resume {
+        read_results(output)?
+    } else {
+        HashMap::new()
+    };
+    let sent = if options.resume {
+        read_journal(&journal)
+    } else {
+        HashSet::new()
+    };
     if !options.resume {
         let _ = std::fs::remove_file(&journal);
     }
@@ -341,7 +369,13 @@ pub fn run(
     let write = |out: &mut File, call: &BatchCall, outcome: &Outcome| -> Result<()> {
         out.write_all(result_line(call, outcome).as_bytes())
             .and_then(|()| out.flush())
-            .and_then(|()| if call.is_read() { Ok(()) } else { out.sync_data() })
+            .and_then(|()| {
+                if call.is_read() {
+                    Ok(())
+                } else {
+                    out.sync_data()
+                }
+            })
             .map_err(|e| Error::Config(format!("cannot write {}: {e}", output.display())))
     };
     // Writes that were sent when an earlier run stopped: their outcome is unknown.
@@ -372,7 +406,10 @@ pub fn run(
     progress(&state);
     let next = AtomicUsize::new(0);
     let pace = Mutex::new(Instant::now());
-    let interval = options.rate.filter(|r| *r > 0.0).map(|r| Duration::from_secs_f64(1.0 / r));
+    let interval = options
+        .rate
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
     let workers = options.concurrency.clamp(1, 64).min(todo.len().max(1));
     let mut write_error = None;
@@ -397,7 +434,13 @@ pub fn run(
                     let mut j = journal_file.lock().unwrap_or_else(|e| e.into_inner());
                     let entry = format!("{}\n", json!({ "sent": call.id }));
                     if let Err(e) = j.write_all(entry.as_bytes()).and_then(|()| j.sync_data()) {
-                        let _ = tx.send((i, Outcome::Error { kind: "config".into(), message: format!("cannot write the journal: {e}") }));
+                        let _ = tx.send((
+                            i,
+                            Outcome::Error {
+                                kind: "config".into(),
+                                message: format!("cannot write the journal: {e}"),
+                            },
+                        ));
                         continue;
                     }
                 }

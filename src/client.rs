@@ -11,15 +11,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::auth::{Credentials, FileStore, Secret, Session, SessionManager, SessionStore};
 use crate::error::{AuthError, AuthErrorKind, Error, Result};
 use crate::history::{Exchange, HistoryHook};
-use crate::model::{is_read_only_method, AnyValue, DynStructure, Operation, OperationInfo, PagedOperation, Structure};
+use crate::model::{
+    is_read_only_method, AnyValue, DynStructure, Operation, OperationInfo, PagedOperation,
+    Structure,
+};
 use crate::paging::{ItemStream, Transport};
 use crate::rest::wire::{Download, RestEncoding, RestWire};
-use crate::auth::{Credentials, FileStore, Secret, Session, SessionManager, SessionStore};
 use crate::soap::decode::Limits;
 use crate::soap::wire::{SoapEndpoint, SoapWire};
-use crate::transport::{parse_pem_certificates, CallLabel, Http, HttpRequest, HttpResponse, StreamingResponse, Timeouts, TlsOptions};
+use crate::transport::{
+    parse_pem_certificates, CallLabel, Http, HttpRequest, HttpResponse, StreamingResponse,
+    Timeouts, TlsOptions,
+};
 
 /// The API protocol: PortaBilling serves the same methods over both.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -38,7 +44,9 @@ impl std::str::FromStr for Protocol {
         match s.to_ascii_lowercase().as_str() {
             "soap" | "xml" => Ok(Protocol::Soap),
             "rest" | "json" => Ok(Protocol::Rest),
-            other => Err(Error::Config(format!("unknown protocol `{other}` (use soap or rest)"))),
+            other => Err(Error::Config(format!(
+                "unknown protocol `{other}` (use soap or rest)"
+            ))),
         }
     }
 }
@@ -64,19 +72,43 @@ pub(crate) enum Auth<'a> {
 /// A wire format: typed values to HTTP requests, HTTP responses to typed values or errors.
 pub(crate) trait WireFormat {
     /// The request for a typed call.
-    fn request<T: Structure>(&self, op: &OperationInfo, auth: &Auth<'_>, request: &T) -> Result<HttpRequest>;
+    fn request<T: Structure>(
+        &self,
+        op: &OperationInfo,
+        auth: &Auth<'_>,
+        request: &T,
+    ) -> Result<HttpRequest>;
     /// The request for a call whose type is known at run time.
-    fn request_dyn(&self, op: &OperationInfo, auth: &Auth<'_>, request: &dyn DynStructure) -> Result<HttpRequest>;
+    fn request_dyn(
+        &self,
+        op: &OperationInfo,
+        auth: &Auth<'_>,
+        request: &dyn DynStructure,
+    ) -> Result<HttpRequest>;
     /// The request for an untyped call.
-    fn request_any(&self, label: CallLabel<'_>, auth: &Auth<'_>, params: &AnyValue) -> Result<HttpRequest>;
+    fn request_any(
+        &self,
+        label: CallLabel<'_>,
+        auth: &Auth<'_>,
+        params: &AnyValue,
+    ) -> Result<HttpRequest>;
     /// A typed response.
     fn response<T: Structure>(&self, label: CallLabel<'_>, response: HttpResponse) -> Result<T>;
     /// A response into a value whose type is known at run time.
-    fn response_dyn(&self, label: CallLabel<'_>, response: HttpResponse, out: &mut dyn DynStructure) -> Result<()>;
+    fn response_dyn(
+        &self,
+        label: CallLabel<'_>,
+        response: HttpResponse,
+        out: &mut dyn DynStructure,
+    ) -> Result<()>;
     /// An untyped response.
     fn response_any(&self, label: CallLabel<'_>, response: HttpResponse) -> Result<AnyValue>;
     /// The items of a list response, decoded as they arrive (the status is 2xx).
-    fn stream<O: PagedOperation>(&self, label: CallLabel<'_>, response: StreamingResponse) -> Result<ItemStream<O::Item>>;
+    fn stream<O: PagedOperation>(
+        &self,
+        label: CallLabel<'_>,
+        response: StreamingResponse,
+    ) -> Result<ItemStream<O::Item>>;
 }
 
 impl<'a> CallLabel<'a> {
@@ -263,7 +295,10 @@ impl Client {
         match self.untyped(label, &Auth::Session(&session), &params) {
             Ok(reply) => Ok(reply
                 .get("user_id")
-                .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+                .and_then(|v| {
+                    v.as_i64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                })
                 .is_some_and(|id| id > 0)),
             Err(Error::Fault(f)) if f.is_session_fault() => Ok(false),
             Err(e) => Err(e),
@@ -288,9 +323,12 @@ impl Client {
             read_only: is_read_only_method(method),
         };
         let wire = self.wire();
-        self.execute(label, true, &|auth| wire.request_any(label, auth, &params), &mut |response| {
-            wire.response_any(label, response)
-        })
+        self.execute(
+            label,
+            true,
+            &|auth| wire.request_any(label, auth, &params),
+            &mut |response| wire.response_any(label, response),
+        )
     }
 
     /// Calls `service`/`method` like [`call`](Self::call), but returns the server's answer as
@@ -304,35 +342,49 @@ impl Client {
         };
         let wire = self.wire();
         let protocol = self.inner.protocol;
-        self.execute(label, true, &|auth| wire.request_any(label, auth, &params), &mut |response| {
-            let reply = RawReply {
-                protocol,
-                service: service.to_string(),
-                method: method.to_string(),
-                status: response.status,
-                content_type: response.content_type.clone(),
-                body: response.body.clone(),
-            };
-            // Only a session fault matters here: it makes the call path renew and resend.
-            match wire.response_any(label, response) {
-                Err(Error::Fault(f)) if f.is_session_fault() => Err(Error::Fault(f)),
-                _ => Ok(reply),
-            }
-        })
+        self.execute(
+            label,
+            true,
+            &|auth| wire.request_any(label, auth, &params),
+            &mut |response| {
+                let reply = RawReply {
+                    protocol,
+                    service: service.to_string(),
+                    method: method.to_string(),
+                    status: response.status,
+                    content_type: response.content_type.clone(),
+                    body: response.body.clone(),
+                };
+                // Only a session fault matters here: it makes the call path renew and resend.
+                match wire.response_any(label, response) {
+                    Err(Error::Fault(f)) if f.is_session_fault() => Err(Error::Fault(f)),
+                    _ => Ok(reply),
+                }
+            },
+        )
     }
 
     /// Calls an operation chosen at run time (from the [registry](crate::registry)), with a
     /// request value of its request type, and returns a value of its response type.
-    pub fn call_dyn(&self, op: &OperationInfo, request: &dyn DynStructure) -> Result<Box<dyn DynStructure>> {
+    pub fn call_dyn(
+        &self,
+        op: &OperationInfo,
+        request: &dyn DynStructure,
+    ) -> Result<Box<dyn DynStructure>> {
         let label = CallLabel::of(op);
         let mut reply: Option<Box<dyn DynStructure>> = None;
         let wire = self.wire();
-        self.execute(label, true, &|auth| wire.request_dyn(op, auth, request), &mut |response| {
-            let mut out = (op.new_response)();
-            wire.response_dyn(label, response, out.as_mut())?;
-            reply = Some(out);
-            Ok(())
-        })?;
+        self.execute(
+            label,
+            true,
+            &|auth| wire.request_dyn(op, auth, request),
+            &mut |response| {
+                let mut out = (op.new_response)();
+                wire.response_dyn(label, response, out.as_mut())?;
+                reply = Some(out);
+                Ok(())
+            },
+        )?;
         Ok(reply.unwrap_or_else(|| (op.new_response)()))
     }
 
@@ -347,11 +399,18 @@ impl Client {
         let inner = &self.inner;
         let mut session = self.session_for_call()?;
         for attempt in 0..2 {
-            let request = WireFormat::request_any(&inner.rest, label, &Auth::Session(&session), &params)?;
+            let request =
+                WireFormat::request_any(&inner.rest, label, &Auth::Session(&session), &params)?;
             let response = inner.http.send_streaming(label, &request)?;
             match inner.rest.download(label, response) {
-                Err(Error::Fault(f)) if attempt == 0 && f.is_session_fault() && inner.sessions.credentials().can_login() => {
-                    session = inner.sessions.renew(Some(&session), &|| self.login_call())?;
+                Err(Error::Fault(f))
+                    if attempt == 0
+                        && f.is_session_fault()
+                        && inner.sessions.credentials().can_login() =>
+                {
+                    session = inner
+                        .sessions
+                        .renew(Some(&session), &|| self.login_call())?;
                 }
                 other => return other,
             }
@@ -367,7 +426,9 @@ impl Client {
             && session.access_token.is_some()
             && session.expires_within(inner.refresh_margin)
         {
-            return inner.sessions.refresh(&session, &|s| self.refresh_call(s), &|| self.login_call());
+            return inner
+                .sessions
+                .refresh(&session, &|s| self.refresh_call(s), &|| self.login_call());
         }
         Ok(session)
     }
@@ -381,16 +442,25 @@ impl Client {
         build: &dyn Fn(&Auth<'_>) -> Result<HttpRequest>,
         read: &mut dyn FnMut(HttpResponse) -> Result<R>,
     ) -> Result<R> {
-        let session = if needs_auth { Some(self.session_for_call()?) } else { None };
+        let session = if needs_auth {
+            Some(self.session_for_call()?)
+        } else {
+            None
+        };
         let auth = session.as_deref().map_or(Auth::None, Auth::Session);
         let response = self.send(label, &build(&auth)?)?;
         match read(response) {
             Err(Error::Fault(fault)) if needs_auth && fault.is_session_fault() => {
                 tracing::info!(service = label.service, method = label.method, code = %fault.code, "session refused; renewing it once");
-                let fresh = self.inner.sessions.renew(session.as_deref(), &|| self.login_call())?;
+                let fresh = self
+                    .inner
+                    .sessions
+                    .renew(session.as_deref(), &|| self.login_call())?;
                 let response = self.send(label, &build(&Auth::Session(&fresh))?)?;
                 match read(response) {
-                    Err(Error::Fault(f)) if f.is_session_fault() => Err(session_rejected(Some(&f.code))),
+                    Err(Error::Fault(f)) if f.is_session_fault() => {
+                        Err(session_rejected(Some(&f.code)))
+                    }
                     other => other,
                 }
             }
@@ -423,10 +493,18 @@ impl Client {
                 );
                 tracing::trace!(request = %crate::redact::redact_body(&request.body), response = %crate::redact::body_start(&response.body), "exchange");
             }
-            Err(e) => tracing::debug!(service = label.service, method = label.method, error = %e, "call failed"),
+            Err(e) => {
+                tracing::debug!(service = label.service, method = label.method, error = %e, "call failed")
+            }
         }
         if let Some(hook) = &self.inner.history {
-            hook.record(&Exchange::new(label, self.inner.http.base(), request, result.as_ref().ok(), elapsed));
+            hook.record(&Exchange::new(
+                label,
+                self.inner.http.base(),
+                request,
+                result.as_ref().ok(),
+                elapsed,
+            ));
         }
         result
     }
@@ -482,7 +560,12 @@ impl Client {
     }
 
     /// One untyped call with the given credentials, without session renewal.
-    fn untyped(&self, label: CallLabel<'_>, auth: &Auth<'_>, params: &AnyValue) -> Result<AnyValue> {
+    fn untyped(
+        &self,
+        label: CallLabel<'_>,
+        auth: &Auth<'_>,
+        params: &AnyValue,
+    ) -> Result<AnyValue> {
         let wire = self.wire();
         let request = wire.request_any(label, auth, params)?;
         let response = self.send(label, &request)?;
@@ -510,7 +593,8 @@ pub struct RawReply {
 impl RawReply {
     /// Reads the answer as a value, or the fault or error it stands for.
     pub fn decode(&self) -> Result<AnyValue> {
-        self.protocol.decode_any(&self.service, &self.method, self.status, &self.body)
+        self.protocol
+            .decode_any(&self.service, &self.method, self.status, &self.body)
     }
 }
 
@@ -528,8 +612,12 @@ impl Protocol {
             body: body.to_vec(),
         };
         match self {
-            Protocol::Soap => WireFormat::response_dyn(&default_soap(), label, response, out.as_mut())?,
-            Protocol::Rest => WireFormat::response_dyn(&default_rest(), label, response, out.as_mut())?,
+            Protocol::Soap => {
+                WireFormat::response_dyn(&default_soap(), label, response, out.as_mut())?
+            }
+            Protocol::Rest => {
+                WireFormat::response_dyn(&default_rest(), label, response, out.as_mut())?
+            }
         }
         Ok(out)
     }
@@ -594,25 +682,59 @@ fn session_rejected(code: Option<&str>) -> Error {
 
 /// [`WireFormat`] without its generic methods, so the call path can pick one at run time.
 pub(crate) trait WireDispatch {
-    fn request_dyn(&self, op: &OperationInfo, auth: &Auth<'_>, request: &dyn DynStructure) -> Result<HttpRequest>;
-    fn request_any(&self, label: CallLabel<'_>, auth: &Auth<'_>, params: &AnyValue) -> Result<HttpRequest>;
-    fn response_dyn(&self, label: CallLabel<'_>, response: HttpResponse, out: &mut dyn DynStructure) -> Result<()>;
+    fn request_dyn(
+        &self,
+        op: &OperationInfo,
+        auth: &Auth<'_>,
+        request: &dyn DynStructure,
+    ) -> Result<HttpRequest>;
+    fn request_any(
+        &self,
+        label: CallLabel<'_>,
+        auth: &Auth<'_>,
+        params: &AnyValue,
+    ) -> Result<HttpRequest>;
+    fn response_dyn(
+        &self,
+        label: CallLabel<'_>,
+        response: HttpResponse,
+        out: &mut dyn DynStructure,
+    ) -> Result<()>;
     fn response_any(&self, label: CallLabel<'_>, response: HttpResponse) -> Result<AnyValue>;
 }
 
 macro_rules! dispatch {
     ($t:ty) => {
         impl WireDispatch for $t {
-            fn request_dyn(&self, op: &OperationInfo, auth: &Auth<'_>, request: &dyn DynStructure) -> Result<HttpRequest> {
+            fn request_dyn(
+                &self,
+                op: &OperationInfo,
+                auth: &Auth<'_>,
+                request: &dyn DynStructure,
+            ) -> Result<HttpRequest> {
                 WireFormat::request_dyn(self, op, auth, request)
             }
-            fn request_any(&self, label: CallLabel<'_>, auth: &Auth<'_>, params: &AnyValue) -> Result<HttpRequest> {
+            fn request_any(
+                &self,
+                label: CallLabel<'_>,
+                auth: &Auth<'_>,
+                params: &AnyValue,
+            ) -> Result<HttpRequest> {
                 WireFormat::request_any(self, label, auth, params)
             }
-            fn response_dyn(&self, label: CallLabel<'_>, response: HttpResponse, out: &mut dyn DynStructure) -> Result<()> {
+            fn response_dyn(
+                &self,
+                label: CallLabel<'_>,
+                response: HttpResponse,
+                out: &mut dyn DynStructure,
+            ) -> Result<()> {
                 WireFormat::response_dyn(self, label, response, out)
             }
-            fn response_any(&self, label: CallLabel<'_>, response: HttpResponse) -> Result<AnyValue> {
+            fn response_any(
+                &self,
+                label: CallLabel<'_>,
+                response: HttpResponse,
+            ) -> Result<AnyValue> {
                 WireFormat::response_any(self, label, response)
             }
         }
@@ -624,15 +746,27 @@ dispatch!(RestWire);
 
 impl Client {
     /// A typed call through the wire format `W`.
-    fn typed<O: Operation, W: WireFormat>(&self, wire: &W, request: &O::Request) -> Result<O::Response> {
+    fn typed<O: Operation, W: WireFormat>(
+        &self,
+        wire: &W,
+        request: &O::Request,
+    ) -> Result<O::Response> {
         let label = CallLabel::of(O::INFO);
-        let needs_auth = !(O::INFO.service == "Session" && matches!(O::INFO.method, "login" | "refresh_access_token"));
-        self.execute(label, needs_auth, &|auth| wire.request(O::INFO, auth, request), &mut |response| {
-            wire.response::<O::Response>(label, response)
-        })
+        let needs_auth = !(O::INFO.service == "Session"
+            && matches!(O::INFO.method, "login" | "refresh_access_token"));
+        self.execute(
+            label,
+            needs_auth,
+            &|auth| wire.request(O::INFO, auth, request),
+            &mut |response| wire.response::<O::Response>(label, response),
+        )
     }
 
-    fn typed_stream<O: PagedOperation, W: WireFormat>(&self, wire: &W, request: &O::Request) -> Result<ItemStream<O::Item>> {
+    fn typed_stream<O: PagedOperation, W: WireFormat>(
+        &self,
+        wire: &W,
+        request: &O::Request,
+    ) -> Result<ItemStream<O::Item>> {
         let label = CallLabel::of(O::INFO);
         let mut session = self.session_for_call()?;
         for attempt in 0..2 {
@@ -644,7 +778,8 @@ impl Client {
             // Not a list: read the whole answer for its fault or error.
             let mut body = Vec::new();
             let mut reader = response.body;
-            std::io::Read::read_to_end(&mut reader, &mut body).map_err(|e| crate::transport::io_to_error(label.service, label.method, e))?;
+            std::io::Read::read_to_end(&mut reader, &mut body)
+                .map_err(|e| crate::transport::io_to_error(label.service, label.method, e))?;
             let full = HttpResponse {
                 status: response.status,
                 content_type: response.content_type,
@@ -652,11 +787,22 @@ impl Client {
                 body,
             };
             match wire.response::<O::Response>(label, full) {
-                Err(Error::Fault(f)) if attempt == 0 && f.is_session_fault() && self.inner.sessions.credentials().can_login() => {
-                    session = self.inner.sessions.renew(Some(&session), &|| self.login_call())?;
+                Err(Error::Fault(f))
+                    if attempt == 0
+                        && f.is_session_fault()
+                        && self.inner.sessions.credentials().can_login() =>
+                {
+                    session = self
+                        .inner
+                        .sessions
+                        .renew(Some(&session), &|| self.login_call())?;
                 }
                 Err(e) => return Err(e),
-                Ok(_) => return Err(Error::Config("the server answered a list call with an error status but a value".into())),
+                Ok(_) => {
+                    return Err(Error::Config(
+                        "the server answered a list call with an error status but a value".into(),
+                    ))
+                }
             }
         }
         Err(session_rejected(None))
@@ -839,8 +985,9 @@ impl ClientBuilder {
             extra_roots.extend(parse_pem_certificates(pem)?);
         }
         for file in &self.ca_files {
-            let pem = std::fs::read(file)
-                .map_err(|e| Error::Config(format!("cannot read the CA file {}: {e}", file.display())))?;
+            let pem = std::fs::read(file).map_err(|e| {
+                Error::Config(format!("cannot read the CA file {}: {e}", file.display()))
+            })?;
             extra_roots.extend(parse_pem_certificates(&pem)?);
         }
         if self.insecure {
@@ -853,13 +1000,26 @@ impl ClientBuilder {
             extra_roots,
             insecure: self.insecure,
         };
-        let http = Http::new(base.clone(), self.timeouts, &tls, self.limits.max_bytes, self.retries, &self.user_agent)?;
-        let host = authority.rsplit_once(':').map_or(authority.as_str(), |(h, _)| h).to_string();
-        let namespace_base = self.soap_namespace_base.unwrap_or_else(|| format!("{scheme}://{host}"));
+        let http = Http::new(
+            base.clone(),
+            self.timeouts,
+            &tls,
+            self.limits.max_bytes,
+            self.retries,
+            &self.user_agent,
+        )?;
+        let host = authority
+            .rsplit_once(':')
+            .map_or(authority.as_str(), |(h, _)| h)
+            .to_string();
+        let namespace_base = self
+            .soap_namespace_base
+            .unwrap_or_else(|| format!("{scheme}://{host}"));
         let key = format!(
             "{base}|{}",
             match &self.credentials {
-                Credentials::Password { login, .. } | Credentials::Token { login, .. } => login.clone(),
+                Credentials::Password { login, .. } | Credentials::Token { login, .. } =>
+                    login.clone(),
                 _ => String::new(),
             }
         );
@@ -887,12 +1047,16 @@ impl ClientBuilder {
 
 /// Splits `scheme://authority/…` into the scheme and authority.
 fn split_url(url: &str) -> Result<(String, String)> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| Error::Config(format!("`{url}` is not a URL (expected https://host[:port])")))?;
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| {
+        Error::Config(format!(
+            "`{url}` is not a URL (expected https://host[:port])"
+        ))
+    })?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
-        return Err(Error::Config(format!("unsupported URL scheme `{scheme}` (use https or http)")));
+        return Err(Error::Config(format!(
+            "unsupported URL scheme `{scheme}` (use https or http)"
+        )));
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
@@ -907,7 +1071,10 @@ mod tests {
 
     #[test]
     fn urls_are_checked() {
-        assert_eq!(split_url("https://h:8443/x").unwrap(), ("https".into(), "h:8443".into()));
+        assert_eq!(
+            split_url("https://h:8443/x").unwrap(),
+            ("https".into(), "h:8443".into())
+        );
         assert!(split_url("h:8443").is_err());
         assert!(split_url("ftp://h").is_err());
         assert!(split_url("https://user:pw@h").is_err());

@@ -231,7 +231,11 @@ impl ApiFault {
 
 impl fmt::Display for ApiFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}: fault {}: {}", self.service, self.method, self.code, self.message)
+        write!(
+            f,
+            "{}/{}: fault {}: {}",
+            self.service, self.method, self.code, self.message
+        )
     }
 }
 
@@ -289,7 +293,9 @@ impl AuthError {
         let kind = match code {
             "Server.Session.auth_failed" => AuthErrorKind::BadCredentials,
             "Server.Session.cannot_login_brute_force_activity" => AuthErrorKind::Lockout,
-            "Server.Session.alert_You_must_change_password" => AuthErrorKind::PasswordChangeRequired,
+            "Server.Session.alert_You_must_change_password" => {
+                AuthErrorKind::PasswordChangeRequired
+            }
             c if c.starts_with("Server.Session.") || c.starts_with("Client.Session.") => {
                 AuthErrorKind::BadCredentials
             }
@@ -324,7 +330,11 @@ pub struct DecodeFailure {
 
 impl fmt::Display for DecodeFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}: cannot decode the response: {}", self.service, self.method, self.message)?;
+        write!(
+            f,
+            "{}/{}: cannot decode the response: {}",
+            self.service, self.method, self.message
+        )?;
         if let Some(path) = &self.path {
             write!(f, " at {path}")?;
         }

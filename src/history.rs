@@ -46,7 +46,11 @@ impl Exchange {
                 .headers
                 .iter()
                 .map(|(name, value)| {
-                    let shown = if is_secret_name(name) { "<redacted>".to_string() } else { value.clone() };
+                    let shown = if is_secret_name(name) {
+                        "<redacted>".to_string()
+                    } else {
+                        value.clone()
+                    };
                     (name.to_string(), shown)
                 })
                 .collect(),

@@ -10,8 +10,10 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{EnumSchema, FieldKind, Occurs, OperationInfo, ServiceInfo, StructSchema, TypeInfo};
-use crate::soap::envelope::{encode_dyn, BodyTarget, PORTAONE_NS};
+use crate::model::{
+    EnumSchema, FieldKind, Occurs, OperationInfo, ServiceInfo, StructSchema, TypeInfo,
+};
+use crate::soap::envelope::{encode_dyn, BodyTarget, HeaderEntry, PORTAONE_NS};
 
 /// One line per service: name, WSDL name, number of methods, summary.
 pub fn services() -> String {
@@ -60,7 +62,11 @@ pub fn describe(op: &OperationInfo) -> String {
         op.request_element,
         op.service,
         if op.encoded { "rpc/encoded" } else { "literal" },
-        if op.header.is_some() { ", auth_info header" } else { "" }
+        if op.header.is_some() {
+            ", auth_info header"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(out, "  REST: POST /rest/{}/{}", op.service, op.method);
     let mut seen = BTreeSet::new();
@@ -81,13 +87,34 @@ pub fn describe(op: &OperationInfo) -> String {
         i += 1;
     }
     for e in enums {
-        let _ = writeln!(out, "\n{}: one of {}", e.name, e.values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            out,
+            "\n{}: one of {}",
+            e.name,
+            e.values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let sample = sample_request(op);
-    let _ = writeln!(out, "\nSample request, JSON (POST /rest/{}/{}):", op.service, op.method);
+    let _ = writeln!(
+        out,
+        "\nSample request, JSON (POST /rest/{}/{}):",
+        op.service, op.method
+    );
     let body = json!({ "params": sample });
-    let _ = writeln!(out, "{}", serde_json::to_string_pretty(&body).unwrap_or_default());
-    let _ = writeln!(out, "\nSample request, SOAP (POST /soap/{}/{}):", op.service, op.method);
+    let _ = writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&body).unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "\nSample request, SOAP (POST /soap/{}/{}):",
+        op.service, op.method
+    );
     let _ = writeln!(out, "{}", sample_soap(op, &sample));
     out
 }
@@ -102,7 +129,13 @@ fn fields(
     if schema.fields.is_empty() {
         let _ = writeln!(out, "  (no fields)");
     }
-    let width = schema.fields.iter().map(|f| f.name.len()).max().unwrap_or(0).max(4);
+    let width = schema
+        .fields
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
     for f in schema.fields {
         note_types(&f.ty, nested, enums, seen);
         let occurs = match (f.occurs, f.ty) {
@@ -122,7 +155,11 @@ fn fields(
             f.xsd_type,
             occurs,
             if f.sensitive { " secret" } else { "" },
-            if f.doc.is_empty() { String::new() } else { format!("  {}", first_line(f.doc)) },
+            if f.doc.is_empty() {
+                String::new()
+            } else {
+                format!("  {}", first_line(f.doc))
+            },
         );
     }
 }
@@ -168,13 +205,16 @@ fn sample_struct(schema: &StructSchema, depth: usize) -> Value {
         }
         let value = sample_value(&f.ty, f.name, depth);
         let value = match (f.occurs, f.ty) {
-            (Occurs::Many | Occurs::ManyNillable, TypeInfo::List(_)) | (Occurs::Many | Occurs::ManyNillable, _) => {
-                Value::Array(vec![value])
-            }
+            (Occurs::Many | Occurs::ManyNillable, TypeInfo::List(_))
+            | (Occurs::Many | Occurs::ManyNillable, _) => Value::Array(vec![value]),
             _ => value,
         };
         if !value.is_null() {
-            let key = if f.kind == FieldKind::Text { "value" } else { f.name };
+            let key = if f.kind == FieldKind::Text {
+                "value"
+            } else {
+                f.name
+            };
             map.insert(key.to_string(), value);
         }
     }
@@ -183,7 +223,11 @@ fn sample_struct(schema: &StructSchema, depth: usize) -> Value {
 
 fn sample_value(ty: &TypeInfo, name: &str, depth: usize) -> Value {
     match ty {
-        TypeInfo::String => json!(if name.contains("password") || name.contains("token") { "secret" } else { "text" }),
+        TypeInfo::String => json!(if name.contains("password") || name.contains("token") {
+            "secret"
+        } else {
+            "text"
+        }),
         TypeInfo::Boolean => json!(true),
         TypeInfo::Byte
         | TypeInfo::Short
@@ -231,7 +275,16 @@ fn sample_soap(op: &OperationInfo, sample: &Value) -> String {
     let namespace = format!("https://billing.example.com/Porta/SOAP/{}", op.service);
     let header = [("session_id", "<session id>")];
     let element = op.header.as_ref().map_or("auth_info", |h| h.element);
-    match encode_dyn(Some((element, PORTAONE_NS, &header[..])), &BodyTarget::request(op, &namespace), request.as_ref()) {
+    let entry = HeaderEntry {
+        element,
+        namespace: PORTAONE_NS,
+        values: &header[..],
+    };
+    match encode_dyn(
+        Some(entry),
+        &BodyTarget::request(op, &namespace),
+        request.as_ref(),
+    ) {
         Ok(bytes) => indent_xml(&String::from_utf8_lossy(&bytes)),
         Err(e) => format!("(cannot encode a sample: {e})"),
     }
@@ -278,6 +331,9 @@ mod tests {
 
     #[test]
     fn indents_xml() {
-        assert_eq!(indent_xml("<a><b>1</b><c/></a>"), "<a>\n  <b>1</b>\n  <c/>\n</a>");
+        assert_eq!(
+            indent_xml("<a><b>1</b><c/></a>"),
+            "<a>\n  <b>1</b>\n  <c/>\n</a>"
+        );
     }
 }

@@ -11,8 +11,8 @@ pub mod inspect;
 pub mod model;
 pub mod paging;
 mod redact;
-pub mod rest;
 pub mod registry;
+pub mod rest;
 pub mod runtime;
 #[cfg(feature = "sim")]
 mod server;

@@ -29,7 +29,7 @@ pub const DEFAULT_PAGE_SIZE: u64 = 100;
 /// ```no_run
 /// # fn main() -> portabilling::Result<()> {
 /// use portabilling::{account, Client};
-/// let client = Client::builder("https://billing.example.com")?.login("api", "secret").build()?;
+/// let client = Client::builder("https://billing.example.com").login("api", "secret").build()?;
 /// let request = account::GetAccountListRequest { i_customer: Some(444), ..Default::default() };
 /// let mut pages = client.account().iter_account_list(request).page_size(500).with_total();
 /// println!("{:?} accounts", pages.total()?);
@@ -103,7 +103,12 @@ impl<'a, T: Transport, O: PagedOperation> Pages<'a, T, O> {
 
     fn fetch(&mut self) -> Result<()> {
         let first = self.pages == 0;
-        O::set_page(&mut self.request, self.offset, self.page_size, self.want_total && first);
+        O::set_page(
+            &mut self.request,
+            self.offset,
+            self.page_size,
+            self.want_total && first,
+        );
         let response = self.transport.call::<O>(&self.request)?;
         self.pages += 1;
         if first || self.total.is_none() {

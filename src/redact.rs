@@ -8,8 +8,12 @@
 pub fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let lower = lower.rsplit(':').next().unwrap_or(&lower);
-    matches!(lower, "session_id" | "auth_info" | "authorization" | "cookie" | "set-cookie" | "pin" | "api_key")
-        || ["password", "token", "secret", "passwd"].iter().any(|s| lower.ends_with(s))
+    matches!(
+        lower,
+        "session_id" | "auth_info" | "authorization" | "cookie" | "set-cookie" | "pin" | "api_key"
+    ) || ["password", "token", "secret", "passwd"]
+        .iter()
+        .any(|s| lower.ends_with(s))
 }
 
 const REDACTED: &str = "<redacted>";
@@ -154,7 +158,8 @@ mod tests {
         let r = redact_body(xml.as_bytes());
         assert!(!r.contains("hunter2") && !r.contains("abc123"), "{r}");
         assert!(r.contains("admin"));
-        let json = r#"{"params":{"login":"a","password":"hunter2","nested":{"access_token":"tok"}}}"#;
+        let json =
+            r#"{"params":{"login":"a","password":"hunter2","nested":{"access_token":"tok"}}}"#;
         let r = redact_body(json.as_bytes());
         assert!(!r.contains("hunter2") && !r.contains("tok\""), "{r}");
         let form = "auth_info=%7B%22session_id%22%3A%22abc123%22%7D&params=%7B%7D";

@@ -13,7 +13,9 @@ pub fn services() -> &'static [ServiceInfo] {
 /// or module name (`account`), in any case.
 pub fn service(name: &str) -> Option<&'static ServiceInfo> {
     services().iter().find(|s| {
-        s.name.eq_ignore_ascii_case(name) || s.wsdl_name.eq_ignore_ascii_case(name) || s.module.eq_ignore_ascii_case(name)
+        s.name.eq_ignore_ascii_case(name)
+            || s.wsdl_name.eq_ignore_ascii_case(name)
+            || s.module.eq_ignore_ascii_case(name)
     })
 }
 

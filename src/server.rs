@@ -24,6 +24,7 @@ pub struct Request {
     /// The body.
     pub body: Vec<u8>,
     /// The client's address.
+    #[allow(dead_code)] // For handlers that log or limit by client.
     pub peer: SocketAddr,
 }
 
@@ -31,7 +32,10 @@ impl Request {
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -174,27 +178,31 @@ fn accept_loop(
                 let stop = Arc::clone(&stop);
                 let in_thread = Arc::clone(&active);
                 active.fetch_add(1, Ordering::SeqCst);
-                let spawned = std::thread::Builder::new().name("portabilling-conn".into()).spawn(move || {
-                    let result = match tls {
-                        Some(config) => match rustls::ServerConnection::new(config) {
-                            Ok(conn) => {
-                                let tls_stream = rustls::StreamOwned::new(conn, stream);
-                                serve(tls_stream, peer, limits, &handler, &stop)
-                            }
-                            Err(e) => Err(io::Error::other(e)),
-                        },
-                        None => serve(stream, peer, limits, &handler, &stop),
-                    };
-                    if let Err(e) = result {
-                        tracing::trace!(%peer, error = %e, "connection ended");
-                    }
-                    in_thread.fetch_sub(1, Ordering::SeqCst);
-                });
+                let spawned = std::thread::Builder::new()
+                    .name("portabilling-conn".into())
+                    .spawn(move || {
+                        let result = match tls {
+                            Some(config) => match rustls::ServerConnection::new(config) {
+                                Ok(conn) => {
+                                    let tls_stream = rustls::StreamOwned::new(conn, stream);
+                                    serve(tls_stream, peer, limits, &handler, &stop)
+                                }
+                                Err(e) => Err(io::Error::other(e)),
+                            },
+                            None => serve(stream, peer, limits, &handler, &stop),
+                        };
+                        if let Err(e) = result {
+                            tracing::trace!(%peer, error = %e, "connection ended");
+                        }
+                        in_thread.fetch_sub(1, Ordering::SeqCst);
+                    });
                 if spawned.is_err() {
                     active.fetch_sub(1, Ordering::SeqCst);
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
     }
@@ -217,7 +225,13 @@ impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
     }
 }
 
-fn serve<S: Conn>(stream: S, peer: SocketAddr, limits: ServerLimits, handler: &Handler, stop: &AtomicBool) -> io::Result<()> {
+fn serve<S: Conn>(
+    stream: S,
+    peer: SocketAddr,
+    limits: ServerLimits,
+    handler: &Handler,
+    stop: &AtomicBool,
+) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(16 * 1024, stream);
     loop {
         if stop.load(Ordering::SeqCst) {
@@ -227,10 +241,24 @@ fn serve<S: Conn>(stream: S, peer: SocketAddr, limits: ServerLimits, handler: &H
             Ok(Some(r)) => r,
             Ok(None) => return Ok(()),
             Err(e) => {
-                let status = if e.kind() == io::ErrorKind::InvalidData { 400 } else { 413 };
-                if e.kind() != io::ErrorKind::UnexpectedEof && e.kind() != io::ErrorKind::TimedOut && e.kind() != io::ErrorKind::WouldBlock {
+                let status = if e.kind() == io::ErrorKind::InvalidData {
+                    400
+                } else {
+                    413
+                };
+                if e.kind() != io::ErrorKind::UnexpectedEof
+                    && e.kind() != io::ErrorKind::TimedOut
+                    && e.kind() != io::ErrorKind::WouldBlock
+                {
                     let body = format!("{{\"error\":\"{}\"}}", e.to_string().replace('"', "'"));
-                    let _ = write_response(reader.get_mut(), status, &[("Content-Type".into(), "application/json".into())], body.as_bytes(), body.len(), true);
+                    let _ = write_response(
+                        reader.get_mut(),
+                        status,
+                        &[("Content-Type".into(), "application/json".into())],
+                        body.as_bytes(),
+                        body.len(),
+                        true,
+                    );
                 }
                 reader.get_mut().close();
                 return Err(e);
@@ -240,16 +268,32 @@ fn serve<S: Conn>(stream: S, peer: SocketAddr, limits: ServerLimits, handler: &H
             .header("connection")
             .is_some_and(|c| c.eq_ignore_ascii_case("close"));
         match handler(request) {
-            Reply::Full { status, headers, body } => {
+            Reply::Full {
+                status,
+                headers,
+                body,
+            } => {
                 write_response(reader.get_mut(), status, &headers, &body, body.len(), close)?;
                 if close {
                     reader.get_mut().close();
                     return Ok(());
                 }
             }
-            Reply::Truncated { status, headers, body, keep } => {
+            Reply::Truncated {
+                status,
+                headers,
+                body,
+                keep,
+            } => {
                 let keep = keep.min(body.len());
-                write_response(reader.get_mut(), status, &headers, &body[..keep], body.len(), true)?;
+                write_response(
+                    reader.get_mut(),
+                    status,
+                    &headers,
+                    &body[..keep],
+                    body.len(),
+                    true,
+                )?;
                 reader.get_mut().close();
                 return Ok(());
             }
@@ -304,7 +348,11 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Reads one request; `None` when the client closed the connection between requests.
-fn read_request<R: BufRead>(reader: &mut R, peer: SocketAddr, max_body: usize) -> io::Result<Option<Request>> {
+fn read_request<R: BufRead>(
+    reader: &mut R,
+    peer: SocketAddr,
+    max_body: usize,
+) -> io::Result<Option<Request>> {
     const MAX_HEAD: usize = 64 * 1024;
     let invalid = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_string());
     let mut line = String::new();
@@ -325,14 +373,23 @@ fn read_request<R: BufRead>(reader: &mut R, peer: SocketAddr, max_body: usize) -
         }
     }
     let mut parts = line.split_whitespace();
-    let method = parts.next().ok_or_else(|| invalid("empty request line"))?.to_string();
-    let path = parts.next().ok_or_else(|| invalid("no request path"))?.to_string();
+    let method = parts
+        .next()
+        .ok_or_else(|| invalid("empty request line"))?
+        .to_string();
+    let path = parts
+        .next()
+        .ok_or_else(|| invalid("no request path"))?
+        .to_string();
     let mut headers = Vec::new();
     loop {
         line.clear();
         let n = reader.by_ref().take(8192).read_line(&mut line)?;
         if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the request head ends early"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the request head ends early",
+            ));
         }
         head_size += n;
         if head_size > MAX_HEAD {
@@ -342,20 +399,33 @@ fn read_request<R: BufRead>(reader: &mut R, peer: SocketAddr, max_body: usize) -
         if trimmed.is_empty() {
             break;
         }
-        let (name, value) = trimmed.split_once(':').ok_or_else(|| invalid("malformed header"))?;
+        let (name, value) = trimmed
+            .split_once(':')
+            .ok_or_else(|| invalid("malformed header"))?;
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
     }
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let chunked = header("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked"));
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let chunked =
+        header("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked"));
     let body = if chunked {
         read_chunked(reader, max_body)?
     } else {
         let length: usize = match header("content-length") {
-            Some(v) => v.trim().parse().map_err(|_| invalid("bad Content-Length"))?,
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| invalid("bad Content-Length"))?,
             None => 0,
         };
         if length > max_body {
-            return Err(io::Error::other(format!("request body of {length} bytes exceeds the limit of {max_body}")));
+            return Err(io::Error::other(format!(
+                "request body of {length} bytes exceeds the limit of {max_body}"
+            )));
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
@@ -431,7 +501,10 @@ impl TestPki {
         ca_params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "portabilling simulator CA");
-        ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
         let ca_cert = ca_params.self_signed(&ca_key).map_err(err)?;
         let issuer = rcgen::Issuer::new(ca_params, ca_key);
 

@@ -119,7 +119,11 @@ impl Http {
                 .iter()
                 .map(|c| Certificate::from_der(c.as_ref()).to_owned())
                 .collect();
-            certs.extend(tls.extra_roots.iter().map(|der| Certificate::from_der(der).to_owned()));
+            certs.extend(
+                tls.extra_roots
+                    .iter()
+                    .map(|der| Certificate::from_der(der).to_owned()),
+            );
             RootCerts::Specific(Arc::new(certs))
         };
         let tls_config = TlsConfig::builder()
@@ -157,7 +161,8 @@ impl Http {
         let mut attempt = 0;
         loop {
             let result = self.send_once(label, request).and_then(|mut response| {
-                let body = read_limited(&mut response.body, self.max_body).map_err(|e| self.io_error(label, e))?;
+                let body = read_limited(&mut response.body, self.max_body)
+                    .map_err(|e| self.io_error(label, e))?;
                 Ok(HttpResponse {
                     status: response.status,
                     content_type: response.content_type,
@@ -166,8 +171,17 @@ impl Http {
                 })
             });
             match result {
-                Ok(response) if attempt < self.retries && label.read_only && matches!(response.status, 502..=504) => {
-                    tracing::debug!(service = label.service, method = label.method, status = response.status, "retrying a read after a gateway error");
+                Ok(response)
+                    if attempt < self.retries
+                        && label.read_only
+                        && matches!(response.status, 502..=504) =>
+                {
+                    tracing::debug!(
+                        service = label.service,
+                        method = label.method,
+                        status = response.status,
+                        "retrying a read after a gateway error"
+                    );
                 }
                 Ok(response) => return Ok(response),
                 Err(e) if attempt < self.retries && retryable(&e, label.read_only) => {
@@ -182,7 +196,11 @@ impl Http {
 
     /// Sends a request and returns the response with its body unread (for streaming and
     /// file downloads), retrying as the policy allows.
-    pub fn send_streaming(&self, label: CallLabel<'_>, request: &HttpRequest) -> Result<StreamingResponse, Error> {
+    pub fn send_streaming(
+        &self,
+        label: CallLabel<'_>,
+        request: &HttpRequest,
+    ) -> Result<StreamingResponse, Error> {
         let mut attempt = 0;
         loop {
             match self.send_once(label, request) {
@@ -196,7 +214,11 @@ impl Http {
         }
     }
 
-    fn send_once(&self, label: CallLabel<'_>, request: &HttpRequest) -> Result<StreamingResponse, Error> {
+    fn send_once(
+        &self,
+        label: CallLabel<'_>,
+        request: &HttpRequest,
+    ) -> Result<StreamingResponse, Error> {
         if self.insecure {
             tracing::warn!(
                 service = label.service,
@@ -276,7 +298,9 @@ fn read_limited(body: &mut (dyn Read + Send), max: u64) -> std::io::Result<Vec<u
     let mut out = Vec::new();
     body.take(max.saturating_add(1)).read_to_end(&mut out)?;
     if out.len() as u64 > max {
-        return Err(std::io::Error::other(format!("the response is larger than the limit of {max} bytes")));
+        return Err(std::io::Error::other(format!(
+            "the response is larger than the limit of {max} bytes"
+        )));
     }
     Ok(out)
 }
@@ -286,7 +310,10 @@ pub(crate) fn io_to_error(service: &str, method: &str, e: std::io::Error) -> Err
     let text = e.to_string();
     let kind = if text.contains("imeout") || e.kind() == std::io::ErrorKind::TimedOut {
         TransportErrorKind::Timeout
-    } else if text.contains("larger than the limit") || text.contains("exceeds limit") || text.contains("BodyExceedsLimit") {
+    } else if text.contains("larger than the limit")
+        || text.contains("exceeds limit")
+        || text.contains("BodyExceedsLimit")
+    {
         TransportErrorKind::TooLarge
     } else {
         TransportErrorKind::ConnectionLost
@@ -321,7 +348,9 @@ fn classify(e: &ureq::Error) -> (TransportErrorKind, bool) {
         // A send that timed out left the body incomplete: the server cannot act on it.
         ureq::Error::Timeout(T::SendRequest | T::SendBody) => (TransportErrorKind::Timeout, false),
         ureq::Error::Timeout(_) => (TransportErrorKind::Timeout, true),
-        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::TlsRequired => (TransportErrorKind::Tls, false),
+        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::TlsRequired => {
+            (TransportErrorKind::Tls, false)
+        }
         ureq::Error::Rustls(r) => {
             let handshake = matches!(
                 r,
@@ -339,7 +368,9 @@ fn classify(e: &ureq::Error) -> (TransportErrorKind, bool) {
         ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::RequireHttpsOnly(_) => {
             (TransportErrorKind::Connect, false)
         }
-        ureq::Error::InvalidProxyUrl | ureq::Error::ConnectProxyFailed(_) => (TransportErrorKind::Connect, false),
+        ureq::Error::InvalidProxyUrl | ureq::Error::ConnectProxyFailed(_) => {
+            (TransportErrorKind::Connect, false)
+        }
         _ => (TransportErrorKind::Io, true),
     }
 }
@@ -369,7 +400,9 @@ fn io_kind(io: &std::io::Error) -> (TransportErrorKind, bool) {
 fn describe(e: &ureq::Error) -> String {
     match e {
         ureq::Error::HostNotFound => "the host name did not resolve".into(),
-        ureq::Error::ConnectionFailed => "the connection was refused or the host is unreachable".into(),
+        ureq::Error::ConnectionFailed => {
+            "the connection was refused or the host is unreachable".into()
+        }
         ureq::Error::Timeout(t) => format!("timed out ({t})"),
         other => other.to_string(),
     }
@@ -382,7 +415,11 @@ pub(crate) fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, Error> 
         match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => out.push(c.der().to_vec()),
             Ok(_) => {}
-            Err(e) => return Err(Error::Config(format!("cannot read the CA certificate PEM: {e}"))),
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot read the CA certificate PEM: {e}"
+                )))
+            }
         }
     }
     if out.is_empty() {

@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_portabilling"));
-    c.env_remove("PORTABILLING_URL").env_remove("PORTABILLING_LOGIN").env_remove("PORTABILLING_PASSWORD");
+    c.env_remove("PORTABILLING_URL")
+        .env_remove("PORTABILLING_LOGIN")
+        .env_remove("PORTABILLING_PASSWORD");
     c
 }
 
@@ -34,7 +36,10 @@ fn write_input(path: &Path, calls: &[Value]) {
 fn a_batch_killed_halfway_resumes_without_sending_any_call_twice() {
     let sim = Simulator::start(SimConfig {
         accounts: 20,
-        faults: Faults { delay: Duration::from_millis(8), ..Faults::default() },
+        faults: Faults {
+            delay: Duration::from_millis(8),
+            ..Faults::default()
+        },
         ..SimConfig::default()
     })
     .unwrap();
@@ -53,13 +58,22 @@ fn a_batch_killed_halfway_resumes_without_sending_any_call_twice() {
     write_input(&input, &calls);
     let args = |resume: bool| {
         let mut c = bin();
-        c.args(["--url", &sim.url(), "--login", sim.login(), "--password", sim.password(), "batch", "--quiet"])
-            .arg("--input")
-            .arg(&input)
-            .arg("--output")
-            .arg(&output)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        c.args([
+            "--url",
+            &sim.url(),
+            "--login",
+            sim.login(),
+            "--password",
+            sim.password(),
+            "batch",
+            "--quiet",
+        ])
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
         if resume {
             c.arg("--resume");
         }
@@ -68,8 +82,14 @@ fn a_batch_killed_halfway_resumes_without_sending_any_call_twice() {
     let mut child = args(false).spawn().unwrap();
     let started = Instant::now();
     while results(&output).len() < 200 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the batch made no progress");
-        assert!(child.try_wait().unwrap().is_none(), "the batch ended before it was killed");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the batch made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the batch ended before it was killed"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -85,7 +105,9 @@ fn a_batch_killed_halfway_resumes_without_sending_any_call_twice() {
     let lines = results(&output);
     let mut seen = HashMap::new();
     for line in &lines {
-        *seen.entry(line["id"].as_str().unwrap().to_string()).or_insert(0) += 1;
+        *seen
+            .entry(line["id"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
     }
     assert_eq!(lines.len(), 500, "one result per call");
     assert_eq!(seen.len(), 500);
@@ -93,17 +115,31 @@ fn a_batch_killed_halfway_resumes_without_sending_any_call_twice() {
     let stats = sim.stats();
     assert_eq!(stats.max_write_count(), 1, "a write was applied twice");
     let applied = stats.calls.get("Account/add_account").copied().unwrap_or(0);
-    let ok_writes = lines.iter().filter(|l| l["method"] == "add_account" && l["status"] == "ok").count() as u64;
+    let ok_writes = lines
+        .iter()
+        .filter(|l| l["method"] == "add_account" && l["status"] == "ok")
+        .count() as u64;
     let unknown = lines.iter().filter(|l| l["status"] == "unknown").count() as u64;
-    assert!(applied >= ok_writes && applied <= ok_writes + unknown, "applied {applied}, ok {ok_writes}, unknown {unknown}");
+    assert!(
+        applied >= ok_writes && applied <= ok_writes + unknown,
+        "applied {applied}, ok {ok_writes}, unknown {unknown}"
+    );
     assert_eq!(status.code(), if unknown == 0 { Some(0) } else { Some(5) });
-    let reads_sent = stats.calls.get("Account/get_account_info").copied().unwrap_or(0);
+    let reads_sent = stats
+        .calls
+        .get("Account/get_account_info")
+        .copied()
+        .unwrap_or(0);
     assert!(reads_sent >= 100, "every read has a result");
 }
 
 #[test]
 fn a_dropped_write_is_reported_as_unknown_and_not_resent() {
-    let sim = Simulator::start(SimConfig { accounts: 5, ..SimConfig::default() }).unwrap();
+    let sim = Simulator::start(SimConfig {
+        accounts: 5,
+        ..SimConfig::default()
+    })
+    .unwrap();
     let dir = tempdir("batch-unknown");
     let input = dir.join("calls.jsonl");
     let output = dir.join("results.jsonl");
@@ -119,7 +155,18 @@ fn a_dropped_write_is_reported_as_unknown_and_not_resent() {
     // A dropped read is retried by the client, so it still succeeds.
     sim.fail_next(Some("get_account_info"), Failure::Drop);
     let status = bin()
-        .args(["--url", &sim.url(), "--login", sim.login(), "--password", sim.password(), "batch", "--quiet", "--concurrency", "1"])
+        .args([
+            "--url",
+            &sim.url(),
+            "--login",
+            sim.login(),
+            "--password",
+            sim.password(),
+            "batch",
+            "--quiet",
+            "--concurrency",
+            "1",
+        ])
         .arg("--input")
         .arg(&input)
         .arg("--output")
@@ -127,26 +174,54 @@ fn a_dropped_write_is_reported_as_unknown_and_not_resent() {
         .status()
         .unwrap();
     let lines = results(&output);
-    let by_id: HashMap<&str, &Value> = lines.iter().map(|l| (l["id"].as_str().unwrap(), l)).collect();
+    let by_id: HashMap<&str, &Value> = lines
+        .iter()
+        .map(|l| (l["id"].as_str().unwrap(), l))
+        .collect();
     assert_eq!(by_id["a"]["status"], "unknown", "{lines:?}");
     assert_eq!(by_id["b"]["status"], "ok");
     assert_eq!(by_id["c"]["status"], "fault");
     assert_eq!(by_id["c"]["fault"]["code"], "Server.Account.duplicate_id");
     assert_eq!(status.code(), Some(5));
     let stats = sim.stats();
-    assert_eq!(stats.calls.get("Account/add_account").copied(), Some(2), "the dropped write was resent");
-    assert!(sim.stats().accounts == 6, "the dropped write was applied once");
+    assert_eq!(
+        stats.calls.get("Account/add_account").copied(),
+        Some(2),
+        "the dropped write was resent"
+    );
+    assert!(
+        sim.stats().accounts == 6,
+        "the dropped write was applied once"
+    );
 }
 
 #[test]
 fn faults_only_exit_with_4() {
-    let sim = Simulator::start(SimConfig { accounts: 1, ..SimConfig::default() }).unwrap();
+    let sim = Simulator::start(SimConfig {
+        accounts: 1,
+        ..SimConfig::default()
+    })
+    .unwrap();
     let dir = tempdir("batch-faults");
     let input = dir.join("calls.jsonl");
     let output = dir.join("results.jsonl");
-    write_input(&input, &[json!({"id": 1, "service": "Account", "method": "get_account_info", "params": {"i_account": 99}})]);
+    write_input(
+        &input,
+        &[
+            json!({"id": 1, "service": "Account", "method": "get_account_info", "params": {"i_account": 99}}),
+        ],
+    );
     let status = bin()
-        .args(["--url", &sim.url(), "--login", sim.login(), "--password", sim.password(), "batch", "--quiet"])
+        .args([
+            "--url",
+            &sim.url(),
+            "--login",
+            sim.login(),
+            "--password",
+            sim.password(),
+            "batch",
+            "--quiet",
+        ])
         .arg("--input")
         .arg(&input)
         .arg("--output")
@@ -154,7 +229,10 @@ fn faults_only_exit_with_4() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(4));
-    assert_eq!(results(&output)[0]["fault"]["code"], "Server.Account.not_found");
+    assert_eq!(
+        results(&output)[0]["fault"]["code"],
+        "Server.Account.not_found"
+    );
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {

@@ -13,15 +13,26 @@ use portabilling::sim::{CertificateKind, Failure, Faults, SimConfig, Simulator};
 use portabilling::{account, Client, Error, LastExchange, Protocol};
 
 fn sim(accounts: usize) -> Simulator {
-    Simulator::start(SimConfig { accounts, ..SimConfig::default() }).unwrap()
+    Simulator::start(SimConfig {
+        accounts,
+        ..SimConfig::default()
+    })
+    .unwrap()
 }
 
 fn client(sim: &Simulator, protocol: Protocol) -> Client {
-    Client::builder(sim.url()).login(sim.login(), sim.password()).protocol(protocol).build().unwrap()
+    Client::builder(sim.url())
+        .login(sim.login(), sim.password())
+        .protocol(protocol)
+        .build()
+        .unwrap()
 }
 
 fn info(i: i64) -> account::GetAccountInfoRequest {
-    account::GetAccountInfoRequest { i_account: Some(i), ..Default::default() }
+    account::GetAccountInfoRequest {
+        i_account: Some(i),
+        ..Default::default()
+    }
 }
 
 const PROTOCOLS: [Protocol; 2] = [Protocol::Soap, Protocol::Rest];
@@ -32,14 +43,20 @@ fn api_faults_keep_their_code() {
     for p in PROTOCOLS {
         let c = client(&sim, p);
         let dup = account::AddAccountRequest {
-            account_info: Some(account::AccountInfo { id: Some("sim-000001".into()), ..Default::default() }),
+            account_info: Some(account::AccountInfo {
+                id: Some("sim-000001".into()),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let err = c.account().add_account(&dup).unwrap_err();
         assert!(err.is_fault(), "{p}: {err}");
         assert_eq!(err.fault_code(), Some("Server.Account.duplicate_id"));
         let fault = err.fault().unwrap();
-        assert_eq!((fault.service.as_str(), fault.method.as_str()), ("Account", "add_account"));
+        assert_eq!(
+            (fault.service.as_str(), fault.method.as_str()),
+            ("Account", "add_account")
+        );
         assert_eq!(fault.http_status, Some(500));
         let missing = c.account().get_account_info(&info(404)).unwrap_err();
         assert!(missing.fault().unwrap().is_not_found(), "{missing}");
@@ -51,34 +68,56 @@ fn bad_credentials_fail_once_and_are_never_retried() {
     let sim = sim(1);
     for p in PROTOCOLS {
         let before = sim.stats().calls.get("Session/login").copied().unwrap_or(0);
-        let c = Client::builder(sim.url()).login(sim.login(), "wrong").protocol(p).build().unwrap();
+        let c = Client::builder(sim.url())
+            .login(sim.login(), "wrong")
+            .protocol(p)
+            .build()
+            .unwrap();
         let err = c.account().get_account_info(&info(1)).unwrap_err();
         match &err {
             Error::Auth(a) => assert_eq!(a.kind, AuthErrorKind::BadCredentials, "{err}"),
             other => panic!("{p}: expected an auth error, got {other}"),
         }
-        assert_eq!(sim.stats().calls.get("Session/login").copied().unwrap_or(0), before + 1);
-        assert!(!err.to_string().contains("wrong"), "the password shows in {err}");
+        assert_eq!(
+            sim.stats().calls.get("Session/login").copied().unwrap_or(0),
+            before + 1
+        );
+        assert!(
+            !err.to_string().contains("wrong"),
+            "the password shows in {err}"
+        );
     }
 }
 
 #[test]
 fn brute_force_lockout_is_an_auth_error() {
     let sim = sim(1);
-    let c = Client::builder(sim.url()).login(sim.login(), "wrong").build().unwrap();
+    let c = Client::builder(sim.url())
+        .login(sim.login(), "wrong")
+        .build()
+        .unwrap();
     for _ in 0..5 {
         let _ = c.login();
     }
     let err = c.login().unwrap_err();
-    assert!(matches!(&err, Error::Auth(a) if a.kind == AuthErrorKind::Lockout), "{err}");
+    assert!(
+        matches!(&err, Error::Auth(a) if a.kind == AuthErrorKind::Lockout),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_refused_session_id_without_login_is_an_auth_error() {
     let sim = sim(1);
-    let c = Client::builder(sim.url()).session_id("not-a-session").build().unwrap();
+    let c = Client::builder(sim.url())
+        .session_id("not-a-session")
+        .build()
+        .unwrap();
     let err = c.account().get_account_info(&info(1)).unwrap_err();
-    assert!(matches!(&err, Error::Auth(a) if a.kind == AuthErrorKind::SessionRejected), "{err}");
+    assert!(
+        matches!(&err, Error::Auth(a) if a.kind == AuthErrorKind::SessionRejected),
+        "{err}"
+    );
     assert!(!format!("{err} {err:?}").contains("not-a-session"));
 }
 
@@ -101,13 +140,19 @@ fn an_expired_session_is_renewed_once_and_the_call_retried() {
 fn a_session_refused_again_after_renewal_is_an_auth_error() {
     let sim = Simulator::start(SimConfig {
         accounts: 1,
-        faults: Faults { expire_sessions_after: Some(0), ..Faults::default() },
+        faults: Faults {
+            expire_sessions_after: Some(0),
+            ..Faults::default()
+        },
         ..SimConfig::default()
     })
     .unwrap();
     let c = client(&sim, Protocol::Soap);
     let err = c.account().get_account_info(&info(1)).unwrap_err();
-    assert!(matches!(&err, Error::Auth(a) if a.kind == AuthErrorKind::SessionRejected), "{err}");
+    assert!(
+        matches!(&err, Error::Auth(a) if a.kind == AuthErrorKind::SessionRejected),
+        "{err}"
+    );
     assert_eq!(c.logins(), 2, "one login, one renewal, no loop");
 }
 
@@ -132,7 +177,11 @@ fn threads_hitting_an_expired_session_share_one_login() {
         for h in handles {
             h.join().unwrap().unwrap();
         }
-        assert_eq!(sim.stats().logins, logins + 1, "{p}: one login serves every thread");
+        assert_eq!(
+            sim.stats().logins,
+            logins + 1,
+            "{p}: one login serves every thread"
+        );
     }
 }
 
@@ -142,7 +191,9 @@ fn gateway_errors_are_http_errors_and_reads_are_retried() {
     let c = client(&sim, Protocol::Soap);
     c.login().unwrap();
     sim.fail_next(Some("get_account_info"), Failure::Unavailable);
-    c.account().get_account_info(&info(1)).expect("a read is retried after a 503");
+    c.account()
+        .get_account_info(&info(1))
+        .expect("a read is retried after a 503");
     for _ in 0..3 {
         sim.fail_next(Some("get_account_info"), Failure::Unavailable);
     }
@@ -151,11 +202,21 @@ fn gateway_errors_are_http_errors_and_reads_are_retried() {
     // A write is never resent after a 503: the server may have acted on it.
     sim.fail_next(Some("update_account"), Failure::Unavailable);
     let update = account::UpdateAccountRequest {
-        account_info: Some(account::AccountInfo { i_account: Some(1), note: Some("x".into()), ..Default::default() }),
+        account_info: Some(account::AccountInfo {
+            i_account: Some(1),
+            note: Some("x".into()),
+            ..Default::default()
+        }),
         ..Default::default()
     };
-    assert_eq!(c.account().update_account(&update).unwrap_err().status(), Some(503));
-    assert_eq!(sim.stats().calls.get("Account/update_account").copied(), None);
+    assert_eq!(
+        c.account().update_account(&update).unwrap_err().status(),
+        Some(503)
+    );
+    assert_eq!(
+        sim.stats().calls.get("Account/update_account").copied(),
+        None
+    );
 }
 
 #[test]
@@ -165,16 +226,35 @@ fn truncated_bodies_are_retried_for_reads_and_unknown_for_writes() {
         let c = client(&sim, p);
         c.login().unwrap();
         sim.fail_next(Some("get_account_info"), Failure::Truncate);
-        c.account().get_account_info(&info(1)).expect("the read is retried");
+        c.account()
+            .get_account_info(&info(1))
+            .expect("the read is retried");
         sim.fail_next(Some("update_account"), Failure::Truncate);
         let update = account::UpdateAccountRequest {
-            account_info: Some(account::AccountInfo { i_account: Some(1), note: Some(format!("{p}")), ..Default::default() }),
+            account_info: Some(account::AccountInfo {
+                i_account: Some(1),
+                note: Some(format!("{p}")),
+                ..Default::default()
+            }),
             ..Default::default()
         };
-        let before = sim.stats().calls.get("Account/update_account").copied().unwrap_or(0);
+        let before = sim
+            .stats()
+            .calls
+            .get("Account/update_account")
+            .copied()
+            .unwrap_or(0);
         let err = c.account().update_account(&update).unwrap_err();
         assert!(err.is_transport() && err.outcome_unknown(), "{p}: {err}");
-        assert_eq!(sim.stats().calls.get("Account/update_account").copied().unwrap_or(0), before + 1, "not resent");
+        assert_eq!(
+            sim.stats()
+                .calls
+                .get("Account/update_account")
+                .copied()
+                .unwrap_or(0),
+            before + 1,
+            "not resent"
+        );
     }
 }
 
@@ -182,7 +262,10 @@ fn truncated_bodies_are_retried_for_reads_and_unknown_for_writes() {
 fn timeouts_are_reported_as_such() {
     let sim = Simulator::start(SimConfig {
         accounts: 1,
-        faults: Faults { delay: Duration::from_millis(1500), ..Faults::default() },
+        faults: Faults {
+            delay: Duration::from_millis(1500),
+            ..Faults::default()
+        },
         ..SimConfig::default()
     })
     .unwrap();
@@ -194,14 +277,27 @@ fn timeouts_are_reported_as_such() {
         .unwrap();
     let err = c.ping().unwrap_err();
     assert!(err.is_timeout(), "{err}");
-    let c = Client::builder(sim.url()).login(sim.login(), sim.password()).timeout(Duration::from_millis(300)).retries(0).build().unwrap();
+    let c = Client::builder(sim.url())
+        .login(sim.login(), sim.password())
+        .timeout(Duration::from_millis(300))
+        .retries(0)
+        .build()
+        .unwrap();
     assert!(c.ping().unwrap_err().is_timeout());
 }
 
 #[test]
 fn connection_refused_is_a_transport_error_that_never_sent() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let c = Client::builder(format!("http://127.0.0.1:{port}")).login("a", "b").connect_timeout(Duration::from_secs(2)).build().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = Client::builder(format!("http://127.0.0.1:{port}"))
+        .login("a", "b")
+        .connect_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
     let err = c.ping().unwrap_err();
     match &err {
         Error::Transport(t) => {
@@ -214,12 +310,26 @@ fn connection_refused_is_a_transport_error_that_never_sent() {
 
 #[test]
 fn tls_with_a_private_ca_and_refusals_without_it() {
-    let sim = Simulator::start(SimConfig { accounts: 1, tls: true, ..SimConfig::default() }).unwrap();
+    let sim = Simulator::start(SimConfig {
+        accounts: 1,
+        tls: true,
+        ..SimConfig::default()
+    })
+    .unwrap();
     let ca = sim.ca_cert_pem().unwrap().to_string();
     for p in PROTOCOLS {
-        let trusted = Client::builder(sim.url()).login(sim.login(), sim.password()).protocol(p).ca_cert_pem(ca.clone()).build().unwrap();
+        let trusted = Client::builder(sim.url())
+            .login(sim.login(), sim.password())
+            .protocol(p)
+            .ca_cert_pem(ca.clone())
+            .build()
+            .unwrap();
         assert!(trusted.ping().unwrap());
-        let refused = Client::builder(sim.url()).login(sim.login(), sim.password()).protocol(p).build().unwrap();
+        let refused = Client::builder(sim.url())
+            .login(sim.login(), sim.password())
+            .protocol(p)
+            .build()
+            .unwrap();
         let err = refused.ping().unwrap_err();
         assert!(err.is_tls(), "{p}: {err}");
         let insecure = Client::builder(sim.url())
@@ -230,13 +340,26 @@ fn tls_with_a_private_ca_and_refusals_without_it() {
             .unwrap();
         assert!(insecure.ping().unwrap());
     }
-    assert!(Client::builder(sim.url()).ca_cert_pem("not a pem").build().unwrap_err().is_config());
+    assert!(Client::builder(sim.url())
+        .ca_cert_pem("not a pem")
+        .build()
+        .unwrap_err()
+        .is_config());
 }
 
 #[test]
 fn bad_certificates_are_refused_even_from_the_trusted_ca() {
-    for kind in [CertificateKind::Expired, CertificateKind::WrongHost, CertificateKind::SelfSigned] {
-        let sim = Simulator::start(SimConfig { tls: true, certificate: kind, ..SimConfig::default() }).unwrap();
+    for kind in [
+        CertificateKind::Expired,
+        CertificateKind::WrongHost,
+        CertificateKind::SelfSigned,
+    ] {
+        let sim = Simulator::start(SimConfig {
+            tls: true,
+            certificate: kind,
+            ..SimConfig::default()
+        })
+        .unwrap();
         let c = Client::builder(sim.url())
             .login(sim.login(), sim.password())
             .ca_cert_pem(sim.ca_cert_pem().unwrap().to_string())
@@ -249,7 +372,8 @@ fn bad_certificates_are_refused_even_from_the_trusted_ca() {
 
 #[test]
 fn malformed_and_foreign_bodies_are_decode_or_http_errors() {
-    let server = Canned::start(|n, _| match n {
+    let server = Canned::start(|n, _| {
+        match n {
         0 | 2 | 4 | 6 | 8 => Action::Send(soap_login()),
         1 => Action::Send(http(200, "text/xml", &soap("<r><account_info><i_account>12x</i_account></account_info></r>"))),
         3 => Action::Send(http(200, "text/html", b"<html><body>Maintenance</body></html>")),
@@ -260,23 +384,41 @@ fn malformed_and_foreign_bodies_are_decode_or_http_errors() {
             &soap("<soap:Fault><faultcode>soap:Server.Account.not_found</faultcode><faultstring>gone</faultstring></soap:Fault>"),
         )),
         _ => Action::Send(http(200, "text/xml", &soap("<r><account_info><id>x</id>"))),
+    }
     });
-    let fresh = || Client::builder(&server.url).login("a", "b").retries(0).build().unwrap();
+    let fresh = || {
+        Client::builder(&server.url)
+            .login("a", "b")
+            .retries(0)
+            .build()
+            .unwrap()
+    };
     let err = fresh().account().get_account_info(&info(1)).unwrap_err();
     match &err {
         Error::Decode(d) => {
-            assert_eq!(d.path.as_deref(), Some("Envelope/Body/r/account_info/i_account"), "{err}");
+            assert_eq!(
+                d.path.as_deref(),
+                Some("Envelope/Body/r/account_info/i_account"),
+                "{err}"
+            );
             assert!(d.line.is_some() && d.column.is_some());
         }
         other => panic!("expected a decode error, got {other}"),
     }
     let err = fresh().account().get_account_info(&info(1)).unwrap_err();
-    assert!(err.is_decode() && err.to_string().contains("envelope"), "{err}");
+    assert!(
+        err.is_decode() && err.to_string().contains("envelope"),
+        "{err}"
+    );
     let err = fresh().account().get_account_info(&info(1)).unwrap_err();
     assert!(err.is_http_status() && err.status() == Some(500), "{err}");
     assert!(!err.to_string().contains("hunter2"), "{err}");
     let err = fresh().account().get_account_info(&info(1)).unwrap_err();
-    assert_eq!(err.fault_code(), Some("Server.Account.not_found"), "a fault in HTTP 200 is a fault");
+    assert_eq!(
+        err.fault_code(),
+        Some("Server.Account.not_found"),
+        "a fault in HTTP 200 is a fault"
+    );
     let err = fresh().account().get_account_info(&info(1)).unwrap_err();
     assert!(err.is_decode(), "a body cut short: {err}");
 }
@@ -290,7 +432,13 @@ fn sessions_are_shared_across_processes_through_a_session_file() {
     let file = dir.join("session.json");
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))
-            .args(["--url", &sim.url(), "--login", sim.login(), "--session-file"])
+            .args([
+                "--url",
+                &sim.url(),
+                "--login",
+                sim.login(),
+                "--session-file",
+            ])
             .arg(&file)
             .args(args)
             .env("PORTABILLING_PASSWORD", sim.password())
@@ -299,12 +447,23 @@ fn sessions_are_shared_across_processes_through_a_session_file() {
     };
     assert!(run(&["login"]).status.success());
     let out = run(&["call", "Account", "get_account_info", r#"{"i_account": 2}"#]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(sim.stats().logins, 1, "the second process reused the stored session");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        sim.stats().logins,
+        1,
+        "the second process reused the stored session"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let stored = std::fs::read_to_string(&file).unwrap();
     assert!(stored.contains("session_id"));
@@ -314,9 +473,20 @@ fn sessions_are_shared_across_processes_through_a_session_file() {
     let children: Vec<_> = (0..4)
         .map(|i| {
             std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))
-                .args(["--url", &sim.url(), "--login", sim.login(), "--session-file"])
+                .args([
+                    "--url",
+                    &sim.url(),
+                    "--login",
+                    sim.login(),
+                    "--session-file",
+                ])
                 .arg(&file)
-                .args(["call", "Account", "get_account_info", &format!(r#"{{"i_account": {}}}"#, 1 + i % 3)])
+                .args([
+                    "call",
+                    "Account",
+                    "get_account_info",
+                    &format!(r#"{{"i_account": {}}}"#, 1 + i % 3),
+                ])
                 .env("PORTABILLING_PASSWORD", sim.password())
                 .stdout(std::process::Stdio::null())
                 .spawn()
@@ -329,19 +499,29 @@ fn sessions_are_shared_across_processes_through_a_session_file() {
     assert_eq!(sim.stats().logins, 2, "four processes, one more login");
     // Logout removes the stored session.
     assert!(run(&["logout"]).status.success());
-    assert!(!std::fs::read_to_string(&file).unwrap().contains("session_id"));
+    assert!(!std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("session_id"));
 }
 
 #[test]
 fn secrets_stay_out_of_debug_errors_and_the_history() {
     let sim = sim(1);
     let last = Arc::new(LastExchange::default());
-    let c = Client::builder(sim.url()).login(sim.login(), sim.password()).history(last.clone()).build().unwrap();
+    let c = Client::builder(sim.url())
+        .login(sim.login(), sim.password())
+        .history(last.clone())
+        .build()
+        .unwrap();
     c.account().get_account_info(&info(1)).unwrap();
     let session = c.current_session().unwrap();
     let session_id = session.session_id.as_ref().unwrap().expose().to_string();
     let exchange = last.get().unwrap();
-    assert!(exchange.request_body.contains("<redacted>"), "{}", exchange.request_body);
+    assert!(
+        exchange.request_body.contains("<redacted>"),
+        "{}",
+        exchange.request_body
+    );
     let everything = format!("{c:?} {session:?} {exchange:?}");
     for secret in [sim.password(), session_id.as_str()] {
         assert!(!everything.contains(secret), "a secret shows: {everything}");
@@ -352,7 +532,14 @@ fn secrets_stay_out_of_debug_errors_and_the_history() {
         ..Default::default()
     };
     assert!(!format!("{login:?}").contains("hunter2"));
-    assert!(format!("{:?}", Credentials::Password { login: "a".into(), password: "hunter2".into() }).contains("redacted"));
+    assert!(format!(
+        "{:?}",
+        Credentials::Password {
+            login: "a".into(),
+            password: "hunter2".into()
+        }
+    )
+    .contains("redacted"));
 }
 
 #[test]
@@ -360,16 +547,37 @@ fn raw_untyped_calls_and_dynamic_calls() {
     let sim = sim(4);
     for p in PROTOCOLS {
         let c = client(&sim, p);
-        let raw = c.call("Account", "get_account_list", serde_json::json!({"limit": 2, "get_total": 1})).unwrap();
-        assert_eq!(raw["account_list"].as_array().map(Vec::len), Some(2), "{p}: {raw}");
+        let raw = c
+            .call(
+                "Account",
+                "get_account_list",
+                serde_json::json!({"limit": 2, "get_total": 1}),
+            )
+            .unwrap();
+        assert_eq!(
+            raw["account_list"].as_array().map(Vec::len),
+            Some(2),
+            "{p}: {raw}"
+        );
         assert_eq!(raw["total"], 4, "{p}: {raw}");
         let op = portabilling::registry::operation("Account", "get_account_info").unwrap();
         let mut request = (op.new_request)();
-        request.set_json(&serde_json::json!({"i_account": 3})).unwrap();
+        request
+            .set_json(&serde_json::json!({"i_account": 3}))
+            .unwrap();
         let reply = c.call_dyn(op, request.as_ref()).unwrap();
-        let typed = reply.as_any().downcast_ref::<account::GetAccountInfoResponse>().unwrap();
+        let typed = reply
+            .as_any()
+            .downcast_ref::<account::GetAccountInfoResponse>()
+            .unwrap();
         assert_eq!(typed.account_info.as_ref().unwrap().i_account, Some(3));
-        let body = c.call_raw("Account", "get_account_info", serde_json::json!({"i_account": 3})).unwrap();
+        let body = c
+            .call_raw(
+                "Account",
+                "get_account_info",
+                serde_json::json!({"i_account": 3}),
+            )
+            .unwrap();
         assert_eq!(body.status, 200);
         assert!(body.decode().unwrap()["account_info"]["id"] == "sim-000003");
     }

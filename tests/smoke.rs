@@ -3,13 +3,24 @@ use portabilling::{account, Client, Protocol};
 
 #[test]
 fn typed_calls_over_soap_and_rest() {
-    let sim = Simulator::start(SimConfig { accounts: 30, ..SimConfig::default() }).unwrap();
+    let sim = Simulator::start(SimConfig {
+        accounts: 30,
+        ..SimConfig::default()
+    })
+    .unwrap();
     for protocol in [Protocol::Soap, Protocol::Rest] {
-        let client = Client::builder(sim.url()).login(sim.login(), sim.password()).protocol(protocol).build().unwrap();
+        let client = Client::builder(sim.url())
+            .login(sim.login(), sim.password())
+            .protocol(protocol)
+            .build()
+            .unwrap();
         assert!(client.ping().unwrap(), "{protocol}");
         let reply = client
             .account()
-            .get_account_info(&account::GetAccountInfoRequest { i_account: Some(7), ..Default::default() })
+            .get_account_info(&account::GetAccountInfoRequest {
+                i_account: Some(7),
+                ..Default::default()
+            })
             .unwrap();
         let a = reply.account_info.unwrap();
         assert_eq!(a.id.as_deref(), Some("sim-000007"), "{protocol}");
@@ -29,9 +40,21 @@ fn typed_calls_over_soap_and_rest() {
         assert_eq!(streamed.len(), 30, "{protocol}");
         assert_eq!(streamed, all, "{protocol}");
         sim.expire_sessions();
-        assert!(client.account().get_account_info(&account::GetAccountInfoRequest { i_account: Some(1), ..Default::default() }).is_ok());
+        assert!(client
+            .account()
+            .get_account_info(&account::GetAccountInfoRequest {
+                i_account: Some(1),
+                ..Default::default()
+            })
+            .is_ok());
         assert_eq!(client.logins(), 2, "{protocol}");
-        let raw = client.call("Account", "get_account_info", serde_json::json!({"i_account": 3})).unwrap();
+        let raw = client
+            .call(
+                "Account",
+                "get_account_info",
+                serde_json::json!({"i_account": 3}),
+            )
+            .unwrap();
         assert_eq!(raw["account_info"]["id"], "sim-000003", "{protocol}: {raw}");
     }
 }

@@ -88,15 +88,20 @@ fn reports_faults_and_errors_with_a_position() {
         Outcome::Value(_) => panic!("expected a fault"),
     }
     let bad = "<Envelope><Body><r><account_info>\n<i_account>12x</i_account></account_info></r></Body></Envelope>";
-    let err = decode_response::<GetAccountInfoResponse>(bad.as_bytes(), Limits::default()).unwrap_err();
+    let err =
+        decode_response::<GetAccountInfoResponse>(bad.as_bytes(), Limits::default()).unwrap_err();
     assert!(err.path.ends_with("account_info/i_account"), "{err}");
     assert_eq!(err.line, 2, "{err}");
     let truncated = &SOAPLITE_ACCOUNT[..SOAPLITE_ACCOUNT.len() - 30];
-    assert!(decode_response::<GetAccountInfoResponse>(truncated.as_bytes(), Limits::default()).is_err());
+    assert!(
+        decode_response::<GetAccountInfoResponse>(truncated.as_bytes(), Limits::default()).is_err()
+    );
     let dtd = r#"<!DOCTYPE x [<!ENTITY a "aaaa">]><Envelope><Body><r>&a;</r></Body></Envelope>"#;
-    let err = decode_response::<GetAccountInfoResponse>(dtd.as_bytes(), Limits::default()).unwrap_err();
+    let err =
+        decode_response::<GetAccountInfoResponse>(dtd.as_bytes(), Limits::default()).unwrap_err();
     assert!(err.message.contains("DTD"), "{err}");
     let html = "<html><body>502 Bad Gateway</body></html>";
-    let err = decode_response::<GetAccountInfoResponse>(html.as_bytes(), Limits::default()).unwrap_err();
+    let err =
+        decode_response::<GetAccountInfoResponse>(html.as_bytes(), Limits::default()).unwrap_err();
     assert!(err.message.contains("envelope"), "{err}");
 }

@@ -96,7 +96,10 @@ impl Credentials {
 
     /// Whether the client can log in by itself.
     pub fn can_login(&self) -> bool {
-        matches!(self, Credentials::Password { .. } | Credentials::Token { .. })
+        matches!(
+            self,
+            Credentials::Password { .. } | Credentials::Token { .. }
+        )
     }
 }
 
@@ -144,7 +147,8 @@ impl Session {
         };
         let access_token = text("access_token");
         let expires_in = value.get("expires_in").and_then(|v| {
-            v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
         });
         let expires_at = expires_in
             .map(|secs| now() + secs)
@@ -214,7 +218,11 @@ impl fmt::Debug for SessionManager {
 
 impl SessionManager {
     /// A manager for `credentials`. Sessions are stored under `key` (the server and login).
-    pub fn new(credentials: Credentials, store: Option<Arc<dyn SessionStore>>, key: String) -> Self {
+    pub fn new(
+        credentials: Credentials,
+        store: Option<Arc<dyn SessionStore>>,
+        key: String,
+    ) -> Self {
         let initial = match &credentials {
             Credentials::SessionId(id) => Some(Arc::new(Session {
                 session_id: Some(id.clone()),
@@ -270,7 +278,11 @@ impl SessionManager {
     /// Replaces `failed`, the session a call was refused with (or `None` when there was no
     /// session yet). If another thread or process has already replaced it, that session is
     /// used and no login happens.
-    pub fn renew(&self, failed: Option<&Session>, login: &dyn Fn() -> Result<Session>) -> Result<Arc<Session>> {
+    pub fn renew(
+        &self,
+        failed: Option<&Session>,
+        login: &dyn Fn() -> Result<Session>,
+    ) -> Result<Arc<Session>> {
         let _guard = self.login_lock.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(current) = self.peek() {
             if failed.is_none_or(|f| *f != *current) {
@@ -355,7 +367,9 @@ impl SessionManager {
                         return Ok(session);
                     }
                     Ok(_) => tracing::debug!("the refresh returned no token; logging in again"),
-                    Err(e) => tracing::debug!(error = %e, "the token refresh failed; logging in again"),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "the token refresh failed; logging in again")
+                    }
                 }
             }
         }

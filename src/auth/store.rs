@@ -48,7 +48,12 @@ impl MemoryStore {
 
 impl SessionStore for MemoryStore {
     fn load(&self, key: &str) -> Result<Option<Session>> {
-        Ok(self.sessions.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned())
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned())
     }
 
     fn save(&self, key: &str, session: &Session) -> Result<()> {
@@ -60,7 +65,10 @@ impl SessionStore for MemoryStore {
     }
 
     fn clear(&self, key: &str) -> Result<()> {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
         Ok(())
     }
 
@@ -133,10 +141,19 @@ impl FileStore {
     }
 
     fn write_all(&self, stored: &StoredSessions) -> Result<()> {
-        let dir = self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let bytes = serde_json::to_vec_pretty(stored).map_err(|e| Error::Config(format!("cannot encode the session file: {e}")))?;
+        let bytes = serde_json::to_vec_pretty(stored)
+            .map_err(|e| Error::Config(format!("cannot encode the session file: {e}")))?;
         let result = (|| -> std::io::Result<()> {
             let mut file = private_file(&tmp, true)?;
             file.write_all(&bytes)?;
@@ -155,7 +172,10 @@ impl FileStore {
     }
 
     fn io_error(&self, what: &str, e: std::io::Error) -> Error {
-        Error::Config(format!("cannot {what} the session file {}: {e}", self.path.display()))
+        Error::Config(format!(
+            "cannot {what} the session file {}: {e}",
+            self.path.display()
+        ))
     }
 }
 
@@ -205,7 +225,8 @@ impl SessionStore for FileStore {
     }
 
     fn with_lock(&self, _key: &str, f: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        let lock = private_file(&self.lock_path, false).map_err(|e| self.io_error("open the lock of", e))?;
+        let lock = private_file(&self.lock_path, false)
+            .map_err(|e| self.io_error("open the lock of", e))?;
         lock.lock().map_err(|e| self.io_error("lock", e))?;
         let result = f();
         let _ = lock.unlock();
@@ -228,7 +249,9 @@ mod tests {
             expires_at: Some(5),
             ..Session::default()
         };
-        store.with_lock("k", &mut || store.save("k", &session)).unwrap();
+        store
+            .with_lock("k", &mut || store.save("k", &session))
+            .unwrap();
         assert_eq!(store.load("k").unwrap(), Some(session));
         #[cfg(unix)]
         {

@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::fmt;
 
-use super::{AnyValue, Structure, StructSchema};
+use super::{AnyValue, StructSchema, Structure};
 use crate::soap::decode::{DecodeError, SliceSource, Start, XmlDecoder};
 use crate::soap::encode::{EncodeError, XmlEncoder};
 

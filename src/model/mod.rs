@@ -13,8 +13,8 @@ mod serde_impl;
 mod value;
 
 pub use dynamic::{new_dyn, DynStructure};
-pub use scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, ParseError, Time};
 pub(crate) use scalar::base64;
+pub use scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, ParseError, Time};
 pub use serde_impl::{
     deserialize_enumeration, deserialize_structure, serialize_enumeration, serialize_structure,
 };
@@ -486,8 +486,11 @@ pub fn debug_structure<T: Structure>(value: &T, f: &mut fmt::Formatter<'_>) -> f
                 let redacted: Vec<(&String, &dyn fmt::Debug)> = extra
                     .iter()
                     .map(|(k, v)| {
-                        let shown: &dyn fmt::Debug =
-                            if crate::redact::is_secret_name(k) { &Redacted } else { v };
+                        let shown: &dyn fmt::Debug = if crate::redact::is_secret_name(k) {
+                            &Redacted
+                        } else {
+                            v
+                        };
                         (k, shown)
                     })
                     .collect();
@@ -508,7 +511,9 @@ struct DebugMap<'a>(&'a [(&'a String, &'a dyn fmt::Debug)]);
 
 impl fmt::Debug for DebugMap<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter().map(|(k, v)| (k, v))).finish()
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, v)| (k, v)))
+            .finish()
     }
 }
 

@@ -133,7 +133,11 @@ impl FromStr for Decimal {
         if int_part.is_empty() && frac_part.is_empty() {
             return Err(err());
         }
-        if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+        if !int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .all(|b| b.is_ascii_digit())
+        {
             return Err(err());
         }
         // Trailing zeros of the fraction carry no value; dropping them keeps more room.
@@ -364,7 +368,11 @@ impl FromStr for Time {
     fn from_str(s: &str) -> Result<Self, ParseError> {
         let err = || ParseError::new("time", s);
         let (time, rest) = Time::parse_prefix(s.trim()).ok_or_else(err)?;
-        let offset = if rest.is_empty() { 0 } else { parse_zone(rest).ok_or_else(err)? };
+        let offset = if rest.is_empty() {
+            0
+        } else {
+            parse_zone(rest).ok_or_else(err)?
+        };
         let secs = (time.seconds_of_day() - offset).rem_euclid(86_400);
         Ok(Time {
             hour: (secs / 3600) as u8,
@@ -455,7 +463,11 @@ impl FromStr for DateTime {
         }
         let rest = rest.strip_prefix(['T', ' ']).ok_or_else(err)?;
         let (time, rest) = Time::parse_prefix(rest).ok_or_else(err)?;
-        let offset = if rest.is_empty() { 0 } else { parse_zone(rest).ok_or_else(err)? };
+        let offset = if rest.is_empty() {
+            0
+        } else {
+            parse_zone(rest).ok_or_else(err)?
+        };
         let local = DateTime { date, time };
         if offset == 0 {
             return Ok(local);
@@ -512,7 +524,7 @@ fn digits(b: &[u8]) -> Option<u32> {
 }
 
 fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.rem_euclid(4) == 0 && year.rem_euclid(100) != 0) || year.rem_euclid(400) == 0
 }
 
 fn days_in_month(year: i32, month: u8) -> u8 {
@@ -640,7 +652,7 @@ impl FromStr for HexBinary {
 
     fn from_str(s: &str) -> Result<Self, ParseError> {
         let t = s.trim().as_bytes();
-        if t.len() % 2 != 0 {
+        if !t.len().is_multiple_of(2) {
             return Err(ParseError::new("hex value", s));
         }
         let nibble = |c: u8| (c as char).to_digit(16);
@@ -673,7 +685,11 @@ pub(crate) mod base64 {
     pub fn encode(input: &[u8]) -> String {
         let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
         for chunk in input.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..4 {
                 if i <= chunk.len() {
@@ -732,20 +748,39 @@ mod tests {
 
     #[test]
     fn decimals_are_exact() {
-        for s in ["0", "1", "-1", "20.98506", "0.00001", "123456789012345678901234.5", "-0.5"] {
+        for s in [
+            "0",
+            "1",
+            "-1",
+            "20.98506",
+            "0.00001",
+            "123456789012345678901234.5",
+            "-0.5",
+        ] {
             assert_eq!(s.parse::<Decimal>().unwrap().to_string(), s);
         }
         assert_eq!("1.50".parse::<Decimal>().unwrap().to_string(), "1.5");
         assert_eq!("+.5".parse::<Decimal>().unwrap().to_string(), "0.5");
         assert_eq!("7.".parse::<Decimal>().unwrap().to_string(), "7");
-        for bad in ["", ".", "1e5", "abc", "1.2.3", "--1", "99999999999999999999999999999999999999999"] {
+        for bad in [
+            "",
+            ".",
+            "1e5",
+            "abc",
+            "1.2.3",
+            "--1",
+            "99999999999999999999999999999999999999999",
+        ] {
             assert!(bad.parse::<Decimal>().is_err(), "{bad}");
         }
         assert_eq!(Decimal::from_f64(20.98506).unwrap().to_string(), "20.98506");
         assert_eq!(Decimal::from_f64(0.1).unwrap().to_string(), "0.1");
         assert!(Decimal::from_f64(f64::NAN).is_none());
         assert!("0.1".parse::<Decimal>().unwrap().is_exact_f64());
-        assert!(!"12345678901234567890.123".parse::<Decimal>().unwrap().is_exact_f64());
+        assert!(!"12345678901234567890.123"
+            .parse::<Decimal>()
+            .unwrap()
+            .is_exact_f64());
     }
 
     #[test]
@@ -771,7 +806,10 @@ mod tests {
         assert!("2023-05-26 17:19".parse::<DateTime>().is_err());
         assert_eq!(a.unix_timestamp(), 1_685_121_556);
         assert_eq!(DateTime::from_unix_timestamp(1_685_121_556), Some(a));
-        assert_eq!("10:00:00+02:00".parse::<Time>().unwrap().to_string(), "08:00:00");
+        assert_eq!(
+            "10:00:00+02:00".parse::<Time>().unwrap().to_string(),
+            "08:00:00"
+        );
     }
 
     #[test]
@@ -787,7 +825,16 @@ mod tests {
 
     #[test]
     fn base64_round_trips() {
-        for data in [&b""[..], b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar", &[0, 255, 128]] {
+        for data in [
+            &b""[..],
+            b"f",
+            b"fo",
+            b"foo",
+            b"foob",
+            b"fooba",
+            b"foobar",
+            &[0, 255, 128],
+        ] {
             let text = base64::encode(data);
             assert_eq!(base64::decode(&text).unwrap(), data);
         }

@@ -15,10 +15,15 @@ use serde::{Deserialize, Serialize};
 
 use super::scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, Time};
 use super::value::Seed;
-use super::{AnyValue, Enumeration, Extra, FieldDecoder, FieldEncoder, FieldKind, Structure, Value};
+use super::{
+    AnyValue, Enumeration, Extra, FieldDecoder, FieldEncoder, FieldKind, Structure, Value,
+};
 
 /// Serializes a structure as a JSON-style map.
-pub fn serialize_structure<T: Structure, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_structure<T: Structure, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     let map = serializer.serialize_map(None)?;
     let mut fields = MapFields {
         map,
@@ -39,7 +44,11 @@ impl<M: SerializeMap> FieldEncoder for MapFields<M> {
     fn field<V: Value>(&mut self, index: usize, value: &V) -> Result<(), M::Error> {
         match self.schema.fields.get(index) {
             Some(field) if !value.is_absent() => {
-                let key = if field.kind == FieldKind::Text { "value" } else { field.name };
+                let key = if field.kind == FieldKind::Text {
+                    "value"
+                } else {
+                    field.name
+                };
                 self.map.serialize_entry(key, value)
             }
             _ => Ok(()),
@@ -55,7 +64,9 @@ impl<M: SerializeMap> FieldEncoder for MapFields<M> {
 }
 
 /// Deserializes a structure from a map (or from `[]`, PHP's empty object, or `null`).
-pub fn deserialize_structure<'de, T: Structure, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn deserialize_structure<'de, T: Structure, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     deserializer.deserialize_any(StructVisitor::<T>(PhantomData))
 }
 
@@ -147,7 +158,11 @@ impl<'de, T: Structure> Visitor<'de> for KeySeed<T> {
             return Ok(Key::Field(i));
         }
         if v == "value" {
-            if let Some(i) = T::SCHEMA.fields.iter().position(|f| f.kind == FieldKind::Text) {
+            if let Some(i) = T::SCHEMA
+                .fields
+                .iter()
+                .position(|f| f.kind == FieldKind::Text)
+            {
                 return Ok(Key::Field(i));
             }
         }
@@ -174,12 +189,17 @@ impl<'de, A: MapAccess<'de>> FieldDecoder for JsonField<'_, 'de, A> {
 }
 
 /// Serializes an enumeration as its wire string.
-pub fn serialize_enumeration<T: Enumeration, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_enumeration<T: Enumeration, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(value.as_str())
 }
 
 /// Deserializes an enumeration from a string (or a number, as its text).
-pub fn deserialize_enumeration<'de, T: Enumeration, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn deserialize_enumeration<'de, T: Enumeration, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     let text = String::from_json(deserializer)?;
     Ok(T::from_wire(&text))
 }

@@ -20,7 +20,9 @@ use crate::soap::encode::{EncodeError, TypeName, XmlEncoder};
 /// A field value: a scalar, an `Option`, a `Vec`, a `Box`, a generated type, or a raw value.
 ///
 /// The methods are the wire formats' view of the type; user code does not call them.
-pub trait Value: fmt::Debug + Clone + PartialEq + Default + Serialize + Send + Sync + 'static {
+pub trait Value:
+    fmt::Debug + Clone + PartialEq + Default + Serialize + Send + Sync + 'static
+{
     /// Whether the value is absent (`None`, an empty list), and so is left out when written.
     fn is_absent(&self) -> bool {
         false
@@ -55,7 +57,12 @@ pub trait Value: fmt::Debug + Clone + PartialEq + Default + Serialize + Send + S
 
     /// Writes the value as an element named `name` (as several, for a repeated field).
     #[doc(hidden)]
-    fn encode_xml(&self, encoder: &mut XmlEncoder, name: &str, repeated: bool) -> Result<(), EncodeError>;
+    fn encode_xml(
+        &self,
+        encoder: &mut XmlEncoder,
+        name: &str,
+        repeated: bool,
+    ) -> Result<(), EncodeError>;
 
     /// The type written in `xsi:type` and in array types.
     #[doc(hidden)]
@@ -172,11 +179,13 @@ macro_rules! integer_visitor {
             }
 
             fn visit_i128<E: de::Error>(self, v: i128) -> Result<$t, E> {
-                <$t>::try_from(v).map_err(|_| E::custom(format!("{v} is out of range for {}", $what)))
+                <$t>::try_from(v)
+                    .map_err(|_| E::custom(format!("{v} is out of range for {}", $what)))
             }
 
             fn visit_u128<E: de::Error>(self, v: u128) -> Result<$t, E> {
-                <$t>::try_from(v).map_err(|_| E::custom(format!("{v} is out of range for {}", $what)))
+                <$t>::try_from(v)
+                    .map_err(|_| E::custom(format!("{v} is out of range for {}", $what)))
             }
 
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<$t, E> {
@@ -208,10 +217,18 @@ integer_visitor!(I32Visitor, i32, "an integer (xsd:int)");
 integer_visitor!(I64Visitor, i64, "an integer (xsd:long)");
 integer_visitor!(I128Visitor, i128, "an integer (xsd:integer)");
 integer_visitor!(U8Visitor, u8, "a non-negative integer (xsd:unsignedByte)");
-integer_visitor!(U16Visitor, u16, "a non-negative integer (xsd:unsignedShort)");
+integer_visitor!(
+    U16Visitor,
+    u16,
+    "a non-negative integer (xsd:unsignedShort)"
+);
 integer_visitor!(U32Visitor, u32, "a non-negative integer (xsd:unsignedInt)");
 integer_visitor!(U64Visitor, u64, "a non-negative integer (xsd:unsignedLong)");
-integer_visitor!(U128Visitor, u128, "a non-negative integer (xsd:nonNegativeInteger)");
+integer_visitor!(
+    U128Visitor,
+    u128,
+    "a non-negative integer (xsd:nonNegativeInteger)"
+);
 
 text_scalar!(i8, "byte", I8Visitor);
 text_scalar!(i16, "short", I16Visitor);
@@ -275,7 +292,8 @@ macro_rules! parsed_visitor {
             }
 
             fn visit_str<E: de::Error>(self, v: &str) -> Result<$t, E> {
-                v.parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+                v.parse()
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
             }
 
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<$t, E> {
@@ -584,7 +602,12 @@ impl<T: Value> Value for Option<T> {
         }
     }
 
-    fn encode_xml(&self, encoder: &mut XmlEncoder, name: &str, repeated: bool) -> Result<(), EncodeError> {
+    fn encode_xml(
+        &self,
+        encoder: &mut XmlEncoder,
+        name: &str,
+        repeated: bool,
+    ) -> Result<(), EncodeError> {
         match self {
             Some(v) => v.encode_xml(encoder, name, repeated),
             // Inside a list a missing item must keep its place; elsewhere absent is omitted.
@@ -647,7 +670,12 @@ impl<T: Value> Value for Vec<T> {
         decoder.decode_list(slot, start, repeated)
     }
 
-    fn encode_xml(&self, encoder: &mut XmlEncoder, name: &str, repeated: bool) -> Result<(), EncodeError> {
+    fn encode_xml(
+        &self,
+        encoder: &mut XmlEncoder,
+        name: &str,
+        repeated: bool,
+    ) -> Result<(), EncodeError> {
         if repeated {
             for item in self {
                 item.encode_xml(encoder, name, true)?;
@@ -689,7 +717,12 @@ impl<T: Value> Value for Box<T> {
         T::decode_xml(slot, decoder, start, repeated)
     }
 
-    fn encode_xml(&self, encoder: &mut XmlEncoder, name: &str, repeated: bool) -> Result<(), EncodeError> {
+    fn encode_xml(
+        &self,
+        encoder: &mut XmlEncoder,
+        name: &str,
+        repeated: bool,
+    ) -> Result<(), EncodeError> {
         T::encode_xml(self, encoder, name, repeated)
     }
 

@@ -5,7 +5,9 @@ pub fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len() * 3 / 2);
     for b in value.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => {
                 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -67,6 +69,13 @@ mod tests {
         }
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
-        assert_eq!(parse("a=1&b=%7B%7D&c"), [("a".into(), "1".into()), ("b".into(), "{}".into()), ("c".into(), String::new())]);
+        assert_eq!(
+            parse("a=1&b=%7B%7D&c"),
+            [
+                ("a".into(), "1".into()),
+                ("b".into(), "{}".into()),
+                ("c".into(), String::new())
+            ]
+        );
     }
 }

@@ -45,7 +45,13 @@ impl Multipart {
         self.part(name, Some(file_name), Some(content_type), bytes);
     }
 
-    fn part(&mut self, name: &str, file_name: Option<&str>, content_type: Option<&str>, bytes: &[u8]) {
+    fn part(
+        &mut self,
+        name: &str,
+        file_name: Option<&str>,
+        content_type: Option<&str>,
+        bytes: &[u8],
+    ) {
         // A boundary that occurs in the content would cut it: pick another.
         while contains(bytes, self.boundary.as_bytes()) {
             self.boundary.push('x');
@@ -53,13 +59,21 @@ impl Multipart {
         let quote = |s: &str| s.replace(['"', '\r', '\n'], "_");
         self.body.extend_from_slice(b"--");
         self.body.extend_from_slice(self.boundary.as_bytes());
-        self.body.extend_from_slice(format!("\r\nContent-Disposition: form-data; name=\"{}\"", quote(name)).as_bytes());
+        self.body.extend_from_slice(
+            format!(
+                "\r\nContent-Disposition: form-data; name=\"{}\"",
+                quote(name)
+            )
+            .as_bytes(),
+        );
         if let Some(file_name) = file_name {
-            self.body.extend_from_slice(format!("; filename=\"{}\"", quote(file_name)).as_bytes());
+            self.body
+                .extend_from_slice(format!("; filename=\"{}\"", quote(file_name)).as_bytes());
         }
         self.body.extend_from_slice(b"\r\n");
         if let Some(ct) = content_type {
-            self.body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+            self.body
+                .extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
         }
         self.body.extend_from_slice(b"\r\n");
         self.body.extend_from_slice(bytes);
@@ -116,7 +130,10 @@ pub fn parse(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
         let mut name = None;
         let mut file_name = None;
         for line in headers.split("\r\n") {
-            if line.to_ascii_lowercase().starts_with("content-disposition:") {
+            if line
+                .to_ascii_lowercase()
+                .starts_with("content-disposition:")
+            {
                 for item in line.split(';').map(str::trim) {
                     if let Some(v) = item.strip_prefix("name=") {
                         name = Some(v.trim_matches('"').to_string());

@@ -74,7 +74,10 @@ impl Scanner {
             self.reader.consume(1);
             self.offset += 1;
             if self.offset > self.limits.max_bytes {
-                return Err(Fail::Syntax(format!("the body is larger than the limit of {} bytes", self.limits.max_bytes)));
+                return Err(Fail::Syntax(format!(
+                    "the body is larger than the limit of {} bytes",
+                    self.limits.max_bytes
+                )));
             }
         }
         Ok(b)
@@ -94,7 +97,10 @@ impl Scanner {
     fn expect(&mut self, wanted: u8) -> std::result::Result<(), Fail> {
         match self.token()? {
             b if b == wanted => Ok(()),
-            b => Err(Fail::Syntax(format!("expected `{}`, found `{}`", wanted as char, b as char))),
+            b => Err(Fail::Syntax(format!(
+                "expected `{}`, found `{}`",
+                wanted as char, b as char
+            ))),
         }
     }
 
@@ -146,14 +152,19 @@ impl Scanner {
         }
         let mut depth = 1usize;
         while depth > 0 {
-            let b = self.byte()?.ok_or_else(|| Fail::Syntax("the body ends inside a value".into()))?;
+            let b = self
+                .byte()?
+                .ok_or_else(|| Fail::Syntax("the body ends inside a value".into()))?;
             sink.push(b);
             match b {
                 b'"' => self.string(sink)?,
                 b'{' | b'[' => {
                     depth += 1;
                     if depth > self.limits.max_depth {
-                        return Err(Fail::Syntax(format!("values nest deeper than the limit of {}", self.limits.max_depth)));
+                        return Err(Fail::Syntax(format!(
+                            "values nest deeper than the limit of {}",
+                            self.limits.max_depth
+                        )));
                     }
                 }
                 b'}' | b']' => depth -= 1,
@@ -178,7 +189,13 @@ impl<O: PagedOperation> Items<O> {
     fn fail(&self, f: Fail) -> Error {
         match f {
             Fail::Io(e) => io_to_error(&self.service, &self.method, e),
-            Fail::Syntax(m) => Error::decode(&self.service, &self.method, m, Some(("$", 1, self.scanner.offset)), b""),
+            Fail::Syntax(m) => Error::decode(
+                &self.service,
+                &self.method,
+                m,
+                Some(("$", 1, self.scanner.offset)),
+                b"",
+            ),
         }
     }
 
@@ -202,7 +219,10 @@ impl<O: PagedOperation> Items<O> {
                     }
                     if !first {
                         if b != b',' {
-                            return Err(Fail::Syntax(format!("expected `,` or `]`, found `{}`", b as char)));
+                            return Err(Fail::Syntax(format!(
+                                "expected `,` or `]`, found `{}`",
+                                b as char
+                            )));
                         }
                         b = self.scanner.token()?;
                     }
@@ -211,7 +231,9 @@ impl<O: PagedOperation> Items<O> {
                     let mut item = std::mem::take(&mut self.item);
                     self.scanner.value(b, Some(&mut item))?;
                     let mut de = serde_json::Deserializer::from_slice(&item);
-                    let decoded = O::Item::from_json(&mut de).map_err(|e| Fail::Syntax(format!("an item of `{}`: {e}", self.list_field)));
+                    let decoded = O::Item::from_json(&mut de).map_err(|e| {
+                        Fail::Syntax(format!("an item of `{}`: {e}", self.list_field))
+                    });
                     self.item = item;
                     return decoded.map(Some);
                 }
@@ -230,7 +252,10 @@ impl<O: PagedOperation> Items<O> {
             }
             if !first {
                 if b != b',' {
-                    return Err(Fail::Syntax(format!("expected `,` or `}}`, found `{}`", b as char)));
+                    return Err(Fail::Syntax(format!(
+                        "expected `,` or `}}`, found `{}`",
+                        b as char
+                    )));
                 }
                 b = self.scanner.token()?;
             }
@@ -275,7 +300,12 @@ impl<O: PagedOperation> Items<O> {
                     let v = self.scanner.token()?;
                     self.scanner.value(v, None)?;
                 }
-                b => return Err(Fail::Syntax(format!("expected `,` or `}}`, found `{}`", b as char))),
+                b => {
+                    return Err(Fail::Syntax(format!(
+                        "expected `,` or `}}`, found `{}`",
+                        b as char
+                    )))
+                }
             }
         }
     }

@@ -42,7 +42,9 @@ impl std::str::FromStr for RestEncoding {
             "json" => Ok(RestEncoding::Json),
             "form" | "urlencoded" => Ok(RestEncoding::Form),
             "multipart" => Ok(RestEncoding::Multipart),
-            other => Err(Error::Config(format!("unknown REST encoding `{other}` (use json, form or multipart)"))),
+            other => Err(Error::Config(format!(
+                "unknown REST encoding `{other}` (use json, form or multipart)"
+            ))),
         }
     }
 }
@@ -127,7 +129,11 @@ impl RestWire {
         if let Some(token) = bearer {
             headers.push(("Authorization", format!("Bearer {token}")));
         }
-        let encoding = if files.is_empty() { self.encoding } else { RestEncoding::Multipart };
+        let encoding = if files.is_empty() {
+            self.encoding
+        } else {
+            RestEncoding::Multipart
+        };
         let body = match encoding {
             RestEncoding::Json => {
                 let mut body = serde_json::Map::new();
@@ -136,7 +142,8 @@ impl RestWire {
                 }
                 body.insert("params".into(), params);
                 headers.push(("Content-Type", "application/json; charset=UTF-8".into()));
-                serde_json::to_vec(&body).map_err(|e| Error::Config(format!("cannot encode the parameters: {e}")))?
+                serde_json::to_vec(&body)
+                    .map_err(|e| Error::Config(format!("cannot encode the parameters: {e}")))?
             }
             RestEncoding::Form => {
                 headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
@@ -157,13 +164,22 @@ impl RestWire {
                 }
                 form.text("params", &params.to_string());
                 for file in &files {
-                    form.file(&file.field, &file.name, "application/octet-stream", &file.bytes);
+                    form.file(
+                        &file.field,
+                        &file.name,
+                        "application/octet-stream",
+                        &file.bytes,
+                    );
                 }
                 headers.push(("Content-Type", form.content_type()));
                 form.finish()
             }
         };
-        Ok(HttpRequest { path, headers, body })
+        Ok(HttpRequest {
+            path,
+            headers,
+            body,
+        })
     }
 
     /// The JSON body of a successful answer, or the error the answer stands for.
@@ -178,17 +194,25 @@ impl RestWire {
                 }
                 Ok(body)
             }
-            200..=299 if is_attachment(response.content_disposition.as_deref()) => Err(Error::decode(
+            200..=299 if is_attachment(response.content_disposition.as_deref()) => {
+                Err(Error::decode(
+                    label.service,
+                    label.method,
+                    format!(
+                        "the server sent a file ({}); fetch it with Client::download",
+                        response.content_type.as_deref().unwrap_or("unknown type")
+                    ),
+                    None,
+                    b"",
+                ))
+            }
+            200..=299 => Err(Error::decode(
                 label.service,
                 label.method,
-                format!(
-                    "the server sent a file ({}); fetch it with Client::download",
-                    response.content_type.as_deref().unwrap_or("unknown type")
-                ),
+                "the answer is not JSON",
                 None,
-                b"",
+                body,
             )),
-            200..=299 => Err(Error::decode(label.service, label.method, "the answer is not JSON", None, body)),
             _ => match fault_in(body) {
                 Some(fault) => Err(fault_error(label, fault, response.status)),
                 None => Err(http_error(label, response)),
@@ -197,7 +221,11 @@ impl RestWire {
     }
 
     /// Reads a file answer.
-    pub(crate) fn download(&self, label: CallLabel<'_>, response: StreamingResponse) -> Result<Download> {
+    pub(crate) fn download(
+        &self,
+        label: CallLabel<'_>,
+        response: StreamingResponse,
+    ) -> Result<Download> {
         let json = response
             .content_type
             .as_deref()
@@ -251,7 +279,11 @@ fn first_byte(body: &[u8]) -> Option<u8> {
 }
 
 fn is_attachment(disposition: Option<&str>) -> bool {
-    disposition.is_some_and(|d| d.trim_start().to_ascii_lowercase().starts_with("attachment"))
+    disposition.is_some_and(|d| {
+        d.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("attachment")
+    })
 }
 
 /// The file name of a `Content-Disposition` header (`filename="a.pdf"` or `filename*=UTF-8''…`).
@@ -267,7 +299,9 @@ fn file_name(disposition: &str) -> Option<String> {
         }
     }
     // A server-chosen name must not climb out of the directory it is saved in.
-    plain.map(|name| name.rsplit(['/', '\\']).next().unwrap_or("").to_string()).filter(|n| !n.is_empty())
+    plain
+        .map(|name| name.rsplit(['/', '\\']).next().unwrap_or("").to_string())
+        .filter(|n| !n.is_empty())
 }
 
 /// A fault in a JSON body: `{"faultcode": …, "faultstring": …}` at the top level.
@@ -321,7 +355,10 @@ fn json_error(label: CallLabel<'_>, e: serde_json::Error, body: &[u8]) -> Error 
         Some(i) => message[..i].to_string(),
         None => message,
     };
-    let path = message.strip_prefix('`').and_then(|m| m.split_once('`')).map(|(p, _)| p.to_string());
+    let path = message
+        .strip_prefix('`')
+        .and_then(|m| m.split_once('`'))
+        .map(|(p, _)| p.to_string());
     Error::decode(
         label.service,
         label.method,
@@ -344,9 +381,16 @@ fn take_files(params: &mut AnyValue, schema: Option<&crate::model::StructSchema>
     let (Some(schema), AnyValue::Object(map)) = (schema, params) else {
         return Vec::new();
     };
-    let file_name = map.get("file_name").and_then(|v| v.as_str()).map(str::to_string);
+    let file_name = map
+        .get("file_name")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
     let mut files = Vec::new();
-    for field in schema.fields.iter().filter(|f| matches!(f.ty, TypeInfo::Base64Binary)) {
+    for field in schema
+        .fields
+        .iter()
+        .filter(|f| matches!(f.ty, TypeInfo::Base64Binary))
+    {
         let Some(AnyValue::String(encoded)) = map.get(field.name) else {
             continue;
         };
@@ -364,17 +408,38 @@ fn take_files(params: &mut AnyValue, schema: Option<&crate::model::StructSchema>
 }
 
 impl WireFormat for RestWire {
-    fn request<T: Structure>(&self, op: &OperationInfo, auth: &Auth<'_>, request: &T) -> Result<HttpRequest> {
+    fn request<T: Structure>(
+        &self,
+        op: &OperationInfo,
+        auth: &Auth<'_>,
+        request: &T,
+    ) -> Result<HttpRequest> {
         let label = CallLabel::of(op);
-        let params = serde_json::to_value(request).map_err(|e| Error::Config(format!("cannot encode the parameters: {e}")))?;
+        let params = serde_json::to_value(request)
+            .map_err(|e| Error::Config(format!("cannot encode the parameters: {e}")))?;
         self.build(label, auth, params, Some(T::SCHEMA))
     }
 
-    fn request_dyn(&self, op: &OperationInfo, auth: &Auth<'_>, request: &dyn DynStructure) -> Result<HttpRequest> {
-        self.build(CallLabel::of(op), auth, request.to_json(), Some(request.schema()))
+    fn request_dyn(
+        &self,
+        op: &OperationInfo,
+        auth: &Auth<'_>,
+        request: &dyn DynStructure,
+    ) -> Result<HttpRequest> {
+        self.build(
+            CallLabel::of(op),
+            auth,
+            request.to_json(),
+            Some(request.schema()),
+        )
     }
 
-    fn request_any(&self, label: CallLabel<'_>, auth: &Auth<'_>, params: &AnyValue) -> Result<HttpRequest> {
+    fn request_any(
+        &self,
+        label: CallLabel<'_>,
+        auth: &Auth<'_>,
+        params: &AnyValue,
+    ) -> Result<HttpRequest> {
         self.build(label, auth, params.clone(), None)
     }
 
@@ -383,9 +448,15 @@ impl WireFormat for RestWire {
         from_json_slice::<T>(body).map_err(|e| json_error(label, e, body))
     }
 
-    fn response_dyn(&self, label: CallLabel<'_>, response: HttpResponse, out: &mut dyn DynStructure) -> Result<()> {
+    fn response_dyn(
+        &self,
+        label: CallLabel<'_>,
+        response: HttpResponse,
+        out: &mut dyn DynStructure,
+    ) -> Result<()> {
         let body = self.json_body(label, &response)?;
-        let value: AnyValue = serde_json::from_slice(body).map_err(|e| json_error(label, e, body))?;
+        let value: AnyValue =
+            serde_json::from_slice(body).map_err(|e| json_error(label, e, body))?;
         out.set_json(&value).map_err(|e| json_error(label, e, body))
     }
 
@@ -394,7 +465,11 @@ impl WireFormat for RestWire {
         serde_json::from_slice(body).map_err(|e| json_error(label, e, body))
     }
 
-    fn stream<O: PagedOperation>(&self, label: CallLabel<'_>, response: StreamingResponse) -> Result<ItemStream<O::Item>> {
+    fn stream<O: PagedOperation>(
+        &self,
+        label: CallLabel<'_>,
+        response: StreamingResponse,
+    ) -> Result<ItemStream<O::Item>> {
         super::stream::items::<O>(label, response, self.limits)
     }
 }
@@ -405,15 +480,25 @@ mod tests {
 
     #[test]
     fn reads_file_names_safely() {
-        assert_eq!(file_name("attachment; filename=\"inv 1.pdf\"").as_deref(), Some("inv 1.pdf"));
-        assert_eq!(file_name("attachment; filename=\"../../etc/passwd\"").as_deref(), Some("passwd"));
-        assert_eq!(file_name("attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf").as_deref(), Some("résumé.pdf"));
+        assert_eq!(
+            file_name("attachment; filename=\"inv 1.pdf\"").as_deref(),
+            Some("inv 1.pdf")
+        );
+        assert_eq!(
+            file_name("attachment; filename=\"../../etc/passwd\"").as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(
+            file_name("attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf").as_deref(),
+            Some("résumé.pdf")
+        );
         assert_eq!(file_name("attachment"), None);
     }
 
     #[test]
     fn finds_faults_in_json() {
-        let f = fault_in(br#"{"faultcode":"Server.Session.auth_failed","faultstring":"bad"}"#).unwrap();
+        let f =
+            fault_in(br#"{"faultcode":"Server.Session.auth_failed","faultstring":"bad"}"#).unwrap();
         assert_eq!(f.code, "Server.Session.auth_failed");
         assert!(fault_in(br#"{"account_info":{}}"#).is_none());
     }

@@ -28,9 +28,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-pub use crate::server::CertificateKind;
 use crate::model::{base64, OperationInfo};
 use crate::rest::{form, multipart};
+pub use crate::server::CertificateKind;
 use crate::server::{Handler, Reply, Request, Server, ServerLimits, TestPki};
 use crate::soap::envelope::{self, BodyTarget};
 use crate::soap::Limits;
@@ -266,7 +266,11 @@ impl Simulator {
 
     /// The account `i_account`, as the simulator holds it.
     pub fn account(&self, i_account: i64) -> Option<Value> {
-        lock(&self.shared.state).accounts.get(&i_account).cloned().map(Value::Object)
+        lock(&self.shared.state)
+            .accounts
+            .get(&i_account)
+            .cloned()
+            .map(Value::Object)
     }
 
     /// Takes the provisioning events of the changes made so far.
@@ -300,7 +304,10 @@ impl Shared {
     fn failure(&self, method: &str) -> Option<Failure> {
         {
             let mut script = lock(&self.script);
-            if let Some(pos) = script.iter().position(|(m, _)| m.as_deref().is_none_or(|m| m == method)) {
+            if let Some(pos) = script
+                .iter()
+                .position(|(m, _)| m.as_deref().is_none_or(|m| m == method))
+            {
                 return script.remove(pos).map(|(_, f)| f);
             }
         }
@@ -323,8 +330,14 @@ impl Shared {
 
 /// Where a request goes: protocol, service and (when the URL says) method.
 enum Route {
-    Soap { service: Option<String>, method: Option<String> },
-    Rest { service: String, method: String },
+    Soap {
+        service: Option<String>,
+        method: Option<String>,
+    },
+    Rest {
+        service: String,
+        method: String,
+    },
 }
 
 fn route(path: &str) -> Option<Route> {
@@ -339,7 +352,10 @@ fn route(path: &str) -> Option<Route> {
             service: Some(service.to_string()),
             method: None,
         }),
-        ["soap"] => Some(Route::Soap { service: None, method: None }),
+        ["soap"] => Some(Route::Soap {
+            service: None,
+            method: None,
+        }),
         ["rest", service, method] => Some(Route::Rest {
             service: service.to_string(),
             method: method.to_string(),
@@ -372,7 +388,13 @@ fn handle(shared: &Shared, request: Request) -> Reply {
         lock(&shared.requests).1 += 1;
     }
     match failure {
-        Some(Failure::Unavailable) => return Reply::new(503, "text/html", "<html><body>503 Service Unavailable</body></html>"),
+        Some(Failure::Unavailable) => {
+            return Reply::new(
+                503,
+                "text/html",
+                "<html><body>503 Service Unavailable</body></html>",
+            )
+        }
         Some(Failure::DropBeforeHandling) => return Reply::Drop,
         Some(Failure::Delay(d)) => std::thread::sleep(d),
         _ => {}
@@ -383,9 +405,21 @@ fn handle(shared: &Shared, request: Request) -> Reply {
     };
     match (failure, reply) {
         (Some(Failure::Drop), _) => Reply::Drop,
-        (Some(Failure::Truncate), Reply::Full { status, headers, body }) => {
+        (
+            Some(Failure::Truncate),
+            Reply::Full {
+                status,
+                headers,
+                body,
+            },
+        ) => {
             let keep = body.len() / 2;
-            Reply::Truncated { status, headers, body, keep }
+            Reply::Truncated {
+                status,
+                headers,
+                body,
+                keep,
+            }
         }
         (_, reply) => reply,
     }
@@ -399,15 +433,23 @@ fn soap_fault(code: &str, message: &str) -> Reply {
     xml(500, envelope::encode_fault(code, message))
 }
 
-fn soap(shared: &Shared, request: &Request, service: Option<String>, method: Option<String>) -> Reply {
+fn soap(
+    shared: &Shared,
+    request: &Request,
+    service: Option<String>,
+    method: Option<String>,
+) -> Reply {
     let mut chosen: Option<&'static OperationInfo> = None;
     let decoded = envelope::decode_request(&request.body, shared.limits, |incoming| {
         // SOAP::Lite dispatches on the path of the body namespace: …/Porta/SOAP/<Service>.
-        let from_namespace = incoming
-            .namespace
-            .as_deref()
-            .and_then(|ns| ns.rsplit_once("/Porta/SOAP/").map(|(_, s)| s.trim_end_matches('/').to_string()));
-        let service = from_namespace.clone().or_else(|| service.clone()).unwrap_or_default();
+        let from_namespace = incoming.namespace.as_deref().and_then(|ns| {
+            ns.rsplit_once("/Porta/SOAP/")
+                .map(|(_, s)| s.trim_end_matches('/').to_string())
+        });
+        let service = from_namespace
+            .clone()
+            .or_else(|| service.clone())
+            .unwrap_or_default();
         if from_namespace.is_none() {
             return Err(SimFault::new(
                 "Client",
@@ -415,12 +457,18 @@ fn soap(shared: &Shared, request: &Request, service: Option<String>, method: Opt
             ));
         }
         if method.as_deref().is_some_and(|m| m != incoming.method) {
-            return Err(SimFault::new("Client", "the method in the URL and in the body differ"));
+            return Err(SimFault::new(
+                "Client",
+                "the method in the URL and in the body differ",
+            ));
         }
         let op = crate::registry::operation(&service, &incoming.method).ok_or_else(|| {
             SimFault::new(
                 "Client",
-                format!("Failed to locate method ({}) in class (Porta::SOAP::{service})", incoming.method),
+                format!(
+                    "Failed to locate method ({}) in class (Porta::SOAP::{service})",
+                    incoming.method
+                ),
             )
         })?;
         chosen = Some(op);
@@ -429,17 +477,34 @@ fn soap(shared: &Shared, request: &Request, service: Option<String>, method: Opt
     let (incoming, value) = match decoded {
         Ok(Ok(pair)) => pair,
         Ok(Err(fault)) => return soap_fault(&fault.code, &fault.message),
-        Err(e) => return soap_fault("Client", &format!("Application failed during request deserialization: {e}")),
+        Err(e) => {
+            return soap_fault(
+                "Client",
+                &format!("Application failed during request deserialization: {e}"),
+            )
+        }
     };
     let Some(op) = chosen else {
         return soap_fault("Server", "no operation");
     };
     let creds = match incoming.header.get("auth_info") {
         Some(Value::Object(info)) => Credentials {
-            session_id: info.get("session_id").and_then(|v| v.as_str()).map(str::to_string),
-            access_token: info.get("access_token").and_then(|v| v.as_str()).map(str::to_string),
-            login: info.get("login").and_then(|v| v.as_str()).map(str::to_string),
-            password: info.get("password").and_then(|v| v.as_str()).map(str::to_string),
+            session_id: info
+                .get("session_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            access_token: info
+                .get("access_token")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            login: info
+                .get("login")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            password: info
+                .get("password")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
         },
         _ => Credentials::default(),
     };
@@ -450,13 +515,22 @@ fn soap(shared: &Shared, request: &Request, service: Option<String>, method: Opt
         Ok(answer) => {
             let json = match answer {
                 Answer::Json(v) => v,
-                Answer::File { name, bytes, .. } => json!({ "file": base64::encode(&bytes), "file_name": name }),
+                Answer::File { name, bytes, .. } => {
+                    json!({ "file": base64::encode(&bytes), "file_name": name })
+                }
             };
             let mut response = (op.new_response)();
             if let Err(e) = response.set_json(&json) {
-                return soap_fault("Server", &format!("simulator response does not fit {}: {e}", op.response.name));
+                return soap_fault(
+                    "Server",
+                    &format!("simulator response does not fit {}: {e}", op.response.name),
+                );
             }
-            match envelope::encode_dyn(None, &BodyTarget::response(op, &namespace), response.as_ref()) {
+            match envelope::encode_dyn(
+                None,
+                &BodyTarget::response(op, &namespace),
+                response.as_ref(),
+            ) {
                 Ok(body) => xml(200, body),
                 Err(e) => soap_fault("Server", &e.to_string()),
             }
@@ -470,12 +544,18 @@ fn json_reply(status: u16, value: &Value) -> Reply {
 }
 
 fn rest_fault(status: u16, code: &str, message: &str) -> Reply {
-    json_reply(status, &json!({ "faultcode": code, "faultstring": message }))
+    json_reply(
+        status,
+        &json!({ "faultcode": code, "faultstring": message }),
+    )
 }
 
 /// The `auth_info` and `params` of a REST request, in any of the three encodings.
 fn rest_body(request: &Request) -> Result<(Option<Value>, Value), String> {
-    let content_type = request.header("content-type").unwrap_or("").to_ascii_lowercase();
+    let content_type = request
+        .header("content-type")
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let parse = |text: &str| -> Result<Value, String> {
         if text.trim().is_empty() {
             Ok(json!({}))
@@ -490,9 +570,17 @@ fn rest_body(request: &Request) -> Result<(Option<Value>, Value), String> {
         Ok((auth, params))
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         let fields = form::parse(&String::from_utf8_lossy(&request.body));
-        let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         let auth = field("auth_info").map(parse).transpose()?;
-        let params = field("params").map(parse).transpose()?.unwrap_or_else(|| json!({}));
+        let params = field("params")
+            .map(parse)
+            .transpose()?
+            .unwrap_or_else(|| json!({}));
         Ok((auth, params))
     } else if content_type.starts_with("multipart/form-data") {
         let ct = request.header("content-type").unwrap_or("");
@@ -532,19 +620,35 @@ fn rest(shared: &Shared, request: &Request, service: &str, method: &str) -> Repl
         _ => return rest_fault(500, "Client.invalid_request", "params must be an object"),
     };
     let Some(op) = crate::registry::operation(service, method) else {
-        return rest_fault(500, "Server.method_not_found", &format!("Method {service}/{method} not found"));
+        return rest_fault(
+            500,
+            "Server.method_not_found",
+            &format!("Method {service}/{method} not found"),
+        );
     };
     // Read the parameters through the generated request type, as a typed server would.
     let mut typed = (op.new_request)();
     if let Err(e) = typed.set_json(&params) {
-        return rest_fault(500, "Client.invalid_params", &format!("Invalid parameters: {e}"));
+        return rest_fault(
+            500,
+            "Client.invalid_params",
+            &format!("Invalid parameters: {e}"),
+        );
     }
     let params = typed.to_json();
     let bearer = request
         .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
         .map(|t| t.trim().to_string());
-    let text = |v: &Option<Value>, k: &str| v.as_ref().and_then(|a| a.get(k)).and_then(|x| x.as_str()).map(str::to_string);
+    let text = |v: &Option<Value>, k: &str| {
+        v.as_ref()
+            .and_then(|a| a.get(k))
+            .and_then(|x| x.as_str())
+            .map(str::to_string)
+    };
     let creds = Credentials {
         session_id: text(&auth, "session_id"),
         access_token: bearer.or_else(|| text(&auth, "access_token")),
@@ -557,14 +661,25 @@ fn rest(shared: &Shared, request: &Request, service: &str, method: &str) -> Repl
             let mut response = (op.new_response)();
             match response.set_json(&value) {
                 Ok(()) => json_reply(200, &response.to_json()),
-                Err(e) => rest_fault(500, "Server", &format!("simulator response does not fit {}: {e}", op.response.name)),
+                Err(e) => rest_fault(
+                    500,
+                    "Server",
+                    &format!("simulator response does not fit {}: {e}", op.response.name),
+                ),
             }
         }
-        Ok(Answer::File { name, content_type, bytes }) => Reply::Full {
+        Ok(Answer::File {
+            name,
+            content_type,
+            bytes,
+        }) => Reply::Full {
             status: 200,
             headers: vec![
                 ("Content-Type".into(), content_type),
-                ("Content-Disposition".into(), format!("attachment; filename=\"{name}\"")),
+                (
+                    "Content-Disposition".into(),
+                    format!("attachment; filename=\"{name}\""),
+                ),
             ],
             body: bytes,
         },

@@ -38,12 +38,15 @@ pub(crate) struct Credentials {
 /// An answer: a JSON value, or a file.
 pub(crate) enum Answer {
     Json(Value),
-    File { name: String, content_type: String, bytes: Vec<u8> },
+    File {
+        name: String,
+        content_type: String,
+        bytes: Vec<u8>,
+    },
 }
 
 #[derive(Debug)]
 struct SessionRecord {
-    login: String,
     calls: u64,
     access_token: String,
     refresh_token: String,
@@ -124,7 +127,8 @@ impl State {
     fn unique(&mut self, prefix: &str) -> String {
         self.counter += 1;
         // Not a secure token: the simulator is a test server.
-        let mut x = self.counter.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (now() as u64).rotate_left(17);
+        let mut x =
+            self.counter.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (now() as u64).rotate_left(17);
         let mut out = String::from(prefix);
         for _ in 0..4 {
             x ^= x << 13;
@@ -150,12 +154,13 @@ impl State {
         let exp = now() + self.token_lifetime;
         let access_token = self.access_token(&session_id, exp);
         let refresh_token = self.unique("r");
-        self.by_access_token.insert(access_token.clone(), session_id.clone());
-        self.by_refresh_token.insert(refresh_token.clone(), session_id.clone());
+        self.by_access_token
+            .insert(access_token.clone(), session_id.clone());
+        self.by_refresh_token
+            .insert(refresh_token.clone(), session_id.clone());
         self.sessions.insert(
             session_id.clone(),
             SessionRecord {
-                login: self.login.clone(),
                 calls: 0,
                 access_token: access_token.clone(),
                 refresh_token: refresh_token.clone(),
@@ -198,13 +203,24 @@ impl State {
         let (session_id, bearer) = match (&creds.access_token, &creds.session_id) {
             (Some(token), _) => (self.by_access_token.get(token).cloned(), true),
             (None, Some(id)) => (Some(id.clone()), false),
-            (None, None) => return Err(SimFault::new("Client.check_auth.envelope_missed", "Authentication info is missed")),
+            (None, None) => {
+                return Err(SimFault::new(
+                    "Client.check_auth.envelope_missed",
+                    "Authentication info is missed",
+                ))
+            }
         };
         let refused = || {
             if bearer {
-                SimFault::new("Client.Session.check_auth.failed_to_process_access_token", "Failed to process the access token")
+                SimFault::new(
+                    "Client.Session.check_auth.failed_to_process_access_token",
+                    "Failed to process the access token",
+                )
             } else {
-                SimFault::new("Server.Session.check_auth.auth_failed", "Authentication failed")
+                SimFault::new(
+                    "Server.Session.check_auth.auth_failed",
+                    "Authentication failed",
+                )
             }
         };
         let Some(id) = session_id else {
@@ -226,7 +242,13 @@ impl State {
     }
 
     /// Handles one call.
-    pub fn call(&mut self, service: &str, method: &str, creds: &Credentials, params: &Value) -> Result<Answer, SimFault> {
+    pub fn call(
+        &mut self,
+        service: &str,
+        method: &str,
+        creds: &Credentials,
+        params: &Value,
+    ) -> Result<Answer, SimFault> {
         *self.calls.entry(format!("{service}/{method}")).or_insert(0) += 1;
         let empty = Map::new();
         let p = params.as_object().unwrap_or(&empty);
@@ -248,13 +270,19 @@ impl State {
         }
     }
 
-    fn session_call(&mut self, method: &str, creds: &Credentials, p: &Map<String, Value>) -> Result<Value, SimFault> {
+    fn session_call(
+        &mut self,
+        method: &str,
+        creds: &Credentials,
+        p: &Map<String, Value>,
+    ) -> Result<Value, SimFault> {
         match method {
             "login" => {
                 let login = text(p, "login").unwrap_or_default();
                 let ok = login == self.login
                     && (text(p, "password").as_deref() == Some(self.password.as_str())
-                        || (!self.token.is_empty() && text(p, "token").as_deref() == Some(self.token.as_str())));
+                        || (!self.token.is_empty()
+                            && text(p, "token").as_deref() == Some(self.token.as_str())));
                 if self.failed_logins >= 5 {
                     return Err(SimFault::new(
                         "Server.Session.cannot_login_brute_force_activity",
@@ -275,19 +303,25 @@ impl State {
             "refresh_access_token" => {
                 let token = text(p, "refresh_token").unwrap_or_default();
                 let Some(id) = self.by_refresh_token.get(&token).cloned() else {
-                    return Err(SimFault::new("Server.Session.refresh_access_token.refresh_failed", "Refresh failed"));
+                    return Err(SimFault::new(
+                        "Server.Session.refresh_access_token.refresh_failed",
+                        "Refresh failed",
+                    ));
                 };
                 let exp = now() + self.token_lifetime;
                 let access_token = self.access_token(&id, exp);
                 let refresh_token = self.unique("r");
                 if let Some(record) = self.sessions.get_mut(&id) {
-                    let old_access = std::mem::replace(&mut record.access_token, access_token.clone());
-                    let old_refresh = std::mem::replace(&mut record.refresh_token, refresh_token.clone());
+                    let old_access =
+                        std::mem::replace(&mut record.access_token, access_token.clone());
+                    let old_refresh =
+                        std::mem::replace(&mut record.refresh_token, refresh_token.clone());
                     record.expires_at = exp;
                     self.by_access_token.remove(&old_access);
                     self.by_refresh_token.remove(&old_refresh);
                 }
-                self.by_access_token.insert(access_token.clone(), id.clone());
+                self.by_access_token
+                    .insert(access_token.clone(), id.clone());
                 self.by_refresh_token.insert(refresh_token.clone(), id);
                 self.refreshes += 1;
                 Ok(json!({
@@ -317,7 +351,10 @@ impl State {
                         self.drop_session(&id);
                         Ok(json!({ "success": 1 }))
                     }
-                    None => Err(SimFault::new("Client.Session.logout.failed_to_process_access_token", "Unknown session")),
+                    None => Err(SimFault::new(
+                        "Client.Session.logout.failed_to_process_access_token",
+                        "Unknown session",
+                    )),
                 }
             }
             "login_to_realm" | "change_password" => {
@@ -340,7 +377,11 @@ impl State {
     fn account_call(&mut self, method: &str, p: &Map<String, Value>) -> Result<Answer, SimFault> {
         let found = |s: &Self| -> Result<i64, SimFault> {
             if let Some(i) = int(p, "i_account") {
-                return s.accounts.contains_key(&i).then_some(i).ok_or_else(|| not_found("Account", i));
+                return s
+                    .accounts
+                    .contains_key(&i)
+                    .then_some(i)
+                    .ok_or_else(|| not_found("Account", i));
             }
             let key = text(p, "id").or_else(|| text(p, "login"));
             s.accounts
@@ -369,15 +410,28 @@ impl State {
                     .accounts
                     .values()
                     .filter(|a| i_customer.is_none_or(|c| int(a, "i_customer") == Some(c)))
-                    .filter(|a| pattern.as_deref().is_none_or(|pat| like(&text(a, "id").unwrap_or_default(), pat)))
+                    .filter(|a| {
+                        pattern
+                            .as_deref()
+                            .is_none_or(|pat| like(&text(a, "id").unwrap_or_default(), pat))
+                    })
                     .collect();
                 Ok(Answer::Json(page(p, "account_list", items)))
             }
             "add_account" => {
                 let info = object(p, "account_info")?;
-                let id = text(&info, "id").ok_or_else(|| SimFault::new("Server.Account.missing_id", "Mandatory field missed: id"))?;
-                if self.accounts.values().any(|a| text(a, "id").as_deref() == Some(id.as_str())) {
-                    return Err(SimFault::new("Server.Account.duplicate_id", format!("Account with id {id} already exists")));
+                let id = text(&info, "id").ok_or_else(|| {
+                    SimFault::new("Server.Account.missing_id", "Mandatory field missed: id")
+                })?;
+                if self
+                    .accounts
+                    .values()
+                    .any(|a| text(a, "id").as_deref() == Some(id.as_str()))
+                {
+                    return Err(SimFault::new(
+                        "Server.Account.duplicate_id",
+                        format!("Account with id {id} already exists"),
+                    ));
                 }
                 let i = self.next_account;
                 self.next_account += 1;
@@ -390,8 +444,16 @@ impl State {
             }
             "update_account" => {
                 let info = object(p, "account_info")?;
-                let i = int(&info, "i_account").ok_or_else(|| SimFault::new("Server.Account.missing_id", "Mandatory field missed: i_account"))?;
-                let account = self.accounts.get_mut(&i).ok_or_else(|| not_found("Account", i))?;
+                let i = int(&info, "i_account").ok_or_else(|| {
+                    SimFault::new(
+                        "Server.Account.missing_id",
+                        "Mandatory field missed: i_account",
+                    )
+                })?;
+                let account = self
+                    .accounts
+                    .get_mut(&i)
+                    .ok_or_else(|| not_found("Account", i))?;
                 account.extend(info);
                 self.event("Subscriber/Updated", json!({ "i_account": i }));
                 Ok(Answer::Json(json!({ "i_account": i })))
@@ -409,7 +471,11 @@ impl State {
     fn customer_call(&mut self, method: &str, p: &Map<String, Value>) -> Result<Answer, SimFault> {
         let found = |s: &Self| -> Result<i64, SimFault> {
             if let Some(i) = int(p, "i_customer") {
-                return s.customers.contains_key(&i).then_some(i).ok_or_else(|| not_found("Customer", i));
+                return s
+                    .customers
+                    .contains_key(&i)
+                    .then_some(i)
+                    .ok_or_else(|| not_found("Customer", i));
             }
             let key = text(p, "name").or_else(|| text(p, "login"));
             s.customers
@@ -421,22 +487,39 @@ impl State {
         match method {
             "get_customer_info" => {
                 let i = found(self)?;
-                Ok(Answer::Json(json!({ "customer_info": self.customers.get(&i).cloned().unwrap_or_default() })))
+                Ok(Answer::Json(
+                    json!({ "customer_info": self.customers.get(&i).cloned().unwrap_or_default() }),
+                ))
             }
             "get_customer_list" => {
                 let name = text(p, "name");
                 let items: Vec<&Map<String, Value>> = self
                     .customers
                     .values()
-                    .filter(|c| name.as_deref().is_none_or(|pat| like(&text(c, "name").unwrap_or_default(), pat)))
+                    .filter(|c| {
+                        name.as_deref()
+                            .is_none_or(|pat| like(&text(c, "name").unwrap_or_default(), pat))
+                    })
                     .collect();
                 Ok(Answer::Json(page(p, "customer_list", items)))
             }
             "add_customer" => {
                 let info = object(p, "customer_info")?;
-                let name = text(&info, "name").ok_or_else(|| SimFault::new("Server.Customer.missing_name", "Mandatory field missed: name"))?;
-                if self.customers.values().any(|c| text(c, "name").as_deref() == Some(name.as_str())) {
-                    return Err(SimFault::new("Server.Customer.duplicate_name", format!("Customer {name} already exists")));
+                let name = text(&info, "name").ok_or_else(|| {
+                    SimFault::new(
+                        "Server.Customer.missing_name",
+                        "Mandatory field missed: name",
+                    )
+                })?;
+                if self
+                    .customers
+                    .values()
+                    .any(|c| text(c, "name").as_deref() == Some(name.as_str()))
+                {
+                    return Err(SimFault::new(
+                        "Server.Customer.duplicate_name",
+                        format!("Customer {name} already exists"),
+                    ));
                 }
                 let i = self.next_customer;
                 self.next_customer += 1;
@@ -449,8 +532,16 @@ impl State {
             }
             "update_customer" => {
                 let info = object(p, "customer_info")?;
-                let i = int(&info, "i_customer").ok_or_else(|| SimFault::new("Server.Customer.missing_id", "Mandatory field missed: i_customer"))?;
-                let customer = self.customers.get_mut(&i).ok_or_else(|| not_found("Customer", i))?;
+                let i = int(&info, "i_customer").ok_or_else(|| {
+                    SimFault::new(
+                        "Server.Customer.missing_id",
+                        "Mandatory field missed: i_customer",
+                    )
+                })?;
+                let customer = self
+                    .customers
+                    .get_mut(&i)
+                    .ok_or_else(|| not_found("Customer", i))?;
                 customer.extend(info);
                 self.event("Customer/Updated", json!({ "i_customer": i }));
                 Ok(Answer::Json(json!({ "i_customer": i })))
@@ -474,13 +565,19 @@ impl State {
 }
 
 fn not_found(entity: &str, i: i64) -> SimFault {
-    SimFault::new(&format!("Server.{entity}.not_found"), format!("{entity} {i} not found"))
+    SimFault::new(
+        &format!("Server.{entity}.not_found"),
+        format!("{entity} {i} not found"),
+    )
 }
 
 fn object(p: &Map<String, Value>, key: &str) -> Result<Map<String, Value>, SimFault> {
     match p.get(key) {
         Some(Value::Object(o)) => Ok(o.clone()),
-        _ => Err(SimFault::new("Client.invalid_params", format!("Mandatory field missed: {key}"))),
+        _ => Err(SimFault::new(
+            "Client.invalid_params",
+            format!("Mandatory field missed: {key}"),
+        )),
     }
 }
 
@@ -527,7 +624,12 @@ fn page(p: &Map<String, Value>, field: &str, items: Vec<&Map<String, Value>>) ->
         Some(l) if l > 0 => l as usize,
         _ => usize::MAX,
     };
-    let list: Vec<Value> = items.into_iter().skip(offset).take(limit).map(|m| Value::Object(m.clone())).collect();
+    let list: Vec<Value> = items
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|m| Value::Object(m.clone()))
+        .collect();
     let mut out = json!({ field: list });
     if int(p, "get_total") == Some(1) {
         out["total"] = total.into();

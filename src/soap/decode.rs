@@ -86,7 +86,10 @@ impl Source for SliceSource<'_> {
         let pos = (self.reader.buffer_position() as usize).min(self.input.len());
         let before = &self.input[..pos];
         let line = memchr_count(before) + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
         (line as u64, (pos - line_start + 1) as u64)
     }
 
@@ -225,9 +228,19 @@ impl XsiType {
                 XsiType::String
             }
             b"boolean" => XsiType::Boolean,
-            b"int" | b"long" | b"short" | b"byte" | b"integer" | b"unsignedInt" | b"unsignedLong"
-            | b"unsignedShort" | b"unsignedByte" | b"nonNegativeInteger" | b"positiveInteger"
-            | b"negativeInteger" | b"nonPositiveInteger" => XsiType::Integer,
+            b"int"
+            | b"long"
+            | b"short"
+            | b"byte"
+            | b"integer"
+            | b"unsignedInt"
+            | b"unsignedLong"
+            | b"unsignedShort"
+            | b"unsignedByte"
+            | b"nonNegativeInteger"
+            | b"positiveInteger"
+            | b"negativeInteger"
+            | b"nonPositiveInteger" => XsiType::Integer,
             b"float" | b"double" | b"decimal" => XsiType::Number,
             b"base64Binary" | b"base64" => XsiType::Base64,
             b"Array" => XsiType::Array,
@@ -284,7 +297,7 @@ pub struct XmlDecoder<S> {
 impl<'a> XmlDecoder<SliceSource<'a>> {
     /// A decoder over a body in memory.
     pub fn from_slice(input: &'a [u8], limits: Limits) -> Result<Self, DecodeError> {
-        let mut d = XmlDecoder::new(SliceSource::new(input), limits);
+        let d = XmlDecoder::new(SliceSource::new(input), limits);
         if input.len() as u64 > limits.max_bytes {
             return Err(d.error(format!(
                 "the body is larger than the limit of {} bytes",
@@ -325,7 +338,11 @@ impl<S: Source> XmlDecoder<S> {
             path: if self.path.is_empty() {
                 "/".to_string()
             } else {
-                self.path.iter().map(|p| p.as_ref()).collect::<Vec<_>>().join("/")
+                self.path
+                    .iter()
+                    .map(|p| p.as_ref())
+                    .collect::<Vec<_>>()
+                    .join("/")
             },
             line,
             column,
@@ -351,11 +368,6 @@ impl<S: Source> XmlDecoder<S> {
     /// Enters an element whose name comes from the document.
     pub(crate) fn enter_owned(&mut self, name: &str) {
         self.path.push(Cow::Owned(name.to_string()));
-    }
-
-    /// Leaves the element entered last.
-    pub(crate) fn leave(&mut self) {
-        self.path.pop();
     }
 
     /// Reads the next child of the current element: a start tag (its name given to
@@ -424,7 +436,6 @@ impl<S: Source> XmlDecoder<S> {
         }
     }
 
-
     /// Reads the text of the current element up to its end tag. Returns `None` when the
     /// element has no text at all.
     pub(crate) fn read_text(&mut self, start: &Start) -> Result<Option<&str>, DecodeError> {
@@ -467,16 +478,22 @@ impl<S: Source> XmlDecoder<S> {
                 Event::Start(tag) | Event::Empty(tag) => {
                     let name = local_name(&tag).to_string();
                     drop(tag);
-                    return Err(self.error(format!(
-                        "expected a simple value, found element <{name}>"
-                    )));
+                    return Err(
+                        self.error(format!("expected a simple value, found element <{name}>"))
+                    );
                 }
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
-                Event::DocType(_) => return Err(self.error("a DTD is not allowed in a SOAP message")),
+                Event::DocType(_) => {
+                    return Err(self.error("a DTD is not allowed in a SOAP message"))
+                }
                 Event::Eof => return Err(self.error("the body ends inside a value")),
             }
         }
-        Ok(if seen { Some(self.scratch.as_str()) } else { None })
+        Ok(if seen {
+            Some(self.scratch.as_str())
+        } else {
+            None
+        })
     }
 
     /// Skips the content of the current element, whatever it holds.
@@ -507,12 +524,12 @@ impl<S: Source> XmlDecoder<S> {
                         return Ok(());
                     }
                 }
-                Event::DocType(_) => return Err(self.error("a DTD is not allowed in a SOAP message")),
-                Event::GeneralRef(r) => {
-                    if resolve_reference(&r).is_none() {
-                        let name = r.xml10_content().into_owned();
-                        return Err(self.error(unknown_entity(&name)));
-                    }
+                Event::DocType(_) => {
+                    return Err(self.error("a DTD is not allowed in a SOAP message"))
+                }
+                Event::GeneralRef(r) if resolve_reference(&r).is_none() => {
+                    let name = r.xml10_content().into_owned();
+                    return Err(self.error(unknown_entity(&name)));
                 }
                 Event::Eof => return Err(self.error("the body ends before the element is closed")),
                 _ => {}
@@ -538,7 +555,13 @@ impl<S: Source> XmlDecoder<S> {
             for (name, value) in &attrs {
                 if let Some(i) = T::field_index(name) {
                     if schema.fields[i].kind == FieldKind::Attribute {
-                        slot.decode_field(i, TextField { text: value, decoder: &*self })?;
+                        slot.decode_field(
+                            i,
+                            TextField {
+                                text: value,
+                                decoder: &*self,
+                            },
+                        )?;
                         seen = true;
                     }
                 }
@@ -547,7 +570,13 @@ impl<S: Source> XmlDecoder<S> {
         if let Some(i) = schema.fields.iter().position(|f| f.kind == FieldKind::Text) {
             let text = self.read_text(start)?.map(str::to_string);
             if let Some(text) = text {
-                slot.decode_field(i, TextField { text: &text, decoder: &*self })?;
+                slot.decode_field(
+                    i,
+                    TextField {
+                        text: &text,
+                        decoder: &*self,
+                    },
+                )?;
                 seen = true;
             }
             return Ok(seen);
@@ -582,7 +611,11 @@ impl<S: Source> XmlDecoder<S> {
     }
 
     /// Decodes one value of type `V` from the element whose start tag was just read.
-    pub fn decode_value<V: Value>(&mut self, slot: &mut V, start: Start) -> Result<bool, DecodeError> {
+    pub fn decode_value<V: Value>(
+        &mut self,
+        slot: &mut V,
+        start: Start,
+    ) -> Result<bool, DecodeError> {
         V::decode_xml(slot, self, start, false)
     }
 
@@ -598,7 +631,16 @@ impl<S: Source> XmlDecoder<S> {
             self.skip(&start)?;
             if repeated {
                 let mut item = T::default();
-                if T::decode_xml(&mut item, self, Start { nil: true, empty: true, ..start }, false)? {
+                if T::decode_xml(
+                    &mut item,
+                    self,
+                    Start {
+                        nil: true,
+                        empty: true,
+                        ..start
+                    },
+                    false,
+                )? {
                     slot.push(item);
                 }
             }
@@ -633,7 +675,11 @@ impl<S: Source> XmlDecoder<S> {
         Ok(true)
     }
 
-    fn decode_item<T: Value>(&mut self, slot: &mut Vec<T>, start: Start) -> Result<bool, DecodeError> {
+    fn decode_item<T: Value>(
+        &mut self,
+        slot: &mut Vec<T>,
+        start: Start,
+    ) -> Result<bool, DecodeError> {
         let mut item = T::default();
         if T::decode_xml(&mut item, self, start, false)? {
             slot.push(item);
@@ -736,8 +782,12 @@ impl<S: Source> XmlDecoder<S> {
                     self.depth = self.depth.saturating_sub(1);
                     return Ok(Child::End);
                 }
-                Event::DocType(_) => return Err(self.error("a DTD is not allowed in a SOAP message")),
-                Event::Eof => return Err(self.error("the body ends before the SOAP envelope is complete")),
+                Event::DocType(_) => {
+                    return Err(self.error("a DTD is not allowed in a SOAP message"))
+                }
+                Event::Eof => {
+                    return Err(self.error("the body ends before the SOAP envelope is complete"))
+                }
                 Event::GeneralRef(r) => {
                     if resolve_reference(&r).is_none() {
                         let name = r.xml10_content().into_owned();
@@ -752,9 +802,14 @@ impl<S: Source> XmlDecoder<S> {
             let resolved = resolve(local_name(&tag));
             for attr in tag.attributes().with_checks(false).flatten() {
                 let key: &str = attr.key.as_ref();
-                let declared = if key == "xmlns" { Some("") } else { key.strip_prefix("xmlns:") };
+                let declared = if key == "xmlns" {
+                    Some("")
+                } else {
+                    key.strip_prefix("xmlns:")
+                };
                 if let Some(p) = declared {
-                    self.namespaces.push((p.to_string(), attr.value.to_string()));
+                    self.namespaces
+                        .push((p.to_string(), attr.value.to_string()));
                 }
             }
             let read = read_start(&tag, empty);
@@ -797,7 +852,9 @@ impl<S: Source> XmlDecoder<S> {
                         return Err(self.error("elements nest deeper than the limit"));
                     }
                 }
-                Event::DocType(_) => return Err(self.error("a DTD is not allowed in a SOAP message")),
+                Event::DocType(_) => {
+                    return Err(self.error("a DTD is not allowed in a SOAP message"))
+                }
                 _ => {}
             }
         }
@@ -892,10 +949,16 @@ fn typed_text(text: &str, xsi: XsiType) -> Result<AnyValue, String> {
 }
 
 /// The text carried by a base64 value: SOAP::Lite sends strings with non-ASCII characters as
-/// `xsd:base64Binary`.
+/// `xsd:base64Binary`, encoding the Perl string's internal bytes. Those are UTF-8 for a string
+/// holding a character above U+00FF (or read from a UTF-8 source), but Latin-1 for one whose
+/// characters all fit in a byte (`"Zo\x{eb}"`), so bytes that are not UTF-8 are read as
+/// Latin-1: that is the text the Perl side held.
 pub(crate) fn base64_text(text: &str) -> Result<String, String> {
     let bytes = base64::decode(text).ok_or("an xsd:base64Binary value is not valid base64")?;
-    String::from_utf8(bytes).map_err(|_| "an xsd:base64Binary value is not UTF-8 text".to_string())
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
+    })
 }
 
 /// Adds an extra element by name; a name seen again turns into a list.
@@ -1023,5 +1086,19 @@ impl<S: Source> FieldDecoder for TextField<'_, S> {
 
     fn skip(self) -> Result<(), DecodeError> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64_text;
+
+    #[test]
+    fn base64_text_is_utf8_or_else_latin1_as_soaplite_sends_it() {
+        // "Jürgen" with wide characters or from UTF-8 bytes: SOAP::Lite sends UTF-8.
+        assert_eq!(base64_text("SsO8cmdlbg==").unwrap(), "Jürgen");
+        // "Zo\x{eb}" held as Latin-1 (not upgraded): SOAP::Lite sends the byte 0xEB.
+        assert_eq!(base64_text("Wm/r").unwrap(), "Zoë");
+        assert!(base64_text("not base64!").is_err());
     }
 }

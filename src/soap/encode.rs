@@ -9,7 +9,7 @@
 use std::fmt::Display;
 use std::io::Write as _;
 
-use crate::model::{AnyValue, FieldEncoder, FieldKind, Structure, StructSchema, Value};
+use crate::model::{AnyValue, FieldEncoder, FieldKind, StructSchema, Structure, Value};
 
 /// The XML Schema namespace, bound to `xsd`.
 pub const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
@@ -70,10 +70,6 @@ impl XmlEncoder {
     /// The bytes written so far.
     pub fn into_bytes(self) -> Vec<u8> {
         self.out
-    }
-
-    pub(crate) fn raw(&mut self, s: &str) {
-        self.out.extend_from_slice(s.as_bytes());
     }
 
     fn prefix(&mut self, uri: &'static str) -> String {
@@ -139,7 +135,12 @@ impl XmlEncoder {
     }
 
     /// A text value, escaped; base64 where XML cannot carry it.
-    pub(crate) fn text(&mut self, name: &str, xsd_local: &str, value: &str) -> Result<(), EncodeError> {
+    pub(crate) fn text(
+        &mut self,
+        name: &str,
+        xsd_local: &str,
+        value: &str,
+    ) -> Result<(), EncodeError> {
         if value.chars().any(|c| !is_xml_char(c)) {
             if !self.encoded {
                 return Err(EncodeError {
@@ -171,7 +172,10 @@ impl XmlEncoder {
             self.out.push(b'"');
         }
         if schema.fields.iter().any(|f| f.kind == FieldKind::Attribute) {
-            value.encode_fields(&mut Attributes { encoder: self, schema })?;
+            value.encode_fields(&mut Attributes {
+                encoder: self,
+                schema,
+            })?;
         }
         self.out.push(b'>');
         let prefix = if schema.qualified {
@@ -367,9 +371,7 @@ fn is_xml_char(c: char) -> bool {
 /// Element names that come from data (untyped maps) must be valid XML names.
 fn check_name(name: &str) -> Result<(), EncodeError> {
     let mut chars = name.chars();
-    let valid_start = chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    let valid_start = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_');
     let valid_rest = chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if valid_start && valid_rest {
         Ok(())

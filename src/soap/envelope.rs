@@ -36,6 +36,17 @@ pub enum Outcome<T> {
     Fault(Fault),
 }
 
+/// A SOAP header entry with simple child values, such as `auth_info` with `session_id`.
+#[derive(Clone, Copy, Debug)]
+pub struct HeaderEntry<'a> {
+    /// The header element name.
+    pub element: &'a str,
+    /// Its namespace.
+    pub namespace: &'a str,
+    /// Its children: names and text values.
+    pub values: &'a [(&'a str, &'a str)],
+}
+
 /// Where the body of a request goes.
 #[derive(Clone, Copy, Debug)]
 pub struct BodyTarget<'a> {
@@ -76,7 +87,7 @@ impl<'a> BodyTarget<'a> {
 
 /// Writes a whole envelope: the header entries, then the body element with `body` inside.
 pub fn envelope(
-    header: Option<(&str, &str, &[(&str, &str)])>,
+    header: Option<HeaderEntry<'_>>,
     target: &BodyTarget<'_>,
     body: impl FnOnce(&mut XmlEncoder) -> Result<(), EncodeError>,
 ) -> Result<Vec<u8>, EncodeError> {
@@ -106,7 +117,12 @@ pub fn envelope(
         out.push(b'"');
     }
     out.push(b'>');
-    if let Some((element, namespace, entries)) = header {
+    if let Some(HeaderEntry {
+        element,
+        namespace,
+        values: entries,
+    }) = header
+    {
         out.extend_from_slice(b"<soap:Header><h:");
         out.extend_from_slice(element.as_bytes());
         out.extend_from_slice(b" xmlns:h=\"");
@@ -137,7 +153,7 @@ pub fn envelope(
 
 /// Writes a typed structure as a request or response body.
 pub fn encode<T: Structure>(
-    header: Option<(&str, &str, &[(&str, &str)])>,
+    header: Option<HeaderEntry<'_>>,
     target: &BodyTarget<'_>,
     value: &T,
 ) -> Result<Vec<u8>, EncodeError> {
@@ -149,7 +165,7 @@ pub fn encode<T: Structure>(
 
 /// Writes a structure known only at run time.
 pub fn encode_dyn(
-    header: Option<(&str, &str, &[(&str, &str)])>,
+    header: Option<HeaderEntry<'_>>,
     target: &BodyTarget<'_>,
     value: &dyn DynStructure,
 ) -> Result<Vec<u8>, EncodeError> {
@@ -172,17 +188,21 @@ pub fn encode_dyn(
 
 /// Writes an untyped value (an object of parameters) as a request body.
 pub fn encode_any(
-    header: Option<(&str, &str, &[(&str, &str)])>,
+    header: Option<HeaderEntry<'_>>,
     target: &BodyTarget<'_>,
     value: &AnyValue,
 ) -> Result<Vec<u8>, EncodeError> {
-    envelope(header, target, |enc| enc.any(target.accessor.unwrap_or("params"), value))
+    envelope(header, target, |enc| {
+        enc.any(target.accessor.unwrap_or("params"), value)
+    })
 }
 
 /// Writes a fault envelope, as a SOAP::Lite server does (the code prefixed with `soap:`).
 pub fn encode_fault(code: &str, message: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope xmlns:soap=\"");
+    out.extend_from_slice(
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope xmlns:soap=\"",
+    );
     out.extend_from_slice(SOAP_ENV_NS.as_bytes());
     out.extend_from_slice(b"\" xmlns:xsi=\"");
     out.extend_from_slice(XSI_NS.as_bytes());
@@ -316,11 +336,14 @@ fn finish<S: Source>(d: &mut XmlDecoder<S>) -> Result<(), DecodeError> {
 
 /// Decodes the content of a wrapper element into `out`: either one accessor holding the
 /// structure, or the structure's fields spread in the wrapper.
+/// Decodes a structure from the element whose start tag was just read.
+type DecodeInto<'a, S> = dyn FnMut(&mut XmlDecoder<S>, &Start) -> Result<bool, DecodeError> + 'a;
+
 fn decode_wrapper<S: Source>(
     d: &mut XmlDecoder<S>,
     wrapper: Start,
     has_field: &dyn Fn(&str) -> bool,
-    decode: &mut dyn FnMut(&mut XmlDecoder<S>, &Start) -> Result<bool, DecodeError>,
+    decode: &mut DecodeInto<'_, S>,
 ) -> Result<(), DecodeError> {
     if wrapper.empty {
         return Ok(());
@@ -349,16 +372,22 @@ fn decode_wrapper<S: Source>(
 }
 
 /// Decodes a response into a typed structure.
-pub fn decode_response<T: Structure>(body: &[u8], limits: Limits) -> Result<Outcome<T>, DecodeError> {
+pub fn decode_response<T: Structure>(
+    body: &[u8],
+    limits: Limits,
+) -> Result<Outcome<T>, DecodeError> {
     let mut d = XmlDecoder::from_slice(body, limits)?;
     match open_body(&mut d, None)? {
         BodyStart::Fault(fault) => Ok(Outcome::Fault(fault)),
         BodyStart::Element { name, start, .. } => {
             let mut value = T::default();
             d.enter_owned(&name);
-            decode_wrapper(&mut d, start, &|n| T::field_index(n).is_some(), &mut |d, s| {
-                d.decode_structure(&mut value, s)
-            })?;
+            decode_wrapper(
+                &mut d,
+                start,
+                &|n| T::field_index(n).is_some(),
+                &mut |d, s| d.decode_structure(&mut value, s),
+            )?;
             d.finish()?;
             Ok(Outcome::Value(value))
         }
@@ -377,7 +406,9 @@ pub fn decode_response_dyn(
         BodyStart::Element { name, start, .. } => {
             d.enter_owned(&name);
             let probe = value.clone_box();
-            decode_wrapper(&mut d, start, &|n| probe.has_field(n), &mut |d, s| value.decode_xml(d, s))?;
+            decode_wrapper(&mut d, start, &|n| probe.has_field(n), &mut |d, s| {
+                value.decode_xml(d, s)
+            })?;
             d.finish()?;
             Ok(None)
         }
@@ -427,13 +458,16 @@ pub struct IncomingRequest {
     pub header: Extra,
 }
 
+/// A decoded request: the envelope's facts and the value, or the error `select` gave.
+pub type DecodedRequest<E> = Result<(IncomingRequest, Box<dyn DynStructure>), E>;
+
 /// Reads a request's envelope up to the method, then decodes its content into the structure
 /// `select` returns for the method (or fails with its error).
 pub fn decode_request<E>(
     body: &[u8],
     limits: Limits,
     select: impl FnOnce(&IncomingRequest) -> Result<Box<dyn DynStructure>, E>,
-) -> Result<Result<(IncomingRequest, Box<dyn DynStructure>), E>, DecodeError> {
+) -> Result<DecodedRequest<E>, DecodeError> {
     let mut d = XmlDecoder::from_slice(body, limits)?;
     let mut header = Extra::new();
     let (method, namespace, start) = match open_body(&mut d, Some(&mut header))? {
@@ -455,8 +489,9 @@ pub fn decode_request<E>(
     };
     d.enter_owned(&incoming.method);
     let probe = value.clone_box();
-    decode_wrapper(&mut d, start, &|n| probe.has_field(n), &mut |d, s| value.decode_xml(d, s))?;
+    decode_wrapper(&mut d, start, &|n| probe.has_field(n), &mut |d, s| {
+        value.decode_xml(d, s)
+    })?;
     d.finish()?;
     Ok(Ok((incoming, value)))
 }
-

@@ -38,7 +38,8 @@ pub(crate) fn items<O: PagedOperation>(
     limits: Limits,
 ) -> Result<ItemStream<O::Item>> {
     let list_field = O::INFO.list_field.unwrap_or("");
-    let decoder = XmlDecoder::from_reader(BufReader::with_capacity(64 * 1024, response.body), limits);
+    let decoder =
+        XmlDecoder::from_reader(BufReader::with_capacity(64 * 1024, response.body), limits);
     Ok(ItemStream::new(Items::<O> {
         decoder,
         state: State::Start,
@@ -70,7 +71,13 @@ impl<O: PagedOperation> Items<O> {
     }
 
     fn error(&self, e: super::DecodeError) -> Error {
-        Error::decode(&self.service, &self.method, e.message, Some((&e.path, e.line, e.column)), b"")
+        Error::decode(
+            &self.service,
+            &self.method,
+            e.message,
+            Some((&e.path, e.line, e.column)),
+            b"",
+        )
     }
 
     /// Advances to the next item, or `None` at the end of the list.
@@ -78,19 +85,21 @@ impl<O: PagedOperation> Items<O> {
         loop {
             match self.state {
                 State::Done => return Ok(None),
-                State::Start => match open_body(&mut self.decoder, None).map_err(|e| self.error(e))? {
-                    BodyStart::Fault(fault) => {
-                        let status = self.status;
-                        return Err(fault_error(self.label(), fault, status));
-                    }
-                    BodyStart::Element { start, .. } => {
-                        if start.empty {
-                            self.finish()?;
-                            return Ok(None);
+                State::Start => {
+                    match open_body(&mut self.decoder, None).map_err(|e| self.error(e))? {
+                        BodyStart::Fault(fault) => {
+                            let status = self.status;
+                            return Err(fault_error(self.label(), fault, status));
                         }
-                        self.state = State::Scanning(1);
+                        BodyStart::Element { start, .. } => {
+                            if start.empty {
+                                self.finish()?;
+                                return Ok(None);
+                            }
+                            self.state = State::Scanning(1);
+                        }
                     }
-                },
+                }
                 State::Scanning(depth) => {
                     let list_field = self.list_field;
                     let child = self
@@ -148,7 +157,10 @@ impl<O: PagedOperation> Items<O> {
             return Ok(None);
         }
         if !start.array {
-            let peeked = self.decoder.peek(&O::Item::has_field).map_err(|e| self.error(e))?;
+            let peeked = self
+                .decoder
+                .peek(&O::Item::has_field)
+                .map_err(|e| self.error(e))?;
             match peeked {
                 Peek::End => return Ok(None),
                 Peek::Text | Peek::Child { is_field: true } => return self.item(start),
@@ -161,7 +173,8 @@ impl<O: PagedOperation> Items<O> {
 
     fn item(&mut self, start: Start) -> Result<Option<O::Item>> {
         let mut item = O::Item::default();
-        let present = O::Item::decode_xml(&mut item, &mut self.decoder, start, false).map_err(|e| self.error(e))?;
+        let present = O::Item::decode_xml(&mut item, &mut self.decoder, start, false)
+            .map_err(|e| self.error(e))?;
         Ok(present.then_some(item))
     }
 

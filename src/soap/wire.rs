@@ -8,7 +8,7 @@ use crate::paging::ItemStream;
 use crate::transport::{http_error, CallLabel, HttpRequest, HttpResponse, StreamingResponse};
 
 use super::decode::Limits;
-use super::envelope::{self, BodyTarget, Fault, Outcome, PORTAONE_NS};
+use super::envelope::{self, BodyTarget, Fault, HeaderEntry, Outcome, PORTAONE_NS};
 
 /// Where SOAP requests go.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,7 +34,13 @@ impl SoapWire {
         format!("{}/Porta/SOAP/{service}", self.namespace_base)
     }
 
-    fn http_request(&self, service: &str, method: &str, namespace: &str, body: Vec<u8>) -> HttpRequest {
+    fn http_request(
+        &self,
+        service: &str,
+        method: &str,
+        namespace: &str,
+        body: Vec<u8>,
+    ) -> HttpRequest {
         let path = match self.endpoint {
             SoapEndpoint::PerMethod => format!("/soap/{service}/{method}"),
             SoapEndpoint::Legacy => format!("/Porta/SOAP/{service}"),
@@ -101,45 +107,80 @@ pub(crate) fn fault_error(label: CallLabel<'_>, fault: Fault, status: u16) -> Er
 }
 
 impl WireFormat for SoapWire {
-    fn request<T: Structure>(&self, op: &OperationInfo, auth: &Auth<'_>, request: &T) -> Result<HttpRequest> {
+    fn request<T: Structure>(
+        &self,
+        op: &OperationInfo,
+        auth: &Auth<'_>,
+        request: &T,
+    ) -> Result<HttpRequest> {
         let label = CallLabel::of(op);
         let namespace = self.namespace(op.service);
         let entries = Self::header_entries(auth);
-        let header = entries.as_deref().map(|e| ("auth_info", PORTAONE_NS, e));
+        let header = entries.as_deref().map(|values| HeaderEntry {
+            element: "auth_info",
+            namespace: PORTAONE_NS,
+            values,
+        });
         let body = envelope::encode(header, &BodyTarget::request(op, &namespace), request)
             .map_err(|e| Self::encode_error(label, e))?;
         Ok(self.http_request(op.service, op.method, &namespace, body))
     }
 
-    fn request_dyn(&self, op: &OperationInfo, auth: &Auth<'_>, request: &dyn DynStructure) -> Result<HttpRequest> {
+    fn request_dyn(
+        &self,
+        op: &OperationInfo,
+        auth: &Auth<'_>,
+        request: &dyn DynStructure,
+    ) -> Result<HttpRequest> {
         let label = CallLabel::of(op);
         let namespace = self.namespace(op.service);
         let entries = Self::header_entries(auth);
-        let header = entries.as_deref().map(|e| ("auth_info", PORTAONE_NS, e));
+        let header = entries.as_deref().map(|values| HeaderEntry {
+            element: "auth_info",
+            namespace: PORTAONE_NS,
+            values,
+        });
         let body = envelope::encode_dyn(header, &BodyTarget::request(op, &namespace), request)
             .map_err(|e| Self::encode_error(label, e))?;
         Ok(self.http_request(op.service, op.method, &namespace, body))
     }
 
-    fn request_any(&self, label: CallLabel<'_>, auth: &Auth<'_>, params: &AnyValue) -> Result<HttpRequest> {
+    fn request_any(
+        &self,
+        label: CallLabel<'_>,
+        auth: &Auth<'_>,
+        params: &AnyValue,
+    ) -> Result<HttpRequest> {
         let namespace = self.namespace(label.service);
         let entries = Self::header_entries(auth);
-        let header = entries.as_deref().map(|e| ("auth_info", PORTAONE_NS, e));
+        let header = entries.as_deref().map(|values| HeaderEntry {
+            element: "auth_info",
+            namespace: PORTAONE_NS,
+            values,
+        });
         let target = BodyTarget {
             namespace: &namespace,
             element: label.method,
             accessor: Some("params"),
             encoded: true,
         };
-        let body = envelope::encode_any(header, &target, params).map_err(|e| Self::encode_error(label, e))?;
+        let body = envelope::encode_any(header, &target, params)
+            .map_err(|e| Self::encode_error(label, e))?;
         Ok(self.http_request(label.service, label.method, &namespace, body))
     }
 
     fn response<T: Structure>(&self, label: CallLabel<'_>, response: HttpResponse) -> Result<T> {
-        self.read(label, &response, |body| envelope::decode_response::<T>(body, self.limits))
+        self.read(label, &response, |body| {
+            envelope::decode_response::<T>(body, self.limits)
+        })
     }
 
-    fn response_dyn(&self, label: CallLabel<'_>, response: HttpResponse, out: &mut dyn DynStructure) -> Result<()> {
+    fn response_dyn(
+        &self,
+        label: CallLabel<'_>,
+        response: HttpResponse,
+        out: &mut dyn DynStructure,
+    ) -> Result<()> {
         self.read(label, &response, |body| {
             envelope::decode_response_dyn(body, self.limits, out).map(|fault| match fault {
                 Some(f) => Outcome::Fault(f),
@@ -149,10 +190,16 @@ impl WireFormat for SoapWire {
     }
 
     fn response_any(&self, label: CallLabel<'_>, response: HttpResponse) -> Result<AnyValue> {
-        self.read(label, &response, |body| envelope::decode_response_any(body, self.limits))
+        self.read(label, &response, |body| {
+            envelope::decode_response_any(body, self.limits)
+        })
     }
 
-    fn stream<O: PagedOperation>(&self, label: CallLabel<'_>, response: StreamingResponse) -> Result<ItemStream<O::Item>> {
+    fn stream<O: PagedOperation>(
+        &self,
+        label: CallLabel<'_>,
+        response: StreamingResponse,
+    ) -> Result<ItemStream<O::Item>> {
         super::stream::items::<O>(label, response, self.limits)
     }
 }

@@ -70,7 +70,9 @@ fn serve(stream: TcpStream, respond: &dyn Fn(usize, &[u8]) -> Action, counter: &
         match respond(n, &body) {
             Action::Send(bytes) => {
                 let _ = stream.write_all(&bytes);
-                let keep_alive = !String::from_utf8_lossy(&bytes).to_ascii_lowercase().contains("connection: close");
+                let keep_alive = !String::from_utf8_lossy(&bytes)
+                    .to_ascii_lowercase()
+                    .contains("connection: close");
                 if !keep_alive {
                     let _ = stream.shutdown(std::net::Shutdown::Both);
                     return;

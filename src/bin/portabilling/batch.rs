@@ -48,18 +48,36 @@ pub fn run(client: Client, args: BatchArgs) -> Result<ExitCode, Error> {
             return;
         }
         let finished = p.done == p.total;
-        let every = if terminal { Duration::from_millis(100) } else { Duration::from_secs(2) };
+        let every = if terminal {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_secs(2)
+        };
         if !finished && last.elapsed() < every {
             return;
         }
         last = Instant::now();
-        let eta = p.eta().map(|d| format!("{}s", d.as_secs())).unwrap_or_else(|| "-".into());
-        let line = format!("{}/{} done, {} failed, {:.1} calls/s, ETA {eta}", p.done, p.total, p.failed, p.rate());
+        let eta = p
+            .eta()
+            .map(|d| format!("{}s", d.as_secs()))
+            .unwrap_or_else(|| "-".into());
+        let line = format!(
+            "{}/{} done, {} failed, {:.1} calls/s, ETA {eta}",
+            p.done,
+            p.total,
+            p.failed,
+            p.rate()
+        );
         let mut err = std::io::stderr().lock();
         if terminal {
             let width = 30;
-            let filled = if p.total == 0 { width } else { p.done * width / p.total };
-            let _ = write!(err, "\r[{}{}] {line}  ", "#".repeat(filled), "-".repeat(width - filled));
+            let filled = (p.done * width).checked_div(p.total).unwrap_or(width);
+            let _ = write!(
+                err,
+                "\r[{}{}] {line}  ",
+                "#".repeat(filled),
+                "-".repeat(width - filled)
+            );
             if finished {
                 let _ = writeln!(err);
             }

@@ -43,10 +43,21 @@ struct Connection {
     #[arg(long, env = "PORTABILLING_LOGIN", global = true)]
     login: Option<String>,
     /// The password (prefer the environment variable: command lines are visible to others).
-    #[arg(long, env = "PORTABILLING_PASSWORD", global = true, hide_env_values = true, conflicts_with = "token")]
+    #[arg(
+        long,
+        env = "PORTABILLING_PASSWORD",
+        global = true,
+        hide_env_values = true,
+        conflicts_with = "token"
+    )]
     password: Option<String>,
     /// An API token instead of a password.
-    #[arg(long, env = "PORTABILLING_TOKEN", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "PORTABILLING_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
     token: Option<String>,
     /// Keep the session in this file (mode 0600), so separate runs share one login.
     #[arg(long, env = "PORTABILLING_SESSION_FILE", global = true)]
@@ -167,10 +178,9 @@ fn exit_code(e: &Error) -> u8 {
 
 impl Connection {
     fn client(&self) -> Result<Client, Error> {
-        let url = self
-            .url
-            .as_deref()
-            .ok_or_else(|| Error::Config("no server URL: give --url or set PORTABILLING_URL".into()))?;
+        let url = self.url.as_deref().ok_or_else(|| {
+            Error::Config("no server URL: give --url or set PORTABILLING_URL".into())
+        })?;
         let mut builder = Client::builder(url)
             .protocol(self.protocol.parse::<Protocol>()?)
             .rest_encoding(self.rest_encoding.parse::<RestEncoding>()?)
@@ -179,7 +189,9 @@ impl Connection {
             (Some(login), Some(password), _) => builder = builder.login(login, password),
             (Some(login), None, Some(token)) => builder = builder.login_with_token(login, token),
             (Some(_), None, None) => {
-                return Err(Error::Config("--login needs --password or --token (or their environment variables)".into()))
+                return Err(Error::Config(
+                    "--login needs --password or --token (or their environment variables)".into(),
+                ))
             }
             (None, Some(_), _) | (None, _, Some(_)) => {
                 return Err(Error::Config("--password and --token need --login".into()))
@@ -210,9 +222,9 @@ fn read_params(params: Option<&str>) -> Result<serde_json::Value, Error> {
         None => return Ok(serde_json::json!({})),
         Some("-") => {
             let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Error::Config(format!("cannot read the parameters from stdin: {e}")))?;
+            std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                Error::Config(format!("cannot read the parameters from stdin: {e}"))
+            })?;
             text
         }
         Some(text) => text.to_string(),
@@ -220,7 +232,8 @@ fn read_params(params: Option<&str>) -> Result<serde_json::Value, Error> {
     if text.trim().is_empty() {
         return Ok(serde_json::json!({}));
     }
-    serde_json::from_str(&text).map_err(|e| Error::Config(format!("the parameters are not valid JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| Error::Config(format!("the parameters are not valid JSON: {e}")))
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
@@ -244,7 +257,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 eprintln!(
                     "wrote {bytes} bytes to {}{}",
                     path.display(),
-                    name.map(|n| format!(" (the server named it {n})")).unwrap_or_default()
+                    name.map(|n| format!(" (the server named it {n})"))
+                        .unwrap_or_default()
                 );
                 return Ok(ExitCode::SUCCESS);
             }
@@ -258,7 +272,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 Some(op) => {
                     let mut request = (op.new_request)();
                     request.set_json(&params).map_err(|e| {
-                        Error::Config(format!("the parameters do not fit {}/{} ({}): {e}", op.service, op.method, op.request.name))
+                        Error::Config(format!(
+                            "the parameters do not fit {}/{} ({}): {e}",
+                            op.service, op.method, op.request.name
+                        ))
                     })?;
                     let reply = client.call_dyn(op, request.as_ref())?;
                     output::write_bytes(format!("{}\n", reply.to_json_pretty()).as_bytes())?;
@@ -283,7 +300,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .as_ref()
                 .map(|f| format!(", stored in {}", f.display()))
                 .unwrap_or_default();
-            println!("logged in ({} login(s) made{expiry}{stored})", client.logins());
+            println!(
+                "logged in ({} login(s) made{expiry}{stored})",
+                client.logins()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Ping => {
@@ -309,10 +329,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Methods { service } => {
             let service = match service {
-                Some(name) => Some(
-                    portabilling::registry::service(&name)
-                        .ok_or_else(|| Error::Config(format!("no service `{name}` (see `portabilling services`)")))?,
-                ),
+                Some(name) => Some(portabilling::registry::service(&name).ok_or_else(|| {
+                    Error::Config(format!("no service `{name}` (see `portabilling services`)"))
+                })?),
                 None => None,
             };
             print!("{}", portabilling::inspect::methods(service));
@@ -320,12 +339,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Describe { service, method } => {
             let op = portabilling::registry::operation(&service, &method).ok_or_else(|| {
-                Error::Config(format!("no method `{service}/{method}` (see `portabilling methods {service}`)"))
+                Error::Config(format!(
+                    "no method `{service}/{method}` (see `portabilling methods {service}`)"
+                ))
             })?;
             print!("{}", portabilling::inspect::describe(op));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Decode { service, method, format } => {
+        Command::Decode {
+            service,
+            method,
+            format,
+        } => {
             let mut body = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut body)

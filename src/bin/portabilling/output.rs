@@ -6,7 +6,8 @@ use portabilling::Error;
 
 /// Prints a value as pretty JSON on stdout.
 pub fn json(value: &serde_json::Value) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Config(format!("cannot print the result: {e}")))?;
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Config(format!("cannot print the result: {e}")))?;
     write_bytes(format!("{text}\n").as_bytes())
 }
 

@@ -84,7 +84,8 @@ pub fn run(args: SimArgs) -> Result<ExitCode, Error> {
             ..Faults::default()
         },
     };
-    let sim = Simulator::start(config).map_err(|e| Error::Config(format!("cannot start the simulator: {e}")))?;
+    let sim = Simulator::start(config)
+        .map_err(|e| Error::Config(format!("cannot start the simulator: {e}")))?;
     println!("PortaBilling simulator listening on {}", sim.url());
     println!("  login:    {}", sim.login());
     println!("  password: {}", sim.password());
@@ -92,8 +93,13 @@ pub fn run(args: SimArgs) -> Result<ExitCode, Error> {
     println!("  accounts: {}", args.accounts);
     if let Some(pem) = sim.ca_cert_pem() {
         if let Some(path) = &args.ca_out {
-            std::fs::write(path, pem).map_err(|e| Error::Config(format!("cannot write {}: {e}", path.display())))?;
-            println!("  CA certificate written to {} (use --ca-cert {})", path.display(), path.display());
+            std::fs::write(path, pem)
+                .map_err(|e| Error::Config(format!("cannot write {}: {e}", path.display())))?;
+            println!(
+                "  CA certificate written to {} (use --ca-cert {})",
+                path.display(),
+                path.display()
+            );
         }
         println!("  CA certificate (trust it with --ca-cert FILE):\n{pem}");
     }
