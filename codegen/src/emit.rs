@@ -88,20 +88,62 @@ fn lit(s: &str) -> String {
 
 /// Documentation text made safe for rustdoc: bare URLs are wrapped in `<…>` so that rustdoc
 /// does not warn about them, and square brackets are escaped so that they are not read as links.
+/// Code spans (between backticks) are left as they are, as rustdoc shows them literally.
 fn doc_text(s: &str) -> String {
+    // A fence would start a code block, which rustdoc compiles as a doctest.
+    let s = &s.replace("```", "'''");
+    if s.matches('`').count() % 2 != 0 {
+        // Unbalanced backticks are not code spans: escape everywhere.
+        return prose(s);
+    }
+    s.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { part.to_string() } else { prose(part) })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
+/// [`doc_text`] outside code spans: URLs become autolinks; brackets, angle brackets and code
+/// fences are escaped (rustdoc would read them as links, HTML tags and doctests).
+fn prose(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, word) in s.split(' ').enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        if (word.starts_with("http://") || word.starts_with("https://")) && !word.contains('<') {
-            let trimmed = word.trim_end_matches(['.', ',', ';', ')']);
+        let is_url = (word.starts_with("http://") || word.starts_with("https://"))
+            && !word.contains(['<', '>', '[', ']', '`']);
+        if is_url {
+            let trimmed = word.trim_end_matches(['.', ',', ';', ')', ':', '!', '?']);
             let _ = write!(out, "<{trimmed}>{}", &word[trimmed.len()..]);
         } else {
-            out.push_str(&word.replace('[', "\\[").replace(']', "\\]"));
+            for c in word.chars() {
+                match c {
+                    '[' => out.push_str("\\["),
+                    ']' => out.push_str("\\]"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    _ => out.push(c),
+                }
+            }
         }
     }
-    out
+    out.split('\n')
+        .map(|line| if line.starts_with("~~~") { format!("\\{line}") } else { line.to_string() })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An enumeration value as a Markdown code span, for documentation.
+fn value_doc(value: &str) -> String {
+    if value.is_empty() {
+        return "The empty value.".to_string();
+    }
+    let value = value.replace('`', "'").replace(['\n', '\r'], " ");
+    if value.trim().is_empty() || value.starts_with(' ') || value.ends_with(' ') {
+        return format!("The value {:?}.", value);
+    }
+    format!("The value `{value}`.")
 }
 
 /// Emits the whole generated file.
@@ -189,8 +231,17 @@ fn file_name(path: &str) -> &str {
 }
 
 fn type_doc(ty: &Type) -> String {
-    let mut doc = ty.doc.as_deref().map(doc_text).unwrap_or_else(|| format!("The `{}` type.", ty.xsd.local));
     let ns = if ty.xsd.ns.is_empty() { String::new() } else { format!(" in `{}`", ty.xsd.ns) };
+    if ty.anonymous {
+        let mut doc = ty
+            .doc
+            .as_deref()
+            .map(doc_text)
+            .unwrap_or_else(|| format!("The type of `{}`.", ty.xsd.local));
+        let _ = write!(doc, "\n\nAnonymous XSD type{ns}, declared at `{}`.", ty.loc.short());
+        return doc;
+    }
+    let mut doc = ty.doc.as_deref().map(doc_text).unwrap_or_else(|| format!("The `{}` type.", ty.xsd.local));
     let _ = write!(doc, "\n\nXSD type `{}`{ns}, declared at `{}`.", ty.xsd.local, ty.loc.short());
     doc
 }
@@ -364,7 +415,7 @@ fn enumeration(out: &mut Out, ty: &Type, e: &crate::model::Enum) {
     out.line("#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]");
     out.open(&format!("pub enum {} {{", ty.rust));
     for (i, (variant, value)) in e.variants.iter().enumerate() {
-        out.line(&format!("/// The value `{}`.", value.replace('`', "'")));
+        out.line(&format!("/// {}", value_doc(value)));
         if i == 0 {
             out.line("#[default]");
         }
@@ -589,8 +640,11 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
     out.line("#[derive(Clone, Copy, Debug)]");
     out.line(&format!("pub struct {};", op.descriptor));
     out.blank();
-    let req = model.path(op.request, m);
-    let resp = model.path(op.response, m);
+    // In the `op` module a descriptor shadows the service module's type of the same name (the
+    // request type of a document/literal operation is often named like the operation).
+    let descriptors: Vec<&str> = service.operations.iter().map(|o| o.descriptor.as_str()).collect();
+    let req = unshadow(&model.path(op.request, m), &descriptors);
+    let resp = unshadow(&model.path(op.response, m), &descriptors);
     out.open(&format!("impl rt::Operation for {} {{", op.descriptor));
     out.line(&format!("type Request = {req};"));
     out.line(&format!("type Response = {resp};"));
@@ -640,7 +694,7 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
     out.close("}");
     if let Some(paging) = &op.paging {
         out.blank();
-        let item = paging_item(model, m, paging);
+        let item = unshadow(&paging_item(model, m, paging), &descriptors);
         out.open(&format!("impl rt::PagedOperation for {} {{", op.descriptor));
         out.line(&format!("type Item = {item};"));
         out.blank();
@@ -686,6 +740,26 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
         out.close("}");
         out.close("}");
     }
+}
+
+/// Prefixes `super::` to every name in the type `ty` that is one of `shadowing`, unless the name
+/// is already part of a path.
+fn unshadow(ty: &str, shadowing: &[&str]) -> String {
+    let mut out = String::with_capacity(ty.len());
+    let mut rest = ty;
+    while let Some(start) = rest.find(|c: char| c.is_alphanumeric() || c == '_') {
+        let (before, from) = rest.split_at(start);
+        out.push_str(before);
+        let end = from.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(from.len());
+        let (word, after) = from.split_at(end);
+        if shadowing.contains(&word) && !out.ends_with("::") {
+            out.push_str("super::");
+        }
+        out.push_str(word);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 fn registry(out: &mut Out, model: &Model, options: &EmitOptions) {

@@ -211,7 +211,7 @@ impl Config {
             }
         }
         let built = model::build(&schemas, &services, &self.reserved)?;
-        let mut warnings = std::mem::take(&mut schemas.warnings);
+        let mut warnings = schemas.take_warnings();
         warnings.extend(built.warnings.iter().cloned());
         // A construct reached from several places is reported once.
         let mut reported = BTreeSet::new();

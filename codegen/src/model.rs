@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostic::{Diagnostic, Error, Location};
 use crate::names::{self, Namer};
 use crate::schema::{
-    Complex, Origin, ParticleKind, SchemaSet, Simple, TypeBody, TypeDecl, TypeRef, SOAPENC_NS,
+    AttributeUse, Complex, Origin, ParticleKind, SchemaSet, Simple, TypeBody, TypeDecl, TypeRef, SOAPENC_NS,
     XSD_NS,
 };
 use crate::wsdl::{MessageShape, OperationDef, ServiceDef, Style};
@@ -79,7 +79,7 @@ impl Builtin {
             "string" | "normalizedString" | "token" | "language" | "Name" | "NCName" | "NMTOKEN"
             | "NMTOKENS" | "ID" | "IDREF" | "IDREFS" | "ENTITY" | "ENTITIES" | "anyURI" | "QName"
             | "NOTATION" | "duration" | "gYear" | "gYearMonth" | "gMonth" | "gMonthDay" | "gDay"
-            | "anySimpleType" => String,
+            | "anySimpleType" | "anyAtomicType" | "dayTimeDuration" | "yearMonthDuration" => String,
             "boolean" => Bool,
             "byte" => I8,
             "short" => I16,
@@ -95,7 +95,7 @@ impl Builtin {
             "double" => F64,
             "decimal" => Decimal,
             "date" => Date,
-            "dateTime" => DateTime,
+            "dateTime" | "dateTimeStamp" => DateTime,
             "time" => Time,
             "base64Binary" | "base64" => Base64,
             "hexBinary" => Hex,
@@ -264,6 +264,9 @@ pub struct Type {
     pub doc: Option<String>,
     /// Where it is declared.
     pub loc: Location,
+    /// Whether the XSD type is anonymous (declared inside an element or attribute, and named
+    /// here after it).
+    pub anonymous: bool,
     /// Its shape.
     pub kind: Kind,
 }
@@ -393,6 +396,10 @@ impl Model {
     }
 }
 
+/// Names the generated code uses unqualified (from the prelude), which a generated type must
+/// not shadow: a schema type named `Option` becomes `Option2`.
+const PRELUDE_NAMES: &[&str] = &["Box", "Default", "Err", "None", "Ok", "Option", "Result", "Some", "String", "Vec"];
+
 /// Field names treated as secrets, besides any name ending in `password`, `token` or `secret`.
 const SECRET_NAMES: &[&str] = &["session_id", "auth_info", "pin", "api_key", "private_key"];
 
@@ -406,6 +413,7 @@ pub fn is_sensitive(wire: &str) -> bool {
 }
 
 /// What a type reference resolved to, before a field gives it a cardinality.
+#[derive(Clone)]
 struct Resolved {
     ty: Ty,
     xsd_type: String,
@@ -420,6 +428,7 @@ pub fn build(schemas: &SchemaSet, services: &[ServiceDef], reserved: &[String]) 
         schemas,
         model: Model::default(),
         named: BTreeMap::new(),
+        elements: BTreeMap::new(),
         pending: Vec::new(),
         file_module: BTreeMap::new(),
         current_module: 0,
@@ -458,6 +467,9 @@ struct Builder<'a> {
     model: Model,
     /// Named schema types already given an id.
     named: BTreeMap<QName, TypeId>,
+    /// The resolved types of global elements, so that the anonymous type of an element used in
+    /// several places is generated once.
+    elements: BTreeMap<QName, Resolved>,
     /// Struct types whose fields are still to be built: id, declaration.
     pending: Vec<(TypeId, TypeDecl)>,
     /// The first service module of each WSDL file.
@@ -549,8 +561,16 @@ impl Builder<'_> {
     ) -> Result<(TypeId, String, Option<String>), Error> {
         match shape {
             MessageShape::Rpc(parts) => {
-                if let [part] = parts.as_slice() {
-                    let resolved = self.resolve(&part.ty, &part.name, &part.loc)?;
+                // A part that names an element has that element's type.
+                let mut resolved_parts = Vec::with_capacity(parts.len());
+                for part in parts {
+                    let resolved = match (&part.ty, part.element) {
+                        (TypeRef::Named(q), true) => self.resolve_element(q, &part.loc)?,
+                        (ty, _) => self.resolve(ty, &part.name, &part.loc)?,
+                    };
+                    resolved_parts.push((part, resolved));
+                }
+                if let [(part, resolved)] = resolved_parts.as_slice() {
                     if let Ty::Named(id) = resolved.ty {
                         if matches!(self.model.types[id].kind, Kind::Struct(_)) {
                             return Ok((id, wrapper.to_string(), Some(part.name.clone())));
@@ -568,24 +588,17 @@ impl Builder<'_> {
                     Kind::Struct(Struct::default()),
                 );
                 let mut fields = Vec::new();
-                for part in parts {
-                    let resolved = self.resolve(&part.ty, &part.name, &part.loc)?;
+                for (part, resolved) in resolved_parts {
                     fields.push(self.field(&part.name, resolved, 0, Some(1), false, None, None, false));
                 }
                 self.set_fields(id, fields, false);
                 Ok((id, wrapper.to_string(), None))
             }
             MessageShape::Document { element, ty, loc } => {
-                let ty = match ty {
-                    Some(ty) => ty.clone(),
-                    None => {
-                        let decl = self.schemas.elements.get(element).ok_or_else(|| {
-                            Diagnostic::new(loc.clone(), format!("element `{}` is not declared", element.local))
-                        })?;
-                        decl.ty.clone()
-                    }
+                let resolved = match ty {
+                    Some(ty) => self.resolve(ty, &element.local, loc)?,
+                    None => self.resolve_element(element, loc)?,
                 };
-                let resolved = self.resolve(&ty, &element.local, loc)?;
                 match resolved.ty {
                     Ty::Named(id) if matches!(self.model.types[id].kind, Kind::Struct(_)) => {
                         Ok((id, element.local.clone(), None))
@@ -601,6 +614,21 @@ impl Builder<'_> {
                 }
             }
         }
+    }
+
+    /// Resolves the type of global element `q`, once per element.
+    fn resolve_element(&mut self, q: &QName, at: &Location) -> Result<Resolved, Error> {
+        if let Some(resolved) = self.elements.get(q) {
+            return Ok(resolved.clone());
+        }
+        let decl = self
+            .schemas
+            .elements
+            .get(q)
+            .ok_or_else(|| Diagnostic::new(at.clone(), format!("element `{}` is not declared", q.local)))?;
+        let resolved = self.resolve(&decl.ty, &decl.name.local, &decl.loc)?;
+        self.elements.insert(q.clone(), resolved.clone());
+        Ok(resolved)
     }
 
     /// Resolves a type reference. `context` names the field or element, for anonymous types.
@@ -657,7 +685,7 @@ impl Builder<'_> {
     }
 
     fn resolve_decl(&mut self, decl: &TypeDecl, anonymous: bool) -> Result<Resolved, Error> {
-        let xsd_type = decl.name.local.clone();
+        let xsd_type = if anonymous { "anonymous".to_string() } else { decl.name.local.clone() };
         match &decl.body {
             TypeBody::Simple(Simple::Restriction {
                 base,
@@ -732,6 +760,7 @@ impl Builder<'_> {
                     &names::camel(&decl.name.local),
                     Kind::Struct(Struct::default()),
                 );
+                self.model.types[id].anonymous = anonymous;
                 if !anonymous {
                     self.named.insert(decl.name.clone(), id);
                 }
@@ -749,10 +778,11 @@ impl Builder<'_> {
             if !seen.insert(value.clone()) {
                 continue;
             }
-            let wanted = if value.trim().is_empty() { "Empty".to_string() } else { names::camel(value) };
-            list.push((variants.unique(&wanted, ""), value.clone()));
+            list.push((variants.unique(&names::variant(value), ""), value.clone()));
         }
-        let other = variants.unique("Other", "");
+        // The variant for unlisted values is `Other`, or `Unlisted` when a value takes `Other`.
+        let wanted = if variants.is_taken("Other") { "Unlisted" } else { "Other" };
+        let other = variants.unique(wanted, "");
         let home = self.home(decl, anonymous);
         let id = self.new_type(
             decl.name.clone(),
@@ -762,6 +792,7 @@ impl Builder<'_> {
             &names::camel(&decl.name.local),
             Kind::Enum(Enum { variants: list, other }),
         );
+        self.model.types[id].anonymous = anonymous;
         if !anonymous {
             self.named.insert(decl.name.clone(), id);
         }
@@ -793,6 +824,7 @@ impl Builder<'_> {
             xsd,
             doc,
             loc,
+            anonymous: false,
             kind,
         });
         self.model.types.len() - 1
@@ -808,11 +840,19 @@ impl Builder<'_> {
             };
             let mut fields = Vec::new();
             let mut visited = BTreeSet::new();
-            self.complex_fields(&decl, complex, &mut fields, &mut visited)?;
+            // Simple content derived from another simple-content type: the value type is the
+            // one at the end of the chain, and the attributes along it are inherited.
+            let mut complex = complex.clone();
+            if let Some(value) = &complex.simple_content {
+                let (value, inherited) = self.simple_content_base(&decl, value)?;
+                complex.simple_content = Some(value);
+                complex.attributes = merge_attributes(inherited, std::mem::take(&mut complex.attributes));
+            }
+            self.complex_fields(&decl, &complex, &mut fields, &mut visited)?;
             let text_field = match &complex.simple_content {
                 Some(value) => {
                     let resolved = self.resolve(value, "value", &decl.loc)?;
-                    let mut field = self.field("value", resolved, 1, Some(1), false, None, Some("The text content.".into()), false);
+                    let mut field = self.field("value", resolved, 1, Some(1), false, None, None, false);
                     field.wire = String::new();
                     fields.push(field);
                     Some(fields.len() - 1)
@@ -826,6 +866,52 @@ impl Builder<'_> {
             self.current_module = previous;
         }
         Ok(())
+    }
+
+    /// Follows the `simpleContent` derivations from `value` to a simple type: returns it and the
+    /// attributes declared along the way (the furthest base first). A base with element content
+    /// cannot give a text value: that is read as a string, with a warning.
+    fn simple_content_base(
+        &mut self,
+        decl: &TypeDecl,
+        value: &TypeRef,
+    ) -> Result<(TypeRef, Vec<AttributeUse>), Error> {
+        let mut levels: Vec<Vec<AttributeUse>> = Vec::new();
+        let mut current = value.clone();
+        let mut seen = BTreeSet::new();
+        while let TypeRef::Named(q) = &current {
+            let Some(base) = self.schemas.types.get(q) else { break };
+            let TypeBody::Complex(base_complex) = &base.body else { break };
+            if !seen.insert(q.clone()) {
+                return Err(Diagnostic::new(
+                    decl.loc.clone(),
+                    format!("the simple content of `{}` derives from itself", decl.name.local),
+                )
+                .into());
+            }
+            match &base_complex.simple_content {
+                Some(inner) => {
+                    levels.push(base_complex.attributes.clone());
+                    current = inner.clone();
+                }
+                None => {
+                    self.model.warnings.push(Diagnostic::new(
+                        decl.loc.clone(),
+                        format!(
+                            "simple content of `{}` derives from `{}`, which has element content: \
+                             the text is read as a string",
+                            decl.name.local, q.local
+                        ),
+                    ));
+                    current = TypeRef::Named(QName::new(XSD_NS, "string"));
+                }
+            }
+        }
+        let mut inherited = Vec::new();
+        for level in levels.into_iter().rev() {
+            inherited = merge_attributes(inherited, level);
+        }
+        Ok((current, inherited))
     }
 
     /// The fields of a complex type: base fields first, then particles, then attributes.
@@ -852,7 +938,7 @@ impl Builder<'_> {
             }
         }
         let ns = decl.qualified.then(|| decl.name.ns.clone());
-        self.particles(&decl.name.local, &complex.particles, 1, Some(1), ns.as_deref(), out)?;
+        self.particles(&decl.name.local, &complex.particles, 1, Some(1), None, ns.as_deref(), out)?;
         for attr in &complex.attributes {
             let context = format!("{}_{}", decl.name.local, attr.name);
             let resolved = self.resolve(&attr.ty, &context, &attr.loc)?;
@@ -869,6 +955,7 @@ impl Builder<'_> {
         particles: &[crate::schema::Particle],
         min_mult: u32,
         max_mult: Option<u32>,
+        outer_choice: Option<&[String]>,
         ns: Option<&str>,
         out: &mut Vec<Field>,
     ) -> Result<(), Error> {
@@ -878,21 +965,25 @@ impl Builder<'_> {
                 (Some(a), Some(b)) => Some(a.saturating_mul(b)),
                 _ => None,
             };
+            if max == Some(0) {
+                // `maxOccurs="0"`: the element is prohibited (a restriction removing it).
+                continue;
+            }
+            let choice = p.choice.as_deref().or(outer_choice);
             match &p.kind {
                 ParticleKind::Element { name, ty, nillable, doc } => {
                     let context = format!("{owner}_{name}");
                     let resolved = self.resolve(ty, &context, &p.loc)?;
-                    let field = self.field(name, resolved, min, max, *nillable, ns.map(str::to_string), doc.clone(), false);
+                    let doc = with_choice_note(doc.clone(), choice, is_many(max));
+                    let field = self.field(name, resolved, min, max, *nillable, ns.map(str::to_string), doc, false);
                     out.push(field);
                 }
                 ParticleKind::ElementRef(q) => {
-                    let decl = self.schemas.elements.get(q).ok_or_else(|| {
-                        Diagnostic::new(p.loc.clone(), format!("element `{}` is not declared", q.local))
-                    })?;
-                    let decl = decl.clone();
-                    let resolved = self.resolve(&decl.ty, &decl.name.local, &decl.loc)?;
+                    let resolved = self.resolve_element(q, &p.loc)?;
+                    let decl = &self.schemas.elements[q];
                     let ns = (!q.ns.is_empty()).then(|| q.ns.clone());
-                    let field = self.field(&q.local, resolved, min, max, decl.nillable, ns, decl.doc.clone(), false);
+                    let doc = with_choice_note(decl.doc.clone(), choice, is_many(max));
+                    let field = self.field(&q.local, resolved, min, max, decl.nillable, ns, doc, false);
                     out.push(field);
                 }
                 ParticleKind::GroupRef(q) => {
@@ -904,7 +995,7 @@ impl Builder<'_> {
                     })?;
                     let group = group.clone();
                     self.group_depth += 1;
-                    let result = self.particles(owner, &group, min, max, ns, out);
+                    let result = self.particles(owner, &group, min, max, choice, ns, out);
                     self.group_depth -= 1;
                     result?;
                 }
@@ -925,7 +1016,7 @@ impl Builder<'_> {
         doc: Option<String>,
         attribute: bool,
     ) -> Field {
-        let many = max.is_none_or(|m| m > 1);
+        let many = is_many(max);
         let card = if many {
             Card::Many
         } else if min == 0 || nillable {
@@ -1026,11 +1117,21 @@ impl Builder<'_> {
                 self.model.types[*id].module = 0;
             }
         }
-        // Names: shared types first, then each module's own.
+        // Names: shared types first, then each module's own. Within a module, a type whose XSD
+        // name is already its Rust name comes first, then the others in declaration order, so
+        // that of `Foo`, `foo` and `FOO_` the first keeps `Foo` whatever refers to them first.
         for m in 0..self.model.modules.len() {
-            let reserved: Vec<&str> = if m == 0 { vec![] } else { vec!["Api"] };
+            let mut reserved: Vec<&str> = PRELUDE_NAMES.to_vec();
+            if m != 0 {
+                reserved.push("Api");
+            }
             let mut namer = Namer::with_reserved(&reserved);
-            let ids: Vec<TypeId> = (0..self.model.types.len()).filter(|&i| self.model.types[i].module == m).collect();
+            let mut ids: Vec<TypeId> = (0..self.model.types.len()).filter(|&i| self.model.types[i].module == m).collect();
+            ids.sort_by_cached_key(|&id| {
+                let ty = &self.model.types[id];
+                let exact = !ty.anonymous && ty.rust == ty.xsd.local;
+                (!exact, ty.loc.clone(), ty.xsd.local.clone(), id)
+            });
             for id in ids {
                 let wanted = self.model.types[id].rust.clone();
                 self.model.types[id].rust = namer.unique(&wanted, "");
@@ -1122,6 +1223,46 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// Adds to a field's documentation that it is a branch of an `xsd:choice`, which is why it is
+/// optional (or a list): the generated struct has a field per element of every branch, and the
+/// schema allows one branch to be present (per occurrence of the choice).
+fn with_choice_note(doc: Option<String>, choice: Option<&[String]>, many: bool) -> Option<String> {
+    let Some(branches) = choice else { return doc };
+    let list = match branches {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    };
+    let consequence = if many {
+        "one branch (per occurrence of the choice), so this list may stay empty; the order between \
+         branches is not kept"
+    } else {
+        "one branch, so this field is optional"
+    };
+    let note = format!("A branch of an `xsd:choice` of {list}: the schema allows {consequence}.");
+    Some(match doc {
+        Some(d) => format!("{d}\n\n{note}"),
+        None => note,
+    })
+}
+
+/// The attributes of a base type followed by those of a derived type; a derived attribute of
+/// the same name takes the base attribute's place.
+fn merge_attributes(mut base: Vec<AttributeUse>, derived: Vec<AttributeUse>) -> Vec<AttributeUse> {
+    for attr in derived {
+        match base.iter().position(|b| b.name == attr.name) {
+            Some(pos) => base[pos] = attr,
+            None => base.push(attr),
+        }
+    }
+    base
+}
+
+/// Whether a particle with this `maxOccurs` is a list.
+fn is_many(max: Option<u32>) -> bool {
+    max.is_none_or(|m| m > 1)
 }
 
 fn collect_named(ty: &Ty, out: &mut Vec<TypeId>) {

@@ -90,6 +90,24 @@ pub fn camel(name: &str) -> String {
     ident_safe(if joined.is_empty() { "Value".into() } else { joined }, "V")
 }
 
+/// The `UpperCamelCase` name of an enumeration value: like [`camel`], but a value that is blank
+/// is `Empty`, and a leading sign is a word (`-1` → `Minus1`, `+1` → `Plus1`), so that `1` and
+/// `-1` do not collide.
+pub fn variant(value: &str) -> String {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return "Empty".to_string();
+    }
+    let signed = if let Some(rest) = trimmed.strip_prefix('-') {
+        format!("Minus {rest}")
+    } else if let Some(rest) = trimmed.strip_prefix('+') {
+        format!("Plus {rest}")
+    } else {
+        trimmed.to_string()
+    };
+    camel(&signed)
+}
+
 /// Makes `name` a usable identifier: a leading digit gets `digit_prefix`, non-ASCII letters are
 /// kept only if Rust accepts them, and keywords become raw identifiers (or get a `_` suffix where
 /// raw identifiers are not allowed).
@@ -170,6 +188,13 @@ mod tests {
         assert_eq!(camel("-1"), "V1");
         assert_eq!(camel(""), "Value");
         assert_eq!(camel("Self"), "Self_");
+        assert_eq!(variant(""), "Empty");
+        assert_eq!(variant(" "), "Empty");
+        assert_eq!(variant("1"), "V1");
+        assert_eq!(variant("-1"), "Minus1");
+        assert_eq!(variant("+1.5"), "Plus15");
+        assert_eq!(variant("a b"), "AB");
+        assert_eq!(variant("Other"), "Other");
     }
 
     #[test]

@@ -102,6 +102,9 @@ pub struct Particle {
     pub min: u32,
     /// The maximum number of occurrences; `None` is unbounded.
     pub max: Option<u32>,
+    /// For a particle inside an `xsd:choice`: the choice's branches, as Markdown (`` `a` ``,
+    /// `` (`b`, `c`) ``), for documentation.
+    pub choice: Option<Vec<String>>,
     /// Where it is declared.
     pub loc: Location,
 }
@@ -124,6 +127,17 @@ pub enum ParticleKind {
     ElementRef(QName),
     /// `<group ref="…"/>`: a named model group.
     GroupRef(QName),
+}
+
+impl ParticleKind {
+    /// The element or group, as Markdown for documentation.
+    fn label(&self) -> String {
+        match self {
+            ParticleKind::Element { name, .. } => format!("`{name}`"),
+            ParticleKind::ElementRef(q) => format!("`{}`", q.local),
+            ParticleKind::GroupRef(q) => format!("group `{}`", q.local),
+        }
+    }
 }
 
 /// An attribute of a complex type.
@@ -189,6 +203,9 @@ pub struct SchemaSet {
     pub attributes: BTreeMap<QName, AttributeUse>,
     /// Warnings about constructs that were skipped or approximated.
     pub warnings: Vec<Diagnostic>,
+    /// Imports without a `schemaLocation`, with the warning to give if nothing declares the
+    /// namespace.
+    unlocated_imports: Vec<(String, Diagnostic)>,
     loaded: BTreeSet<PathBuf>,
 }
 
@@ -262,6 +279,19 @@ impl SchemaSet {
         Ok(())
     }
 
+    /// The warnings, once every input is read: an import without `schemaLocation` is only
+    /// worth a warning when no input declares anything in its namespace.
+    pub fn take_warnings(&mut self) -> Vec<Diagnostic> {
+        let mut warnings = std::mem::take(&mut self.warnings);
+        for (namespace, warning) in std::mem::take(&mut self.unlocated_imports) {
+            let declared = self.types.keys().chain(self.elements.keys()).any(|q| q.ns == namespace);
+            if !declared {
+                warnings.push(warning);
+            }
+        }
+        warnings
+    }
+
     /// The XSD files read so far.
     pub fn files(&self) -> impl Iterator<Item = PathBuf> + '_ {
         self.loaded.iter().cloned()
@@ -292,10 +322,13 @@ impl SchemaSet {
             if ![SOAPENC_NS, XSD_NS, WSDL_NS, XSI_NS].contains(&namespace)
                 && element.name.local == "import"
             {
-                self.warn(
-                    element,
-                    format!("import of `{namespace}` has no schemaLocation; its types must be declared elsewhere"),
-                );
+                // Another input may declare the namespace: decided in `take_warnings`.
+                self.unlocated_imports.push((
+                    namespace.to_string(),
+                    element.error(format!(
+                        "import of `{namespace}` has no schemaLocation, and no input declares that namespace"
+                    )),
+                ));
             }
             return Ok(());
         };
@@ -347,7 +380,7 @@ impl SchemaSet {
             name: QName::new(&ctx.target_ns, name),
             ty,
             nillable: is_true(el.attr("nillable")),
-            doc: el.documentation(),
+            doc: documentation(el),
             loc: el.loc.clone(),
         })
     }
@@ -387,7 +420,7 @@ impl SchemaSet {
         };
         Ok(TypeDecl {
             name: QName::new(&ctx.target_ns, name),
-            doc: el.documentation(),
+            doc: documentation(el),
             loc: el.loc.clone(),
             origin: ctx.origin.clone(),
             qualified: ctx.qualified,
@@ -568,10 +601,29 @@ impl SchemaSet {
             _ => None,
         };
         match el.name.local.as_str() {
-            "sequence" | "all" | "choice" => {
-                let choice = el.name.local == "choice";
+            "sequence" | "all" => {
                 for child in &el.children {
-                    self.read_model(child, ctx, eff_min, eff_max, choice, out)?;
+                    self.read_model(child, ctx, eff_min, eff_max, false, out)?;
+                }
+            }
+            "choice" => {
+                // Each child is one branch; a sequence branch is listed as its elements together.
+                let mut branches = Vec::new();
+                let mut names = Vec::new();
+                for child in &el.children {
+                    let before = branches.len();
+                    self.read_model(child, ctx, eff_min, eff_max, true, &mut branches)?;
+                    let added: Vec<String> =
+                        branches[before..].iter().map(|p: &Particle| p.kind.label()).collect();
+                    match added.as_slice() {
+                        [] => {}
+                        [one] => names.push(one.clone()),
+                        several => names.push(format!("({})", several.join(", "))),
+                    }
+                }
+                for mut particle in branches {
+                    particle.choice.get_or_insert_with(|| names.clone());
+                    out.push(particle);
                 }
             }
             "element" => {
@@ -583,13 +635,14 @@ impl SchemaSet {
                         name: name.to_string(),
                         ty: self.element_type(el, ctx, name)?,
                         nillable: is_true(el.attr("nillable")),
-                        doc: el.documentation(),
+                        doc: documentation(el),
                     }
                 };
                 out.push(Particle {
                     kind,
                     min: eff_min,
                     max: eff_max,
+                    choice: None,
                     loc: el.loc.clone(),
                 });
             }
@@ -599,6 +652,7 @@ impl SchemaSet {
                     kind: ParticleKind::GroupRef(el.resolve_qname(r)?),
                     min: eff_min,
                     max: eff_max,
+                    choice: None,
                     loc: el.loc.clone(),
                 });
             }
@@ -631,7 +685,7 @@ impl SchemaSet {
                                 name: name.local.clone(),
                                 ty: TypeRef::Named(QName::new(XSD_NS, "string")),
                                 required: child.attr("use") == Some("required"),
-                                doc: child.documentation(),
+                                doc: documentation(child),
                                 loc: child.loc.clone(),
                             }),
                         }
@@ -670,7 +724,7 @@ impl SchemaSet {
             name: name.to_string(),
             ty,
             required: el.attr("use") == Some("required"),
-            doc: el.documentation(),
+            doc: documentation(el),
             loc: el.loc.clone(),
         })
     }
@@ -697,6 +751,20 @@ pub fn load(path: &Path) -> Result<Element, Error> {
         .map_err(|e| Diagnostic::new(Location::file(&name), format!("file is not UTF-8: {e}")))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     Ok(xml::parse(&name, text)?)
+}
+
+/// The documentation of an element or attribute declaration, with its `default` or `fixed`
+/// value.
+fn documentation(el: &Element) -> Option<String> {
+    let value = match (el.attr("fixed"), el.attr("default")) {
+        (Some(v), _) => Some(format!("Fixed to `{v}`.")),
+        (None, Some(v)) => Some(format!("Defaults to `{v}`.")),
+        (None, None) => None,
+    };
+    match (el.documentation(), value) {
+        (Some(d), Some(v)) => Some(format!("{d}\n\n{v}")),
+        (d, v) => d.or(v),
+    }
 }
 
 fn required_attr<'a>(el: &'a Element, name: &str) -> Result<&'a str, Diagnostic> {

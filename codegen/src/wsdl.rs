@@ -92,8 +92,10 @@ pub enum MessageShape {
 pub struct PartDef {
     /// The part name.
     pub name: String,
-    /// Its type.
+    /// Its type, or the global element it names (see `element`).
     pub ty: TypeRef,
+    /// Whether the part names a global element (`element=`) rather than a type.
+    pub element: bool,
     /// Where it is declared.
     pub loc: Location,
 }
@@ -498,14 +500,15 @@ fn message_shape(
         Style::Rpc => {
             let mut out = Vec::new();
             for (name, element, ty, ploc) in parts {
-                let ty = match (ty, element) {
-                    (Some(t), _) => TypeRef::Named(t.clone()),
-                    (None, Some(e)) => TypeRef::Named(e.clone()),
-                    (None, None) => TypeRef::Named(QName::new(XSD_NS, "anyType")),
+                let (ty, element) = match (ty, element) {
+                    (Some(t), _) => (TypeRef::Named(t.clone()), false),
+                    (None, Some(e)) => (TypeRef::Named(e.clone()), true),
+                    (None, None) => (TypeRef::Named(QName::new(XSD_NS, "anyType")), false),
                 };
                 out.push(PartDef {
                     name: name.clone(),
                     ty,
+                    element,
                     loc: ploc.clone(),
                 });
             }

@@ -80,6 +80,9 @@ pub struct Element {
     pub children: Vec<Element>,
     /// The concatenated text content directly inside this element.
     pub text: String,
+    /// For each child, the length of `text` when the child started: where the child sits in
+    /// mixed content.
+    child_offsets: Vec<usize>,
     /// Where the element starts.
     pub loc: Location,
     scope: Rc<Scope>,
@@ -164,15 +167,33 @@ impl Element {
         (!text.is_empty()).then_some(text)
     }
 
-    /// All text below this element, including the text of descendants (documentation may hold
-    /// XHTML markup).
+    /// All text below this element, including the text of descendants in document order
+    /// (documentation may hold XHTML markup). Block elements (`p`, `li`, …) become paragraphs
+    /// or lines; inline ones (`b`, `code`, …) just give their text.
     fn deep_text(&self) -> String {
-        let mut out = self.text.clone();
-        for child in &self.children {
-            out.push(' ');
+        let mut out = String::new();
+        let mut from = 0;
+        for (child, &offset) in self.children.iter().zip(&self.child_offsets) {
+            let offset = offset.min(self.text.len());
+            out.push_str(self.text.get(from..offset).unwrap_or(""));
+            from = offset;
+            let separator = match child.name.local.as_str() {
+                "p" | "div" | "ul" | "ol" | "table" | "pre" | "h1" | "h2" | "h3" | "h4" | "h5"
+                | "h6" | "blockquote" => "\n\n",
+                "br" | "li" | "tr" | "dt" | "dd" => "\n",
+                _ => "",
+            };
+            out.push_str(separator);
             out.push_str(&child.deep_text());
+            out.push_str(separator);
         }
+        out.push_str(self.text.get(from..).unwrap_or(""));
         out
+    }
+
+    fn push_child(&mut self, child: Element) {
+        self.child_offsets.push(self.text.len());
+        self.children.push(child);
     }
 
     /// A diagnostic located at this element.
@@ -239,7 +260,7 @@ pub fn parse(file: &str, text: &str) -> Result<Element, Diagnostic> {
                 let parent = stack.last().map_or(&root_scope, |e| &e.scope);
                 let element = open_element(&start, parent, at(pos))?;
                 match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
+                    Some(parent) => parent.push_child(element),
                     None if root.is_none() => root = Some(element),
                     None => return Err(element.error("more than one root element")),
                 }
@@ -249,7 +270,7 @@ pub fn parse(file: &str, text: &str) -> Result<Element, Diagnostic> {
                     return Err(Diagnostic::new(at(pos), "unmatched end tag"));
                 };
                 match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
+                    Some(parent) => parent.push_child(element),
                     None => root = Some(element),
                 }
             }
@@ -367,6 +388,7 @@ fn open_element(
         attrs,
         children: Vec::new(),
         text: String::new(),
+        child_offsets: Vec::new(),
         loc,
         scope,
     })
