@@ -7,12 +7,12 @@
 
 pub use crate::error::Result;
 pub use crate::model::{
-    debug_structure, deserialize_enumeration, deserialize_structure, enum_schema_of, new_dyn,
-    page_count, page_number, schema_of, serialize_enumeration, serialize_structure, AnyValue,
-    Base64Binary, Date, DateTime, Decimal, DynStructure, EnumSchema, Enumeration, Extra,
-    FieldDecoder, FieldEncoder, FieldKind, FieldSchema, Flag, HeaderInfo, HexBinary, Occurs,
-    Operation, OperationInfo, PagedOperation, ServiceInfo, StructSchema, Structure, Style, Time,
-    TypeInfo, Value,
+    collect_unknown_structure, debug_structure, deserialize_enumeration, deserialize_structure,
+    enum_schema_of, new_dyn, page_count, page_number, schema_of, serialize_enumeration,
+    serialize_structure, AnyValue, Base64Binary, Date, DateTime, Decimal, DynStructure, EnumSchema,
+    Enumeration, Extra, FieldDecoder, FieldEncoder, FieldKind, FieldSchema, Flag, HeaderInfo,
+    HexBinary, Occurs, Operation, OperationInfo, PagedOperation, ServiceInfo, StructSchema,
+    Structure, Style, Time, TypeInfo, Value,
 };
 pub use crate::paging::{ItemStream, Pages, Transport};
 pub use crate::soap::decode::{DecodeError, Source, Start, XmlDecoder};

@@ -463,6 +463,49 @@ macro_rules! page_number {
 }
 page_number!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128);
 
+/// The paths of every value in `value` that the schema does not describe and that was kept in
+/// an `extra` map (`account_info.new_field`, `account_list[3].other`). Empty when the
+/// generated types cover everything the server sent.
+pub fn unknown_fields<V: Value>(value: &V) -> Vec<String> {
+    let mut out = Vec::new();
+    value.collect_unknown("", &mut out);
+    out
+}
+
+/// [`Value::collect_unknown`] for a structure.
+pub fn collect_unknown_structure<T: Structure>(value: &T, path: &str, out: &mut Vec<String>) {
+    struct Collect<'a> {
+        path: &'a str,
+        out: &'a mut Vec<String>,
+        schema: &'static StructSchema,
+    }
+    impl FieldEncoder for Collect<'_> {
+        type Error = std::convert::Infallible;
+        fn field<V: Value>(&mut self, index: usize, value: &V) -> Result<(), Self::Error> {
+            if let Some(field) = self.schema.fields.get(index) {
+                value.collect_unknown(&join(self.path, field.name), self.out);
+            }
+            Ok(())
+        }
+        fn extra(&mut self, extra: &Extra) -> Result<(), Self::Error> {
+            self.out.extend(extra.keys().map(|k| join(self.path, k)));
+            Ok(())
+        }
+    }
+    fn join(path: &str, name: &str) -> String {
+        if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    }
+    let Ok(()) = value.encode_fields(&mut Collect {
+        path,
+        out,
+        schema: T::SCHEMA,
+    });
+}
+
 /// Writes a structure's fields for `Debug`, with secrets redacted.
 pub fn debug_structure<T: Structure>(value: &T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     struct DebugFields<'a, 'b> {
@@ -587,6 +630,10 @@ macro_rules! structure_impls {
 
             fn has_field(name: &str) -> bool {
                 <Self as $crate::runtime::Structure>::field_index(name).is_some()
+            }
+
+            fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+                $crate::runtime::collect_unknown_structure(self, path, out)
             }
         }
     };

@@ -68,6 +68,12 @@ pub trait Value:
     #[doc(hidden)]
     fn type_name() -> TypeName;
 
+    /// Adds to `out` the path of every value kept in an `extra` map, below `path`.
+    #[doc(hidden)]
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        let _ = (path, out);
+    }
+
     /// For structures: whether `name` is a field (tells an array wrapper from one item).
     #[doc(hidden)]
     fn has_field(name: &str) -> bool {
@@ -626,6 +632,12 @@ impl<T: Value> Value for Option<T> {
     fn has_field(name: &str) -> bool {
         T::has_field(name)
     }
+
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        if let Some(v) = self {
+            v.collect_unknown(path, out);
+        }
+    }
 }
 
 impl<T: Value> Value for Vec<T> {
@@ -689,6 +701,12 @@ impl<T: Value> Value for Vec<T> {
     fn type_name() -> TypeName {
         TypeName::Array
     }
+
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        for (i, item) in self.iter().enumerate() {
+            item.collect_unknown(&format!("{path}[{i}]"), out);
+        }
+    }
 }
 
 impl<T: Value> Value for Box<T> {
@@ -732,6 +750,10 @@ impl<T: Value> Value for Box<T> {
 
     fn has_field(name: &str) -> bool {
         T::has_field(name)
+    }
+
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        T::collect_unknown(self, path, out);
     }
 }
 
