@@ -936,6 +936,14 @@ fn typed_text(text: &str, xsi: XsiType) -> Result<AnyValue, String> {
         XsiType::Number => match t.parse::<Decimal>() {
             Ok(d) if d.is_exact_f64() => serde_json::Number::from_f64(d.to_f64())
                 .map_or_else(|| AnyValue::String(text.to_string()), AnyValue::Number),
+            // Perl writes small and large numbers in exponent form (`1e-05`), and SOAP::Lite
+            // sends them as xsd:float: they came from a double, so a double holds them.
+            Err(_) if t.contains(['e', 'E']) => t
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .and_then(serde_json::Number::from_f64)
+                .map_or_else(|| AnyValue::String(text.to_string()), AnyValue::Number),
             _ => AnyValue::String(text.to_string()),
         },
         XsiType::Boolean => match t {
@@ -1100,5 +1108,23 @@ mod tests {
         // "Zo\x{eb}" held as Latin-1 (not upgraded): SOAP::Lite sends the byte 0xEB.
         assert_eq!(base64_text("Wm/r").unwrap(), "Zoë");
         assert!(base64_text("not base64!").is_err());
+    }
+
+    #[test]
+    fn untyped_floats_in_perl_exponent_form_are_numbers() {
+        use super::{typed_text, XsiType};
+        use serde_json::json;
+        assert_eq!(
+            typed_text("1e-05", XsiType::Number).unwrap(),
+            json!(0.00001)
+        );
+        assert_eq!(typed_text("1e+21", XsiType::Number).unwrap(), json!(1e21));
+        assert_eq!(typed_text("-0.5", XsiType::Number).unwrap(), json!(-0.5));
+        assert_eq!(typed_text("NaN", XsiType::Number).unwrap(), json!("NaN"));
+        assert_eq!(typed_text("INF", XsiType::Number).unwrap(), json!("INF"));
+        assert_eq!(
+            typed_text("1e999", XsiType::Number).unwrap(),
+            json!("1e999")
+        );
     }
 }
