@@ -273,6 +273,11 @@ impl Simulator {
             .map(Value::Object)
     }
 
+    /// The files received by upload calls so far: file name and content.
+    pub fn uploads(&self) -> Vec<(String, Vec<u8>)> {
+        lock(&self.shared.state).uploads.clone()
+    }
+
     /// Takes the provisioning events of the changes made so far.
     pub fn take_events(&self) -> Vec<(String, Value)> {
         std::mem::take(&mut lock(&self.shared.state).events)

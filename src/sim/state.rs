@@ -77,6 +77,8 @@ pub(crate) struct State {
     pub writes: HashMap<String, u64>,
     pub logins: u64,
     pub refreshes: u64,
+    /// Files received by upload calls: file name and content.
+    pub uploads: Vec<(String, Vec<u8>)>,
     /// Changes to report as provisioning events: event type and variables.
     pub events: Vec<(String, Value)>,
     next_event: i64,
@@ -103,6 +105,7 @@ impl State {
             writes: HashMap::new(),
             logins: 0,
             refreshes: 0,
+            uploads: Vec::new(),
             events: Vec::new(),
             next_event: 1,
         }
@@ -545,6 +548,16 @@ impl State {
                 customer.extend(info);
                 self.event("Customer/Updated", json!({ "i_customer": i }));
                 Ok(Answer::Json(json!({ "i_customer": i })))
+            }
+            "upload_customer_document" => {
+                let file = text(p, "file")
+                    .and_then(|f| base64::decode(&f))
+                    .ok_or_else(|| {
+                        SimFault::new("Client.invalid_params", "Mandatory field missed: file")
+                    })?;
+                let name = text(p, "file_name").unwrap_or_default();
+                self.uploads.push((name, file));
+                Ok(Answer::Json(json!({ "success": 1 })))
             }
             "terminate_customer" => {
                 let i = found(self)?;
