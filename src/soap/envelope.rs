@@ -431,18 +431,23 @@ pub fn decode_response_any(body: &[u8], limits: Limits) -> Result<Outcome<AnyVal
 }
 
 /// An object with a single object-valued entry is an rpc accessor around the result.
+/// An empty accessor (`<s-gensym3/>`, how SOAP::Lite writes a method's `return {}`) or an
+/// empty response element is an empty result.
 fn unwrap_accessor(value: AnyValue) -> AnyValue {
     match value {
         AnyValue::Object(map) if map.len() == 1 => {
             let (key, inner) = map.into_iter().next().unwrap_or_default();
-            if inner.is_object() {
-                inner
-            } else {
-                let mut map = Extra::new();
-                map.insert(key, inner);
-                AnyValue::Object(map)
+            match inner {
+                AnyValue::Object(_) => inner,
+                AnyValue::Null => AnyValue::Object(Extra::new()),
+                inner => {
+                    let mut map = Extra::new();
+                    map.insert(key, inner);
+                    AnyValue::Object(map)
+                }
             }
         }
+        AnyValue::Null => AnyValue::Object(Extra::new()),
         other => other,
     }
 }
@@ -494,4 +499,30 @@ pub fn decode_request<E>(
     })?;
     d.finish()?;
     Ok(Ok((incoming, value)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn raw(body: &str) -> AnyValue {
+        match decode_response_any(body.as_bytes(), Limits::default()).unwrap() {
+            Outcome::Value(v) => v,
+            Outcome::Fault(f) => panic!("{f:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_soaplite_result_is_an_empty_object() {
+        // SOAP::Lite's answer to `return {}`.
+        let empty = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><get_account_infoResponse xmlns="urn:a"><s-gensym12 /></get_account_infoResponse></soap:Body></soap:Envelope>"#;
+        assert_eq!(raw(empty), json!({}));
+        let bare = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><get_account_infoResponse xmlns="urn:a"/></soap:Body></soap:Envelope>"#;
+        assert_eq!(raw(bare), json!({}));
+        let one = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><r><s-gensym3><user_id>10</user_id></s-gensym3></r></soap:Body></soap:Envelope>"#;
+        assert_eq!(raw(one), json!({"user_id": "10"}));
+        let spread = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><r><total>3</total></r></soap:Body></soap:Envelope>"#;
+        assert_eq!(raw(spread), json!({"total": "3"}));
+    }
 }
