@@ -223,6 +223,9 @@ fn drive(server: &PerlServer, endpoint: SoapEndpoint) {
     // An unknown account: an empty response.
     let reply = client.account().get_account_info(&info(999)).unwrap();
     assert!(reply.account_info.is_none(), "{ctx}");
+    // Raw, SOAP::Lite's empty result (`<s-gensym12 />`) is an empty object.
+    let raw = client.call("Account", "get_account_info", json!({"i_account": 999})).unwrap();
+    assert_eq!(raw, json!({}), "{ctx}");
     // By id (a string parameter).
     let reply = client
         .account()
@@ -313,6 +316,21 @@ fn drive(server: &PerlServer, endpoint: SoapEndpoint) {
         .unwrap();
     assert!(none.account_list.is_empty(), "{ctx}");
     assert_eq!(none.total, None, "{ctx}");
+    // Streamed: items decoded as they arrive, from SOAP::Lite's accessor and anyType array.
+    let streamed: Vec<AccountInfo> = client
+        .account()
+        .stream_account_list(&GetAccountListRequest { limit: Some(10), offset: Some(0), ..Default::default() })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(streamed, all[..10], "{ctx}");
+    let streamed_none: Vec<AccountInfo> = client
+        .account()
+        .stream_account_list(&GetAccountListRequest { limit: Some(10), offset: Some(100), ..Default::default() })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(streamed_none.is_empty(), "{ctx}");
     // Raw paging.
     let raw = client
         .call(
@@ -550,12 +568,23 @@ fn soaplite_numbers_and_plain_perl_errors() {
     // A plain `die` is a `soap:Server` fault carrying the Perl message.
     let err = client.call("Test", "crash", json!({})).unwrap_err();
     assert_eq!(err.fault_code(), Some("Server"), "{err}");
-    assert!(err.fault().unwrap().message.contains("undefined value"), "{err}");
+    assert!(
+        err.fault().unwrap().message.contains("undefined value"),
+        "{err}"
+    );
     assert!(!err.fault().unwrap().is_session_fault(), "{err}");
     // An unknown method is a `soap:Client` fault ("Failed to access class …").
-    let err = client.call("Account", "no_such_method", json!({})).unwrap_err();
+    let err = client
+        .call("Account", "no_such_method", json!({}))
+        .unwrap_err();
     assert_eq!(err.fault_code(), Some("Client"), "{err}");
-    assert!(err.fault().unwrap().message.contains("Porta::SOAP::Account"), "{err}");
+    assert!(
+        err.fault()
+            .unwrap()
+            .message
+            .contains("Porta::SOAP::Account"),
+        "{err}"
+    );
     assert_eq!(client.logins(), 1);
 }
 
@@ -643,7 +672,10 @@ fn soaplite_client_against_the_simulator() {
     // A page past the end holds no items. (The simulator leaves the empty list out, where
     // SOAP::Lite would send an empty array: see SOAPLITE.md.)
     assert_eq!(r["empty_page_count"], json!(0), "{ctx}");
-    assert!(matches!(r["empty_page"].as_str(), Some("absent" | "array of 0")), "{ctx}");
+    assert!(
+        matches!(r["empty_page"].as_str(), Some("absent" | "array of 0")),
+        "{ctx}"
+    );
     assert_eq!(r["ping_user_id"], json!(1), "{ctx}");
     assert_eq!(r["logout_success"], json!(1), "{ctx}");
     assert_eq!(
