@@ -1,0 +1,529 @@
+//! The request handler: verify → parse → de-duplicate → fetch → hand off → record.
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::auth::Auth;
+use super::dedup::{Claim, DedupStore};
+use super::event::Event;
+use super::fetch::{fetch_entity_with, FetchError, FetchOptions};
+use super::handoff::{Delivery, HandOff, HandOffError, Stdout};
+use crate::Client;
+
+/// An HTTP request as the pipeline sees it; build one from your own server's request.
+///
+/// ```
+/// use portabilling::espf::EspfRequest;
+///
+/// let body = br#"{"event_type":"Subscriber/Created","variables":{"i_event":1,"i_account":2}}"#;
+/// let request = EspfRequest::new("POST", "/espf", body)
+///     .header("Date", "Thu, 12 Apr 2018 15:24:00 GMT")
+///     .header("Authorization", "Basic dXNlcm5hbWU6c2VjcmV0");
+/// assert_eq!(request.get_header("authorization"), Some("Basic dXNlcm5hbWU6c2VjcmV0"));
+/// ```
+#[derive(Clone)]
+pub struct EspfRequest<'a> {
+    method: &'a str,
+    target: &'a str,
+    headers: Vec<(&'a str, &'a str)>,
+    body: &'a [u8],
+}
+
+impl fmt::Debug for EspfRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("EspfRequest")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("header_names", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl<'a> EspfRequest<'a> {
+    /// A request with this method, target (path and query) and body, and no headers yet.
+    pub fn new(method: &'a str, target: &'a str, body: &'a [u8]) -> Self {
+        EspfRequest {
+            method,
+            target,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The first header named `name` (case-insensitive).
+    pub fn get_header(&self, name: &str) -> Option<&'a str> {
+        self.header_values(name).next()
+    }
+
+    /// Every header named `name` (case-insensitive).
+    pub fn header_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a str> + 's {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+
+    /// The method.
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// The request target (path and query).
+    pub fn target(&self) -> &'a str {
+        self.target
+    }
+
+    /// The body.
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+}
+
+/// What became of a request. [`status`](Outcome::status) is the HTTP status to answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The event was handed off and recorded: 200.
+    Handled,
+    /// The event was handled before: 200, and nothing runs.
+    Duplicate,
+    /// Not a POST: 405.
+    MethodNotAllowed,
+    /// The body is larger than the limit: 413.
+    TooLarge,
+    /// Missing or wrong credentials: 401.
+    Unauthorized,
+    /// Missing, malformed or skewed `Date`: 403.
+    BadDate,
+    /// The body is not an event (not JSON, no `event_type`, `variables` or `i_event`): 400.
+    Malformed,
+    /// The entity does not exist, or the event does not name it: 422.
+    EntityNotFound,
+    /// The hand-off rejected the event: 422.
+    Rejected,
+    /// A passing failure (billing API down, hand-off asked for a retry, the same event still
+    /// running, the store could not be written): 503.
+    Retry,
+    /// The hand-off failed unexpectedly: 500.
+    Failed,
+}
+
+impl Outcome {
+    /// The HTTP status. ESPF drops an event on 200 and 4xx and re-sends it on anything else.
+    pub fn status(self) -> u16 {
+        match self {
+            Outcome::Handled | Outcome::Duplicate => 200,
+            Outcome::Malformed => 400,
+            Outcome::Unauthorized => 401,
+            Outcome::BadDate => 403,
+            Outcome::MethodNotAllowed => 405,
+            Outcome::TooLarge => 413,
+            Outcome::EntityNotFound | Outcome::Rejected => 422,
+            Outcome::Failed => 500,
+            Outcome::Retry => 503,
+        }
+    }
+
+    /// A short name (`handled`, `duplicate`, `retry`, …), as in the answer's body.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Handled => "handled",
+            Outcome::Duplicate => "duplicate",
+            Outcome::MethodNotAllowed => "method_not_allowed",
+            Outcome::TooLarge => "too_large",
+            Outcome::Unauthorized => "unauthorized",
+            Outcome::BadDate => "bad_date",
+            Outcome::Malformed => "malformed",
+            Outcome::EntityNotFound => "entity_not_found",
+            Outcome::Rejected => "rejected",
+            Outcome::Retry => "retry",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// Whether ESPF will send the event again.
+    pub fn is_retried(self) -> bool {
+        self.status() >= 500
+    }
+}
+
+/// The answer to send back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EspfResponse {
+    /// What happened.
+    pub outcome: Outcome,
+    /// The HTTP status.
+    pub status: u16,
+    /// Extra headers (`WWW-Authenticate`, `Allow`, `Retry-After`).
+    pub headers: Vec<(String, String)>,
+    /// A JSON body: `{"status": "<outcome>", "i_event": …, "error": …}`. It holds no secret.
+    pub body: String,
+}
+
+impl EspfResponse {
+    fn new(outcome: Outcome, i_event: Option<&str>, error: Option<String>) -> Self {
+        let mut body = json!({ "status": outcome.as_str() });
+        if let Some(id) = i_event {
+            body["i_event"] = id.into();
+        }
+        if let Some(e) = error {
+            body["error"] = e.into();
+        }
+        EspfResponse {
+            outcome,
+            status: outcome.status(),
+            headers: Vec::new(),
+            body: body.to_string(),
+        }
+    }
+
+    fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+/// Counters of a pipeline's outcomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PipelineStats {
+    /// Events handed off and recorded.
+    pub handled: u64,
+    /// Deliveries of events handled before.
+    pub duplicates: u64,
+    /// Requests answered 4xx (dropped by ESPF).
+    pub rejected: u64,
+    /// Requests answered 5xx (re-sent by ESPF).
+    pub retried: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    handled: AtomicU64,
+    duplicates: AtomicU64,
+    rejected: AtomicU64,
+    retried: AtomicU64,
+}
+
+/// Handles ESPF requests: verify → parse → de-duplicate → fetch → hand off → record.
+///
+/// Use it from any HTTP server ([`handle`](Pipeline::handle) takes an [`EspfRequest`] and
+/// gives the status and body), or through [`Listener`](crate::espf::Listener). It is `Send +
+/// Sync`: share one between threads.
+pub struct Pipeline {
+    auth: Auth,
+    store: Arc<DedupStore>,
+    client: Option<Client>,
+    fetch: FetchOptions,
+    hand_off: Box<dyn HandOff>,
+    max_body: usize,
+    require_event_id: bool,
+    counters: Counters,
+}
+
+impl fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("auth", &self.auth)
+            .field("store", &self.store)
+            .field("client", &self.client)
+            .field("fetch", &self.fetch)
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Pipeline`].
+pub struct PipelineBuilder {
+    auth: Auth,
+    store: Option<Arc<DedupStore>>,
+    client: Option<Client>,
+    fetch: FetchOptions,
+    hand_off: Option<Box<dyn HandOff>>,
+    max_body: usize,
+    require_event_id: bool,
+}
+
+impl fmt::Debug for PipelineBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PipelineBuilder")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default body limit: 64 KiB (ESPF bodies are a few hundred bytes).
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+
+impl PipelineBuilder {
+    /// Remembers handled events in this store (by default, in memory only).
+    pub fn dedup(mut self, store: DedupStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Shares a store with other code (or pipelines).
+    pub fn shared_dedup(mut self, store: Arc<DedupStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Remembers handled events in the file at `path` ([`DedupStore::open`]).
+    pub fn dedup_file(self, path: impl AsRef<Path>) -> io::Result<Self> {
+        Ok(self.dedup(DedupStore::open(path)?))
+    }
+
+    /// Fetches entities through this client. Without one, events are handed off without
+    /// their entity.
+    pub fn client(mut self, client: Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// What to ask for when fetching.
+    pub fn fetch_options(mut self, options: FetchOptions) -> Self {
+        self.fetch = options;
+        self
+    }
+
+    /// Where handled events go (by default, [`Stdout`]).
+    pub fn hand_off(mut self, hand_off: impl HandOff + 'static) -> Self {
+        self.hand_off = Some(Box::new(hand_off));
+        self
+    }
+
+    /// The largest body accepted ([`DEFAULT_MAX_BODY`] by default); larger ones get 413.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Whether an event without `i_event` is refused with 400 (the default). When not, such
+    /// events run every time they are delivered.
+    pub fn require_event_id(mut self, require: bool) -> Self {
+        self.require_event_id = require;
+        self
+    }
+
+    /// The pipeline.
+    pub fn build(self) -> Pipeline {
+        Pipeline {
+            auth: self.auth,
+            store: self
+                .store
+                .unwrap_or_else(|| Arc::new(DedupStore::in_memory())),
+            client: self.client,
+            fetch: self.fetch,
+            hand_off: self.hand_off.unwrap_or_else(|| Box::new(Stdout)),
+            max_body: self.max_body,
+            require_event_id: self.require_event_id,
+            counters: Counters::default(),
+        }
+    }
+}
+
+impl Pipeline {
+    /// Starts building a pipeline that authenticates requests with `auth`.
+    pub fn builder(auth: Auth) -> PipelineBuilder {
+        PipelineBuilder {
+            auth,
+            store: None,
+            client: None,
+            fetch: FetchOptions::default(),
+            hand_off: None,
+            max_body: DEFAULT_MAX_BODY,
+            require_event_id: true,
+        }
+    }
+
+    /// The store of handled events.
+    pub fn store(&self) -> &Arc<DedupStore> {
+        &self.store
+    }
+
+    /// The largest body accepted.
+    pub fn max_body(&self) -> usize {
+        self.max_body
+    }
+
+    /// What the pipeline did so far.
+    pub fn stats(&self) -> PipelineStats {
+        PipelineStats {
+            handled: self.counters.handled.load(Ordering::Relaxed),
+            duplicates: self.counters.duplicates.load(Ordering::Relaxed),
+            rejected: self.counters.rejected.load(Ordering::Relaxed),
+            retried: self.counters.retried.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Handles one request and says what to answer.
+    pub fn handle(&self, request: &EspfRequest<'_>) -> EspfResponse {
+        let started = Instant::now();
+        let (response, event) = self.run(request);
+        let counter = match response.outcome {
+            Outcome::Handled => &self.counters.handled,
+            Outcome::Duplicate => &self.counters.duplicates,
+            o if o.is_retried() => &self.counters.retried,
+            _ => &self.counters.rejected,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        let i_event = event.as_ref().and_then(|e| e.id()).map(|i| i.to_string());
+        let event_type = event.as_ref().map(|e| e.event_type().to_string());
+        let ms = started.elapsed().as_millis() as u64;
+        match response.outcome {
+            Outcome::Handled | Outcome::Duplicate => {
+                tracing::info!(
+                    status = response.status,
+                    outcome = response.outcome.as_str(),
+                    ?i_event,
+                    ?event_type,
+                    ms,
+                    "ESPF event"
+                )
+            }
+            _ => {
+                tracing::warn!(status = response.status, outcome = response.outcome.as_str(), ?i_event, ?event_type, ms, body = %response.body, "ESPF event not handled")
+            }
+        }
+        response
+    }
+
+    fn run(&self, request: &EspfRequest<'_>) -> (EspfResponse, Option<Event>) {
+        if !request.method().eq_ignore_ascii_case("POST") {
+            let r = EspfResponse::new(
+                Outcome::MethodNotAllowed,
+                None,
+                Some("ESPF posts events: use POST".into()),
+            );
+            return (r.with_header("Allow", "POST"), None);
+        }
+        if request.body().len() > self.max_body {
+            let message = format!(
+                "the body of {} bytes exceeds the limit of {}",
+                request.body().len(),
+                self.max_body
+            );
+            return (
+                EspfResponse::new(Outcome::TooLarge, None, Some(message)),
+                None,
+            );
+        }
+        if let Err(failure) = self.auth.verify(request) {
+            let outcome = if failure.status() == 401 {
+                Outcome::Unauthorized
+            } else {
+                Outcome::BadDate
+            };
+            let mut r = EspfResponse::new(outcome, None, Some(failure.to_string()));
+            if outcome == Outcome::Unauthorized {
+                r = r.with_header("WWW-Authenticate", self.auth.challenge());
+            }
+            return (r, None);
+        }
+        let event = match Event::parse(request.body()) {
+            Ok(e) => e,
+            Err(e) => {
+                return (
+                    EspfResponse::new(Outcome::Malformed, None, Some(e.to_string())),
+                    None,
+                )
+            }
+        };
+        let Some(id) = event.id().cloned() else {
+            if self.require_event_id {
+                let r = EspfResponse::new(
+                    Outcome::Malformed,
+                    None,
+                    Some("the event carries no i_event".into()),
+                );
+                return (r, Some(event));
+            }
+            let r = match self.process(&event) {
+                Ok(()) => EspfResponse::new(Outcome::Handled, None, None),
+                Err(r) => r,
+            };
+            return (r, Some(event));
+        };
+        let guard = match self.store.claim(&id) {
+            Claim::Duplicate => {
+                return (
+                    EspfResponse::new(Outcome::Duplicate, Some(id.as_str()), None),
+                    Some(event),
+                )
+            }
+            Claim::Busy => {
+                let r = EspfResponse::new(
+                    Outcome::Retry,
+                    Some(id.as_str()),
+                    Some("the same event is still being handled".into()),
+                );
+                return (r.with_header("Retry-After", "5"), Some(event));
+            }
+            Claim::Run(guard) => guard,
+        };
+        let response = match self.process(&event) {
+            Ok(()) => match guard.commit() {
+                Ok(()) => EspfResponse::new(Outcome::Handled, Some(id.as_str()), None),
+                Err(e) => EspfResponse::new(
+                    Outcome::Retry,
+                    Some(id.as_str()),
+                    Some(format!("cannot record the event as handled: {e}")),
+                ),
+            },
+            Err(r) => {
+                drop(guard);
+                r
+            }
+        };
+        (response, Some(event))
+    }
+
+    /// Fetches the entity (when there is one to fetch) and hands the event off.
+    fn process(&self, event: &Event) -> Result<(), EspfResponse> {
+        let id = event.id().map(|i| i.as_str());
+        let entity = match &self.client {
+            Some(client) if !event.event_type().is_deletion() && event.entity_kind().is_some() => {
+                match fetch_entity_with(client, event, &self.fetch) {
+                    Ok(entity) => Some(entity),
+                    Err(FetchError::UnknownKind(_)) => None,
+                    Err(e @ (FetchError::NotFound { .. } | FetchError::MissingId { .. })) => {
+                        return Err(EspfResponse::new(
+                            Outcome::EntityNotFound,
+                            id,
+                            Some(e.to_string()),
+                        ))
+                    }
+                    Err(e) => {
+                        let r = EspfResponse::new(Outcome::Retry, id, Some(e.to_string()));
+                        return Err(r.with_header("Retry-After", "30"));
+                    }
+                }
+            }
+            _ => None,
+        };
+        let delivery = Delivery {
+            event,
+            entity: entity.as_ref(),
+        };
+        self.hand_off.hand_off(&delivery).map_err(|e| match e {
+            HandOffError::Retry(m) => {
+                EspfResponse::new(Outcome::Retry, id, Some(m)).with_header("Retry-After", "30")
+            }
+            HandOffError::Reject(m) => EspfResponse::new(Outcome::Rejected, id, Some(m)),
+            HandOffError::Failed(m) => EspfResponse::new(Outcome::Failed, id, Some(m)),
+        })
+    }
+}
