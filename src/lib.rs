@@ -6,6 +6,7 @@ pub mod auth;
 pub mod batch;
 mod client;
 pub mod error;
+pub mod espf;
 pub mod history;
 pub mod inspect;
 pub mod model;
@@ -14,7 +15,8 @@ mod redact;
 pub mod registry;
 pub mod rest;
 pub mod runtime;
-#[cfg(feature = "sim")]
+#[cfg(any(feature = "sim", feature = "espf-listener"))]
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
 mod server;
 #[cfg(feature = "sim")]
 pub mod sim;
