@@ -224,7 +224,9 @@ fn drive(server: &PerlServer, endpoint: SoapEndpoint) {
     let reply = client.account().get_account_info(&info(999)).unwrap();
     assert!(reply.account_info.is_none(), "{ctx}");
     // Raw, SOAP::Lite's empty result (`<s-gensym12 />`) is an empty object.
-    let raw = client.call("Account", "get_account_info", json!({"i_account": 999})).unwrap();
+    let raw = client
+        .call("Account", "get_account_info", json!({"i_account": 999}))
+        .unwrap();
     assert_eq!(raw, json!({}), "{ctx}");
     // By id (a string parameter).
     let reply = client
@@ -319,14 +321,22 @@ fn drive(server: &PerlServer, endpoint: SoapEndpoint) {
     // Streamed: items decoded as they arrive, from SOAP::Lite's accessor and anyType array.
     let streamed: Vec<AccountInfo> = client
         .account()
-        .stream_account_list(&GetAccountListRequest { limit: Some(10), offset: Some(0), ..Default::default() })
+        .stream_account_list(&GetAccountListRequest {
+            limit: Some(10),
+            offset: Some(0),
+            ..Default::default()
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(streamed, all[..10], "{ctx}");
     let streamed_none: Vec<AccountInfo> = client
         .account()
-        .stream_account_list(&GetAccountListRequest { limit: Some(10), offset: Some(100), ..Default::default() })
+        .stream_account_list(&GetAccountListRequest {
+            limit: Some(10),
+            offset: Some(100),
+            ..Default::default()
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
