@@ -25,6 +25,146 @@ pub struct EmitOptions {
     pub inputs: Vec<String>,
 }
 
+/// The display width of `s` as rustfmt counts it: East Asian wide characters take two
+/// columns, combining marks none.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F => 0,
+            0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x1F300..=0x1F64F
+            | 0x1F900..=0x1F9FF
+            | 0x20000..=0x3FFFD => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// The width rustfmt allows the arguments of a call on one line (`fn_call_width`), and the
+/// contents of an array on one line (`array_width`).
+const SMALL_WIDTH: usize = 60;
+/// Array items up to this width are laid out several to a line
+/// (`short_array_element_width_threshold`).
+const SHORT_ITEM: usize = 10;
+
+/// An expression whose layout depends on the room it has: a call with one argument, as in
+/// `rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<T>))`, or anything else as one
+/// unbreakable piece.
+enum Expr {
+    /// Text that is never broken.
+    Atom(String),
+    /// `callee(argument)`; the callee may start with `&`.
+    Call(String, Box<Expr>),
+    /// A generic type with one argument, `Head<Argument>`.
+    Generic(String, Box<Expr>),
+}
+
+impl Expr {
+    fn call(callee: impl Into<String>, arg: Expr) -> Expr {
+        Expr::Call(callee.into(), Box::new(arg))
+    }
+
+    /// A type as written by the emitter (`Option<Box<super::types::Foo>>`), broken into its
+    /// generic heads where it has one argument each.
+    fn ty(text: &str) -> Expr {
+        if let (Some(open), true) = (text.find('<'), text.ends_with('>')) {
+            let inner = &text[open + 1..text.len() - 1];
+            let mut depth = 0i32;
+            let several = inner.chars().any(|c| {
+                match c {
+                    '<' => depth += 1,
+                    '>' => depth -= 1,
+                    _ => {}
+                }
+                c == ',' && depth == 0
+            });
+            if !several {
+                return Expr::Generic(text[..open].to_string(), Box::new(Expr::ty(inner)));
+            }
+        }
+        Expr::Atom(text.to_string())
+    }
+
+    fn flat(&self) -> String {
+        match self {
+            Expr::Atom(s) => s.clone(),
+            Expr::Call(callee, arg) => format!("{callee}({})", arg.flat()),
+            Expr::Generic(head, arg) => format!("{head}<{}>", arg.flat()),
+        }
+    }
+
+    /// Lays the expression out as rustfmt does, starting on a line whose block indent is
+    /// `indent`, with `width` columns left on that line. Continuation lines carry their
+    /// indentation. `None` when it cannot fit.
+    fn rewrite(&self, indent: usize, width: usize) -> Option<String> {
+        match self {
+            Expr::Atom(s) => (display_width(s) <= width).then(|| s.clone()),
+            Expr::Generic(head, arg) => {
+                let flat = self.flat();
+                if display_width(&flat) <= width {
+                    return Some(flat);
+                }
+                if display_width(head) + 1 > width {
+                    return None;
+                }
+                // Type arguments do not overflow: they go on their own lines.
+                let nested = indent + 4;
+                let inner = arg.rewrite(nested, MAX_WIDTH.checked_sub(nested + 1)?)?;
+                Some(format!(
+                    "{head}<\n{}{inner},\n{}>",
+                    " ".repeat(nested),
+                    " ".repeat(indent)
+                ))
+            }
+            Expr::Call(callee, arg) => {
+                let one_line_width = width.checked_sub(display_width(callee) + 2)?;
+                // The argument of a single-argument call may overflow: it starts on this line
+                // and breaks itself. A nested call gets at most `fn_call_width`.
+                if let Expr::Call(..) = **arg {
+                    let budget = one_line_width.min(SMALL_WIDTH);
+                    if let Some(overflowed) = arg.rewrite(indent, budget) {
+                        let first = overflowed.lines().next().unwrap_or("");
+                        if display_width(first) <= budget {
+                            return Some(format!("{callee}({overflowed})"));
+                        }
+                    }
+                }
+                let nested = indent + 4;
+                let inner = arg.rewrite(nested, MAX_WIDTH.checked_sub(nested + 1)?)?;
+                if !inner.contains('\n') && display_width(&inner) <= one_line_width {
+                    return Some(format!("{callee}({inner})"));
+                }
+                Some(format!(
+                    "{callee}(\n{}{inner},\n{})",
+                    " ".repeat(nested),
+                    " ".repeat(indent)
+                ))
+            }
+        }
+    }
+}
+
+/// Whether rustfmt prefers the right-hand side of an assignment on the next line (`next`) to
+/// the multi-line one that starts on the same line (`same`).
+fn prefer_next_line(same: &str, next: &str) -> bool {
+    let ends = |s: &str, c: char| s.lines().next().is_some_and(|l| l.ends_with(c));
+    !next.contains('\n')
+        || same.matches('\n').count() > next.matches('\n').count() + 1
+        || ['(', '{', '[']
+            .iter()
+            .any(|&c| ends(same, c) && !ends(next, c))
+}
+
 /// A text buffer with an indentation level.
 struct Out {
     text: String,
@@ -65,7 +205,196 @@ impl Out {
     }
 
     fn fits(&self, s: &str) -> bool {
-        self.width() + s.chars().count() <= MAX_WIDTH
+        self.width() + display_width(s) <= MAX_WIDTH
+    }
+
+    /// Writes `head expr tail` for an assignment or a declaration (`type T = X;`,
+    /// `pub field: Type,`), with the expression on the same line or, as rustfmt prefers it, on
+    /// the next one.
+    fn assign(&mut self, head: &str, expr: &Expr, tail: &str) {
+        let indent = self.width();
+        let room = |start: usize| MAX_WIDTH.checked_sub(start + display_width(tail));
+        let same = room(indent + display_width(head) + 1).and_then(|w| expr.rewrite(indent, w));
+        if let Some(same) = &same {
+            if !same.contains('\n') {
+                return self.place(head, same, tail, false);
+            }
+        }
+        let next = room(indent + 4).and_then(|w| expr.rewrite(indent + 4, w));
+        match (same, next) {
+            (Some(same), Some(next)) if !prefer_next_line(&same, &next) => {
+                self.place(head, &same, tail, false)
+            }
+            (_, Some(next)) => self.place(head, &next, tail, true),
+            (Some(same), None) => self.place(head, &same, tail, false),
+            // It does not fit anywhere: rustfmt leaves such code as it is.
+            (None, None) => self.place(head, &expr.flat(), tail, false),
+        }
+    }
+
+    /// Writes a struct field `name: expr,`. Unlike an assignment, rustfmt keeps the value on the
+    /// field's line whenever it can be laid out from there, and moves it to the next line only
+    /// when it cannot.
+    fn field_expr(&mut self, name: &str, expr: &Expr) {
+        let indent = self.width();
+        let head = format!("{name}:");
+        let same = MAX_WIDTH
+            .checked_sub(indent + display_width(&head) + 2)
+            .and_then(|w| expr.rewrite(indent, w));
+        if let Some(same) = same {
+            return self.place(&head, &same, ",", false);
+        }
+        match MAX_WIDTH
+            .checked_sub(indent + 4)
+            .and_then(|w| expr.rewrite(indent + 4, w))
+        {
+            Some(next) => self.place(&head, &next, ",", true),
+            // It does not fit anywhere: rustfmt leaves such code as it is.
+            None => self.place(&head, &expr.flat(), ",", false),
+        }
+    }
+
+    /// Writes `head text tail`, `text` being laid out already (its continuation lines carry
+    /// their indentation), on the head's line or on the next.
+    fn place(&mut self, head: &str, text: &str, tail: &str, on_next: bool) {
+        let text = format!("{text}{tail}");
+        let mut lines = text.split('\n');
+        let first = lines.next().unwrap_or("");
+        if on_next {
+            self.line(head);
+            self.indent += 1;
+            self.line(first);
+            self.indent -= 1;
+        } else {
+            self.line(&format!("{head} {first}"));
+        }
+        // Continuation lines already carry their indentation.
+        for line in lines {
+            self.text.push_str(line);
+            self.text.push('\n');
+        }
+    }
+
+    /// Writes `head &[Item { … }, …]tail` (a field or a constant holding struct literals), the
+    /// items written by `item`: one item sits on the bracket's line, as rustfmt lays it out.
+    fn struct_array(
+        &mut self,
+        head: &str,
+        item_head: &str,
+        count: usize,
+        tail: &str,
+        mut item: impl FnMut(&mut Out, usize),
+    ) {
+        // Only an assignment moves its value to the next line; a struct field keeps it.
+        let may_move = head.ends_with('=');
+        if count == 0 {
+            self.line(&format!("{head} &[]{tail}"));
+            return;
+        }
+        if count == 1 {
+            let same = format!("{head} &[{item_head} {{");
+            let next = format!("&[{item_head} {{");
+            if self.fits(&same) {
+                self.open(&same);
+                item(self, 0);
+                self.close(&format!("}}]{tail}"));
+                return;
+            }
+            if may_move && self.width() + 4 + display_width(&next) <= MAX_WIDTH {
+                self.line(head);
+                self.indent += 1;
+                self.open(&next);
+                item(self, 0);
+                self.close(&format!("}}]{tail}"));
+                self.indent -= 1;
+                return;
+            }
+        }
+        self.open(&format!("{head} &["));
+        for i in 0..count {
+            self.open(&format!("{item_head} {{"));
+            item(self, i);
+            self.close("},");
+        }
+        self.close(&format!("]{tail}"));
+    }
+
+    /// Writes `head &[a, b, …]tail` for items that never break: on one line when they fit in
+    /// rustfmt's `array_width`, several to a line when all are short, else one per line.
+    fn simple_array(&mut self, head: &str, items: &[String], tail: &str) {
+        let may_move = head.ends_with('=');
+        let content = items.join(", ");
+        if display_width(&content) <= SMALL_WIDTH {
+            let one = format!("{head} &[{content}]{tail}");
+            let next = format!("&[{content}]{tail}");
+            if self.fits(&one) {
+                self.line(&one);
+                return;
+            }
+            if may_move && self.width() + 4 + display_width(&next) <= MAX_WIDTH {
+                self.line(head);
+                self.indent += 1;
+                self.line(&next);
+                self.indent -= 1;
+                return;
+            }
+        }
+        self.open(&format!("{head} &["));
+        if items.iter().all(|i| display_width(i) <= SHORT_ITEM) {
+            let mut line = String::new();
+            for item in items {
+                let candidate = if line.is_empty() {
+                    format!("{item},")
+                } else {
+                    format!("{line} {item},")
+                };
+                // The last column stays free.
+                if !line.is_empty() && self.width() + display_width(&candidate) >= MAX_WIDTH {
+                    self.line(&line);
+                    line = format!("{item},");
+                } else {
+                    line = candidate;
+                }
+            }
+            self.line(&line);
+        } else {
+            for item in items {
+                self.line(&format!("{item},"));
+            }
+        }
+        self.close(&format!("]{tail}"));
+    }
+
+    /// Writes the method call chain `parent.call(…)` on one line, or broken before the call when
+    /// it is longer than rustfmt's `chain_width`.
+    fn chain(&mut self, parent: &str, call: &str) {
+        let one = format!("{parent}{call}");
+        if display_width(&one) <= SMALL_WIDTH && self.fits(&one) {
+            self.line(&one);
+        } else {
+            self.line(parent);
+            self.indent += 1;
+            self.line(call);
+            self.indent -= 1;
+        }
+    }
+
+    /// Writes a `match` arm `pattern => value,`, or with the value in a block when the arm does
+    /// not fit on a line.
+    fn arm(&mut self, pattern: &str, value: &str) {
+        let one = format!("{pattern} => {value},");
+        if self.fits(&one) {
+            self.line(&one);
+            return;
+        }
+        self.open(&format!("{pattern} => {{"));
+        self.line(value);
+        self.close("}");
+    }
+
+    /// Writes a struct field `name: value,` whose value is a literal or other unbreakable text.
+    fn field(&mut self, name: &str, value: impl Into<String>) {
+        self.field_expr(name, &Expr::Atom(value.into()));
     }
 
     /// Writes doc comment lines (`///` or `//!`).
@@ -92,13 +421,19 @@ fn lit(s: &str) -> String {
 fn doc_text(s: &str) -> String {
     // A fence would start a code block, which rustdoc compiles as a doctest.
     let s = &s.replace("```", "'''");
-    if s.matches('`').count() % 2 != 0 {
+    if !s.matches('`').count().is_multiple_of(2) {
         // Unbalanced backticks are not code spans: escape everywhere.
         return prose(s);
     }
     s.split('`')
         .enumerate()
-        .map(|(i, part)| if i % 2 == 1 { part.to_string() } else { prose(part) })
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                part.to_string()
+            } else {
+                prose(part)
+            }
+        })
         .collect::<Vec<_>>()
         .join("`")
 }
@@ -129,7 +464,13 @@ fn prose(s: &str) -> String {
         }
     }
     out.split('\n')
-        .map(|line| if line.starts_with("~~~") { format!("\\{line}") } else { line.to_string() })
+        .map(|line| {
+            if line.starts_with("~~~") {
+                format!("\\{line}")
+            } else {
+                line.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -204,10 +545,17 @@ fn module_block(out: &mut Out, model: &Model, m: usize, options: &EmitOptions) {
     out.line(&format!("use {} as rt;", options.runtime));
     if !module.reexports.is_empty() {
         out.blank();
-        let mut names: Vec<&str> = module.reexports.iter().map(|&id| model.types[id].rust.as_str()).collect();
+        let mut names: Vec<&str> = module
+            .reexports
+            .iter()
+            .map(|&id| model.types[id].rust.as_str())
+            .collect();
         names.sort_unstable();
         for name in names {
-            out.line(&format!("pub use super::{}::{name};", model.modules[0].name));
+            out.line(&format!(
+                "pub use super::{}::{name};",
+                model.modules[0].name
+            ));
         }
     }
     for (id, ty) in model.types_in(m) {
@@ -231,18 +579,35 @@ fn file_name(path: &str) -> &str {
 }
 
 fn type_doc(ty: &Type) -> String {
-    let ns = if ty.xsd.ns.is_empty() { String::new() } else { format!(" in `{}`", ty.xsd.ns) };
+    let ns = if ty.xsd.ns.is_empty() {
+        String::new()
+    } else {
+        format!(" in `{}`", ty.xsd.ns)
+    };
     if ty.anonymous {
         let mut doc = ty
             .doc
             .as_deref()
             .map(doc_text)
             .unwrap_or_else(|| format!("The type of `{}`.", ty.xsd.local));
-        let _ = write!(doc, "\n\nAnonymous XSD type{ns}, declared at `{}`.", ty.loc.short());
+        let _ = write!(
+            doc,
+            "\n\nAnonymous XSD type{ns}, declared at `{}`.",
+            ty.loc.short()
+        );
         return doc;
     }
-    let mut doc = ty.doc.as_deref().map(doc_text).unwrap_or_else(|| format!("The `{}` type.", ty.xsd.local));
-    let _ = write!(doc, "\n\nXSD type `{}`{ns}, declared at `{}`.", ty.xsd.local, ty.loc.short());
+    let mut doc = ty
+        .doc
+        .as_deref()
+        .map(doc_text)
+        .unwrap_or_else(|| format!("The `{}` type.", ty.xsd.local));
+    let _ = write!(
+        doc,
+        "\n\nXSD type `{}`{ns}, declared at `{}`.",
+        ty.xsd.local,
+        ty.loc.short()
+    );
     doc
 }
 
@@ -260,7 +625,11 @@ fn rust_ty(model: &Model, from: usize, ty: &Ty) -> String {
 /// The Rust type of a field.
 fn field_ty(model: &Model, from: usize, f: &Field) -> String {
     let base = rust_ty(model, from, &f.ty);
-    let base = if f.boxed { format!("Box<{base}>") } else { base };
+    let base = if f.boxed {
+        format!("Box<{base}>")
+    } else {
+        base
+    };
     match f.card {
         Card::Many if f.item_nillable => format!("Vec<Option<{base}>>"),
         Card::Many => format!("Vec<{base}>"),
@@ -270,17 +639,27 @@ fn field_ty(model: &Model, from: usize, f: &Field) -> String {
     }
 }
 
-/// The runtime `TypeInfo` expression of a value type.
-fn type_info(model: &Model, from: usize, ty: &Ty) -> String {
+/// The runtime `TypeInfo` expression of a value type. `by_ref` puts a `&` before it.
+fn type_info(model: &Model, from: usize, ty: &Ty, by_ref: bool) -> Expr {
+    let amp = if by_ref { "&" } else { "" };
     match ty {
-        Ty::Builtin(b) => format!("rt::TypeInfo::{}", b.type_info()),
-        Ty::Flag => "rt::TypeInfo::Flag".to_string(),
-        Ty::Any => "rt::TypeInfo::Any".to_string(),
-        Ty::Named(id) => match model.types[*id].kind {
-            Kind::Struct(_) => format!("rt::TypeInfo::Struct(rt::schema_of::<{}>)", model.path(*id, from)),
-            Kind::Enum(_) => format!("rt::TypeInfo::Enum(rt::enum_schema_of::<{}>)", model.path(*id, from)),
-        },
-        Ty::List(inner) => format!("rt::TypeInfo::List(&{})", type_info(model, from, inner)),
+        Ty::Builtin(b) => Expr::Atom(format!("{amp}rt::TypeInfo::{}", b.type_info())),
+        Ty::Flag => Expr::Atom(format!("{amp}rt::TypeInfo::Flag")),
+        Ty::Any => Expr::Atom(format!("{amp}rt::TypeInfo::Any")),
+        Ty::Named(id) => {
+            let (variant, function) = match model.types[*id].kind {
+                Kind::Struct(_) => ("Struct", "schema_of"),
+                Kind::Enum(_) => ("Enum", "enum_schema_of"),
+            };
+            Expr::call(
+                format!("{amp}rt::TypeInfo::{variant}"),
+                Expr::Atom(format!("rt::{function}::<{}>", model.path(*id, from))),
+            )
+        }
+        Ty::List(inner) => Expr::call(
+            format!("{amp}rt::TypeInfo::List"),
+            type_info(model, from, inner, true),
+        ),
     }
 }
 
@@ -311,37 +690,41 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
         }
         doc.push('.');
         out.doc("///", &doc);
-        let decl = format!("pub {}: {},", f.rust, field_ty(model, m, f));
-        out.line(&decl);
+        out.assign(
+            &format!("pub {}:", f.rust),
+            &Expr::ty(&field_ty(model, m, f)),
+            ",",
+        );
     }
     out.line("/// Elements the schema does not describe, kept as received.");
     out.line(&format!("pub {}: rt::Extra,", s.extra));
     out.close("}");
     out.blank();
-    out.open(&format!("impl rt::Structure for {} {{", ty.rust));
+    impl_header(out, "rt::Structure", &ty.rust);
     out.open("const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {");
-    out.line(&format!("name: {},", lit(&ty.xsd.local)));
-    out.line(&format!("namespace: {},", lit(&ty.xsd.ns)));
-    out.line(&format!("doc: {},", lit(ty.doc.as_deref().unwrap_or(""))));
-    out.line(&format!("source: {},", lit(&ty.loc.short())));
-    out.line(&format!("qualified: {},", s.qualified));
-    if s.fields.is_empty() {
-        out.line("fields: &[],");
-    } else {
-        out.open("fields: &[");
-        for f in &s.fields {
-            out.open("rt::FieldSchema {");
-            out.line(&format!("name: {},", lit(&f.wire)));
-            out.line(&format!("rust_name: {},", lit(f.rust.trim_start_matches("r#"))));
-            out.line(&format!("ty: {},", type_info(model, m, &f.ty)));
-            out.line(&format!("xsd_type: {},", lit(&f.xsd_type)));
+    out.field("name", lit(&ty.xsd.local));
+    out.field("namespace", lit(&ty.xsd.ns));
+    out.field("doc", lit(ty.doc.as_deref().unwrap_or("")));
+    out.field("source", lit(&ty.loc.short()));
+    out.field("qualified", s.qualified.to_string());
+    out.struct_array(
+        "fields:",
+        "rt::FieldSchema",
+        s.fields.len(),
+        ",",
+        |out, i| {
+            let f = &s.fields[i];
+            out.field("name", lit(&f.wire));
+            out.field("rust_name", lit(f.rust.trim_start_matches("r#")));
+            out.field_expr("ty", &type_info(model, m, &f.ty, false));
+            out.field("xsd_type", lit(&f.xsd_type));
             let occurs = match f.card {
                 Card::Required => "Required",
                 Card::Optional => "Optional",
                 Card::Many if f.item_nillable => "ManyNillable",
                 Card::Many => "Many",
             };
-            out.line(&format!("occurs: rt::Occurs::{occurs},"));
+            out.field("occurs", format!("rt::Occurs::{occurs}"));
             let kind = if f.attribute {
                 "Attribute"
             } else if f.wire.is_empty() {
@@ -349,17 +732,20 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
             } else {
                 "Element"
             };
-            out.line(&format!("kind: rt::FieldKind::{kind},"));
-            out.line(&format!("sensitive: {},", f.sensitive));
-            out.line(&format!("doc: {},", lit(f.doc.as_deref().unwrap_or(""))));
-            out.close("},");
-        }
-        out.close("],");
-    }
+            out.field("kind", format!("rt::FieldKind::{kind}"));
+            out.field("sensitive", f.sensitive.to_string());
+            out.field("doc", lit(f.doc.as_deref().unwrap_or("")));
+        },
+    );
     out.close("};");
     out.blank();
     // Field lookup by wire name.
-    let named: Vec<(usize, &Field)> = s.fields.iter().enumerate().filter(|(_, f)| !f.wire.is_empty()).collect();
+    let named: Vec<(usize, &Field)> = s
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.wire.is_empty())
+        .collect();
     if named.is_empty() {
         out.open("fn field_index(_name: &str) -> Option<usize> {");
         out.line("None");
@@ -369,7 +755,7 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
         let mut seen = std::collections::BTreeSet::new();
         for (i, f) in &named {
             if seen.insert(f.wire.as_str()) {
-                out.line(&format!("{} => Some({i}),", lit(&f.wire)));
+                out.arm(&lit(&f.wire), &format!("Some({i})"));
             }
         }
         out.line("_ => None,");
@@ -377,23 +763,45 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
     }
     out.close("}");
     out.blank();
+    let index = if s.fields.is_empty() {
+        "_index"
+    } else {
+        "index"
+    };
+    signature(
+        out,
+        "fn decode_field<D: rt::FieldDecoder>",
+        &["&mut self".into(), format!("{index}: usize"), "d: D".into()],
+        " -> Result<(), D::Error>",
+    );
     if s.fields.is_empty() {
-        out.open("fn decode_field<D: rt::FieldDecoder>(&mut self, _index: usize, d: D) -> Result<(), D::Error> {");
         out.line("d.skip()");
     } else {
-        out.open("fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {");
         out.open("match index {");
         for (i, f) in s.fields.iter().enumerate() {
-            out.line(&format!("{i} => d.decode(&mut self.{}),", f.rust));
+            out.arm(&i.to_string(), &format!("d.decode(&mut self.{})", f.rust));
         }
         out.line("_ => d.skip(),");
         out.close("}");
     }
     out.close("}");
     out.blank();
-    out.open("fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {");
+    signature(
+        out,
+        "fn encode_fields<E: rt::FieldEncoder>",
+        &["&self".into(), "e: &mut E".into()],
+        " -> Result<(), E::Error>",
+    );
     for (i, f) in s.fields.iter().enumerate() {
-        out.line(&format!("e.field({i}, &self.{})?;", f.rust));
+        let one = format!("e.field({i}, &self.{})?;", f.rust);
+        if out.fits(&one) {
+            out.line(&one);
+        } else {
+            out.open("e.field(");
+            out.line(&format!("{i},"));
+            out.line(&format!("&self.{},", f.rust));
+            out.close(")?;");
+        }
     }
     out.line(&format!("e.extra(&self.{})", s.extra));
     out.close("}");
@@ -407,7 +815,7 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
     out.close("}");
     out.close("}");
     out.blank();
-    out.line(&format!("rt::structure_impls!({});", ty.rust));
+    macro_call(out, "rt::structure_impls!", &ty.rust);
 }
 
 fn enumeration(out: &mut Out, ty: &Type, e: &crate::model::Enum) {
@@ -430,31 +838,20 @@ fn enumeration(out: &mut Out, ty: &Type, e: &crate::model::Enum) {
     }
     out.close("}");
     out.blank();
-    out.open(&format!("impl rt::Enumeration for {} {{", ty.rust));
+    impl_header(out, "rt::Enumeration", &ty.rust);
     out.open("const SCHEMA: &'static rt::EnumSchema = &rt::EnumSchema {");
-    out.line(&format!("name: {},", lit(&ty.xsd.local)));
-    out.line(&format!("namespace: {},", lit(&ty.xsd.ns)));
-    out.line(&format!("doc: {},", lit(ty.doc.as_deref().unwrap_or(""))));
-    out.line(&format!("source: {},", lit(&ty.loc.short())));
+    out.field("name", lit(&ty.xsd.local));
+    out.field("namespace", lit(&ty.xsd.ns));
+    out.field("doc", lit(ty.doc.as_deref().unwrap_or("")));
+    out.field("source", lit(&ty.loc.short()));
     let values: Vec<String> = e.variants.iter().map(|(_, v)| lit(v)).collect();
-    let one_line = format!("values: &[{}],", values.join(", "));
-    if values.is_empty() {
-        out.line("values: &[],");
-    } else if out.fits(&one_line) && values.join(", ").len() <= 60 {
-        out.line(&one_line);
-    } else {
-        out.open("values: &[");
-        for v in &values {
-            out.line(&format!("{v},"));
-        }
-        out.close("],");
-    }
+    out.simple_array("values:", &values, ",");
     out.close("};");
     out.blank();
     out.open("fn as_str(&self) -> &str {");
     out.open("match self {");
     for (variant, value) in &e.variants {
-        out.line(&format!("Self::{variant} => {},", lit(value)));
+        out.arm(&format!("Self::{variant}"), &lit(value));
     }
     if e.variants.is_empty() {
         out.line(&format!("Self::{} => \"\",", e.other));
@@ -471,7 +868,7 @@ fn enumeration(out: &mut Out, ty: &Type, e: &crate::model::Enum) {
     } else {
         out.open("match value {");
         for (variant, value) in &e.variants {
-            out.line(&format!("{} => Self::{variant},", lit(value)));
+            out.arm(&lit(value), &format!("Self::{variant}"));
         }
         out.line(&format!("_ => Self::{}(value.to_string()),", e.other));
         out.close("}");
@@ -479,7 +876,7 @@ fn enumeration(out: &mut Out, ty: &Type, e: &crate::model::Enum) {
     out.close("}");
     out.close("}");
     out.blank();
-    out.line(&format!("rt::enumeration_impls!({});", ty.rust));
+    macro_call(out, "rt::enumeration_impls!", &ty.rust);
 }
 
 /// Writes a function signature, broken one parameter per line when it does not fit.
@@ -494,7 +891,46 @@ fn signature(out: &mut Out, head: &str, params: &[String], ret: &str) {
         out.line(&format!("{p},"));
     }
     out.indent -= 1;
-    out.open(&format!("){ret} {{"));
+    let close = format!("){ret} {{");
+    match ret.strip_prefix(" -> ") {
+        // A return type too long for the line breaks at its type arguments.
+        Some(ty) if !out.fits(&close) => {
+            let indent = out.width();
+            let text = MAX_WIDTH
+                .checked_sub(indent + 7)
+                .and_then(|w| Expr::ty(ty).rewrite(indent, w))
+                .unwrap_or_else(|| ty.to_string());
+            out.place(")", &format!("-> {text}"), " {", false);
+            out.indent += 1;
+        }
+        _ => out.open(&close),
+    }
+}
+
+/// Writes `impl Trait for Type {`, with `for Type` on its own line when it does not fit.
+fn impl_header(out: &mut Out, trait_path: &str, ty: &str) {
+    let one = format!("impl {trait_path} for {ty} {{");
+    if out.fits(&one) {
+        out.open(&one);
+        return;
+    }
+    out.line(&format!("impl {trait_path}"));
+    out.indent += 1;
+    out.line(&format!("for {ty}"));
+    out.indent -= 1;
+    out.open("{");
+}
+
+/// Writes `name!(argument);`, with the argument on its own line when it does not fit.
+fn macro_call(out: &mut Out, name: &str, argument: &str) {
+    let one = format!("{name}({argument});");
+    if out.fits(&one) {
+        out.line(&one);
+        return;
+    }
+    out.open(&format!("{name}("));
+    out.line(argument);
+    out.close(");");
 }
 
 fn first_sentence(doc: &str) -> String {
@@ -526,7 +962,10 @@ fn api(out: &mut Out, model: &Model, m: usize, service: &Service) {
     out.blank();
     out.line(&format!("impl<T> Copy for {}<'_, T> {{}}", service.api));
     out.blank();
-    out.open(&format!("impl<'a, T: rt::Transport> {}<'a, T> {{", service.api));
+    out.open(&format!(
+        "impl<'a, T: rt::Transport> {}<'a, T> {{",
+        service.api
+    ));
     out.line("/// Wraps a transport.");
     out.open("pub fn new(transport: &'a T) -> Self {");
     out.line("Self { transport }");
@@ -535,7 +974,11 @@ fn api(out: &mut Out, model: &Model, m: usize, service: &Service) {
         out.blank();
         let req = model.path(op.request, m);
         let resp = model.path(op.response, m);
-        let mut doc = op.doc.as_deref().map(doc_text).unwrap_or_else(|| format!("Calls `{}`.", op.method));
+        let mut doc = op
+            .doc
+            .as_deref()
+            .map(doc_text)
+            .unwrap_or_else(|| format!("Calls `{}`.", op.method));
         let _ = write!(
             doc,
             "\n\nMethod `{}/{}`, declared at `{}`.",
@@ -550,7 +993,10 @@ fn api(out: &mut Out, model: &Model, m: usize, service: &Service) {
             &["&self".into(), format!("request: &{req}")],
             &format!(" -> rt::Result<{resp}>"),
         );
-        out.line(&format!("self.transport.call::<op::{}>(request)", op.descriptor));
+        out.chain(
+            "self.transport",
+            &format!(".call::<op::{}>(request)", op.descriptor),
+        );
         out.close("}");
         if let Some(paging) = &op.paging {
             let item = paging_item(model, m, paging);
@@ -584,7 +1030,10 @@ fn api(out: &mut Out, model: &Model, m: usize, service: &Service) {
                 &["&self".into(), format!("request: &{req}")],
                 &format!(" -> rt::Result<rt::ItemStream<{item}>>"),
             );
-            out.line(&format!("self.transport.stream::<op::{}>(request)", op.descriptor));
+            out.chain(
+                "self.transport",
+                &format!(".stream::<op::{}>(request)", op.descriptor),
+            );
             out.close("}");
         }
     }
@@ -601,7 +1050,10 @@ fn paging_item(model: &Model, m: usize, paging: &crate::model::Paging) -> String
 }
 
 fn operations(out: &mut Out, model: &Model, m: usize, service: &Service) {
-    out.line(&format!("/// Descriptors of the {} service's operations.", service.name));
+    out.line(&format!(
+        "/// Descriptors of the {} service's operations.",
+        service.name
+    ));
     out.open("pub mod op {");
     out.line("use super::*;");
     for op in &service.operations {
@@ -609,28 +1061,37 @@ fn operations(out: &mut Out, model: &Model, m: usize, service: &Service) {
         descriptor(out, model, m, service, op);
     }
     out.blank();
-    out.line(&format!("/// Every operation of the {} service, in WSDL order.", service.name));
-    if service.operations.is_empty() {
-        out.line("pub const ALL: &[&rt::OperationInfo] = &[];");
-    } else {
-        out.open("pub const ALL: &[&rt::OperationInfo] = &[");
-        for op in &service.operations {
-            out.line(&format!("<{} as rt::Operation>::INFO,", op.descriptor));
-        }
-        out.close("];");
-    }
+    out.line(&format!(
+        "/// Every operation of the {} service, in WSDL order.",
+        service.name
+    ));
+    let all: Vec<String> = service
+        .operations
+        .iter()
+        .map(|op| format!("<{} as rt::Operation>::INFO", op.descriptor))
+        .collect();
+    out.simple_array("pub const ALL: &[&rt::OperationInfo] =", &all, ";");
     out.close("}");
 }
 
 fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Operation) {
-    let summary = op.doc.as_deref().map(first_sentence).map(|s| doc_text(&s)).unwrap_or_default();
+    let summary = op
+        .doc
+        .as_deref()
+        .map(first_sentence)
+        .map(|s| doc_text(&s))
+        .unwrap_or_default();
     out.doc(
         "///",
         &format!(
             "`{}/{}`: {}\n\nCalled by [`{}::{}`](super::{}::{}).",
             service.name,
             op.method,
-            if summary.is_empty() { "an operation." } else { &summary },
+            if summary.is_empty() {
+                "an operation."
+            } else {
+                &summary
+            },
             service.api,
             op.function,
             service.api,
@@ -642,90 +1103,121 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
     out.blank();
     // In the `op` module a descriptor shadows the service module's type of the same name (the
     // request type of a document/literal operation is often named like the operation).
-    let descriptors: Vec<&str> = service.operations.iter().map(|o| o.descriptor.as_str()).collect();
+    let descriptors: Vec<&str> = service
+        .operations
+        .iter()
+        .map(|o| o.descriptor.as_str())
+        .collect();
     let req = unshadow(&model.path(op.request, m), &descriptors);
     let resp = unshadow(&model.path(op.response, m), &descriptors);
-    out.open(&format!("impl rt::Operation for {} {{", op.descriptor));
-    out.line(&format!("type Request = {req};"));
-    out.line(&format!("type Response = {resp};"));
+    impl_header(out, "rt::Operation", &op.descriptor);
+    out.assign("type Request =", &Expr::Atom(req.clone()), ";");
+    out.assign("type Response =", &Expr::Atom(resp.clone()), ";");
     out.open("const INFO: &'static rt::OperationInfo = &rt::OperationInfo {");
-    out.line(&format!("service: {},", lit(&service.name)));
-    out.line(&format!("method: {},", lit(&op.method)));
-    out.line(&format!("doc: {},", lit(op.doc.as_deref().unwrap_or(""))));
-    out.line(&format!("source: {},", lit(&op.loc.short())));
+    out.field("service", lit(&service.name));
+    out.field("method", lit(&op.method));
+    out.field("doc", lit(op.doc.as_deref().unwrap_or("")));
+    out.field("source", lit(&op.loc.short()));
     let style = match op.style {
         Style::Rpc => "Rpc",
         Style::Document => "Document",
     };
     out.line(&format!("style: rt::Style::{style},"));
-    out.line(&format!("encoded: {},", op.encoded));
-    out.line(&format!("namespace: {},", lit(&op.namespace)));
-    out.line(&format!("soap_action: {},", lit(&op.action)));
-    out.line(&format!("request_element: {},", lit(&op.request_element)));
-    match &op.request_part {
-        Some(p) => out.line(&format!("request_part: Some({}),", lit(p))),
-        None => out.line("request_part: None,"),
-    }
-    out.line(&format!("response_element: {},", lit(&op.response_element)));
+    out.field("encoded", op.encoded.to_string());
+    out.field("namespace", lit(&op.namespace));
+    out.field("soap_action", lit(&op.action));
+    out.field("request_element", lit(&op.request_element));
+    let some = |value: Option<&String>| match value {
+        Some(v) => Expr::call("Some", Expr::Atom(lit(v))),
+        None => Expr::Atom("None".into()),
+    };
+    out.field_expr("request_part", &some(op.request_part.as_ref()));
+    out.field("response_element", lit(&op.response_element));
     match &op.header {
         Some((element, ns)) => {
             out.open("header: Some(rt::HeaderInfo {");
-            out.line(&format!("element: {},", lit(element)));
-            out.line(&format!("namespace: {},", lit(ns)));
+            out.field("element", lit(element));
+            out.field("namespace", lit(ns));
             out.close("}),");
         }
         None => out.line("header: None,"),
     }
-    match &op.paging {
-        Some(p) => out.line(&format!("list_field: Some({}),", lit(&p.list_wire))),
-        None => out.line("list_field: None,"),
-    }
+    out.field_expr(
+        "list_field",
+        &some(op.paging.as_ref().map(|p| &p.list_wire)),
+    );
     for (name, ty) in [("request", &req), ("response", &resp)] {
         let line = format!("{name}: <{ty} as rt::Structure>::SCHEMA,");
         if out.fits(&line) {
             out.line(&line);
         } else {
-            out.line(&format!("{name}: rt::schema_of::<{ty}>(),"));
+            out.field(name, format!("rt::schema_of::<{ty}>()"));
         }
     }
-    out.line(&format!("new_request: rt::new_dyn::<{req}>,"));
-    out.line(&format!("new_response: rt::new_dyn::<{resp}>,"));
+    out.field("new_request", format!("rt::new_dyn::<{req}>"));
+    out.field("new_response", format!("rt::new_dyn::<{resp}>"));
     out.close("};");
     out.close("}");
     if let Some(paging) = &op.paging {
         out.blank();
         let item = unshadow(&paging_item(model, m, paging), &descriptors);
-        out.open(&format!("impl rt::PagedOperation for {} {{", op.descriptor));
-        out.line(&format!("type Item = {item};"));
+        impl_header(out, "rt::PagedOperation", &op.descriptor);
+        out.assign("type Item =", &Expr::ty(&item), ";");
         out.blank();
         signature(
             out,
             "fn set_page",
-            &[format!("request: &mut {req}"), "offset: u64".into(), "limit: u64".into(), "get_total: bool".into()],
+            &[
+                format!("request: &mut {req}"),
+                "offset: u64".into(),
+                "limit: u64".into(),
+                "get_total: bool".into(),
+            ],
             "",
         );
-        for (field, value) in [(&paging.offset_field, "offset"), (&paging.limit_field, "limit")] {
+        for (field, value) in [
+            (&paging.offset_field, "offset"),
+            (&paging.limit_field, "limit"),
+        ] {
             let expr = format!("rt::page_number({value})");
-            let expr = if field.1 { format!("Some({expr})") } else { expr };
+            let expr = if field.1 {
+                format!("Some({expr})")
+            } else {
+                expr
+            };
             out.line(&format!("request.{} = {expr};", field.0));
         }
         match &paging.get_total_field {
             Some((name, optional)) => {
                 let expr = "rt::page_number(u64::from(get_total))".to_string();
-                let expr = if *optional { format!("Some({expr})") } else { expr };
+                let expr = if *optional {
+                    format!("Some({expr})")
+                } else {
+                    expr
+                };
                 out.line(&format!("request.{name} = {expr};"));
             }
             None => out.line("let _ = get_total;"),
         }
         out.close("}");
         out.blank();
-        out.open(&format!("fn into_items(response: {resp}) -> Vec<Self::Item> {{"));
+        signature(
+            out,
+            "fn into_items",
+            &[format!("response: {resp}")],
+            " -> Vec<Self::Item>",
+        );
         out.line(&format!("response.{}", paging.list_field));
         out.close("}");
         out.blank();
         match &paging.total_field {
             Some((name, optional)) => {
-                out.open(&format!("fn total(response: &{resp}) -> Option<u64> {{"));
+                signature(
+                    out,
+                    "fn total",
+                    &[format!("response: &{resp}")],
+                    " -> Option<u64>",
+                );
                 if *optional {
                     out.line(&format!("response.{name}.and_then(rt::page_count)"));
                 } else {
@@ -733,7 +1225,12 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
                 }
             }
             None => {
-                out.open(&format!("fn total(_response: &{resp}) -> Option<u64> {{"));
+                signature(
+                    out,
+                    "fn total",
+                    &[format!("_response: &{resp}")],
+                    " -> Option<u64>",
+                );
                 out.line("None");
             }
         }
@@ -750,7 +1247,9 @@ fn unshadow(ty: &str, shadowing: &[&str]) -> String {
     while let Some(start) = rest.find(|c: char| c.is_alphanumeric() || c == '_') {
         let (before, from) = rest.split_at(start);
         out.push_str(before);
-        let end = from.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(from.len());
+        let end = from
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(from.len());
         let (word, after) = from.split_at(end);
         if shadowing.contains(&word) && !out.ends_with("::") {
             out.push_str("super::");
@@ -770,39 +1269,41 @@ fn registry(out: &mut Out, model: &Model, options: &EmitOptions) {
         .filter_map(|m| m.service.as_ref().map(|s| (s, m.name.as_str())))
         .collect();
     let rt = &options.runtime;
-    if services.is_empty() {
-        out.line(&format!("pub const SERVICES: &[{rt}::ServiceInfo] = &[];"));
-        return;
-    }
-    out.open(&format!("pub const SERVICES: &[{rt}::ServiceInfo] = &["));
-    for (service, module) in services {
-        let doc = model
-            .modules
-            .iter()
-            .find(|m| m.name == module)
-            .and_then(|m| m.doc.clone())
-            .unwrap_or_default();
-        out.open(&format!("{rt}::ServiceInfo {{"));
-        out.line(&format!("name: {},", lit(&service.name)));
-        out.line(&format!("wsdl_name: {},", lit(&service.wsdl_name)));
-        out.line(&format!("module: {},", lit(module)));
-        out.line(&format!("doc: {},", lit(&doc)));
-        out.line(&format!("source: {},", lit(file_name(&service.file))));
-        match &service.address {
-            Some(a) => out.line(&format!("address: Some({}),", lit(a))),
-            None => out.line("address: None,"),
-        }
-        out.line(&format!("operations: {module}::op::ALL,"));
-        out.close("},");
-    }
-    out.close("];");
+    out.struct_array(
+        &format!("pub const SERVICES: &[{rt}::ServiceInfo] ="),
+        &format!("{rt}::ServiceInfo"),
+        services.len(),
+        ";",
+        |out, i| {
+            let (service, module) = services[i];
+            let doc = model
+                .modules
+                .iter()
+                .find(|m| m.name == module)
+                .and_then(|m| m.doc.clone())
+                .unwrap_or_default();
+            out.field("name", lit(&service.name));
+            out.field("wsdl_name", lit(&service.wsdl_name));
+            out.field("module", lit(module));
+            out.field("doc", lit(&doc));
+            out.field("source", lit(file_name(&service.file)));
+            let address = match &service.address {
+                Some(a) => Expr::call("Some", Expr::Atom(lit(a))),
+                None => Expr::Atom("None".into()),
+            };
+            out.field_expr("address", &address);
+            out.field("operations", format!("{module}::op::ALL"));
+        },
+    );
 }
 
 fn accessors(out: &mut Out, model: &Model, client: &str) {
     out.open(&format!("impl {client} {{"));
     let mut first = true;
     for module in &model.modules {
-        let Some(service) = &module.service else { continue };
+        let Some(service) = &module.service else {
+            continue;
+        };
         if !first {
             out.blank();
         }

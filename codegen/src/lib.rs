@@ -7,13 +7,11 @@
 //! can do the same with the WSDL files saved from their own server.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     portabilling_codegen::Config::new()
-//!         .wsdl("wsdl/")
-//!         .compile()
-//!         .unwrap_or_else(|e| panic!("{e}"));
-//! }
+//! // In `fn main` of build.rs:
+//! portabilling_codegen::Config::new()
+//!     .wsdl("wsdl/")
+//!     .compile()
+//!     .unwrap_or_else(|e| panic!("{e}"));
 //! ```
 //!
 //! ```ignore
@@ -132,7 +130,12 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.only = Some(names.into_iter().map(|s| s.as_ref().to_ascii_lowercase()).collect());
+        self.only = Some(
+            names
+                .into_iter()
+                .map(|s| s.as_ref().to_ascii_lowercase())
+                .collect(),
+        );
         self
     }
 
@@ -184,10 +187,18 @@ impl Config {
         for file in &base_files {
             for base in wsdl::read(file, &mut schemas)? {
                 let key = base.name.to_ascii_lowercase();
-                if let Some(pos) = overriding.iter().position(|s| s.name.to_ascii_lowercase() == key) {
+                if let Some(pos) = overriding
+                    .iter()
+                    .position(|s| s.name.to_ascii_lowercase() == key)
+                {
                     let mut user = overriding[pos].clone();
-                    let known: BTreeSet<String> = user.operations.iter().map(|o| o.name.clone()).collect();
-                    user.operations.extend(base.operations.into_iter().filter(|o| !known.contains(&o.name)));
+                    let known: BTreeSet<String> =
+                        user.operations.iter().map(|o| o.name.clone()).collect();
+                    user.operations.extend(
+                        base.operations
+                            .into_iter()
+                            .filter(|o| !known.contains(&o.name)),
+                    );
                     used_overrides.insert(pos);
                     services.push(user);
                 } else if self.only.as_ref().is_none_or(|only| only.contains(&key)) {
@@ -275,8 +286,9 @@ impl Config {
         for warning in &generated.warnings {
             println!("cargo:warning={warning}");
         }
-        let out_dir = std::env::var_os("OUT_DIR")
-            .ok_or_else(|| Error::Config("OUT_DIR is not set: call compile() from build.rs".into()))?;
+        let out_dir = std::env::var_os("OUT_DIR").ok_or_else(|| {
+            Error::Config("OUT_DIR is not set: call compile() from build.rs".into())
+        })?;
         let target = PathBuf::from(out_dir).join(&self.output);
         write(&target, &generated.code)?;
         if let Some(copy) = std::env::var_os(COPY_ENV).filter(|v| !v.is_empty()) {
@@ -308,7 +320,10 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             })?;
             let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("wsdl")))
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("wsdl"))
+                })
                 .collect();
             files.sort();
             out.extend(files);
@@ -317,7 +332,10 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
         } else {
             return Err(Error::Io {
                 path: path.display().to_string(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no such file or directory",
+                ),
             });
         }
     }

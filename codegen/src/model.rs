@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostic::{Diagnostic, Error, Location};
 use crate::names::{self, Namer};
 use crate::schema::{
-    AttributeUse, Complex, Origin, ParticleKind, SchemaSet, Simple, TypeBody, TypeDecl, TypeRef, SOAPENC_NS,
-    XSD_NS,
+    AttributeUse, Complex, Origin, ParticleKind, SchemaSet, Simple, TypeBody, TypeDecl, TypeRef,
+    SOAPENC_NS, XSD_NS,
 };
 use crate::wsdl::{MessageShape, OperationDef, ServiceDef, Style};
 use crate::xml::QName;
@@ -76,10 +76,11 @@ impl Builtin {
     fn from_xsd(local: &str) -> Option<Builtin> {
         use Builtin::*;
         Some(match local {
-            "string" | "normalizedString" | "token" | "language" | "Name" | "NCName" | "NMTOKEN"
-            | "NMTOKENS" | "ID" | "IDREF" | "IDREFS" | "ENTITY" | "ENTITIES" | "anyURI" | "QName"
-            | "NOTATION" | "duration" | "gYear" | "gYearMonth" | "gMonth" | "gMonthDay" | "gDay"
-            | "anySimpleType" | "anyAtomicType" | "dayTimeDuration" | "yearMonthDuration" => String,
+            "string" | "normalizedString" | "token" | "language" | "Name" | "NCName"
+            | "NMTOKEN" | "NMTOKENS" | "ID" | "IDREF" | "IDREFS" | "ENTITY" | "ENTITIES"
+            | "anyURI" | "QName" | "NOTATION" | "duration" | "gYear" | "gYearMonth" | "gMonth"
+            | "gMonthDay" | "gDay" | "anySimpleType" | "anyAtomicType" | "dayTimeDuration"
+            | "yearMonthDuration" => String,
             "boolean" => Bool,
             "byte" => I8,
             "short" => I16,
@@ -160,7 +161,10 @@ impl Builtin {
     /// Whether the type is an integer (usable for paging).
     pub fn is_integer(self) -> bool {
         use Builtin::*;
-        matches!(self, I8 | I16 | I32 | I64 | I128 | U8 | U16 | U32 | U64 | U128)
+        matches!(
+            self,
+            I8 | I16 | I32 | I64 | I128 | U8 | U16 | U32 | U64 | U128
+        )
     }
 }
 
@@ -389,8 +393,12 @@ impl Model {
 
     /// The types declared in module `m`, in source order.
     pub fn types_in(&self, m: usize) -> impl Iterator<Item = (TypeId, &Type)> {
-        let mut list: Vec<(TypeId, &Type)> =
-            self.types.iter().enumerate().filter(|(_, t)| t.module == m).collect();
+        let mut list: Vec<(TypeId, &Type)> = self
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.module == m)
+            .collect();
         list.sort_by(|(_, a), (_, b)| (&a.loc, &a.rust).cmp(&(&b.loc, &b.rust)));
         list.into_iter()
     }
@@ -398,7 +406,9 @@ impl Model {
 
 /// Names the generated code uses unqualified (from the prelude), which a generated type must
 /// not shadow: a schema type named `Option` becomes `Option2`.
-const PRELUDE_NAMES: &[&str] = &["Box", "Default", "Err", "None", "Ok", "Option", "Result", "Some", "String", "Vec"];
+const PRELUDE_NAMES: &[&str] = &[
+    "Box", "Default", "Err", "None", "Ok", "Option", "Result", "Some", "String", "Vec",
+];
 
 /// Field names treated as secrets, besides any name ending in `password`, `token` or `secret`.
 const SECRET_NAMES: &[&str] = &["session_id", "auth_info", "pin", "api_key", "private_key"];
@@ -423,7 +433,11 @@ struct Resolved {
 }
 
 /// Builds the model of `services`, whose types come from `schemas`.
-pub fn build(schemas: &SchemaSet, services: &[ServiceDef], reserved: &[String]) -> Result<Model, Error> {
+pub fn build(
+    schemas: &SchemaSet,
+    services: &[ServiceDef],
+    reserved: &[String],
+) -> Result<Model, Error> {
     let mut b = Builder {
         schemas,
         model: Model::default(),
@@ -437,7 +451,9 @@ pub fn build(schemas: &SchemaSet, services: &[ServiceDef], reserved: &[String]) 
     b.model.modules.push(Module {
         name: SHARED_MODULE.to_string(),
         service: None,
-        doc: Some("Types shared by several services, from the schema files the WSDLs import.".into()),
+        doc: Some(
+            "Types shared by several services, from the schema files the WSDLs import.".into(),
+        ),
         reexports: Vec::new(),
     });
     let mut fixed: Vec<&str> = vec![SHARED_MODULE, "op", "rt", "registry"];
@@ -445,7 +461,9 @@ pub fn build(schemas: &SchemaSet, services: &[ServiceDef], reserved: &[String]) 
     let mut module_names = Namer::with_reserved(&fixed);
     for service in services {
         let module = module_names.unique(&names::snake(&service.name), "_");
-        b.file_module.entry(service.file.clone()).or_insert(b.model.modules.len());
+        b.file_module
+            .entry(service.file.clone())
+            .or_insert(b.model.modules.len());
         b.model.modules.push(Module {
             name: module,
             service: None,
@@ -493,7 +511,10 @@ impl Builder<'_> {
             if let Some(h) = &op.header {
                 self.check_declared(&h.ty, &op.loc)?;
             }
-            let header = op.header.as_ref().map(|h| (h.part.clone(), h.namespace.clone()));
+            let header = op
+                .header
+                .as_ref()
+                .map(|h| (h.part.clone(), h.namespace.clone()));
             operations.push(Operation {
                 method: op.name.clone(),
                 function: functions.unique(&names::snake(&op.name), "_"),
@@ -534,7 +555,8 @@ impl Builder<'_> {
     fn check_declared(&self, r: &TypeRef, at: &Location) -> Result<(), Error> {
         let TypeRef::Named(q) = r else { return Ok(()) };
         let known = if q.ns == XSD_NS || q.ns == SOAPENC_NS {
-            Builtin::from_xsd(&q.local).is_some() || matches!(q.local.as_str(), "anyType" | "Struct" | "Array")
+            Builtin::from_xsd(&q.local).is_some()
+                || matches!(q.local.as_str(), "anyType" | "Struct" | "Array")
         } else {
             self.schemas.types.contains_key(q) || self.schemas.elements.contains_key(q)
         };
@@ -543,7 +565,10 @@ impl Builder<'_> {
         } else {
             Err(Diagnostic::new(
                 at.clone(),
-                format!("header type `{}` (namespace `{}`) is not declared", q.local, q.ns),
+                format!(
+                    "header type `{}` (namespace `{}`) is not declared",
+                    q.local, q.ns
+                ),
             )
             .into())
         }
@@ -589,7 +614,16 @@ impl Builder<'_> {
                 );
                 let mut fields = Vec::new();
                 for (part, resolved) in resolved_parts {
-                    fields.push(self.field(&part.name, resolved, 0, Some(1), false, None, None, false));
+                    fields.push(self.field(
+                        &part.name,
+                        resolved,
+                        0,
+                        Some(1),
+                        false,
+                        None,
+                        None,
+                        false,
+                    ));
                 }
                 self.set_fields(id, fields, false);
                 Ok((id, wrapper.to_string(), None))
@@ -621,11 +655,9 @@ impl Builder<'_> {
         if let Some(resolved) = self.elements.get(q) {
             return Ok(resolved.clone());
         }
-        let decl = self
-            .schemas
-            .elements
-            .get(q)
-            .ok_or_else(|| Diagnostic::new(at.clone(), format!("element `{}` is not declared", q.local)))?;
+        let decl = self.schemas.elements.get(q).ok_or_else(|| {
+            Diagnostic::new(at.clone(), format!("element `{}` is not declared", q.local))
+        })?;
         let resolved = self.resolve(&decl.ty, &decl.name.local, &decl.loc)?;
         self.elements.insert(q.clone(), resolved.clone());
         Ok(resolved)
@@ -664,7 +696,11 @@ impl Builder<'_> {
                     note: None,
                 },
                 other => {
-                    return Err(Diagnostic::new(at.clone(), format!("unknown built-in type `{other}`")).into())
+                    return Err(Diagnostic::new(
+                        at.clone(),
+                        format!("unknown built-in type `{other}`"),
+                    )
+                    .into())
                 }
             });
         }
@@ -685,7 +721,11 @@ impl Builder<'_> {
     }
 
     fn resolve_decl(&mut self, decl: &TypeDecl, anonymous: bool) -> Result<Resolved, Error> {
-        let xsd_type = if anonymous { "anonymous".to_string() } else { decl.name.local.clone() };
+        let xsd_type = if anonymous {
+            "anonymous".to_string()
+        } else {
+            decl.name.local.clone()
+        };
         match &decl.body {
             TypeBody::Simple(Simple::Restriction {
                 base,
@@ -695,7 +735,8 @@ impl Builder<'_> {
                 let base = self.resolve(base, &decl.name.local, &decl.loc)?;
                 let mut notes = Vec::new();
                 if !facets.is_empty() {
-                    let list: Vec<String> = facets.iter().map(|(k, v)| format!("{k} `{v}`")).collect();
+                    let list: Vec<String> =
+                        facets.iter().map(|(k, v)| format!("{k} `{v}`")).collect();
                     notes.push(format!("Restricted by {}.", list.join(", ")));
                 }
                 let is_string = base.ty == Ty::Builtin(Builtin::String);
@@ -703,13 +744,22 @@ impl Builder<'_> {
                     let mut sorted: Vec<&str> = enumeration.iter().map(String::as_str).collect();
                     sorted.sort_unstable();
                     if sorted == ["N", "Y"] {
-                        return Ok(Resolved { ty: Ty::Flag, xsd_type, note: None });
+                        return Ok(Resolved {
+                            ty: Ty::Flag,
+                            xsd_type,
+                            note: None,
+                        });
                     }
                     let id = self.enum_type(decl, enumeration, anonymous);
-                    return Ok(Resolved { ty: Ty::Named(id), xsd_type, note: notes.pop() });
+                    return Ok(Resolved {
+                        ty: Ty::Named(id),
+                        xsd_type,
+                        note: notes.pop(),
+                    });
                 }
                 if !enumeration.is_empty() {
-                    let values: Vec<String> = enumeration.iter().map(|v| format!("`{v}`")).collect();
+                    let values: Vec<String> =
+                        enumeration.iter().map(|v| format!("`{v}`")).collect();
                     notes.push(format!("One of {}.", values.join(", ")));
                 }
                 Ok(Resolved {
@@ -722,13 +772,19 @@ impl Builder<'_> {
                 let (what, note) = match simple {
                     Simple::List(TypeRef::Named(item)) => (
                         format!("`xsd:list` of `{}`", item.local),
-                        format!("A whitespace-separated list of `{}` values, kept as written.", item.local),
+                        format!(
+                            "A whitespace-separated list of `{}` values, kept as written.",
+                            item.local
+                        ),
                     ),
                     Simple::List(TypeRef::Anonymous(_)) => (
                         "`xsd:list`".to_string(),
                         "A whitespace-separated list, kept as written.".to_string(),
                     ),
-                    _ => ("`xsd:union`".to_string(), "A union of simple types, kept as written.".to_string()),
+                    _ => (
+                        "`xsd:union`".to_string(),
+                        "A union of simple types, kept as written.".to_string(),
+                    ),
                 };
                 self.model.warnings.push(Diagnostic::new(
                     decl.loc.clone(),
@@ -737,7 +793,11 @@ impl Builder<'_> {
                         decl.name.local
                     ),
                 ));
-                Ok(Resolved { ty: Ty::Builtin(Builtin::String), xsd_type, note: Some(note) })
+                Ok(Resolved {
+                    ty: Ty::Builtin(Builtin::String),
+                    xsd_type,
+                    note: Some(note),
+                })
             }
             TypeBody::Complex(complex) => {
                 if let Some(item) = &complex.array_item {
@@ -765,7 +825,11 @@ impl Builder<'_> {
                     self.named.insert(decl.name.clone(), id);
                 }
                 self.pending.push((id, decl.clone()));
-                Ok(Resolved { ty: Ty::Named(id), xsd_type, note: None })
+                Ok(Resolved {
+                    ty: Ty::Named(id),
+                    xsd_type,
+                    note: None,
+                })
             }
         }
     }
@@ -781,7 +845,11 @@ impl Builder<'_> {
             list.push((variants.unique(&names::variant(value), ""), value.clone()));
         }
         // The variant for unlisted values is `Other`, or `Unlisted` when a value takes `Other`.
-        let wanted = if variants.is_taken("Other") { "Unlisted" } else { "Other" };
+        let wanted = if variants.is_taken("Other") {
+            "Unlisted"
+        } else {
+            "Other"
+        };
         let other = variants.unique(wanted, "");
         let home = self.home(decl, anonymous);
         let id = self.new_type(
@@ -790,7 +858,10 @@ impl Builder<'_> {
             decl.loc.clone(),
             home,
             &names::camel(&decl.name.local),
-            Kind::Enum(Enum { variants: list, other }),
+            Kind::Enum(Enum {
+                variants: list,
+                other,
+            }),
         );
         self.model.types[id].anonymous = anonymous;
         if !anonymous {
@@ -805,7 +876,11 @@ impl Builder<'_> {
         match &decl.origin {
             _ if anonymous => self.current_module,
             Origin::Xsd(_) => 0,
-            Origin::Wsdl(file) => self.file_module.get(file).copied().unwrap_or(self.current_module),
+            Origin::Wsdl(file) => self
+                .file_module
+                .get(file)
+                .copied()
+                .unwrap_or(self.current_module),
         }
     }
 
@@ -846,13 +921,15 @@ impl Builder<'_> {
             if let Some(value) = &complex.simple_content {
                 let (value, inherited) = self.simple_content_base(&decl, value)?;
                 complex.simple_content = Some(value);
-                complex.attributes = merge_attributes(inherited, std::mem::take(&mut complex.attributes));
+                complex.attributes =
+                    merge_attributes(inherited, std::mem::take(&mut complex.attributes));
             }
             self.complex_fields(&decl, &complex, &mut fields, &mut visited)?;
             let text_field = match &complex.simple_content {
                 Some(value) => {
                     let resolved = self.resolve(value, "value", &decl.loc)?;
-                    let mut field = self.field("value", resolved, 1, Some(1), false, None, None, false);
+                    let mut field =
+                        self.field("value", resolved, 1, Some(1), false, None, None, false);
                     field.wire = String::new();
                     fields.push(field);
                     Some(fields.len() - 1)
@@ -880,12 +957,19 @@ impl Builder<'_> {
         let mut current = value.clone();
         let mut seen = BTreeSet::new();
         while let TypeRef::Named(q) = &current {
-            let Some(base) = self.schemas.types.get(q) else { break };
-            let TypeBody::Complex(base_complex) = &base.body else { break };
+            let Some(base) = self.schemas.types.get(q) else {
+                break;
+            };
+            let TypeBody::Complex(base_complex) = &base.body else {
+                break;
+            };
             if !seen.insert(q.clone()) {
                 return Err(Diagnostic::new(
                     decl.loc.clone(),
-                    format!("the simple content of `{}` derives from itself", decl.name.local),
+                    format!(
+                        "the simple content of `{}` derives from itself",
+                        decl.name.local
+                    ),
                 )
                 .into());
             }
@@ -923,12 +1007,19 @@ impl Builder<'_> {
         visited: &mut BTreeSet<QName>,
     ) -> Result<(), Error> {
         if !visited.insert(decl.name.clone()) {
-            return Err(Diagnostic::new(decl.loc.clone(), format!("type `{}` extends itself", decl.name.local)).into());
+            return Err(Diagnostic::new(
+                decl.loc.clone(),
+                format!("type `{}` extends itself", decl.name.local),
+            )
+            .into());
         }
         if let Some(base) = &complex.extends {
             if base.ns != XSD_NS {
                 let base_decl = self.schemas.types.get(base).ok_or_else(|| {
-                    Diagnostic::new(decl.loc.clone(), format!("base type `{}` is not declared", base.local))
+                    Diagnostic::new(
+                        decl.loc.clone(),
+                        format!("base type `{}` is not declared", base.local),
+                    )
                 })?;
                 if let TypeBody::Complex(base_complex) = &base_decl.body {
                     let base_decl = base_decl.clone();
@@ -938,12 +1029,27 @@ impl Builder<'_> {
             }
         }
         let ns = decl.qualified.then(|| decl.name.ns.clone());
-        self.particles(&decl.name.local, &complex.particles, 1, Some(1), None, ns.as_deref(), out)?;
+        let around = Around {
+            min: 1,
+            max: Some(1),
+            choice: None,
+            ns: ns.as_deref(),
+        };
+        self.particles(&decl.name.local, &complex.particles, around, out)?;
         for attr in &complex.attributes {
             let context = format!("{}_{}", decl.name.local, attr.name);
             let resolved = self.resolve(&attr.ty, &context, &attr.loc)?;
             let min = u32::from(attr.required);
-            let field = self.field(&attr.name, resolved, min, Some(1), false, None, attr.doc.clone(), true);
+            let field = self.field(
+                &attr.name,
+                resolved,
+                min,
+                Some(1),
+                false,
+                None,
+                attr.doc.clone(),
+                true,
+            );
             out.push(field);
         }
         Ok(())
@@ -953,15 +1059,13 @@ impl Builder<'_> {
         &mut self,
         owner: &str,
         particles: &[crate::schema::Particle],
-        min_mult: u32,
-        max_mult: Option<u32>,
-        outer_choice: Option<&[String]>,
-        ns: Option<&str>,
+        around: Around<'_>,
         out: &mut Vec<Field>,
     ) -> Result<(), Error> {
+        let ns = around.ns;
         for p in particles {
-            let min = if min_mult == 0 { 0 } else { p.min };
-            let max = match (p.max, max_mult) {
+            let min = if around.min == 0 { 0 } else { p.min };
+            let max = match (p.max, around.max) {
                 (Some(a), Some(b)) => Some(a.saturating_mul(b)),
                 _ => None,
             };
@@ -969,13 +1073,27 @@ impl Builder<'_> {
                 // `maxOccurs="0"`: the element is prohibited (a restriction removing it).
                 continue;
             }
-            let choice = p.choice.as_deref().or(outer_choice);
+            let choice = p.choice.as_deref().or(around.choice);
             match &p.kind {
-                ParticleKind::Element { name, ty, nillable, doc } => {
+                ParticleKind::Element {
+                    name,
+                    ty,
+                    nillable,
+                    doc,
+                } => {
                     let context = format!("{owner}_{name}");
                     let resolved = self.resolve(ty, &context, &p.loc)?;
                     let doc = with_choice_note(doc.clone(), choice, is_many(max));
-                    let field = self.field(name, resolved, min, max, *nillable, ns.map(str::to_string), doc, false);
+                    let field = self.field(
+                        name,
+                        resolved,
+                        min,
+                        max,
+                        *nillable,
+                        ns.map(str::to_string),
+                        doc,
+                        false,
+                    );
                     out.push(field);
                 }
                 ParticleKind::ElementRef(q) => {
@@ -983,19 +1101,33 @@ impl Builder<'_> {
                     let decl = &self.schemas.elements[q];
                     let ns = (!q.ns.is_empty()).then(|| q.ns.clone());
                     let doc = with_choice_note(decl.doc.clone(), choice, is_many(max));
-                    let field = self.field(&q.local, resolved, min, max, decl.nillable, ns, doc, false);
+                    let field =
+                        self.field(&q.local, resolved, min, max, decl.nillable, ns, doc, false);
                     out.push(field);
                 }
                 ParticleKind::GroupRef(q) => {
                     if self.group_depth > 32 {
-                        return Err(Diagnostic::new(p.loc.clone(), format!("group `{}` refers to itself", q.local)).into());
+                        return Err(Diagnostic::new(
+                            p.loc.clone(),
+                            format!("group `{}` refers to itself", q.local),
+                        )
+                        .into());
                     }
                     let group = self.schemas.groups.get(q).ok_or_else(|| {
-                        Diagnostic::new(p.loc.clone(), format!("group `{}` is not declared", q.local))
+                        Diagnostic::new(
+                            p.loc.clone(),
+                            format!("group `{}` is not declared", q.local),
+                        )
                     })?;
                     let group = group.clone();
                     self.group_depth += 1;
-                    let result = self.particles(owner, &group, min, max, choice, ns, out);
+                    let inner = Around {
+                        min,
+                        max,
+                        choice,
+                        ns,
+                    };
+                    let result = self.particles(owner, &group, inner, out);
                     self.group_depth -= 1;
                     result?;
                 }
@@ -1028,7 +1160,11 @@ impl Builder<'_> {
             (Some(d), Some(n)) => Some(format!("{d}\n\n{n}")),
             (d, n) => d.or(n),
         };
-        let xsd_type = if many { format!("{}[]", resolved.xsd_type) } else { resolved.xsd_type };
+        let xsd_type = if many {
+            format!("{}[]", resolved.xsd_type)
+        } else {
+            resolved.xsd_type
+        };
         Field {
             wire: wire.to_string(),
             rust: String::new(),
@@ -1048,7 +1184,11 @@ impl Builder<'_> {
     fn set_fields(&mut self, id: TypeId, mut fields: Vec<Field>, qualified: bool) {
         let mut namer = Namer::default();
         for field in &mut fields {
-            let wanted = if field.wire.is_empty() { "value".to_string() } else { names::snake(&field.wire) };
+            let wanted = if field.wire.is_empty() {
+                "value".to_string()
+            } else {
+                names::snake(&field.wire)
+            };
             field.rust = namer.unique(&wanted, "_");
         }
         let extra = namer.unique("extra", "_");
@@ -1066,7 +1206,8 @@ impl Builder<'_> {
         let Kind::Struct(response) = &self.model.types[op.response].kind else {
             return None;
         };
-        let integer = |f: &&Field| matches!(f.ty, Ty::Builtin(b) if b.is_integer()) && f.card != Card::Many;
+        let integer =
+            |f: &&Field| matches!(f.ty, Ty::Builtin(b) if b.is_integer()) && f.card != Card::Many;
         let find = |s: &Struct, wire: &str| -> Option<(String, bool)> {
             s.fields
                 .iter()
@@ -1126,7 +1267,9 @@ impl Builder<'_> {
                 reserved.push("Api");
             }
             let mut namer = Namer::with_reserved(&reserved);
-            let mut ids: Vec<TypeId> = (0..self.model.types.len()).filter(|&i| self.model.types[i].module == m).collect();
+            let mut ids: Vec<TypeId> = (0..self.model.types.len())
+                .filter(|&i| self.model.types[i].module == m)
+                .collect();
             ids.sort_by_cached_key(|&id| {
                 let ty = &self.model.types[id];
                 let exact = !ty.anonymous && ty.rust == ty.xsd.local;
@@ -1140,7 +1283,10 @@ impl Builder<'_> {
                 // Re-export the shared types this module uses, unless a local name takes it.
                 let mut reexports = Vec::new();
                 for (id, modules) in &uses {
-                    if self.model.types[*id].module == 0 && modules.contains(&m) && !namer.is_taken(&self.model.types[*id].rust) {
+                    if self.model.types[*id].module == 0
+                        && modules.contains(&m)
+                        && !namer.is_taken(&self.model.types[*id].rust)
+                    {
                         reexports.push(*id);
                     }
                 }
@@ -1161,8 +1307,14 @@ impl Builder<'_> {
     fn uses_by_module(&self) -> BTreeMap<TypeId, BTreeSet<usize>> {
         let mut uses: BTreeMap<TypeId, BTreeSet<usize>> = BTreeMap::new();
         for (m, module) in self.model.modules.iter().enumerate() {
-            let Some(service) = &module.service else { continue };
-            let mut stack: Vec<TypeId> = service.operations.iter().flat_map(|o| [o.request, o.response]).collect();
+            let Some(service) = &module.service else {
+                continue;
+            };
+            let mut stack: Vec<TypeId> = service
+                .operations
+                .iter()
+                .flat_map(|o| [o.request, o.response])
+                .collect();
             let mut seen = BTreeSet::new();
             while let Some(id) = stack.pop() {
                 if !seen.insert(id) {
@@ -1223,6 +1375,16 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// What the model groups around a particle contribute: occurrence bounds, the choice it is a
+/// branch of, and the namespace of qualified elements.
+#[derive(Clone, Copy)]
+struct Around<'c> {
+    min: u32,
+    max: Option<u32>,
+    choice: Option<&'c [String]>,
+    ns: Option<&'c str>,
 }
 
 /// Adds to a field's documentation that it is a branch of an `xsd:choice`, which is why it is

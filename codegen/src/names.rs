@@ -34,8 +34,10 @@ pub fn words(name: &str) -> Vec<String> {
         }
         if let Some(&prev) = current.chars().last().as_ref() {
             let next = chars.get(i + 1).copied();
+            // Digits stay with the word they follow or precede (`gensym5`, `base64`, `1st`),
+            // but an upper-case letter after a digit starts a word (`HTTP2Server`).
             let boundary = (prev.is_lowercase() && c.is_uppercase())
-                || (prev.is_alphabetic() != c.is_alphabetic() && !prev.is_uppercase())
+                || (prev.is_numeric() && c.is_uppercase())
                 || (prev.is_uppercase()
                     && c.is_uppercase()
                     && next.is_some_and(|n| n.is_lowercase()));
@@ -55,7 +57,9 @@ pub fn words(name: &str) -> Vec<String> {
 pub fn snake(name: &str) -> String {
     // A name that already is snake case (`h323_conf_id`, `iso_4217`) is kept as written.
     let already = name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !name.contains("__");
     if already {
         return ident_safe(name.to_string(), "n_");
@@ -65,7 +69,14 @@ pub fn snake(name: &str) -> String {
         .map(|w| w.to_lowercase())
         .collect::<Vec<_>>()
         .join("_");
-    ident_safe(if joined.is_empty() { "value".into() } else { joined }, "n_")
+    ident_safe(
+        if joined.is_empty() {
+            "value".into()
+        } else {
+            joined
+        },
+        "n_",
+    )
 }
 
 /// `UpperCamelCase`, as used for types and variants. A name that already is valid upper camel
@@ -82,12 +93,22 @@ pub fn camel(name: &str) -> String {
         .map(|w| {
             let mut chars = w.chars();
             match chars.next() {
-                Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+                Some(first) => first
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect(),
                 None => String::new(),
             }
         })
         .collect();
-    ident_safe(if joined.is_empty() { "Value".into() } else { joined }, "V")
+    ident_safe(
+        if joined.is_empty() {
+            "Value".into()
+        } else {
+            joined
+        },
+        "V",
+    )
 }
 
 /// The `UpperCamelCase` name of an enumeration value: like [`camel`], but a value that is blank
@@ -114,7 +135,13 @@ pub fn variant(value: &str) -> String {
 fn ident_safe(name: String, digit_prefix: &str) -> String {
     let name: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let name = if name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("{digit_prefix}{name}")
@@ -173,6 +200,9 @@ mod tests {
         assert_eq!(snake("i_account"), "i_account");
         assert_eq!(snake("HTTPServer"), "http_server");
         assert_eq!(snake("c-gensym5"), "c_gensym5");
+        assert_eq!(snake("base64Binary"), "base64_binary");
+        assert_eq!(snake("HTTP2Server"), "http2_server");
+        assert_eq!(camel("item2name"), "Item2name");
         assert_eq!(snake("iso_4217"), "iso_4217");
         assert_eq!(snake("h323_conf_id"), "h323_conf_id");
         assert_eq!(snake("type"), "r#type");

@@ -225,13 +225,18 @@ impl SchemaSet {
             origin: origin.clone(),
         };
         // Imports and attribute declarations first, so that types may use them in any order.
-        let (early, late): (Vec<&Element>, Vec<&Element>) =
-            schema.children.iter().partition(|c| {
-                matches!(c.name.local.as_str(), "import" | "include" | "attributeGroup" | "attribute")
-            });
+        let (early, late): (Vec<&Element>, Vec<&Element>) = schema.children.iter().partition(|c| {
+            matches!(
+                c.name.local.as_str(),
+                "import" | "include" | "attributeGroup" | "attribute"
+            )
+        });
         for child in early.into_iter().chain(late) {
             if child.name.ns != XSD_NS {
-                self.warn(child, format!("unknown element `{}` in a schema, ignored", child.name));
+                self.warn(
+                    child,
+                    format!("unknown element `{}` in a schema, ignored", child.name),
+                );
                 continue;
             }
             match child.name.local.as_str() {
@@ -273,7 +278,10 @@ impl SchemaSet {
                         ))
                         .into())
                 }
-                other => self.warn(child, format!("unsupported construct `xsd:{other}` ignored")),
+                other => self.warn(
+                    child,
+                    format!("unsupported construct `xsd:{other}` ignored"),
+                ),
             }
         }
         Ok(())
@@ -284,7 +292,11 @@ impl SchemaSet {
     pub fn take_warnings(&mut self) -> Vec<Diagnostic> {
         let mut warnings = std::mem::take(&mut self.warnings);
         for (namespace, warning) in std::mem::take(&mut self.unlocated_imports) {
-            let declared = self.types.keys().chain(self.elements.keys()).any(|q| q.ns == namespace);
+            let declared = self
+                .types
+                .keys()
+                .chain(self.elements.keys())
+                .any(|q| q.ns == namespace);
             if !declared {
                 warnings.push(warning);
             }
@@ -310,7 +322,10 @@ impl SchemaSet {
         let root = load(path)?;
         if !root.is(XSD_NS, "schema") {
             return Err(root
-                .error(format!("expected an xsd:schema root element, found `{}`", root.name))
+                .error(format!(
+                    "expected an xsd:schema root element, found `{}`",
+                    root.name
+                ))
                 .into());
         }
         self.read_schema(&root, path, &Origin::Xsd(name))
@@ -390,10 +405,9 @@ impl SchemaSet {
         if let Some(ty) = el.attr("type") {
             return Ok(TypeRef::Named(el.resolve_qname(ty)?));
         }
-        let inline = el
-            .children
-            .iter()
-            .find(|c| c.name.ns == XSD_NS && matches!(c.name.local.as_str(), "complexType" | "simpleType"));
+        let inline = el.children.iter().find(|c| {
+            c.name.ns == XSD_NS && matches!(c.name.local.as_str(), "complexType" | "simpleType")
+        });
         match inline {
             Some(inline) => {
                 let decl = self.read_type(inline, ctx, Some(name))?;
@@ -435,9 +449,11 @@ impl SchemaSet {
                     let base = match child.attr("base") {
                         Some(b) => TypeRef::Named(child.resolve_qname(b)?),
                         None => match child.child(XSD_NS, "simpleType") {
-                            Some(inner) => {
-                                TypeRef::Anonymous(Box::new(self.read_type(inner, ctx, Some("base"))?))
-                            }
+                            Some(inner) => TypeRef::Anonymous(Box::new(self.read_type(
+                                inner,
+                                ctx,
+                                Some("base"),
+                            )?)),
                             None => TypeRef::Named(QName::new(XSD_NS, "string")),
                         },
                     };
@@ -461,9 +477,11 @@ impl SchemaSet {
                     let item = match child.attr("itemType") {
                         Some(t) => TypeRef::Named(child.resolve_qname(t)?),
                         None => match child.child(XSD_NS, "simpleType") {
-                            Some(inner) => {
-                                TypeRef::Anonymous(Box::new(self.read_type(inner, ctx, Some("item"))?))
-                            }
+                            Some(inner) => TypeRef::Anonymous(Box::new(self.read_type(
+                                inner,
+                                ctx,
+                                Some("item"),
+                            )?)),
                             None => TypeRef::Named(QName::new(XSD_NS, "string")),
                         },
                     };
@@ -471,10 +489,15 @@ impl SchemaSet {
                 }
                 (XSD_NS, "union") => return Ok(Simple::Union),
                 (XSD_NS, "annotation") => {}
-                _ => self.warn(child, format!("unexpected `{}` in a simpleType, ignored", child.name)),
+                _ => self.warn(
+                    child,
+                    format!("unexpected `{}` in a simpleType, ignored", child.name),
+                ),
             }
         }
-        Err(el.error("simpleType has no restriction, list or union").into())
+        Err(el
+            .error("simpleType has no restriction, list or union")
+            .into())
     }
 
     fn read_complex(&mut self, el: &Element, ctx: &Context) -> Result<Complex, Error> {
@@ -495,13 +518,18 @@ impl SchemaSet {
                         .children
                         .iter()
                         .find(|c| matches!(c.name.local.as_str(), "extension" | "restriction"))
-                        .ok_or_else(|| child.error("simpleContent without extension or restriction"))?;
+                        .ok_or_else(|| {
+                            child.error("simpleContent without extension or restriction")
+                        })?;
                     let base = required_attr(derivation, "base")?;
                     complex.simple_content = Some(TypeRef::Named(derivation.resolve_qname(base)?));
                     self.read_attributes(derivation, ctx, &mut complex.attributes)?;
                 }
                 "annotation" => {}
-                other => self.warn(child, format!("unsupported construct `xsd:{other}` in a complexType, ignored")),
+                other => self.warn(
+                    child,
+                    format!("unsupported construct `xsd:{other}` in a complexType, ignored"),
+                ),
             }
         }
         self.read_attributes(el, ctx, &mut complex.attributes)?;
@@ -524,7 +552,10 @@ impl SchemaSet {
         let mut particles = Vec::new();
         for model in &derivation.children {
             if model.name.ns == XSD_NS
-                && matches!(model.name.local.as_str(), "sequence" | "all" | "choice" | "group")
+                && matches!(
+                    model.name.local.as_str(),
+                    "sequence" | "all" | "choice" | "group"
+                )
             {
                 self.read_model(model, ctx, 1, Some(1), false, &mut particles)?;
                 complex.open |= contains_any(model);
@@ -544,7 +575,11 @@ impl SchemaSet {
 
     /// The item type of a `soapenc:Array` restriction: from the `wsdl:arrayType` attribute, or
     /// from the single repeated element of the restriction's sequence.
-    fn array_item(&mut self, restriction: &Element, particles: &[Particle]) -> Result<ArrayItem, Error> {
+    fn array_item(
+        &mut self,
+        restriction: &Element,
+        particles: &[Particle],
+    ) -> Result<ArrayItem, Error> {
         for attr in restriction.children_named(XSD_NS, "attribute") {
             if let Some(array_type) = attr.attr_ns(WSDL_NS, "arrayType") {
                 let array_type = array_type.trim();
@@ -595,7 +630,11 @@ impl SchemaSet {
             return Ok(());
         }
         let (own_min, own_max) = occurs(el)?;
-        let eff_min = if in_choice { 0 } else { min.saturating_mul(own_min) };
+        let eff_min = if in_choice {
+            0
+        } else {
+            min.saturating_mul(own_min)
+        };
         let eff_max = match (max, own_max) {
             (Some(a), Some(b)) => Some(a.saturating_mul(b)),
             _ => None,
@@ -613,8 +652,10 @@ impl SchemaSet {
                 for child in &el.children {
                     let before = branches.len();
                     self.read_model(child, ctx, eff_min, eff_max, true, &mut branches)?;
-                    let added: Vec<String> =
-                        branches[before..].iter().map(|p: &Particle| p.kind.label()).collect();
+                    let added: Vec<String> = branches[before..]
+                        .iter()
+                        .map(|p: &Particle| p.kind.label())
+                        .collect();
                     match added.as_slice() {
                         [] => {}
                         [one] => names.push(one.clone()),
@@ -657,7 +698,10 @@ impl SchemaSet {
                 });
             }
             "any" | "annotation" => {}
-            other => self.warn(el, format!("unsupported construct `xsd:{other}` in a content model, ignored")),
+            other => self.warn(
+                el,
+                format!("unsupported construct `xsd:{other}` in a content model, ignored"),
+            ),
         }
         Ok(())
     }
@@ -700,7 +744,10 @@ impl SchemaSet {
                         Some(group) => out.extend(group.iter().cloned()),
                         None => {
                             return Err(child
-                                .error(format!("attribute group `{}` is not declared (declare it before use)", name.local))
+                                .error(format!(
+                                    "attribute group `{}` is not declared (declare it before use)",
+                                    name.local
+                                ))
                                 .into())
                         }
                     }
@@ -716,7 +763,9 @@ impl SchemaSet {
         let ty = match el.attr("type") {
             Some(t) => TypeRef::Named(el.resolve_qname(t)?),
             None => match el.child(XSD_NS, "simpleType") {
-                Some(inline) => TypeRef::Anonymous(Box::new(self.read_type(inline, ctx, Some(name))?)),
+                Some(inline) => {
+                    TypeRef::Anonymous(Box::new(self.read_type(inline, ctx, Some(name))?))
+                }
                 None => TypeRef::Named(QName::new(XSD_NS, "string")),
             },
         };
@@ -797,7 +846,8 @@ fn occurs(el: &Element) -> Result<(u32, Option<u32>), Diagnostic> {
 }
 
 fn contains_any(el: &Element) -> bool {
-    el.children
-        .iter()
-        .any(|c| c.is(XSD_NS, "any") || (matches!(c.name.local.as_str(), "sequence" | "choice" | "all") && contains_any(c)))
+    el.children.iter().any(|c| {
+        c.is(XSD_NS, "any")
+            || (matches!(c.name.local.as_str(), "sequence" | "choice" | "all") && contains_any(c))
+    })
 }

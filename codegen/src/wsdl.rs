@@ -111,9 +111,20 @@ pub struct HeaderDef {
     pub ty: TypeRef,
 }
 
+/// A message part as declared: name, `element`, `type` and position.
+type RawPart = (String, Option<QName>, Option<QName>, Location);
+
+/// A service to build: WSDL name, documentation, ports (binding and address) and position.
+type RawService = (
+    String,
+    Option<String>,
+    Vec<(QName, Option<String>)>,
+    Location,
+);
+
 #[derive(Debug, Default)]
 struct Definitions {
-    messages: BTreeMap<QName, Vec<(String, Option<QName>, Option<QName>, Location)>>,
+    messages: BTreeMap<QName, Vec<RawPart>>,
     port_types: BTreeMap<QName, Vec<PortOperation>>,
     bindings: BTreeMap<QName, Binding>,
     services: Vec<ServiceElement>,
@@ -247,9 +258,20 @@ fn read_definitions(
                 let name = QName::new(&target_ns, required(child, "name")?);
                 let mut parts = Vec::new();
                 for part in child.children_named(WSDL_NS, "part") {
-                    let element = part.attr("element").map(|e| part.resolve_qname(e)).transpose()?;
-                    let ty = part.attr("type").map(|t| part.resolve_qname(t)).transpose()?;
-                    parts.push((required(part, "name")?.to_string(), element, ty, part.loc.clone()));
+                    let element = part
+                        .attr("element")
+                        .map(|e| part.resolve_qname(e))
+                        .transpose()?;
+                    let ty = part
+                        .attr("type")
+                        .map(|t| part.resolve_qname(t))
+                        .transpose()?;
+                    parts.push((
+                        required(part, "name")?.to_string(),
+                        element,
+                        ty,
+                        part.loc.clone(),
+                    ));
                 }
                 defs.messages.insert(name, parts);
             }
@@ -305,7 +327,8 @@ fn read_definitions(
 fn read_binding(el: &Element) -> Result<Binding, Error> {
     let port_type = el.resolve_qname(required(el, "type")?)?;
     let soap = el.children.iter().find(|c| {
-        c.name.local == "binding" && (c.name.ns == SOAP11_BINDING_NS || c.name.ns == SOAP12_BINDING_NS)
+        c.name.local == "binding"
+            && (c.name.ns == SOAP11_BINDING_NS || c.name.ns == SOAP12_BINDING_NS)
     });
     let protocol = match soap {
         Some(s) if s.name.ns == SOAP11_BINDING_NS => Protocol::Soap11,
@@ -327,7 +350,10 @@ fn read_binding(el: &Element) -> Result<Binding, Error> {
                 _ => None,
             };
         }
-        for (tag, slot) in [("input", &mut binding.input), ("output", &mut binding.output)] {
+        for (tag, slot) in [
+            ("input", &mut binding.input),
+            ("output", &mut binding.output),
+        ] {
             if let Some(io) = op.child(WSDL_NS, tag) {
                 if let Some(body) = io.children.iter().find(|c| c.name.local == "body") {
                     *slot = Some(BodyBinding {
@@ -364,16 +390,22 @@ fn build_services(path: &Path, defs: &Definitions) -> Result<Vec<ServiceDef>, Er
         .unwrap_or("Service")
         .to_string();
     // A WSDL without a service element still describes its bindings: name them after the file.
-    let services: Vec<(String, Option<String>, Vec<(QName, Option<String>)>, Location)> =
-        if defs.services.is_empty() {
-            let ports = defs.bindings.keys().map(|b| (b.clone(), None)).collect();
-            vec![(stem.clone(), None, ports, Location::file(&file))]
-        } else {
-            defs.services
-                .iter()
-                .map(|s| (s.name.clone(), s.doc.clone(), s.ports.clone(), s.loc.clone()))
-                .collect()
-        };
+    let services: Vec<RawService> = if defs.services.is_empty() {
+        let ports = defs.bindings.keys().map(|b| (b.clone(), None)).collect();
+        vec![(stem.clone(), None, ports, Location::file(&file))]
+    } else {
+        defs.services
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    s.doc.clone(),
+                    s.ports.clone(),
+                    s.loc.clone(),
+                )
+            })
+            .collect()
+    };
     let mut out = Vec::new();
     for (wsdl_name, doc, ports, loc) in services {
         let soap11 = ports.iter().find_map(|(name, address)| {
@@ -385,7 +417,10 @@ fn build_services(path: &Path, defs: &Definitions) -> Result<Vec<ServiceDef>, Er
         let (binding, address) = match soap11 {
             Some(found) => found,
             None => {
-                let bound: Vec<&Binding> = ports.iter().filter_map(|(name, _)| defs.bindings.get(name)).collect();
+                let bound: Vec<&Binding> = ports
+                    .iter()
+                    .filter_map(|(name, _)| defs.bindings.get(name))
+                    .collect();
                 let soap12 = bound.iter().find(|b| b.protocol == Protocol::Soap12);
                 return Err(match (soap12, bound.first(), ports.first()) {
                     (Some(b), _, _) => Diagnostic::new(
@@ -428,20 +463,41 @@ fn build_services(path: &Path, defs: &Definitions) -> Result<Vec<ServiceDef>, Er
             let header = match bound.and_then(|b| b.header.as_ref()) {
                 Some((message, part, ns)) => {
                     let parts = defs.messages.get(message).ok_or_else(|| {
-                        Diagnostic::new(op.loc.clone(), format!("header message `{}` is not declared", message.local))
+                        Diagnostic::new(
+                            op.loc.clone(),
+                            format!("header message `{}` is not declared", message.local),
+                        )
                     })?;
                     let (_, element, ty, ploc) = parts
                         .iter()
                         .find(|(name, ..)| name == part)
-                        .ok_or_else(|| Diagnostic::new(op.loc.clone(), format!("header part `{part}` is not in message `{}`", message.local)))?;
+                        .ok_or_else(|| {
+                            Diagnostic::new(
+                                op.loc.clone(),
+                                format!(
+                                    "header part `{part}` is not in message `{}`",
+                                    message.local
+                                ),
+                            )
+                        })?;
                     let (part_name, namespace, ty) = match (element, ty) {
-                        (Some(el), _) => (el.local.clone(), el.ns.clone(), TypeRef::Named(el.clone())),
+                        (Some(el), _) => {
+                            (el.local.clone(), el.ns.clone(), TypeRef::Named(el.clone()))
+                        }
                         (None, Some(ty)) => (part.clone(), ns.clone(), TypeRef::Named(ty.clone())),
                         (None, None) => {
-                            return Err(Diagnostic::new(ploc.clone(), "header part has neither element nor type").into())
+                            return Err(Diagnostic::new(
+                                ploc.clone(),
+                                "header part has neither element nor type",
+                            )
+                            .into())
                         }
                     };
-                    Some(HeaderDef { part: part_name, namespace, ty })
+                    Some(HeaderDef {
+                        part: part_name,
+                        namespace,
+                        ty,
+                    })
                 }
                 None => None,
             };
@@ -494,7 +550,10 @@ fn message_shape(
         return Ok(MessageShape::Rpc(Vec::new()));
     };
     let parts = defs.messages.get(message).ok_or_else(|| {
-        Diagnostic::new(loc.clone(), format!("message `{}` is not declared", message.local))
+        Diagnostic::new(
+            loc.clone(),
+            format!("message `{}` is not declared", message.local),
+        )
     })?;
     match style {
         Style::Rpc => {
@@ -528,7 +587,11 @@ fn message_shape(
                     loc: ploc.clone(),
                 },
                 (None, None) => {
-                    return Err(Diagnostic::new(ploc.clone(), "message part has neither element nor type").into())
+                    return Err(Diagnostic::new(
+                        ploc.clone(),
+                        "message part has neither element nor type",
+                    )
+                    .into())
                 }
             }),
             [_, (_, _, _, second), ..] => Err(Diagnostic::new(

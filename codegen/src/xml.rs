@@ -369,7 +369,11 @@ fn open_element(
     let ns = match scope.bindings.get(prefix) {
         Some(ns) => ns.clone(),
         None if prefix.is_empty() => String::new(),
-        None => return Err(err(format!("prefix `{prefix}` of `{raw_name}` is not bound"))),
+        None => {
+            return Err(err(format!(
+                "prefix `{prefix}` of `{raw_name}` is not bound"
+            )))
+        }
     };
     let mut attrs = Vec::with_capacity(raw_attrs.len());
     for (key, value) in raw_attrs {
@@ -377,7 +381,11 @@ fn open_element(
             Some(("xml", l)) => (XML_NS.to_string(), l.to_string()),
             Some((p, l)) => match scope.bindings.get(p) {
                 Some(ns) => (ns.clone(), l.to_string()),
-                None => return Err(err(format!("prefix `{p}` of attribute `{key}` is not bound"))),
+                None => {
+                    return Err(err(format!(
+                        "prefix `{p}` of attribute `{key}` is not bound"
+                    )))
+                }
             },
             None => (String::new(), key),
         };
@@ -441,7 +449,10 @@ mod tests {
         let dtd = "<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>";
         assert!(parse("t.xml", dtd).unwrap_err().message.contains("DTD"));
         let entity = "<a>&e;</a>";
-        assert!(parse("t.xml", entity).unwrap_err().message.contains("entity"));
+        assert!(parse("t.xml", entity)
+            .unwrap_err()
+            .message
+            .contains("entity"));
     }
 
     #[test]
@@ -454,6 +465,9 @@ mod tests {
     #[test]
     fn refuses_deep_nesting() {
         let text = "<a>".repeat(MAX_DEPTH + 5);
-        assert!(parse("t.xml", &text).unwrap_err().message.contains("deeper"));
+        assert!(parse("t.xml", &text)
+            .unwrap_err()
+            .message
+            .contains("deeper"));
     }
 }

@@ -43,7 +43,11 @@ fn config(dir: &Path) -> Config {
     let mut config = Config::new();
     config.wsdl(dir);
     if let Ok(options) = std::fs::read_to_string(dir.join("options.txt")) {
-        for line in options.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        for line in options
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
             let (key, value) = line
                 .split_once('=')
                 .unwrap_or_else(|| panic!("{}: `{line}` is not `key = value`", dir.display()));
@@ -112,7 +116,10 @@ fn generated_code_matches_the_golden_files() {
     for dir in cases() {
         let generated = generate(&dir);
         failures.extend(check_file(&dir.join("expected.rs"), &generated.code));
-        failures.extend(check_file(&dir.join("expected.warnings"), &warnings_text(&generated)));
+        failures.extend(check_file(
+            &dir.join("expected.warnings"),
+            &warnings_text(&generated),
+        ));
     }
     assert!(
         failures.is_empty(),
@@ -126,13 +133,21 @@ fn generation_is_deterministic() {
     for dir in cases() {
         let first = generate(&dir);
         let second = generate(&dir);
-        assert_eq!(first.code, second.code, "{}: two runs differ", dir.display());
+        assert_eq!(
+            first.code,
+            second.code,
+            "{}: two runs differ",
+            dir.display()
+        );
         assert_eq!(first.warnings, second.warnings, "{}", dir.display());
     }
     let bundled = bundled_config(true);
     let first = bundled.generate().expect("bundled WSDLs generate");
     let second = bundled.generate().expect("bundled WSDLs generate");
-    assert_eq!(first.code, second.code, "bundled output differs between runs");
+    assert_eq!(
+        first.code, second.code,
+        "bundled output differs between runs"
+    );
 }
 
 /// The bundled PortaBilling WSDLs, configured as the root crate's `build.rs` does (or with the
@@ -145,8 +160,20 @@ fn bundled_config(as_build_rs: bool) -> Config {
             .runtime_path("crate::runtime")
             .client_type("crate::Client")
             .reserve_module_names([
-                "auth", "client", "error", "history", "model", "paging", "redact", "registry",
-                "rest", "runtime", "server", "sim", "soap", "transport",
+                "auth",
+                "client",
+                "error",
+                "history",
+                "model",
+                "paging",
+                "redact",
+                "registry",
+                "rest",
+                "runtime",
+                "server",
+                "sim",
+                "soap",
+                "transport",
             ]);
     }
     config
@@ -169,9 +196,15 @@ fn rustfmt_check(code: &str) -> Option<String> {
     let input = code.to_string();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().expect("rustfmt finishes");
-    writer.join().expect("writer thread").expect("write to rustfmt");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("write to rustfmt");
     if !output.status.success() {
-        return Some(format!("rustfmt failed: {}", String::from_utf8_lossy(&output.stderr)));
+        return Some(format!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
     }
     let formatted = String::from_utf8_lossy(&output.stdout);
     if formatted == code {
@@ -194,7 +227,9 @@ fn first_differences(code: &str, formatted: &str) -> String {
         }
         // Resynchronise on the next line of ours that rustfmt's output has a little later.
         let resync = (i..ours.len().min(i + 40)).find_map(|a| {
-            (j..theirs.len().min(j + 40)).find(|&b| ours[a] == theirs[b] && !ours[a].trim().is_empty()).map(|b| (a, b))
+            (j..theirs.len().min(j + 40))
+                .find(|&b| ours[a] == theirs[b] && !ours[a].trim().is_empty())
+                .map(|b| (a, b))
         });
         let (a, b) = resync.unwrap_or((ours.len(), theirs.len()));
         let mut hunk = format!("line {}:\n", i + 1);
@@ -227,7 +262,9 @@ fn golden_files_are_rustfmt_clean() {
 #[test]
 fn bundled_output_is_rustfmt_clean() {
     for as_build_rs in [true, false] {
-        let generated = bundled_config(as_build_rs).generate().expect("bundled WSDLs generate");
+        let generated = bundled_config(as_build_rs)
+            .generate()
+            .expect("bundled WSDLs generate");
         if let Some(report) = rustfmt_check(&generated.code) {
             panic!("bundled output (as build.rs: {as_build_rs}) is not rustfmt-clean:\n{report}");
         }

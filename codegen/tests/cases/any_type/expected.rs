@@ -89,7 +89,11 @@ pub mod any_type {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.payload),
                 1 => d.decode(&mut self.untyped),
@@ -136,18 +140,16 @@ pub mod any_type {
             doc: "",
             source: "service.wsdl:23",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "envelope",
-                    rust_name: "envelope",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Envelope>),
-                    xsd_type: "Envelope",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "envelope",
+                rust_name: "envelope",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Envelope>),
+                xsd_type: "Envelope",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -157,7 +159,11 @@ pub mod any_type {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.envelope),
                 _ => d.skip(),
@@ -203,7 +209,11 @@ pub mod any_type {
             None
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, _index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            _index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             d.skip()
         }
 
@@ -287,15 +297,13 @@ pub mod any_type {
         }
 
         /// Every operation of the AnyType service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "AnyType",
         wsdl_name: "AnyTypeService",
         module: "any_type",
@@ -303,5 +311,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/any_type"),
         operations: any_type::op::ALL,
-    },
-];
+    }];

@@ -117,7 +117,11 @@ pub mod attributes {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.label),
                 1 => d.decode(&mut self.id),
@@ -244,7 +248,11 @@ pub mod attributes {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.a),
                 1 => d.decode(&mut self.b_c),
@@ -334,7 +342,11 @@ pub mod attributes {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.item),
                 1 => d.decode(&mut self.only),
@@ -379,18 +391,16 @@ pub mod attributes {
             doc: "",
             source: "service.wsdl:46",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "ok",
-                    rust_name: "ok",
-                    ty: rt::TypeInfo::Boolean,
-                    xsd_type: "xsd:boolean",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "ok",
+                rust_name: "ok",
+                ty: rt::TypeInfo::Boolean,
+                xsd_type: "xsd:boolean",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Attribute,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -400,7 +410,11 @@ pub mod attributes {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.ok),
                 _ => d.skip(),
@@ -488,15 +502,13 @@ pub mod attributes {
         }
 
         /// Every operation of the Attributes service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Attributes",
         wsdl_name: "AttributesService",
         module: "attributes",
@@ -504,5 +516,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/attributes"),
         operations: attributes::op::ALL,
-    },
-];
+    }];

@@ -101,7 +101,7 @@ pub mod builtins {
         /// Element `f_time`, `xsd:time`.
         pub f_time: rt::Time,
         /// Element `f_base64Binary`, `xsd:base64Binary`.
-        pub f_base_64_binary: rt::Base64Binary,
+        pub f_base64_binary: rt::Base64Binary,
         /// Element `f_hexBinary`, `xsd:hexBinary`.
         pub f_hex_binary: rt::HexBinary,
         /// Element `f_anyType`, `xsd:anyType`.
@@ -562,7 +562,7 @@ pub mod builtins {
                 },
                 rt::FieldSchema {
                     name: "f_base64Binary",
-                    rust_name: "f_base_64_binary",
+                    rust_name: "f_base64_binary",
                     ty: rt::TypeInfo::Base64Binary,
                     xsd_type: "xsd:base64Binary",
                     occurs: rt::Occurs::Required,
@@ -711,7 +711,11 @@ pub mod builtins {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.f_string),
                 1 => d.decode(&mut self.f_normalized_string),
@@ -756,7 +760,7 @@ pub mod builtins {
                 40 => d.decode(&mut self.f_date),
                 41 => d.decode(&mut self.f_date_time),
                 42 => d.decode(&mut self.f_time),
-                43 => d.decode(&mut self.f_base_64_binary),
+                43 => d.decode(&mut self.f_base64_binary),
                 44 => d.decode(&mut self.f_hex_binary),
                 45 => d.decode(&mut self.f_any_type),
                 46 => d.decode(&mut self.xsd11_date_time_stamp),
@@ -813,7 +817,7 @@ pub mod builtins {
             e.field(40, &self.f_date)?;
             e.field(41, &self.f_date_time)?;
             e.field(42, &self.f_time)?;
-            e.field(43, &self.f_base_64_binary)?;
+            e.field(43, &self.f_base64_binary)?;
             e.field(44, &self.f_hex_binary)?;
             e.field(45, &self.f_any_type)?;
             e.field(46, &self.xsd11_date_time_stamp)?;
@@ -854,18 +858,16 @@ pub mod builtins {
             doc: "",
             source: "service.wsdl:68",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "all",
-                    rust_name: "all",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Builtins>),
-                    xsd_type: "Builtins",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "all",
+                rust_name: "all",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Builtins>),
+                xsd_type: "Builtins",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -875,7 +877,11 @@ pub mod builtins {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.all),
                 _ => d.skip(),
@@ -963,15 +969,13 @@ pub mod builtins {
         }
 
         /// Every operation of the Builtins service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Builtins",
         wsdl_name: "BuiltinsService",
         module: "builtins",
@@ -979,5 +983,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/builtins"),
         operations: builtins::op::ALL,
-    },
-];
+    }];

@@ -87,7 +87,11 @@ pub mod restriction {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.a),
                 1 => d.decode(&mut self.b),
@@ -135,7 +139,8 @@ pub mod restriction {
         const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
             name: "Narrow",
             namespace: "urn:case:complex_restriction",
-            doc: "A restriction lists the fields it keeps; those of the base it leaves out are gone.",
+            doc:
+                "A restriction lists the fields it keeps; those of the base it leaves out are gone.",
             source: "service.wsdl:18",
             qualified: true,
             fields: &[
@@ -181,7 +186,11 @@ pub mod restriction {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.a),
                 1 => d.decode(&mut self.c),
@@ -231,7 +240,11 @@ pub mod restriction {
             None
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, _index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            _index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             d.skip()
         }
 
@@ -315,7 +328,11 @@ pub mod restriction {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.wide),
                 1 => d.decode(&mut self.narrow),
@@ -360,18 +377,16 @@ pub mod restriction {
             doc: "",
             source: "service.wsdl:45",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "narrow",
-                    rust_name: "narrow",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Narrow>),
-                    xsd_type: "Narrow",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "narrow",
+                rust_name: "narrow",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Narrow>),
+                xsd_type: "Narrow",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -381,7 +396,11 @@ pub mod restriction {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.narrow),
                 _ => d.skip(),
@@ -469,15 +488,13 @@ pub mod restriction {
         }
 
         /// Every operation of the Restriction service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Restriction",
         wsdl_name: "RestrictionService",
         module: "restriction",
@@ -485,5 +502,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/complex_restriction"),
         operations: restriction::op::ALL,
-    },
-];
+    }];

@@ -61,7 +61,11 @@ pub mod type_part {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.text),
                 1 => d.decode(&mut self.limit),
@@ -104,18 +108,16 @@ pub mod type_part {
             doc: "",
             source: "service.wsdl:18",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "hit",
-                    rust_name: "hit",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "hit",
+                rust_name: "hit",
+                ty: rt::TypeInfo::String,
+                xsd_type: "xsd:string[]",
+                occurs: rt::Occurs::Many,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -125,7 +127,11 @@ pub mod type_part {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.hit),
                 _ => d.skip(),
@@ -213,15 +219,13 @@ pub mod type_part {
         }
 
         /// Every operation of the TypePart service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Search as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Search as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "TypePart",
         wsdl_name: "TypePartService",
         module: "type_part",
@@ -229,5 +233,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/document_type_part"),
         operations: type_part::op::ALL,
-    },
-];
+    }];

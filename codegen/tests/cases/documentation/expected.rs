@@ -124,7 +124,11 @@ pub mod documentation {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.plain),
                 1 => d.decode(&mut self.xhtml),
@@ -173,18 +177,16 @@ pub mod documentation {
             doc: "",
             source: "service.wsdl:51",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "documented",
-                    rust_name: "documented",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Documented>),
-                    xsd_type: "Documented",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "documented",
+                rust_name: "documented",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Documented>),
+                xsd_type: "Documented",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -194,7 +196,11 @@ pub mod documentation {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.documented),
                 _ => d.skip(),
@@ -282,15 +288,13 @@ pub mod documentation {
         }
 
         /// Every operation of the Documentation service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Documentation",
         wsdl_name: "DocumentationService",
         module: "documentation",
@@ -298,5 +302,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/documentation"),
         operations: documentation::op::ALL,
-    },
-];
+    }];

@@ -61,7 +61,11 @@ pub mod element_refs {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.street),
                 1 => d.decode(&mut self.zip),
@@ -179,7 +183,11 @@ pub mod element_refs {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.name),
                 1 => d.decode(&mut self.note),
@@ -228,18 +236,16 @@ pub mod element_refs {
             doc: "",
             source: "service.wsdl:33",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "person",
-                    rust_name: "person",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Person>),
-                    xsd_type: "Person",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "person",
+                rust_name: "person",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Person>),
+                xsd_type: "Person",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -249,7 +255,11 @@ pub mod element_refs {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.person),
                 _ => d.skip(),
@@ -337,15 +347,13 @@ pub mod element_refs {
         }
 
         /// Every operation of the ElementRefs service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "ElementRefs",
         wsdl_name: "ElementRefsService",
         module: "element_refs",
@@ -353,5 +361,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/element_refs"),
         operations: element_refs::op::ALL,
-    },
-];
+    }];

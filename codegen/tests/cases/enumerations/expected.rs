@@ -214,27 +214,8 @@ pub mod enumerations {
             doc: "",
             source: "service.wsdl:57",
             values: &[
-                "a",
-                "b",
-                "c",
-                "d",
-                "e",
-                "f",
-                "g",
-                "h",
-                "i",
-                "j",
-                "k",
-                "l",
-                "m",
-                "n",
-                "o",
-                "p",
-                "q",
-                "r",
-                "s",
-                "t",
-                "u",
+                "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p",
+                "q", "r", "s", "t", "u",
             ],
         };
 
@@ -510,7 +491,11 @@ pub mod enumerations {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.color),
                 1 => d.decode(&mut self.colors),
@@ -611,18 +596,16 @@ pub mod enumerations {
             doc: "",
             source: "service.wsdl:98",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "palette",
-                    rust_name: "palette",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Palette>),
-                    xsd_type: "Palette",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "palette",
+                rust_name: "palette",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Palette>),
+                xsd_type: "Palette",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -632,7 +615,11 @@ pub mod enumerations {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.palette),
                 _ => d.skip(),
@@ -673,18 +660,16 @@ pub mod enumerations {
             doc: "",
             source: "service.wsdl:105",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "color",
-                    rust_name: "color",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
-                    xsd_type: "Color",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "color",
+                rust_name: "color",
+                ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
+                xsd_type: "Color",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -694,7 +679,11 @@ pub mod enumerations {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.color),
                 _ => d.skip(),
@@ -782,15 +771,13 @@ pub mod enumerations {
         }
 
         /// Every operation of the Enumerations service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Enumerations",
         wsdl_name: "EnumerationsService",
         module: "enumerations",
@@ -798,5 +785,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/enumerations"),
         operations: enumerations::op::ALL,
-    },
-];
+    }];

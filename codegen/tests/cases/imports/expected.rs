@@ -58,7 +58,11 @@ pub mod types {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.currency),
                 1 => d.decode(&mut self.value),
@@ -135,7 +139,11 @@ pub mod types {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.lines),
                 1 => d.decode(&mut self.total),
@@ -212,7 +220,11 @@ pub mod types {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.order_id),
                 1 => d.decode(&mut self.charged),
@@ -289,7 +301,11 @@ pub mod types {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.sku),
                 1 => d.decode(&mut self.quantity),
@@ -344,18 +360,16 @@ pub mod orders {
             doc: "",
             source: "service.wsdl:17",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "order",
-                    rust_name: "order",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Order>),
-                    xsd_type: "Order",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "order",
+                rust_name: "order",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Order>),
+                xsd_type: "Order",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -365,7 +379,11 @@ pub mod orders {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.order),
                 _ => d.skip(),
@@ -406,18 +424,16 @@ pub mod orders {
             doc: "",
             source: "service.wsdl:24",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "receipt",
-                    rust_name: "receipt",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Receipt>),
-                    xsd_type: "Receipt",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "receipt",
+                rust_name: "receipt",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Receipt>),
+                xsd_type: "Receipt",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -427,7 +443,11 @@ pub mod orders {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.receipt),
                 _ => d.skip(),
@@ -515,15 +535,13 @@ pub mod orders {
         }
 
         /// Every operation of the Orders service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <PlaceOrder as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<PlaceOrder as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Orders",
         wsdl_name: "OrdersService",
         module: "orders",
@@ -531,5 +549,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/imports"),
         operations: orders::op::ALL,
-    },
-];
+    }];

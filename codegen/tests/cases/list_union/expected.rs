@@ -122,7 +122,11 @@ pub mod list_union {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.numbers),
                 1 => d.decode(&mut self.words),
@@ -173,18 +177,16 @@ pub mod list_union {
             doc: "",
             source: "service.wsdl:43",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "values",
-                    rust_name: "values",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Values>),
-                    xsd_type: "Values",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "values",
+                rust_name: "values",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Values>),
+                xsd_type: "Values",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -194,7 +196,11 @@ pub mod list_union {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.values),
                 _ => d.skip(),
@@ -282,15 +288,13 @@ pub mod list_union {
         }
 
         /// Every operation of the ListUnion service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "ListUnion",
         wsdl_name: "ListUnionService",
         module: "list_union",
@@ -298,5 +302,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/list_union"),
         operations: list_union::op::ALL,
-    },
-];
+    }];

@@ -61,7 +61,11 @@ pub mod calculator {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.int_a),
                 1 => d.decode(&mut self.int_b),
@@ -104,18 +108,16 @@ pub mod calculator {
             doc: "",
             source: "service.wsdl:24",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "AddResult",
-                    rust_name: "add_result",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "AddResult",
+                rust_name: "add_result",
+                ty: rt::TypeInfo::Int,
+                xsd_type: "xsd:int",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -125,7 +127,11 @@ pub mod calculator {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.add_result),
                 _ => d.skip(),
@@ -213,15 +219,13 @@ pub mod calculator {
         }
 
         /// Every operation of the Calculator service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Add as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Add as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Calculator",
         wsdl_name: "Calculator",
         module: "calculator",
@@ -229,5 +233,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/calculator.asmx"),
         operations: calculator::op::ALL,
-    },
-];
+    }];

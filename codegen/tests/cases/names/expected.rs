@@ -27,18 +27,16 @@ pub mod names {
             doc: "",
             source: "service.wsdl:10",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "a",
-                    rust_name: "a",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "a",
+                rust_name: "a",
+                ty: rt::TypeInfo::Int,
+                xsd_type: "xsd:int",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -48,7 +46,11 @@ pub mod names {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.a),
                 _ => d.skip(),
@@ -89,18 +91,16 @@ pub mod names {
             doc: "",
             source: "service.wsdl:13",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "b",
-                    rust_name: "b",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "b",
+                rust_name: "b",
+                ty: rt::TypeInfo::Int,
+                xsd_type: "xsd:int",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -110,7 +110,11 @@ pub mod names {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.b),
                 _ => d.skip(),
@@ -151,18 +155,16 @@ pub mod names {
             doc: "",
             source: "service.wsdl:16",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "c",
-                    rust_name: "c",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "c",
+                rust_name: "c",
+                ty: rt::TypeInfo::Int,
+                xsd_type: "xsd:int",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -172,7 +174,11 @@ pub mod names {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.c),
                 _ => d.skip(),
@@ -213,18 +219,16 @@ pub mod names {
             doc: "Named like the generated service struct, which keeps its name.",
             source: "service.wsdl:19",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "d",
-                    rust_name: "d",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "d",
+                rust_name: "d",
+                ty: rt::TypeInfo::Int,
+                xsd_type: "xsd:int",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -234,7 +238,11 @@ pub mod names {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.d),
                 _ => d.skip(),
@@ -275,18 +283,16 @@ pub mod names {
             doc: "Named like a prelude type.",
             source: "service.wsdl:23",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "e",
-                    rust_name: "e",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "e",
+                rust_name: "e",
+                ty: rt::TypeInfo::Int,
+                xsd_type: "xsd:int",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -296,7 +302,11 @@ pub mod names {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.e),
                 _ => d.skip(),
@@ -351,7 +361,7 @@ pub mod names {
         /// Element `extra`, `xsd:string`.
         pub extra: String,
         /// Element `1st`, `xsd:string`.
-        pub n_1_st: String,
+        pub n_1st: String,
         /// Element `Option`, `Option`.
         pub option: Option2,
         /// Element `foo`, `foo`.
@@ -510,7 +520,7 @@ pub mod names {
                 },
                 rt::FieldSchema {
                     name: "1st",
-                    rust_name: "n_1_st",
+                    rust_name: "n_1st",
                     ty: rt::TypeInfo::String,
                     xsd_type: "xsd:string",
                     occurs: rt::Occurs::Required,
@@ -617,7 +627,11 @@ pub mod names {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.r#type),
                 1 => d.decode(&mut self.r#match),
@@ -632,7 +646,7 @@ pub mod names {
                 10 => d.decode(&mut self.a_b_2),
                 11 => d.decode(&mut self.a_b_3),
                 12 => d.decode(&mut self.extra),
-                13 => d.decode(&mut self.n_1_st),
+                13 => d.decode(&mut self.n_1st),
                 14 => d.decode(&mut self.option),
                 15 => d.decode(&mut self.foo),
                 16 => d.decode(&mut self.foo_2),
@@ -658,7 +672,7 @@ pub mod names {
             e.field(10, &self.a_b_2)?;
             e.field(11, &self.a_b_3)?;
             e.field(12, &self.extra)?;
-            e.field(13, &self.n_1_st)?;
+            e.field(13, &self.n_1st)?;
             e.field(14, &self.option)?;
             e.field(15, &self.foo)?;
             e.field(16, &self.foo_2)?;
@@ -698,18 +712,16 @@ pub mod names {
             doc: "",
             source: "service.wsdl:53",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "keywords",
-                    rust_name: "keywords",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Keywords>),
-                    xsd_type: "Keywords",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "keywords",
+                rust_name: "keywords",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Keywords>),
+                xsd_type: "Keywords",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -719,7 +731,11 @@ pub mod names {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.keywords),
                 _ => d.skip(),
@@ -928,8 +944,8 @@ pub mod names {
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Names",
         wsdl_name: "NamesService",
         module: "names",
@@ -937,5 +953,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/names"),
         operations: names::op::ALL,
-    },
-];
+    }];

@@ -61,7 +61,11 @@ pub mod billing {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.number),
                 1 => d.decode(&mut self.amount),
@@ -104,18 +108,16 @@ pub mod billing {
             doc: "",
             source: "Billing.wsdl:26",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "number",
-                    rust_name: "number",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "number",
+                rust_name: "number",
+                ty: rt::TypeInfo::String,
+                xsd_type: "xsd:string",
+                occurs: rt::Occurs::Optional,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -125,7 +127,11 @@ pub mod billing {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.number),
                 _ => d.skip(),
@@ -213,15 +219,13 @@ pub mod billing {
         }
 
         /// Every operation of the Billing service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <GetInvoice as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<GetInvoice as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Billing",
         wsdl_name: "Billing",
         module: "billing",
@@ -229,5 +233,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "Billing.wsdl",
         address: None,
         operations: billing::op::ALL,
-    },
-];
+    }];

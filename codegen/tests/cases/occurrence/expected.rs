@@ -27,18 +27,16 @@ pub mod occurrence {
             doc: "",
             source: "service.wsdl:10",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "id",
-                    rust_name: "id",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "id",
+                rust_name: "id",
+                ty: rt::TypeInfo::Int,
+                xsd_type: "xsd:int",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -48,7 +46,11 @@ pub mod occurrence {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.id),
                 _ => d.skip(),
@@ -279,7 +281,11 @@ pub mod occurrence {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.required),
                 1 => d.decode(&mut self.optional),
@@ -380,7 +386,11 @@ pub mod occurrence {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.key),
                 1 => d.decode(&mut self.value),
@@ -457,7 +467,11 @@ pub mod occurrence {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.occurrences),
                 1 => d.decode(&mut self.pairs),
@@ -547,15 +561,13 @@ pub mod occurrence {
         }
 
         /// Every operation of the Occurrence service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Occurrence",
         wsdl_name: "OccurrenceService",
         module: "occurrence",
@@ -563,5 +575,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/occurrence"),
         operations: occurrence::op::ALL,
-    },
-];
+    }];

@@ -61,7 +61,11 @@ pub mod soap_2 {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.i_thing),
                 1 => d.decode(&mut self.name),
@@ -164,7 +168,11 @@ pub mod soap_2 {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.name_pattern),
                 1 => d.decode(&mut self.limit),
@@ -245,7 +253,11 @@ pub mod soap_2 {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.thing_list),
                 1 => d.decode(&mut self.total),
@@ -322,7 +334,11 @@ pub mod soap_2 {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.limit),
                 1 => d.decode(&mut self.offset),
@@ -365,18 +381,16 @@ pub mod soap_2 {
             doc: "",
             source: "SoapAdminService.wsdl:48",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "name",
-                    rust_name: "name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::ManyNillable,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "name",
+                rust_name: "name",
+                ty: rt::TypeInfo::String,
+                xsd_type: "xsd:string[]",
+                occurs: rt::Occurs::ManyNillable,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -386,7 +400,11 @@ pub mod soap_2 {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.name),
                 _ => d.skip(),
@@ -607,17 +625,15 @@ pub mod soap_2 {
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[crate::runtime::ServiceInfo] = &[
-    crate::runtime::ServiceInfo {
-        name: "Soap",
-        wsdl_name: "SoapAdminService",
-        module: "soap_2",
-        doc: "",
-        source: "SoapAdminService.wsdl",
-        address: Some("https://localhost/soap/Soap"),
-        operations: soap_2::op::ALL,
-    },
-];
+pub const SERVICES: &[crate::runtime::ServiceInfo] = &[crate::runtime::ServiceInfo {
+    name: "Soap",
+    wsdl_name: "SoapAdminService",
+    module: "soap_2",
+    doc: "",
+    source: "SoapAdminService.wsdl",
+    address: Some("https://localhost/soap/Soap"),
+    operations: soap_2::op::ALL,
+}];
 
 impl crate::Client {
     /// The typed calls of the Soap service (`SoapAdminService`).

@@ -74,7 +74,11 @@ pub mod recursion {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.name),
                 1 => d.decode(&mut self.parent),
@@ -157,7 +161,11 @@ pub mod recursion {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.literal),
                 1 => d.decode(&mut self.op),
@@ -247,7 +255,11 @@ pub mod recursion {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.symbol),
                 1 => d.decode(&mut self.left),
@@ -326,7 +338,11 @@ pub mod recursion {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.root),
                 1 => d.decode(&mut self.expr),
@@ -369,18 +385,16 @@ pub mod recursion {
             doc: "Recursion through an anonymous type and an extension base.",
             source: "service.wsdl:39",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "next",
-                    rust_name: "next",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<LinkedNext>),
-                    xsd_type: "anonymous",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "next",
+                rust_name: "next",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<LinkedNext>),
+                xsd_type: "anonymous",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -390,7 +404,11 @@ pub mod recursion {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.next),
                 _ => d.skip(),
@@ -431,18 +449,16 @@ pub mod recursion {
             doc: "",
             source: "service.wsdl:43",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "value",
-                    rust_name: "value",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Linked>),
-                    xsd_type: "Linked",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "value",
+                rust_name: "value",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Linked>),
+                xsd_type: "Linked",
+                occurs: rt::Occurs::Optional,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -452,7 +468,11 @@ pub mod recursion {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.value),
                 _ => d.skip(),
@@ -553,7 +573,11 @@ pub mod recursion {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.name),
                 1 => d.decode(&mut self.parent),
@@ -647,7 +671,11 @@ pub mod recursion {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.holder),
                 1 => d.decode(&mut self.linked),
@@ -739,15 +767,13 @@ pub mod recursion {
         }
 
         /// Every operation of the Recursion service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Recursion",
         wsdl_name: "RecursionService",
         module: "recursion",
@@ -755,5 +781,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/recursion"),
         operations: recursion::op::ALL,
-    },
-];
+    }];

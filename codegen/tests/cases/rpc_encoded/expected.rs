@@ -61,7 +61,11 @@ pub mod widget {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.i_widget),
                 1 => d.decode(&mut self.api_token),
@@ -151,7 +155,11 @@ pub mod widget {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.i_widget),
                 1 => d.decode(&mut self.name),
@@ -196,18 +204,16 @@ pub mod widget {
             doc: "",
             source: "service.wsdl:34",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "widget_info",
-                    rust_name: "widget_info",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<WidgetInfo>),
-                    xsd_type: "WidgetInfo",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "widget_info",
+                rust_name: "widget_info",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<WidgetInfo>),
+                xsd_type: "WidgetInfo",
+                occurs: rt::Occurs::Optional,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -217,7 +223,11 @@ pub mod widget {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.widget_info),
                 _ => d.skip(),
@@ -258,18 +268,16 @@ pub mod widget {
             doc: "",
             source: "service.wsdl:62",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "filter",
-                    rust_name: "filter",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "filter",
+                rust_name: "filter",
+                ty: rt::TypeInfo::String,
+                xsd_type: "xsd:string",
+                occurs: rt::Occurs::Optional,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -279,7 +287,11 @@ pub mod widget {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.filter),
                 _ => d.skip(),
@@ -320,18 +332,16 @@ pub mod widget {
             doc: "",
             source: "service.wsdl:62",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "count",
-                    rust_name: "count",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "count",
+                rust_name: "count",
+                ty: rt::TypeInfo::Int,
+                xsd_type: "xsd:int",
+                occurs: rt::Occurs::Optional,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -341,7 +351,11 @@ pub mod widget {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.count),
                 _ => d.skip(),
@@ -480,8 +494,8 @@ pub mod widget {
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Widget",
         wsdl_name: "WidgetAdminService",
         module: "widget",
@@ -489,5 +503,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("https://localhost/soap/Widget"),
         operations: widget::op::ALL,
-    },
-];
+    }];

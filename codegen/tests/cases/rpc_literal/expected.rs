@@ -61,7 +61,11 @@ pub mod calculator {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.left),
                 1 => d.decode(&mut self.right),
@@ -151,7 +155,11 @@ pub mod calculator {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.a),
                 1 => d.decode(&mut self.b),
@@ -196,18 +204,16 @@ pub mod calculator {
             doc: "",
             source: "service.wsdl:43",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "sum",
-                    rust_name: "sum",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "sum",
+                rust_name: "sum",
+                ty: rt::TypeInfo::Long,
+                xsd_type: "xsd:long",
+                occurs: rt::Occurs::Optional,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -217,7 +223,11 @@ pub mod calculator {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.sum),
                 _ => d.skip(),
@@ -292,7 +302,11 @@ pub mod calculator {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.operands),
                 1 => d.decode(&mut self.precision),
@@ -369,7 +383,11 @@ pub mod calculator {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.quotient),
                 1 => d.decode(&mut self.remainder),
@@ -417,7 +435,11 @@ pub mod calculator {
             None
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, _index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            _index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             d.skip()
         }
 
@@ -459,7 +481,11 @@ pub mod calculator {
             None
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, _index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            _index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             d.skip()
         }
 
@@ -501,7 +527,11 @@ pub mod calculator {
             None
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, _index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            _index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             d.skip()
         }
 
@@ -543,7 +573,11 @@ pub mod calculator {
             None
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, _index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            _index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             d.skip()
         }
 
@@ -786,8 +820,8 @@ pub mod calculator {
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Calculator",
         wsdl_name: "Calculator",
         module: "calculator",
@@ -795,5 +829,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/rpc_literal"),
         operations: calculator::op::ALL,
-    },
-];
+    }];

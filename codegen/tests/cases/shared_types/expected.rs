@@ -26,18 +26,16 @@ pub mod types {
             doc: "Declared in Alpha.wsdl but also used by Beta: moves to `types`.",
             source: "Alpha.wsdl:13",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "name",
-                    rust_name: "name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "name",
+                rust_name: "name",
+                ty: rt::TypeInfo::String,
+                xsd_type: "xsd:string",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -47,7 +45,11 @@ pub mod types {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.name),
                 _ => d.skip(),
@@ -122,7 +124,11 @@ pub mod types {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.offset),
                 1 => d.decode(&mut self.limit),
@@ -165,18 +171,16 @@ pub mod types {
             doc: "",
             source: "common.xsd:11",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "x",
-                    rust_name: "x",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "x",
+                rust_name: "x",
+                ty: rt::TypeInfo::String,
+                xsd_type: "xsd:string",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -186,7 +190,11 @@ pub mod types {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.x),
                 _ => d.skip(),
@@ -285,7 +293,11 @@ pub mod alpha {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.page),
                 1 => d.decode(&mut self.only),
@@ -377,9 +389,7 @@ pub mod alpha {
         }
 
         /// Every operation of the Alpha service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Get as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Get as rt::Operation>::INFO];
     }
 }
 
@@ -409,18 +419,16 @@ pub mod beta {
             doc: "A local type with the name of a shared one: the shared one is not re-exported here.",
             source: "Beta.wsdl:14",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "number",
-                    rust_name: "number",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "number",
+                rust_name: "number",
+                ty: rt::TypeInfo::Int,
+                xsd_type: "xsd:int",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -430,7 +438,11 @@ pub mod beta {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.number),
                 _ => d.skip(),
@@ -518,7 +530,11 @@ pub mod beta {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.page),
                 1 => d.decode(&mut self.local_page),
@@ -610,9 +626,7 @@ pub mod beta {
         }
 
         /// Every operation of the Beta service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Get as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Get as rt::Operation>::INFO];
     }
 }
 

@@ -73,7 +73,11 @@ pub mod simple_content {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.currency),
                 1 => d.decode(&mut self.precision),
@@ -153,7 +157,11 @@ pub mod simple_content {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.tag),
                 1 => d.decode(&mut self.value),
@@ -244,7 +252,11 @@ pub mod simple_content {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.currency),
                 1 => d.decode(&mut self.precision),
@@ -336,7 +348,11 @@ pub mod simple_content {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.price),
                 1 => d.decode(&mut self.tagged),
@@ -381,18 +397,16 @@ pub mod simple_content {
             doc: "",
             source: "service.wsdl:48",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "price",
-                    rust_name: "price",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Money>),
-                    xsd_type: "Money",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "price",
+                rust_name: "price",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Money>),
+                xsd_type: "Money",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -402,7 +416,11 @@ pub mod simple_content {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.price),
                 _ => d.skip(),
@@ -490,15 +508,13 @@ pub mod simple_content {
         }
 
         /// Every operation of the SimpleContent service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "SimpleContent",
         wsdl_name: "SimpleContentService",
         module: "simple_content",
@@ -506,5 +522,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/simple_content"),
         operations: simple_content::op::ALL,
-    },
-];
+    }];

@@ -142,7 +142,11 @@ pub mod simple_restrictions {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.phone),
                 1 => d.decode(&mut self.country),
@@ -195,18 +199,16 @@ pub mod simple_restrictions {
             doc: "",
             source: "service.wsdl:70",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "contact",
-                    rust_name: "contact",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Contact>),
-                    xsd_type: "Contact",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "contact",
+                rust_name: "contact",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<Contact>),
+                xsd_type: "Contact",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -216,7 +218,11 @@ pub mod simple_restrictions {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.contact),
                 _ => d.skip(),
@@ -304,15 +310,13 @@ pub mod simple_restrictions {
         }
 
         /// Every operation of the SimpleRestrictions service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <Echo as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<Echo as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "SimpleRestrictions",
         wsdl_name: "SimpleRestrictionsService",
         module: "simple_restrictions",
@@ -320,5 +324,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/simple_restrictions"),
         operations: simple_restrictions::op::ALL,
-    },
-];
+    }];

@@ -32,7 +32,11 @@ pub mod header {
             None
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, _index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            _index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             d.skip()
         }
 
@@ -69,18 +73,16 @@ pub mod header {
             doc: "",
             source: "service.wsdl:31",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "pong",
-                    rust_name: "pong",
-                    ty: rt::TypeInfo::Boolean,
-                    xsd_type: "xsd:boolean",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "pong",
+                rust_name: "pong",
+                ty: rt::TypeInfo::Boolean,
+                xsd_type: "xsd:boolean",
+                occurs: rt::Occurs::Required,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -90,7 +92,11 @@ pub mod header {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.pong),
                 _ => d.skip(),
@@ -267,8 +273,8 @@ pub mod header {
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Header",
         wsdl_name: "HeaderService",
         module: "header",
@@ -276,5 +282,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/soap_header"),
         operations: header::op::ALL,
-    },
-];
+    }];

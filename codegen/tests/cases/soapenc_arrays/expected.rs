@@ -61,7 +61,11 @@ pub mod arrays {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.x),
                 1 => d.decode(&mut self.y),
@@ -154,7 +158,9 @@ pub mod arrays {
                 rt::FieldSchema {
                     name: "groups",
                     rust_name: "groups",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<Point>))),
+                    ty: rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Struct(
+                        rt::schema_of::<Point>,
+                    ))),
                     xsd_type: "PointArrayArray[]",
                     occurs: rt::Occurs::Required,
                     kind: rt::FieldKind::Element,
@@ -229,7 +235,11 @@ pub mod arrays {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.points),
                 1 => d.decode(&mut self.labels),
@@ -286,18 +296,16 @@ pub mod arrays {
             doc: "An array as the only part of an rpc message.",
             source: "service.wsdl:91",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "points",
-                    rust_name: "points",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<Point>)),
-                    xsd_type: "PointArray[]",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "points",
+                rust_name: "points",
+                ty: rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<Point>)),
+                xsd_type: "PointArray[]",
+                occurs: rt::Occurs::Optional,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -307,7 +315,11 @@ pub mod arrays {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.points),
                 _ => d.skip(),
@@ -348,18 +360,16 @@ pub mod arrays {
             doc: "An array as the only part of an rpc message.",
             source: "service.wsdl:91",
             qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "matrix",
-                    rust_name: "matrix",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Double)),
-                    xsd_type: "Matrix[]",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "matrix",
+                rust_name: "matrix",
+                ty: rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Double)),
+                xsd_type: "Matrix[]",
+                occurs: rt::Occurs::Optional,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -369,7 +379,11 @@ pub mod arrays {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.matrix),
                 _ => d.skip(),
@@ -502,8 +516,8 @@ pub mod arrays {
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Arrays",
         wsdl_name: "ArraysService",
         module: "arrays",
@@ -511,5 +525,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/soapenc_arrays"),
         operations: arrays::op::ALL,
-    },
-];
+    }];

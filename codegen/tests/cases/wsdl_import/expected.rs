@@ -59,7 +59,11 @@ pub mod types {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.sku),
                 1 => d.decode(&mut self.count),
@@ -111,18 +115,16 @@ pub mod inventory {
             doc: "",
             source: "stock.xsd:7",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "sku",
-                    rust_name: "sku",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "sku",
+                rust_name: "sku",
+                ty: rt::TypeInfo::String,
+                xsd_type: "xsd:string[]",
+                occurs: rt::Occurs::Many,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -132,7 +134,11 @@ pub mod inventory {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.sku),
                 _ => d.skip(),
@@ -173,18 +179,16 @@ pub mod inventory {
             doc: "",
             source: "stock.xsd:14",
             qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "level",
-                    rust_name: "level",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<StockLevel>),
-                    xsd_type: "StockLevel[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+            fields: &[rt::FieldSchema {
+                name: "level",
+                rust_name: "level",
+                ty: rt::TypeInfo::Struct(rt::schema_of::<StockLevel>),
+                xsd_type: "StockLevel[]",
+                occurs: rt::Occurs::Many,
+                kind: rt::FieldKind::Element,
+                sensitive: false,
+                doc: "",
+            }],
         };
 
         fn field_index(name: &str) -> Option<usize> {
@@ -194,7 +198,11 @@ pub mod inventory {
             }
         }
 
-        fn decode_field<D: rt::FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        fn decode_field<D: rt::FieldDecoder>(
+            &mut self,
+            index: usize,
+            d: D,
+        ) -> Result<(), D::Error> {
             match index {
                 0 => d.decode(&mut self.level),
                 _ => d.skip(),
@@ -282,15 +290,13 @@ pub mod inventory {
         }
 
         /// Every operation of the Inventory service, in WSDL order.
-        pub const ALL: &[&rt::OperationInfo] = &[
-            <GetStock as rt::Operation>::INFO,
-        ];
+        pub const ALL: &[&rt::OperationInfo] = &[<GetStock as rt::Operation>::INFO];
     }
 }
 
 /// Every generated service, with its operations.
-pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
-    ::portabilling::runtime::ServiceInfo {
+pub const SERVICES: &[::portabilling::runtime::ServiceInfo] =
+    &[::portabilling::runtime::ServiceInfo {
         name: "Inventory",
         wsdl_name: "InventoryService",
         module: "inventory",
@@ -298,5 +304,4 @@ pub const SERVICES: &[::portabilling::runtime::ServiceInfo] = &[
         source: "service.wsdl",
         address: Some("http://localhost/wsdl_import"),
         operations: inventory::op::ALL,
-    },
-];
+    }];
