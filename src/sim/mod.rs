@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+mod events;
 mod state;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -34,6 +35,7 @@ pub use crate::server::CertificateKind;
 use crate::server::{Handler, Reply, Request, Server, ServerLimits, TestPki};
 use crate::soap::envelope::{self, BodyTarget};
 use crate::soap::Limits;
+pub use events::{EventAuth, EventDeliveryStats, EventTarget};
 pub use state::SimFault;
 use state::{Answer, Credentials, State};
 
@@ -156,6 +158,7 @@ pub struct Simulator {
     login: String,
     password: String,
     token: String,
+    emitter: Mutex<Option<events::Emitter>>,
 }
 
 impl Simulator {
@@ -194,7 +197,26 @@ impl Simulator {
             login: config.login,
             password: config.password,
             token: config.token,
+            emitter: Mutex::new(None),
         })
+    }
+
+    /// Starts posting the provisioning events of changes (those [`take_events`] would return)
+    /// to an ESPF endpoint, in the background, re-sending as ESPF does (see [`EventTarget`]).
+    /// Replaces an earlier target. From then on [`take_events`] returns what the sender has
+    /// not taken yet, which is usually nothing.
+    ///
+    /// [`take_events`]: Simulator::take_events
+    pub fn send_events_to(&self, target: EventTarget) -> std::io::Result<()> {
+        let emitter = events::Emitter::start(target, Arc::clone(&self.shared))?;
+        *lock(&self.emitter) = Some(emitter);
+        Ok(())
+    }
+
+    /// What the event sender did so far, if [`send_events_to`](Simulator::send_events_to)
+    /// started one.
+    pub fn event_delivery(&self) -> Option<EventDeliveryStats> {
+        lock(&self.emitter).as_ref().map(|e| e.stats())
     }
 
     /// The base URL (`http://127.0.0.1:PORT` or `https://localhost:PORT`).
