@@ -404,6 +404,12 @@ impl Model {
     }
 }
 
+/// How many simple-type derivations (or array item levels) may be chained.
+const MAX_DERIVATION_DEPTH: usize = 64;
+
+/// How many complex types an extension chain may have.
+const MAX_EXTENSION_DEPTH: usize = 256;
+
 /// Names the generated code uses unqualified (from the prelude), which a generated type must
 /// not shadow: a schema type named `Option` becomes `Option2`.
 const PRELUDE_NAMES: &[&str] = &[
@@ -443,6 +449,7 @@ pub fn build(
         model: Model::default(),
         named: BTreeMap::new(),
         elements: BTreeMap::new(),
+        resolving: Vec::new(),
         pending: Vec::new(),
         file_module: BTreeMap::new(),
         current_module: 0,
@@ -485,6 +492,8 @@ struct Builder<'a> {
     model: Model,
     /// Named schema types already given an id.
     named: BTreeMap<QName, TypeId>,
+    /// The named types being resolved, innermost last (see `resolve_named`).
+    resolving: Vec<QName>,
     /// The resolved types of global elements, so that the anonymous type of an element used in
     /// several places is generated once.
     elements: BTreeMap<QName, Resolved>,
@@ -717,7 +726,33 @@ impl Builder<'_> {
                 format!("type `{}` (namespace `{}`) is not declared", q.local, q.ns),
             )
         })?;
-        self.resolve_decl(decl, false)
+        // Simple types and arrays are resolved through their bases and items right away (a
+        // struct is named before its fields are built, so it may refer to itself): a cycle
+        // there has no finite meaning, and a very long chain would exhaust the stack.
+        if self.resolving.contains(q) {
+            return Err(Diagnostic::new(
+                decl.loc.clone(),
+                format!(
+                    "type `{}` is derived from itself (through its base or array item type)",
+                    q.local
+                ),
+            )
+            .into());
+        }
+        if self.resolving.len() >= MAX_DERIVATION_DEPTH {
+            return Err(Diagnostic::new(
+                decl.loc.clone(),
+                format!(
+                    "type `{}` is derived through more than {MAX_DERIVATION_DEPTH} levels",
+                    q.local
+                ),
+            )
+            .into());
+        }
+        self.resolving.push(q.clone());
+        let resolved = self.resolve_decl(decl, false);
+        self.resolving.pop();
+        resolved
     }
 
     fn resolve_decl(&mut self, decl: &TypeDecl, anonymous: bool) -> Result<Resolved, Error> {
@@ -1006,6 +1041,16 @@ impl Builder<'_> {
         out: &mut Vec<Field>,
         visited: &mut BTreeSet<QName>,
     ) -> Result<(), Error> {
+        if visited.len() >= MAX_EXTENSION_DEPTH {
+            return Err(Diagnostic::new(
+                decl.loc.clone(),
+                format!(
+                    "type `{}` extends more than {MAX_EXTENSION_DEPTH} levels of base types",
+                    decl.name.local
+                ),
+            )
+            .into());
+        }
         if !visited.insert(decl.name.clone()) {
             return Err(Diagnostic::new(
                 decl.loc.clone(),

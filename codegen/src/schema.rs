@@ -22,6 +22,9 @@ pub const WSDL_NS: &str = "http://schemas.xmlsoap.org/wsdl/";
 /// The XML Schema instance namespace (`xsi`).
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
+/// The most levels a SOAP-encoded array type may nest (`xsd:string[][]` has two).
+const MAX_ARRAY_DIMENSIONS: usize = 8;
+
 /// Where a declaration comes from: the embedded schema of a WSDL file, or a separate XSD file.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Origin {
@@ -585,6 +588,14 @@ impl SchemaSet {
                 let array_type = array_type.trim();
                 let base_end = array_type.find('[').unwrap_or(array_type.len());
                 let dimensions = array_type[base_end..].matches('[').count();
+                if dimensions > MAX_ARRAY_DIMENSIONS {
+                    return Err(attr
+                        .error(format!(
+                            "unsupported construct: array type `{array_type}` has more than \
+                             {MAX_ARRAY_DIMENSIONS} dimensions"
+                        ))
+                        .into());
+                }
                 let item = attr.resolve_qname(&array_type[..base_end])?;
                 return Ok(ArrayItem {
                     ty: TypeRef::Named(item),
