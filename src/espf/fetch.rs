@@ -83,6 +83,7 @@ impl Entity {
     /// "customer_info": …}`, `{"customer_info": …}`, `{"number_info": …}` or
     /// `{"invoice_info": …}`.
     pub fn to_json(&self) -> Value {
+        #[allow(unused_variables)]
         let to = |v: Result<Value, serde_json::Error>| v.unwrap_or(Value::Null);
         match self {
             #[cfg(feature = "account")]
@@ -165,6 +166,7 @@ fn call(client: &Client, service: &str, method: &str, params: Value) -> Result<V
     }
 }
 
+#[allow(dead_code)]
 fn typed<T: serde::de::DeserializeOwned>(
     value: &Value,
     service: &str,

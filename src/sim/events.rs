@@ -18,7 +18,9 @@ use serde_json::{json, Value};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 use super::{lock, Shared};
-use crate::espf::{basic_authorization, custom_authorization, format_http_date, signature_authorization};
+use crate::espf::{
+    basic_authorization, custom_authorization, format_http_date, signature_authorization,
+};
 
 /// How the simulator authenticates to the endpoint.
 #[derive(Clone)]
@@ -52,7 +54,9 @@ impl fmt::Debug for EventAuth {
         match self {
             EventAuth::Basic { user, .. } => write!(f, "Basic({user}:<redacted>)"),
             EventAuth::Custom { auth_type, .. } => write!(f, "Custom({auth_type} <redacted>)"),
-            EventAuth::Signature { key_id, .. } => write!(f, "Signature(keyId={key_id}, <redacted>)"),
+            EventAuth::Signature { key_id, .. } => {
+                write!(f, "Signature(keyId={key_id}, <redacted>)")
+            }
         }
     }
 }
@@ -62,7 +66,9 @@ impl EventAuth {
         match self {
             EventAuth::Basic { user, password } => basic_authorization(user, password),
             EventAuth::Custom { auth_type, value } => custom_authorization(auth_type, value),
-            EventAuth::Signature { key_id, secret } => signature_authorization(key_id, secret, date),
+            EventAuth::Signature { key_id, secret } => {
+                signature_authorization(key_id, secret, date)
+            }
         }
     }
 }
@@ -89,7 +95,11 @@ pub struct EventTarget {
 
 impl EventTarget {
     /// Basic authentication with `user` and `password`, and the default timings.
-    pub fn basic(url: impl Into<String>, user: impl Into<String>, password: impl Into<String>) -> EventTarget {
+    pub fn basic(
+        url: impl Into<String>,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> EventTarget {
         EventTarget::with_auth(
             url,
             EventAuth::Basic {
@@ -142,7 +152,8 @@ impl Emitter {
                 .iter()
                 .map(|c| Certificate::from_der(c.as_ref()).to_owned())
                 .collect();
-            let extra = Certificate::from_pem(pem.as_bytes()).map_err(|e| std::io::Error::other(format!("bad CA certificate: {e}")))?;
+            let extra = Certificate::from_pem(pem.as_bytes())
+                .map_err(|e| std::io::Error::other(format!("bad CA certificate: {e}")))?;
             certs.push(extra.to_owned());
             tls = tls.root_certs(RootCerts::Specific(Arc::new(certs)));
         }
@@ -191,7 +202,13 @@ fn pause(d: Duration, stop: &AtomicBool) -> bool {
     !stop.load(Ordering::SeqCst)
 }
 
-fn run(agent: &ureq::Agent, target: &EventTarget, shared: &Shared, stop: &AtomicBool, stats: &Mutex<EventDeliveryStats>) {
+fn run(
+    agent: &ureq::Agent,
+    target: &EventTarget,
+    shared: &Shared,
+    stop: &AtomicBool,
+    stats: &Mutex<EventDeliveryStats>,
+) {
     while !stop.load(Ordering::SeqCst) {
         let batch = std::mem::take(&mut lock(&shared.state).events);
         if batch.is_empty() {
@@ -248,7 +265,11 @@ fn deliver(
                     return true;
                 }
                 Some(400..=499) => {
-                    tracing::warn!(event_type, status, "the ESPF endpoint rejected an event; dropped");
+                    tracing::warn!(
+                        event_type,
+                        status,
+                        "the ESPF endpoint rejected an event; dropped"
+                    );
                     s.rejected += 1;
                     return true;
                 }
