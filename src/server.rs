@@ -105,6 +105,7 @@ pub type Handler = Arc<dyn Fn(Request) -> Reply + Send + Sync>;
 /// A running server. Stops when [`shutdown`](Server::shutdown) is called or it is dropped.
 pub struct Server {
     addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -124,11 +125,14 @@ impl Server {
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = Arc::clone(&stop);
         let active = Arc::new(AtomicUsize::new(0));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = Arc::clone(&connections);
         let thread = std::thread::Builder::new()
             .name("portabilling-server".into())
-            .spawn(move || accept_loop(listener, tls, limits, handler, stop_flag, active))?;
+            .spawn(move || accept_loop(listener, tls, limits, handler, stop_flag, active, accepted))?;
         Ok(Server {
             addr,
+            connections,
             stop,
             thread: Some(thread),
         })
@@ -137,6 +141,11 @@ impl Server {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many connections were accepted (for TLS, how many handshakes).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Stops accepting connections and waits for the accept loop to end.
@@ -161,10 +170,12 @@ fn accept_loop(
     handler: Handler,
     stop: Arc<AtomicBool>,
     active: Arc<AtomicUsize>,
+    accepted: Arc<AtomicUsize>,
 ) {
     while !stop.load(Ordering::SeqCst) {
         match listener.accept() {
             Ok((stream, peer)) => {
+                accepted.fetch_add(1, Ordering::SeqCst);
                 if active.load(Ordering::SeqCst) >= limits.max_connections {
                     drop(stream);
                     continue;

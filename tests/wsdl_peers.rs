@@ -33,7 +33,12 @@ fn load(program: &str, script: &str) -> BTreeMap<String, usize> {
 fn generated() -> BTreeMap<String, usize> {
     portabilling::registry::services()
         .iter()
-        .map(|s| (s.source.trim_end_matches(".wsdl").to_string(), s.operations.len()))
+        .map(|s| {
+            (
+                s.source.trim_end_matches(".wsdl").to_string(),
+                s.operations.len(),
+            )
+        })
         .collect()
 }
 
@@ -41,14 +46,22 @@ fn generated() -> BTreeMap<String, usize> {
 fn zeep_loads_every_bundled_wsdl() {
     let zeep = load("python3", "zeep_load.py");
     assert_eq!(zeep.len(), 12);
-    assert_eq!(zeep, generated(), "zeep and the generated code disagree on the operations");
+    assert_eq!(
+        zeep,
+        generated(),
+        "zeep and the generated code disagree on the operations"
+    );
 }
 
 #[test]
 fn php_soapclient_loads_every_bundled_wsdl() {
     let php = load("php", "php_load.php");
     assert_eq!(php.len(), 12);
-    assert_eq!(php, generated(), "PHP and the generated code disagree on the operations");
+    assert_eq!(
+        php,
+        generated(),
+        "PHP and the generated code disagree on the operations"
+    );
 }
 
 #[test]

@@ -131,6 +131,8 @@ pub struct SimStats {
     pub injected: u64,
     /// Accounts in memory.
     pub accounts: usize,
+    /// Connections accepted (over HTTPS, TLS handshakes).
+    pub connections: usize,
 }
 
 impl SimStats {
@@ -266,6 +268,7 @@ impl Simulator {
             writes: state.writes.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             injected,
             accounts: state.accounts.len(),
+            connections: self.server.connections(),
         }
     }
 
