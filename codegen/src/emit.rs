@@ -419,8 +419,8 @@ fn lit(s: &str) -> String {
 /// does not warn about them, and square brackets are escaped so that they are not read as links.
 /// Code spans (between backticks) are left as they are, as rustdoc shows them literally.
 fn doc_text(s: &str) -> String {
-    // A fence would start a code block, which rustdoc compiles as a doctest.
-    let s = &s.replace("```", "'''");
+    // A fence would start a code block, which rustdoc compiles as a doctest; tabs are spaces.
+    let s = &s.replace("```", "'''").replace('\t', "    ");
     if !s.matches('`').count().is_multiple_of(2) {
         // Unbalanced backticks are not code spans: escape everywhere.
         return prose(s);
@@ -480,9 +480,15 @@ fn value_doc(value: &str) -> String {
     if value.is_empty() {
         return "The empty value.".to_string();
     }
-    let value = value.replace('`', "'").replace(['\n', '\r'], " ");
-    if value.trim().is_empty() || value.starts_with(' ') || value.ends_with(' ') {
-        return format!("The value {:?}.", value);
+    // A backtick would end the code span.
+    let value = value.replace('`', "'");
+    if value.trim().is_empty()
+        || value.starts_with(' ')
+        || value.ends_with(' ')
+        || value.contains(char::is_control)
+    {
+        // Spaces at the ends or control characters: quoted and escaped as in Rust.
+        return format!("The value `{value:?}`.");
     }
     format!("The value `{value}`.")
 }

@@ -1237,6 +1237,27 @@ impl Builder<'_> {
             field.rust = namer.unique(&wanted, "_");
         }
         let extra = namer.unique("extra", "_");
+        // The runtime finds a field by its wire name alone (for elements, attributes and JSON
+        // keys alike), so of two fields with one name only the first is ever read back.
+        let mut seen = BTreeSet::new();
+        for field in fields.iter().filter(|f| !f.wire.is_empty()) {
+            if !seen.insert(field.wire.as_str()) {
+                let ty = &self.model.types[id];
+                let what = if field.attribute {
+                    "an attribute"
+                } else {
+                    "an element"
+                };
+                self.model.warnings.push(Diagnostic::new(
+                    ty.loc.clone(),
+                    format!(
+                        "type `{}` has {what} `{}` after another field of that name: fields are \
+                         matched by name, so `{}` is written but never read back",
+                        ty.xsd.local, field.wire, field.rust
+                    ),
+                ));
+            }
+        }
         if let Kind::Struct(s) = &mut self.model.types[id].kind {
             s.fields = fields;
             s.extra = extra;

@@ -113,7 +113,7 @@ pub fn camel(name: &str) -> String {
 
 /// The `UpperCamelCase` name of an enumeration value: like [`camel`], but a value that is blank
 /// is `Empty`, and a leading sign is a word (`-1` → `Minus1`, `+1` → `Plus1`), so that `1` and
-/// `-1` do not collide.
+/// `-1` do not collide; an upper-case value is converted by words (`FICTION` → `Fiction`).
 pub fn variant(value: &str) -> String {
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -126,7 +126,15 @@ pub fn variant(value: &str) -> String {
     } else {
         trimmed.to_string()
     };
-    camel(&signed)
+    // An upper-case value is words, not an acronym to keep: `FICTION` → `Fiction`, like
+    // `NON_FICTION` → `NonFiction`.
+    let mut letters = signed.chars().filter(|c| c.is_alphabetic());
+    let screaming = letters.clone().count() > 1 && letters.all(|c| !c.is_lowercase());
+    if screaming {
+        camel(&signed.to_lowercase())
+    } else {
+        camel(&signed)
+    }
 }
 
 /// Makes `name` a usable identifier: a leading digit gets `digit_prefix`, non-ASCII letters are
@@ -182,7 +190,9 @@ impl Namer {
         if self.taken.insert(wanted.to_string()) {
             return wanted.to_string();
         }
-        let base = wanted.trim_start_matches("r#");
+        // `r#type` → `type_2`, `self_` → `self_2`, `Self_` → `Self2`.
+        let base = wanted.trim_start_matches("r#").trim_end_matches('_');
+        let base = if base.is_empty() { wanted } else { base };
         (2..)
             .map(|n| format!("{base}{separator}{n}"))
             .find(|candidate| self.taken.insert(candidate.clone()))
@@ -225,6 +235,10 @@ mod tests {
         assert_eq!(variant("+1.5"), "Plus15");
         assert_eq!(variant("a b"), "AB");
         assert_eq!(variant("Other"), "Other");
+        assert_eq!(variant("FICTION"), "Fiction");
+        assert_eq!(variant("NON_FICTION"), "NonFiction");
+        assert_eq!(variant("Y"), "Y");
+        assert_eq!(variant("HTTPServer"), "HTTPServer");
     }
 
     #[test]
@@ -233,6 +247,13 @@ mod tests {
         assert_eq!(namer.unique("i_account", "_"), "i_account");
         assert_eq!(namer.unique("i_account", "_"), "i_account_2");
         assert_eq!(namer.unique("extra", "_"), "extra_2");
+        assert_eq!(namer.unique("self_", "_"), "self_");
+        assert_eq!(namer.unique("self_", "_"), "self_2");
+        assert_eq!(namer.unique("r#type", "_"), "r#type");
+        assert_eq!(namer.unique("r#type", "_"), "type_2");
+        let mut variants = Namer::default();
+        assert_eq!(variants.unique("Self_", ""), "Self_");
+        assert_eq!(variants.unique("Self_", ""), "Self2");
         let mut types = Namer::default();
         assert_eq!(types.unique("AccountInfo", ""), "AccountInfo");
         assert_eq!(types.unique("AccountInfo", ""), "AccountInfo2");

@@ -78,7 +78,7 @@ pub mod enumerations {
         /// The value `self`.
         Self_,
         /// The value `Self`.
-        Self_2,
+        Self2,
         /// The value `ünïcödé`.
         Ünïcödé,
         /// The value `日本`.
@@ -124,7 +124,7 @@ pub mod enumerations {
                 Self::Other => "Other",
                 Self::Other2 => "other",
                 Self::Self_ => "self",
-                Self::Self_2 => "Self",
+                Self::Self2 => "Self",
                 Self::Ünïcödé => "ünïcödé",
                 Self::日本 => "日本",
                 Self::QuoteBackTick => "quote\"back`tick",
@@ -143,7 +143,7 @@ pub mod enumerations {
                 "Other" => Self::Other,
                 "other" => Self::Other2,
                 "self" => Self::Self_,
-                "Self" => Self::Self_2,
+                "Self" => Self::Self2,
                 "ünïcödé" => Self::Ünïcödé,
                 "日本" => Self::日本,
                 "quote\"back`tick" => Self::QuoteBackTick,

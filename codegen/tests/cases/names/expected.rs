@@ -341,7 +341,7 @@ pub mod names {
         /// Element `self`, `xsd:string`.
         pub self_: String,
         /// Element `Self`, `xsd:string`.
-        pub self__2: String,
+        pub self_2: String,
         /// Element `super`, `xsd:string`.
         pub super_: String,
         /// Element `crate`, `xsd:string`.
@@ -420,7 +420,7 @@ pub mod names {
                 },
                 rt::FieldSchema {
                     name: "Self",
-                    rust_name: "self__2",
+                    rust_name: "self_2",
                     ty: rt::TypeInfo::String,
                     xsd_type: "xsd:string",
                     occurs: rt::Occurs::Required,
@@ -636,7 +636,7 @@ pub mod names {
                 0 => d.decode(&mut self.r#type),
                 1 => d.decode(&mut self.r#match),
                 2 => d.decode(&mut self.self_),
-                3 => d.decode(&mut self.self__2),
+                3 => d.decode(&mut self.self_2),
                 4 => d.decode(&mut self.super_),
                 5 => d.decode(&mut self.crate_),
                 6 => d.decode(&mut self.r#async),
@@ -662,7 +662,7 @@ pub mod names {
             e.field(0, &self.r#type)?;
             e.field(1, &self.r#match)?;
             e.field(2, &self.self_)?;
-            e.field(3, &self.self__2)?;
+            e.field(3, &self.self_2)?;
             e.field(4, &self.super_)?;
             e.field(5, &self.crate_)?;
             e.field(6, &self.r#async)?;
