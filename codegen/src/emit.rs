@@ -1107,8 +1107,9 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
     out.line("#[derive(Clone, Copy, Debug)]");
     out.line(&format!("pub struct {};", op.descriptor));
     out.blank();
-    // In the `op` module a descriptor shadows the service module's type of the same name (the
-    // request type of a document/literal operation is often named like the operation).
+    // Paths are written for the service module; `op` is one level down. There a descriptor
+    // also shadows the service module's type of the same name (the request type of a
+    // document/literal operation is often named like the operation).
     let descriptors: Vec<&str> = service
         .operations
         .iter()
@@ -1245,8 +1246,9 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
     }
 }
 
-/// Prefixes `super::` to every name in the type `ty` that is one of `shadowing`, unless the name
-/// is already part of a path.
+/// Rewrites the type `ty`, written for the service module, for its `op` submodule: a path that
+/// starts with `super::` gets one more, and a name that is one of `shadowing` (declared in `op`)
+/// gets `super::`.
 fn unshadow(ty: &str, shadowing: &[&str]) -> String {
     let mut out = String::with_capacity(ty.len());
     let mut rest = ty;
@@ -1257,7 +1259,7 @@ fn unshadow(ty: &str, shadowing: &[&str]) -> String {
             .find(|c: char| !(c.is_alphanumeric() || c == '_'))
             .unwrap_or(from.len());
         let (word, after) = from.split_at(end);
-        if shadowing.contains(&word) && !out.ends_with("::") {
+        if (word == "super" || shadowing.contains(&word)) && !out.ends_with("::") {
             out.push_str("super::");
         }
         out.push_str(word);

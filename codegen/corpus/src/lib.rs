@@ -45,6 +45,12 @@ pub mod rpc_encoded {
     include!(concat!(env!("OUT_DIR"), "/legacy.rs"));
 }
 
+/// The generator's golden feature cases (`codegen/tests/cases`), each generated with the default
+/// configuration, so that every construct they show is compiled.
+pub mod cases {
+    include!(concat!(env!("OUT_DIR"), "/cases.rs"));
+}
+
 /// Every generated service of the corpus, in the order above.
 pub fn services() -> Vec<&'static portabilling::runtime::ServiceInfo> {
     [

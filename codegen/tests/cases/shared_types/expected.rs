@@ -602,7 +602,7 @@ pub mod beta {
         pub struct Get;
 
         impl rt::Operation for Get {
-            type Request = super::types::Page;
+            type Request = super::super::types::Page;
             type Response = BetaOnly;
             const INFO: &'static rt::OperationInfo = &rt::OperationInfo {
                 service: "Beta",
@@ -618,9 +618,9 @@ pub mod beta {
                 response_element: "getResponse",
                 header: None,
                 list_field: None,
-                request: <super::types::Page as rt::Structure>::SCHEMA,
+                request: <super::super::types::Page as rt::Structure>::SCHEMA,
                 response: <BetaOnly as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::types::Page>,
+                new_request: rt::new_dyn::<super::super::types::Page>,
                 new_response: rt::new_dyn::<BetaOnly>,
             };
         }
