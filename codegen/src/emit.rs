@@ -590,6 +590,21 @@ fn type_doc(ty: &Type) -> String {
     } else {
         format!(" in `{}`", ty.xsd.ns)
     };
+    if ty.from_message {
+        let mut doc = ty
+            .doc
+            .as_deref()
+            .map(doc_text)
+            .unwrap_or_else(|| format!("The parts of the `{}` message.", ty.xsd.local));
+        let _ = write!(
+            doc,
+            "\n\nMade from the parts of an rpc message: the body element `{}`{ns}, for the operation \
+             declared at `{}`.",
+            ty.xsd.local,
+            ty.loc.short()
+        );
+        return doc;
+    }
     if ty.anonymous {
         let mut doc = ty
             .doc

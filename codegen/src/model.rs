@@ -271,6 +271,9 @@ pub struct Type {
     /// Whether the XSD type is anonymous (declared inside an element or attribute, and named
     /// here after it).
     pub anonymous: bool,
+    /// Whether the struct is made from the parts of an rpc message rather than declared in a
+    /// schema (its XSD name is then the body element's).
+    pub from_message: bool,
     /// Its shape.
     pub kind: Kind,
 }
@@ -621,6 +624,7 @@ impl Builder<'_> {
                     &name,
                     Kind::Struct(Struct::default()),
                 );
+                self.model.types[id].from_message = true;
                 let mut fields = Vec::new();
                 for (part, resolved) in resolved_parts {
                     fields.push(self.field(
@@ -935,6 +939,7 @@ impl Builder<'_> {
             doc,
             loc,
             anonymous: false,
+            from_message: false,
             kind,
         });
         self.model.types.len() - 1
@@ -1338,7 +1343,7 @@ impl Builder<'_> {
                 .collect();
             ids.sort_by_cached_key(|&id| {
                 let ty = &self.model.types[id];
-                let exact = !ty.anonymous && ty.rust == ty.xsd.local;
+                let exact = !ty.anonymous && !ty.from_message && ty.rust == ty.xsd.local;
                 (!exact, ty.loc.clone(), ty.xsd.local.clone(), id)
             });
             for id in ids {

@@ -642,9 +642,9 @@ pub mod long_names {
         ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
     );
 
-    /// The `x` type.
+    /// The parts of the `x` message.
     ///
-    /// XSD type `x` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:101`.
+    /// Made from the parts of an rpc message: the body element `x` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, for the operation declared at `service.wsdl:101`.
     #[derive(Clone, Default, PartialEq)]
     pub struct XRequest {
         /// Element `a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x`, `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns`.
@@ -733,9 +733,9 @@ pub mod long_names {
 
     rt::structure_impls!(XRequest);
 
-    /// The `xResponse` type.
+    /// The parts of the `xResponse` message.
     ///
-    /// XSD type `xResponse` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:101`.
+    /// Made from the parts of an rpc message: the body element `xResponse` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, for the operation declared at `service.wsdl:101`.
     #[derive(Clone, Default, PartialEq)]
     pub struct XResponse {
         /// Element `a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x`, `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns`.

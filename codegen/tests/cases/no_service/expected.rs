@@ -90,9 +90,9 @@ pub mod billing {
 
     rt::structure_impls!(Invoice);
 
-    /// The `get_invoice` type.
+    /// The parts of the `get_invoice` message.
     ///
-    /// XSD type `get_invoice` in `urn:case:no_service`, declared at `Billing.wsdl:26`.
+    /// Made from the parts of an rpc message: the body element `get_invoice` in `urn:case:no_service`, for the operation declared at `Billing.wsdl:26`.
     #[derive(Clone, Default, PartialEq)]
     pub struct GetInvoiceRequest {
         /// Element `number`, `xsd:string`.

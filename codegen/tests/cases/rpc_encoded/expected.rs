@@ -250,9 +250,9 @@ pub mod widget {
 
     rt::structure_impls!(GetWidgetResponse);
 
-    /// The `count` type.
+    /// The parts of the `count` message.
     ///
-    /// XSD type `count` in `urn:case:rpc_encoded`, declared at `service.wsdl:62`.
+    /// Made from the parts of an rpc message: the body element `count` in `urn:case:rpc_encoded`, for the operation declared at `service.wsdl:62`.
     #[derive(Clone, Default, PartialEq)]
     pub struct CountRequest {
         /// Element `filter`, `xsd:string`.
@@ -314,9 +314,9 @@ pub mod widget {
 
     rt::structure_impls!(CountRequest);
 
-    /// The `countResponse` type.
+    /// The parts of the `countResponse` message.
     ///
-    /// XSD type `countResponse` in `urn:case:rpc_encoded`, declared at `service.wsdl:62`.
+    /// Made from the parts of an rpc message: the body element `countResponse` in `urn:case:rpc_encoded`, for the operation declared at `service.wsdl:62`.
     #[derive(Clone, Default, PartialEq)]
     pub struct CountResponse {
         /// Element `count`, `xsd:int`.

@@ -90,9 +90,9 @@ pub mod calculator {
 
     rt::structure_impls!(Operands);
 
-    /// The `add` type.
+    /// The parts of the `add` message.
     ///
-    /// XSD type `add` in `urn:case:rpc_literal:body`, declared at `service.wsdl:43`.
+    /// Made from the parts of an rpc message: the body element `add` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:43`.
     #[derive(Clone, Default, PartialEq)]
     pub struct AddRequest {
         /// Element `a`, `xsd:int`.
@@ -186,9 +186,9 @@ pub mod calculator {
 
     rt::structure_impls!(AddRequest);
 
-    /// The `addResponse` type.
+    /// The parts of the `addResponse` message.
     ///
-    /// XSD type `addResponse` in `urn:case:rpc_literal:body`, declared at `service.wsdl:43`.
+    /// Made from the parts of an rpc message: the body element `addResponse` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:43`.
     #[derive(Clone, Default, PartialEq)]
     pub struct AddResponse {
         /// Element `sum`, `xsd:long`.
@@ -250,9 +250,9 @@ pub mod calculator {
 
     rt::structure_impls!(AddResponse);
 
-    /// The `divide` type.
+    /// The parts of the `divide` message.
     ///
-    /// XSD type `divide` in `urn:case:rpc_literal:body`, declared at `service.wsdl:47`.
+    /// Made from the parts of an rpc message: the body element `divide` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:47`.
     #[derive(Clone, Default, PartialEq)]
     pub struct DivideRequest {
         /// Element `operands`, `Operands`.
@@ -331,9 +331,9 @@ pub mod calculator {
 
     rt::structure_impls!(DivideRequest);
 
-    /// The `divideResponse` type.
+    /// The parts of the `divideResponse` message.
     ///
-    /// XSD type `divideResponse` in `urn:case:rpc_literal:body`, declared at `service.wsdl:47`.
+    /// Made from the parts of an rpc message: the body element `divideResponse` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:47`.
     #[derive(Clone, Default, PartialEq)]
     pub struct DivideResponse {
         /// Element `quotient`, `xsd:decimal`.
@@ -414,7 +414,7 @@ pub mod calculator {
 
     /// No parts in, none out.
     ///
-    /// XSD type `reset` in `urn:case:rpc_literal`, declared at `service.wsdl:51`.
+    /// Made from the parts of an rpc message: the body element `reset` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:51`.
     #[derive(Clone, Default, PartialEq)]
     pub struct ResetRequest {
         /// Elements the schema does not describe, kept as received.
@@ -460,7 +460,7 @@ pub mod calculator {
 
     /// No parts in, none out.
     ///
-    /// XSD type `resetResponse` in `urn:case:rpc_literal`, declared at `service.wsdl:51`.
+    /// Made from the parts of an rpc message: the body element `resetResponse` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:51`.
     #[derive(Clone, Default, PartialEq)]
     pub struct ResetResponse {
         /// Elements the schema does not describe, kept as received.
@@ -504,9 +504,9 @@ pub mod calculator {
 
     rt::structure_impls!(ResetResponse);
 
-    /// The `last_operands` type.
+    /// The parts of the `last_operands` message.
     ///
-    /// XSD type `last_operands` in `urn:case:rpc_literal`, declared at `service.wsdl:56`.
+    /// Made from the parts of an rpc message: the body element `last_operands` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:56`.
     #[derive(Clone, Default, PartialEq)]
     pub struct LastOperandsRequest {
         /// Elements the schema does not describe, kept as received.
@@ -552,7 +552,7 @@ pub mod calculator {
 
     /// One-way: no output message.
     ///
-    /// XSD type `notifyResponse` in `urn:case:rpc_literal`, declared at `service.wsdl:60`.
+    /// Made from the parts of an rpc message: the body element `notifyResponse` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:60`.
     #[derive(Clone, Default, PartialEq)]
     pub struct NotifyResponse {
         /// Elements the schema does not describe, kept as received.

@@ -280,7 +280,7 @@ pub mod arrays {
 
     /// An array as the only part of an rpc message.
     ///
-    /// XSD type `get_points` in `urn:case:soapenc_arrays`, declared at `service.wsdl:91`.
+    /// Made from the parts of an rpc message: the body element `get_points` in `urn:case:soapenc_arrays`, for the operation declared at `service.wsdl:91`.
     #[derive(Clone, Default, PartialEq)]
     pub struct GetPointsRequest {
         /// Element `points`, `PointArray[]`.
@@ -344,7 +344,7 @@ pub mod arrays {
 
     /// An array as the only part of an rpc message.
     ///
-    /// XSD type `get_pointsResponse` in `urn:case:soapenc_arrays`, declared at `service.wsdl:91`.
+    /// Made from the parts of an rpc message: the body element `get_pointsResponse` in `urn:case:soapenc_arrays`, for the operation declared at `service.wsdl:91`.
     #[derive(Clone, Default, PartialEq)]
     pub struct GetPointsResponse {
         /// Element `matrix`, `Matrix[]`.
