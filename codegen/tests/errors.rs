@@ -25,7 +25,9 @@ fn scratch(files: &[(&str, &str)]) -> PathBuf {
 
 fn generate(files: &[(&str, &str)]) -> Result<Generated, Error> {
     let dir = scratch(files);
-    Config::new().wsdl(&dir).generate()
+    let result = Config::new().wsdl(&dir).generate();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// The 1-based line of the first occurrence of `needle`.
