@@ -305,8 +305,10 @@ impl Client {
         }
     }
 
-    /// Calls `service`/`method` with untyped parameters and returns the untyped answer. For
-    /// methods the bundled WSDLs lack; typed calls (`client.account().…`) are the usual way.
+    /// Calls `service`/`method` with parameters and an answer in JSON form. A method the
+    /// generated services know goes through its types (so the answer has the same shape over
+    /// SOAP and REST); any other method is sent untyped. Typed calls (`client.account().…`)
+    /// are the usual way.
     ///
     /// ```no_run
     /// # fn main() -> portabilling::Result<()> {
@@ -317,6 +319,20 @@ impl Client {
     /// # }
     /// ```
     pub fn call(&self, service: &str, method: &str, params: AnyValue) -> Result<AnyValue> {
+        // A method the registry knows is read through its generated types, so the answer is
+        // the same whichever protocol carried it (SOAP's guessed types are not trusted).
+        if let Some(op) = crate::registry::operation(service, method) {
+            let mut request = (op.new_request)();
+            request.set_json(&params).map_err(|e| {
+                Error::Config(format!(
+                    "the parameters do not fit {service}/{method} ({}): {e}",
+                    op.request.name
+                ))
+            })?;
+            return self
+                .call_dyn(op, request.as_ref())
+                .map(|reply| reply.to_json());
+        }
         let label = CallLabel {
             service,
             method,

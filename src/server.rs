@@ -129,7 +129,9 @@ impl Server {
         let accepted = Arc::clone(&connections);
         let thread = std::thread::Builder::new()
             .name("portabilling-server".into())
-            .spawn(move || accept_loop(listener, tls, limits, handler, stop_flag, active, accepted))?;
+            .spawn(move || {
+                accept_loop(listener, tls, limits, handler, stop_flag, active, accepted)
+            })?;
         Ok(Server {
             addr,
             connections,

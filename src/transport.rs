@@ -85,6 +85,7 @@ pub(crate) struct CallLabel<'a> {
 #[derive(Clone)]
 pub(crate) struct Http {
     agent: ureq::Agent,
+    call_timeout: Option<Duration>,
     base: String,
     max_body: u64,
     retries: u32,
@@ -133,9 +134,15 @@ impl Http {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(timeouts.connect)
-            .timeout_resolve(timeouts.connect)
             .timeout_per_read(timeouts.read)
-            .timeout_global(timeouts.call)
+            // The whole-call limit is set per phase, plus a deadline the body reader checks.
+            // ureq's global (and resolve) timeouts make it resolve the host name on a new
+            // thread for every request, pooled connection or not: about 100 µs a call,
+            // more than the rest of a small call together. DNS lookups keep the system
+            // resolver's own time limits.
+            .timeout_send_request(timeouts.call)
+            .timeout_send_body(timeouts.call)
+            .timeout_recv_response(timeouts.call)
             .max_redirects(0)
             .user_agent(user_agent)
             .tls_config(tls_config)
@@ -144,6 +151,7 @@ impl Http {
             .build();
         Ok(Http {
             agent: ureq::Agent::new_with_config(config),
+            call_timeout: timeouts.call,
             base,
             max_body,
             retries,
@@ -160,16 +168,18 @@ impl Http {
     pub fn send(&self, label: CallLabel<'_>, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let mut attempt = 0;
         loop {
-            let result = self.send_once(label, request).and_then(|mut response| {
-                let body = read_limited(&mut response.body, self.max_body)
-                    .map_err(|e| self.io_error(label, e))?;
-                Ok(HttpResponse {
-                    status: response.status,
-                    content_type: response.content_type,
-                    content_disposition: response.content_disposition,
-                    body,
-                })
-            });
+            let result = self
+                .send_once(label, request, self.max_body)
+                .and_then(|mut response| {
+                    let body = read_limited(&mut response.body, self.max_body)
+                        .map_err(|e| self.io_error(label, e))?;
+                    Ok(HttpResponse {
+                        status: response.status,
+                        content_type: response.content_type,
+                        content_disposition: response.content_disposition,
+                        body,
+                    })
+                });
             match result {
                 Ok(response)
                     if attempt < self.retries
@@ -195,7 +205,9 @@ impl Http {
     }
 
     /// Sends a request and returns the response with its body unread (for streaming and
-    /// file downloads), retrying as the policy allows.
+    /// file downloads), retrying as the policy allows. The body has no total size limit: a
+    /// stream of items or a file may be longer than any buffer, and the readers bound what
+    /// they hold at once.
     pub fn send_streaming(
         &self,
         label: CallLabel<'_>,
@@ -203,7 +215,7 @@ impl Http {
     ) -> Result<StreamingResponse, Error> {
         let mut attempt = 0;
         loop {
-            match self.send_once(label, request) {
+            match self.send_once(label, request, u64::MAX) {
                 Ok(response) => return Ok(response),
                 Err(e) if attempt < self.retries && retryable(&e, label.read_only) => {
                     attempt += 1;
@@ -218,7 +230,9 @@ impl Http {
         &self,
         label: CallLabel<'_>,
         request: &HttpRequest,
+        limit: u64,
     ) -> Result<StreamingResponse, Error> {
+        let started = std::time::Instant::now();
         if self.insecure {
             tracing::warn!(
                 service = label.service,
@@ -244,8 +258,11 @@ impl Http {
         };
         let content_type = header("content-type");
         let content_disposition = header("content-disposition");
-        let max = self.max_body;
-        let reader = response.into_body().into_with_config().limit(max).reader();
+        let reader = response
+            .into_body()
+            .into_with_config()
+            .limit(limit)
+            .reader();
         let label_service = label.service.to_string();
         let label_method = label.method.to_string();
         Ok(StreamingResponse {
@@ -256,6 +273,10 @@ impl Http {
                 inner: reader,
                 service: label_service,
                 method: label_method,
+                // Streams and downloads may take as long as they need; reads stay bounded.
+                deadline: (limit != u64::MAX)
+                    .then_some(())
+                    .and(self.call_timeout.map(|t| started + t)),
             }),
         })
     }
@@ -281,10 +302,18 @@ struct MappedReader<R> {
     inner: R,
     service: String,
     method: String,
+    /// When the whole call must be over.
+    deadline: Option<std::time::Instant>,
 }
 
 impl<R: Read> Read for MappedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the call took longer than its time limit (timed out while reading the body)",
+            ));
+        }
         self.inner.read(buf).map_err(|e| {
             let kind = e.kind();
             let error = io_to_error(&self.service, &self.method, e);

@@ -163,6 +163,7 @@ fn the_same_data_over_soap_decodes_to_the_same_values() {
             element: op.response_element,
             accessor: Some("s-gensym3"),
             encoded: true,
+            empty_lists: false,
         };
         let xml = encode_any(None, &target, &json).unwrap();
         let over_soap = Protocol::Soap

@@ -263,7 +263,8 @@ fn drive(server: &PerlServer, endpoint: SoapEndpoint) {
     assert_eq!(a["email"], json!(""), "{ctx}: {raw}");
     assert_eq!(a["idle_days"], json!(3_000_000_000u64), "{ctx}: {raw}");
     assert_eq!(a["included_services"], json!([11, 12, 13]), "{ctx}: {raw}");
-    assert_eq!(a["service_features"], json!([]), "{ctx}: {raw}");
+    // An empty list is absent in the typed JSON form, as over REST.
+    assert!(a.get("service_features").is_none(), "{ctx}: {raw}");
     assert_eq!(
         a["assigned_addons"][0]["name"],
         json!("Data & more"),
@@ -274,9 +275,10 @@ fn drive(server: &PerlServer, endpoint: SoapEndpoint) {
         Value::Null,
         "{ctx}: {raw}"
     );
-    // Autotyped strings come back as what SOAP::Lite said they are (see SOAPLITE.md).
-    assert_eq!(a["h323_password"], json!(1234), "{ctx}: {raw}");
-    assert_eq!(a["note"], json!(true), "{ctx}: {raw}");
+    // SOAP::Lite autotypes these strings as int and boolean; `call` reads a known method
+    // through its generated types, so they stay the strings the schema says (see SOAPLITE.md).
+    assert_eq!(a["h323_password"], json!("1234"), "{ctx}: {raw}");
+    assert_eq!(a["note"], json!("true"), "{ctx}: {raw}");
 
     // Paging with limit/offset/get_total, typed.
     let mut pages = client

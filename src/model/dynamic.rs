@@ -22,6 +22,9 @@ pub trait DynStructure: fmt::Debug + Send + Sync {
     /// Replaces the value with one read from JSON (leniently, as over REST).
     fn set_json(&mut self, value: &AnyValue) -> Result<(), serde_json::Error>;
 
+    /// Replaces the value with one read from a JSON body (without an intermediate tree).
+    fn decode_json(&mut self, body: &[u8]) -> Result<(), serde_json::Error>;
+
     /// Decodes the content of an element whose start tag was just read.
     fn decode_xml(
         &mut self,
@@ -57,6 +60,11 @@ impl<T: Structure> DynStructure for T {
 
     fn set_json(&mut self, value: &AnyValue) -> Result<(), serde_json::Error> {
         *self = super::deserialize_structure(value)?;
+        Ok(())
+    }
+
+    fn decode_json(&mut self, body: &[u8]) -> Result<(), serde_json::Error> {
+        *self = crate::rest::wire::from_json_slice(body)?;
         Ok(())
     }
 

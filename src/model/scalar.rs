@@ -120,11 +120,19 @@ impl FromStr for Decimal {
 
     fn from_str(s: &str) -> Result<Self, ParseError> {
         let err = || ParseError::new("decimal", s);
-        let t = s.trim();
-        let (negative, digits) = match t.as_bytes().first() {
-            Some(b'-') => (true, &t[1..]),
-            Some(b'+') => (false, &t[1..]),
-            _ => (false, t),
+        let t = s.trim_ascii();
+        // Perl writes small and large floats in exponent form (`1e-05`).
+        let (number, exponent) = match t.find(['e', 'E']) {
+            Some(i) => {
+                let exp: i32 = t[i + 1..].parse().map_err(|_| err())?;
+                (&t[..i], exp)
+            }
+            None => (t, 0),
+        };
+        let (negative, digits) = match number.as_bytes().first() {
+            Some(b'-') => (true, &number[1..]),
+            Some(b'+') => (false, &number[1..]),
+            _ => (false, number),
         };
         let (int_part, frac_part) = match digits.split_once('.') {
             Some((i, f)) => (i, f),
@@ -142,9 +150,6 @@ impl FromStr for Decimal {
         }
         // Trailing zeros of the fraction carry no value; dropping them keeps more room.
         let frac_part = frac_part.trim_end_matches('0');
-        if frac_part.len() as u32 > MAX_SCALE {
-            return Err(err());
-        }
         let mut mantissa: i128 = 0;
         for b in int_part.bytes().chain(frac_part.bytes()) {
             mantissa = mantissa
@@ -152,13 +157,22 @@ impl FromStr for Decimal {
                 .and_then(|m| m.checked_add(i128::from(b - b'0')))
                 .ok_or_else(err)?;
         }
+        let mut scale = frac_part.len() as i64 - i64::from(exponent);
+        while scale < 0 {
+            mantissa = mantissa.checked_mul(10).ok_or_else(err)?;
+            scale += 1;
+        }
+        if scale > i64::from(MAX_SCALE) {
+            return Err(err());
+        }
         if negative {
             mantissa = -mantissa;
         }
         Ok(Decimal {
             mantissa,
-            scale: frac_part.len() as u32,
-        })
+            scale: scale as u32,
+        }
+        .normalized())
     }
 }
 
@@ -269,7 +283,7 @@ impl FromStr for Date {
     /// Reads `YYYY-MM-DD` and xsd:date forms (`2023-05-12Z`, `2023-05-12+02:00`). A datetime
     /// (`2023-05-12 10:00:00`) is also accepted, for its UTC date.
     fn from_str(s: &str) -> Result<Self, ParseError> {
-        let t = s.trim();
+        let t = s.trim_ascii();
         let (date, rest) = Date::parse_prefix(t).ok_or_else(|| ParseError::new("date", s))?;
         if rest.is_empty() || parse_zone(rest).is_some() {
             return Ok(date);
@@ -367,7 +381,7 @@ impl FromStr for Time {
     /// Reads `HH:MM:SS[.fff]` with an optional zone, converted to UTC.
     fn from_str(s: &str) -> Result<Self, ParseError> {
         let err = || ParseError::new("time", s);
-        let (time, rest) = Time::parse_prefix(s.trim()).ok_or_else(err)?;
+        let (time, rest) = Time::parse_prefix(s.trim_ascii()).ok_or_else(err)?;
         let offset = if rest.is_empty() {
             0
         } else {
@@ -453,7 +467,7 @@ impl FromStr for DateTime {
 
     fn from_str(s: &str) -> Result<Self, ParseError> {
         let err = || ParseError::new("datetime", s);
-        let t = s.trim();
+        let t = s.trim_ascii();
         let (date, rest) = Date::parse_prefix(t).ok_or_else(err)?;
         if rest.is_empty() {
             return Ok(DateTime {
@@ -603,7 +617,7 @@ impl FromStr for Flag {
     type Err = ParseError;
 
     fn from_str(s: &str) -> Result<Self, ParseError> {
-        match s.trim() {
+        match s.trim_ascii() {
             "Y" | "y" | "1" | "true" | "TRUE" | "True" => Ok(Flag::Yes),
             "N" | "n" | "0" | "false" | "FALSE" | "False" => Ok(Flag::No),
             _ => Err(ParseError::new("Y/N flag", s)),
@@ -651,7 +665,7 @@ impl FromStr for HexBinary {
     type Err = ParseError;
 
     fn from_str(s: &str) -> Result<Self, ParseError> {
-        let t = s.trim().as_bytes();
+        let t = s.trim_ascii().as_bytes();
         if !t.len().is_multiple_of(2) {
             return Err(ParseError::new("hex value", s));
         }
@@ -762,10 +776,15 @@ mod tests {
         assert_eq!("1.50".parse::<Decimal>().unwrap().to_string(), "1.5");
         assert_eq!("+.5".parse::<Decimal>().unwrap().to_string(), "0.5");
         assert_eq!("7.".parse::<Decimal>().unwrap().to_string(), "7");
+        assert_eq!("1e-05".parse::<Decimal>().unwrap().to_string(), "0.00001");
+        assert_eq!("-1.5E+3".parse::<Decimal>().unwrap().to_string(), "-1500");
+        assert_eq!("2.50e1".parse::<Decimal>().unwrap().to_string(), "25");
         for bad in [
             "",
             ".",
-            "1e5",
+            "1e",
+            "e5",
+            "1e99999",
             "abc",
             "1.2.3",
             "--1",

@@ -74,6 +74,12 @@ pub trait Value:
         let _ = (path, out);
     }
 
+    /// Whether the value is an empty list (written as an empty array where lists must show).
+    #[doc(hidden)]
+    fn is_empty_list(&self) -> bool {
+        false
+    }
+
     /// For structures: whether `name` is a field (tells an array wrapper from one item).
     #[doc(hidden)]
     fn has_field(name: &str) -> bool {
@@ -108,13 +114,16 @@ fn scalar_text<'d, S: Source>(
 /// Implements [`Value`] for a scalar that reads with `FromStr` and writes with `Display`.
 macro_rules! text_scalar {
     ($t:ty, $xsd:literal, $visitor:ident) => {
+        text_scalar!($t, $xsd, $visitor, $xsd);
+    };
+    ($t:ty, $xsd:literal, $visitor:ident, $wire:literal) => {
         impl Value for $t {
             fn from_json<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 d.deserialize_any($visitor)
             }
 
             fn parse_text(text: &str) -> Result<Self, String> {
-                text.trim()
+                trim_ascii(text)
                     .parse::<$t>()
                     .map_err(|e| format!("`{}` is not a valid {}: {e}", clip(text), $xsd))
             }
@@ -130,7 +139,7 @@ macro_rules! text_scalar {
                 _repeated: bool,
             ) -> Result<bool, DecodeError> {
                 let parsed = match scalar_text(decoder, &start)? {
-                    Some(t) if !t.trim().is_empty() => Some(Self::parse_text(&t)),
+                    Some(t) if !is_blank(&t) => Some(Self::parse_text(&t)),
                     _ => None,
                 };
                 match parsed {
@@ -149,15 +158,25 @@ macro_rules! text_scalar {
                 name: &str,
                 _repeated: bool,
             ) -> Result<(), EncodeError> {
-                encoder.display(name, $xsd, self);
+                encoder.display(name, $wire, self);
                 Ok(())
             }
 
             fn type_name() -> TypeName {
-                TypeName::Xsd($xsd)
+                TypeName::Xsd($wire)
             }
         }
     };
+}
+
+/// Whether text holds only whitespace (numbers and dates around it are absent values).
+fn is_blank(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_whitespace())
+}
+
+/// Text without surrounding ASCII whitespace: cheaper than `str::trim` for the values here.
+fn trim_ascii(text: &str) -> &str {
+    text.trim_ascii()
 }
 
 fn clip(s: &str) -> String {
@@ -350,7 +369,9 @@ parsed_visitor!(HexVisitor, HexBinary, "hexadecimal text", numbers: false);
 
 text_scalar!(Decimal, "decimal", DecimalVisitor);
 text_scalar!(Date, "date", DateVisitor);
-text_scalar!(DateTime, "dateTime", DateTimeVisitor);
+// PortaBilling's datetimes (`2026-11-27 12:00:00`) are not xsd:dateTime's lexical form; a
+// SOAP::Lite server sends them as strings, and so does this client.
+text_scalar!(DateTime, "dateTime", DateTimeVisitor, "string");
 text_scalar!(Time, "time", TimeVisitor);
 text_scalar!(Base64Binary, "base64Binary", Base64Visitor);
 text_scalar!(HexBinary, "hexBinary", HexVisitor);
@@ -375,7 +396,7 @@ impl Value for Flag {
         _repeated: bool,
     ) -> Result<bool, DecodeError> {
         let parsed = match scalar_text(decoder, &start)? {
-            Some(t) if !t.trim().is_empty() => Some(Self::parse_text(&t)),
+            Some(t) if !is_blank(&t) => Some(Self::parse_text(&t)),
             _ => None,
         };
         match parsed {
@@ -455,7 +476,7 @@ impl Value for bool {
         _repeated: bool,
     ) -> Result<bool, DecodeError> {
         let parsed = match scalar_text(decoder, &start)? {
-            Some(t) if !t.trim().is_empty() => Some(Self::parse_text(&t)),
+            Some(t) if !is_blank(&t) => Some(Self::parse_text(&t)),
             _ => None,
         };
         match parsed {
@@ -645,6 +666,10 @@ impl<T: Value> Value for Vec<T> {
         self.is_empty()
     }
 
+    fn is_empty_list(&self) -> bool {
+        self.is_empty()
+    }
+
     fn from_json<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct VecVisitor<T>(PhantomData<T>);
         impl<'de, T: Value> Visitor<'de> for VecVisitor<T> {
@@ -655,8 +680,9 @@ impl<T: Value> Value for Vec<T> {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
                 while let Some(item) = seq.next_element_seed(Seed::<T>(PhantomData))? {
-                    out.push(item);
+                    crate::soap::decode::push_growing(&mut out, item);
                 }
+                crate::soap::decode::shrink(&mut out);
                 Ok(out)
             }
             fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {

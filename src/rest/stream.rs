@@ -2,7 +2,7 @@
 //!
 //! A small scanner walks the top-level object to the list field, then cuts the array into one
 //! JSON value per item, each decoded on its own and then dropped. Memory holds one item at a
-//! time, whatever the length of the list.
+//! time, whatever the length of the list; an item longer than the body limit is an error.
 
 use std::io::{BufRead, BufReader, Read};
 use std::marker::PhantomData;
@@ -129,6 +129,7 @@ impl Scanner {
     /// `None`).
     fn value(&mut self, first: u8, out: Option<&mut Vec<u8>>) -> std::result::Result<(), Fail> {
         let keep = out.is_some();
+        let limit = usize::try_from(self.limits.max_bytes).unwrap_or(usize::MAX);
         let mut scratch = Vec::new();
         let sink: &mut Vec<u8> = match out {
             Some(o) => o,
@@ -172,6 +173,10 @@ impl Scanner {
             }
             if !keep {
                 scratch_trim(sink);
+            } else if sink.len() > limit {
+                return Err(Fail::Syntax(format!(
+                    "an item is longer than the limit of {limit} bytes"
+                )));
             }
         }
         Ok(())

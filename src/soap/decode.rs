@@ -37,10 +37,24 @@ impl Default for Limits {
     }
 }
 
-/// A body that could not be decoded, with where it went wrong.
+/// A body that could not be decoded, with where it went wrong. Its details are boxed so that
+/// the decoder's results stay small on the hot path; they read as fields through `Deref`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeError(Box<DecodeErrorInfo>);
+
+impl std::ops::Deref for DecodeError {
+    type Target = DecodeErrorInfo;
+
+    fn deref(&self) -> &DecodeErrorInfo {
+        &self.0
+    }
+}
+
+/// The details of a [`DecodeError`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message} at {path} (line {line}, column {column})")]
-pub struct DecodeError {
+pub struct DecodeErrorInfo {
     /// What went wrong.
     pub message: String,
     /// The element path, such as `Envelope/Body/get_account_infoResponse/account_info/balance`.
@@ -217,11 +231,29 @@ pub enum XsiType {
 }
 
 impl XsiType {
+    #[inline]
     fn from_value(value: &[u8]) -> XsiType {
-        let local = match value.iter().rposition(|&b| b == b':') {
-            Some(i) => &value[i + 1..],
-            None => value,
+        // Almost always `xsd:<type>`: skip the usual prefix without searching for the colon.
+        let local = match value.strip_prefix(b"xsd:") {
+            Some(rest) => rest,
+            None => match value.iter().rposition(|&b| b == b':') {
+                Some(i) => &value[i + 1..],
+                None => value,
+            },
         };
+        // Dispatch on the length first: a few comparisons instead of a chain of memcmp calls.
+        match (local.len(), local.first()) {
+            (6, Some(b's')) if local == b"string" => XsiType::String,
+            (3, Some(b'i')) if local == b"int" => XsiType::Integer,
+            (4, Some(b'l')) if local == b"long" => XsiType::Integer,
+            (4, Some(b'd')) if local == b"date" => XsiType::String,
+            (8, Some(b'd')) if local == b"dateTime" => XsiType::String,
+            (7, Some(b'd')) if local == b"decimal" => XsiType::Number,
+            _ => Self::from_local(local),
+        }
+    }
+
+    fn from_local(local: &[u8]) -> XsiType {
         match local {
             b"string" | b"normalizedString" | b"token" | b"anyURI" | b"date" | b"dateTime"
             | b"time" | b"duration" | b"QName" | b"NMTOKEN" | b"Name" | b"NCName" | b"language" => {
@@ -260,6 +292,8 @@ pub struct Start {
     pub xsi: XsiType,
     /// Whether the element is a SOAP-encoded array (`soapenc:arrayType` or an Array type).
     pub array: bool,
+    /// The number of items `soapenc:arrayType` declares, used to size the list once.
+    pub declared_len: Option<u32>,
 }
 
 /// The next child of the current element.
@@ -268,6 +302,26 @@ pub(crate) enum Child<R> {
     Start(R, Start),
     /// The end tag of the current element.
     End,
+}
+
+/// The most memory a declared array length may reserve up front.
+const MAX_RESERVE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Appends to a list whose final length is unknown, growing it by a quarter at a time rather
+/// than doubling, so the spare capacity (and the peak while decoding) stays small. Large
+/// blocks grow in place through `realloc`.
+pub(crate) fn push_growing<T>(list: &mut Vec<T>, item: T) {
+    if list.len() == list.capacity() {
+        list.reserve_exact((list.len() / 4).max(4));
+    }
+    list.push(item);
+}
+
+/// Gives back the spare capacity of a list, so a decoded result holds about what it needs.
+pub(crate) fn shrink<T>(list: &mut Vec<T>) {
+    if list.capacity() > list.len() + list.len() / 8 + 4 {
+        list.shrink_to_fit();
+    }
 }
 
 /// A start tag read ahead and put back.
@@ -290,6 +344,8 @@ pub struct XmlDecoder<S> {
     pending: Option<Pending>,
     /// Namespace declarations seen by `next_child_ns`.
     namespaces: Vec<(String, String)>,
+    /// The longest text a single value may have.
+    max_text: usize,
     /// Attributes of the last start tag that are not namespace or xsi attributes.
     pub(crate) attrs: Vec<(String, String)>,
 }
@@ -309,9 +365,15 @@ impl<'a> XmlDecoder<SliceSource<'a>> {
 }
 
 impl<R: BufRead> XmlDecoder<StreamSource<R>> {
-    /// A decoder over a stream.
+    /// A decoder over a stream of at most `limits.max_bytes`.
     pub fn from_reader(input: R, limits: Limits) -> Self {
         XmlDecoder::new(StreamSource::new(input, limits.max_bytes), limits)
+    }
+
+    /// A decoder over a stream of any length, for items decoded one at a time: only a single
+    /// text value may not exceed `limits.max_bytes`.
+    pub fn from_unbounded_reader(input: R, limits: Limits) -> Self {
+        XmlDecoder::new(StreamSource::new(input, u64::MAX), limits)
     }
 }
 
@@ -326,6 +388,7 @@ impl<S: Source> XmlDecoder<S> {
             text_pending: false,
             pending: None,
             namespaces: Vec::new(),
+            max_text: usize::try_from(limits.max_bytes).unwrap_or(usize::MAX),
             attrs: Vec::new(),
         }
     }
@@ -333,7 +396,7 @@ impl<S: Source> XmlDecoder<S> {
     /// An error at the current position and path.
     pub fn error(&self, message: impl Into<String>) -> DecodeError {
         let (line, column) = self.src.location();
-        DecodeError {
+        DecodeError(Box::new(DecodeErrorInfo {
             message: message.into(),
             path: if self.path.is_empty() {
                 "/".to_string()
@@ -346,7 +409,7 @@ impl<S: Source> XmlDecoder<S> {
             },
             line,
             column,
-        }
+        }))
     }
 
     fn xml_error(&self, e: quick_xml::Error) -> DecodeError {
@@ -392,7 +455,9 @@ impl<S: Source> XmlDecoder<S> {
                     let resolved = read.as_ref().ok().map(|_| resolve(local_name(&tag)));
                     drop(tag);
                     let (start, attrs) = read.map_err(|m| self.error(m))?;
-                    self.attrs = attrs;
+                    if !attrs.is_empty() || !self.attrs.is_empty() {
+                        self.attrs = attrs;
+                    }
                     self.depth += 1;
                     if self.depth > self.max_depth {
                         return Err(self.error(format!(
@@ -410,7 +475,9 @@ impl<S: Source> XmlDecoder<S> {
                     let resolved = read.as_ref().ok().map(|_| resolve(local_name(&tag)));
                     drop(tag);
                     let (start, attrs) = read.map_err(|m| self.error(m))?;
-                    self.attrs = attrs;
+                    if !attrs.is_empty() || !self.attrs.is_empty() {
+                        self.attrs = attrs;
+                    }
                     return match resolved {
                         Some(r) => Ok(Child::Start(r, start)),
                         None => Err(self.error("unreadable start tag")),
@@ -456,10 +523,22 @@ impl<S: Source> XmlDecoder<S> {
                 Event::Text(t) => {
                     self.scratch.push_str(&t.xml10_content());
                     seen = true;
+                    if self.scratch.len() > self.max_text {
+                        return Err(self.error(format!(
+                            "a value is longer than the limit of {} bytes",
+                            self.max_text
+                        )));
+                    }
                 }
                 Event::CData(t) => {
                     self.scratch.push_str(&t.xml10_content());
                     seen = true;
+                    if self.scratch.len() > self.max_text {
+                        return Err(self.error(format!(
+                            "a value is longer than the limit of {} bytes",
+                            self.max_text
+                        )));
+                    }
                 }
                 Event::GeneralRef(r) => match resolve_reference(&r) {
                     Some(c) => {
@@ -662,6 +741,12 @@ impl<S: Source> XmlDecoder<S> {
                 Peek::Child { is_field: false } => {}
             }
         }
+        if let Some(n) = start.declared_len {
+            // Trust the declared count only up to a bound: a hostile body could declare
+            // billions of items it does not contain.
+            let cap = (MAX_RESERVE_BYTES / std::mem::size_of::<T>().max(1)).min(n as usize);
+            slot.reserve_exact(cap.saturating_sub(slot.len()));
+        }
         self.path.push(Cow::Borrowed("item"));
         loop {
             match self.next_child(|_| ())? {
@@ -672,6 +757,7 @@ impl<S: Source> XmlDecoder<S> {
             }
         }
         self.path.pop();
+        shrink(slot);
         Ok(true)
     }
 
@@ -680,9 +766,14 @@ impl<S: Source> XmlDecoder<S> {
         slot: &mut Vec<T>,
         start: Start,
     ) -> Result<bool, DecodeError> {
-        let mut item = T::default();
-        if T::decode_xml(&mut item, self, start, false)? {
-            slot.push(item);
+        // Decode in place: an item can be large, and moving it into the list costs a copy.
+        push_growing(slot, T::default());
+        let present = match slot.last_mut() {
+            Some(item) => T::decode_xml(item, self, start, false)?,
+            None => false,
+        };
+        if !present {
+            slot.pop();
         }
         Ok(true)
     }
@@ -984,59 +1075,127 @@ pub(crate) fn insert_extra(map: &mut Extra, name: String, value: AnyValue) {
 }
 
 /// The local part of a tag name.
+#[inline]
 fn local_name<'t>(tag: &'t BytesStart<'_>) -> &'t str {
     let name: &'t str = tag.name().into_inner();
-    match name.rfind(':') {
-        Some(i) => &name[i + 1..],
-        None => name,
+    // Names are short, and field names have no prefix: a forward scan that usually finds
+    // nothing is cheaper than a general search.
+    let bytes = name.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b':' {
+            start = i + 1;
+        }
     }
+    &name[start..]
 }
 
 /// Reads what decoding needs from a start tag's attributes: `xsi:nil`, `xsi:type`, the array
-/// markers, and the other attributes (kept only when there are some). Prefixes are not
-/// resolved: SOAP::Lite binds `xsi` and `soapenc` to varying prefixes, and the local names are
-/// unambiguous in SOAP messages.
+/// markers (with the item count `soapenc:arrayType` declares), and the other attributes (kept
+/// only when there are some). Prefixes are not resolved: SOAP::Lite binds `xsi` and `soapenc`
+/// to varying prefixes, and the local names are unambiguous in SOAP messages.
+///
+/// SOAP::Lite puts `xsi:type` on every value, so this runs for almost every element; it scans
+/// the attribute bytes directly rather than through a general attribute iterator.
 fn read_start(tag: &BytesStart<'_>, empty: bool) -> Result<(Start, Vec<(String, String)>), String> {
     let mut start = Start {
         empty,
         ..Start::default()
     };
     let mut others = Vec::new();
-    if tag.attributes_raw().trim().is_empty() {
-        return Ok((start, others));
-    }
-    for attr in tag.attributes().with_checks(false) {
-        let attr = attr.map_err(|e| format!("malformed attribute: {e}"))?;
-        let key = attr.key.as_ref();
-        let (prefix, local) = match key.split_once(':') {
-            Some((p, l)) => (p, l),
-            None => ("", key),
-        };
-        let value = attr.value.as_ref();
-        match (prefix, local) {
-            ("xmlns", _) | ("", "xmlns") => {}
-            (_, "nil") | (_, "null") if !prefix.is_empty() => {
-                start.nil = matches!(value.trim(), "true" | "1");
+    let raw = tag.attributes_raw().as_bytes();
+    let mut i = 0;
+    // SOAP::Lite's usual start tag has exactly ` xsi:type="…"`: read it without the general
+    // attribute loop.
+    if let Some(rest) = raw.strip_prefix(b" xsi:type=\"") {
+        if let Some(end) = rest.iter().position(|&b| b == b'"') {
+            start.xsi = XsiType::from_value(&rest[..end]);
+            start.array = start.xsi == XsiType::Array;
+            i = 11 + end + 1;
+            if i == raw.len() {
+                return Ok((start, others));
             }
-            (_, "type") if !prefix.is_empty() => {
-                start.xsi = XsiType::from_value(value.trim().as_bytes());
+        }
+    }
+    loop {
+        while i < raw.len() && raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= raw.len() {
+            break;
+        }
+        let name_start = i;
+        while i < raw.len() && raw[i] != b'=' && !raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let name = &raw[name_start..i];
+        while i < raw.len() && raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if raw.get(i) != Some(&b'=') || name.is_empty() {
+            return Err("malformed attribute: expected name=\"value\"".into());
+        }
+        i += 1;
+        while i < raw.len() && raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let quote = match raw.get(i) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return Err("malformed attribute: the value is not quoted".into()),
+        };
+        i += 1;
+        let value_start = i;
+        while i < raw.len() && raw[i] != quote {
+            i += 1;
+        }
+        if i >= raw.len() {
+            return Err("malformed attribute: the value is not closed".into());
+        }
+        let value = &raw[value_start..i];
+        i += 1;
+        let (prefixed, local) = match name.iter().rposition(|&b| b == b':') {
+            Some(p) => (true, &name[p + 1..]),
+            None => (false, name),
+        };
+        match (prefixed, local) {
+            (true, b"type") => {
+                start.xsi = XsiType::from_value(value.trim_ascii());
                 if start.xsi == XsiType::Array {
                     start.array = true;
                 }
             }
-            (_, "arrayType") => start.array = true,
-            (_, "href") => {
-                return Err("multi-reference values (href) are not supported".to_string());
+            (true, b"nil") | (true, b"null") => {
+                start.nil = matches!(value.trim_ascii(), b"true" | b"1")
             }
-            (_, "encodingStyle") | (_, "root") | (_, "offset") | (_, "position") | ("", "id") => {}
+            (_, b"arrayType") => {
+                start.array = true;
+                start.declared_len = declared_len(value);
+            }
+            (_, b"href") => return Err("multi-reference values (href) are not supported".into()),
+            (false, b"xmlns")
+            | (_, b"encodingStyle")
+            | (_, b"root")
+            | (_, b"offset")
+            | (_, b"position")
+            | (false, b"id") => {}
+            _ if name.starts_with(b"xmlns:") => {}
             _ => {
-                let value = quick_xml::escape::unescape(value)
+                let key = String::from_utf8_lossy(local).into_owned();
+                let text = String::from_utf8_lossy(value);
+                let value = quick_xml::escape::unescape(&text)
                     .map_err(|e| format!("attribute `{key}`: {e}"))?;
-                others.push((local.to_string(), value.into_owned()));
+                others.push((key, value.into_owned()));
             }
         }
     }
     Ok((start, others))
+}
+
+/// The item count of `soapenc:arrayType="ns:Type[N]"`, if it is one number.
+fn declared_len(value: &[u8]) -> Option<u32> {
+    let open = value.iter().rposition(|&b| b == b'[')?;
+    let digits = value[open + 1..].strip_suffix(b"]")?;
+    std::str::from_utf8(digits).ok()?.trim().parse().ok()
 }
 
 /// The character of a predefined entity or a character reference.

@@ -48,6 +48,10 @@ pub enum TypeName {
 pub struct XmlEncoder {
     pub(crate) out: Vec<u8>,
     encoded: bool,
+    /// Write the outermost structure's empty lists as empty arrays (for responses: Perl code
+    /// dereferences a list field without checking it exists).
+    pub(crate) empty_lists: bool,
+    depth: usize,
     /// Namespaces used by type names, with their prefixes (`ns1`, `ns2`, …).
     namespaces: Vec<(&'static str, String)>,
 }
@@ -58,6 +62,8 @@ impl XmlEncoder {
         XmlEncoder {
             out: Vec::with_capacity(1024),
             encoded,
+            empty_lists: false,
+            depth: 0,
             namespaces: Vec::new(),
         }
     }
@@ -178,19 +184,22 @@ impl XmlEncoder {
             })?;
         }
         self.out.push(b'>');
-        let prefix = if schema.qualified {
-            let p = self.prefix(schema.namespace);
-            (!p.is_empty()).then_some(p)
-        } else {
-            None
-        };
-        value.encode_fields(&mut Elements {
-            encoder: self,
-            schema,
-            prefix,
-        })?;
+        self.structure_content(value)?;
         self.close(name);
         Ok(())
+    }
+
+    /// The attribute fields of a structure, written as ` name="value"` pairs.
+    pub fn attributes_of<T: Structure>(value: &T) -> Result<Vec<u8>, EncodeError> {
+        let schema = T::SCHEMA;
+        let mut enc = XmlEncoder::new(false);
+        if schema.fields.iter().any(|f| f.kind == FieldKind::Attribute) {
+            value.encode_fields(&mut Attributes {
+                encoder: &mut enc,
+                schema,
+            })?;
+        }
+        Ok(enc.out)
     }
 
     /// The fields of a structure without an element around them (the spread form of a body).
@@ -202,11 +211,14 @@ impl XmlEncoder {
         } else {
             None
         };
-        value.encode_fields(&mut Elements {
+        self.depth += 1;
+        let result = value.encode_fields(&mut Elements {
             encoder: self,
             schema,
             prefix,
-        })
+        });
+        self.depth -= 1;
+        result
     }
 
     /// A list as a SOAP-encoded array of `item` elements (a plain wrapper in literal use).
@@ -231,7 +243,13 @@ impl XmlEncoder {
         }
         self.out.push(b'>');
         for item in items {
-            item.encode_xml(self, "item", true)?;
+            if item.is_absent() && !item.is_empty_list() {
+                // A missing item keeps its place.
+                self.nil("item");
+            } else {
+                // An item is one element even when it is itself a list (arrays of arrays).
+                item.encode_xml(self, "item", false)?;
+            }
         }
         self.close(name);
         Ok(())
@@ -311,7 +329,15 @@ impl FieldEncoder for Elements<'_> {
                 }
                 Ok(())
             }
-            FieldKind::Element if value.is_absent() => Ok(()),
+            FieldKind::Element
+                if value.is_absent()
+                    && !(self.encoder.empty_lists
+                        && self.encoder.depth == 1
+                        && value.is_empty_list()
+                        && !field.occurs.is_repeated()) =>
+            {
+                Ok(())
+            }
             FieldKind::Element => match &self.prefix {
                 Some(p) => {
                     let name = format!("{p}:{}", field.name);

@@ -58,6 +58,9 @@ pub struct BodyTarget<'a> {
     pub accessor: Option<&'a str>,
     /// Whether to write `xsi:type` and SOAP-encoded arrays.
     pub encoded: bool,
+    /// Whether to write the structure's empty lists as empty arrays, as a SOAP::Lite server
+    /// does in its answers.
+    pub empty_lists: bool,
 }
 
 impl<'a> BodyTarget<'a> {
@@ -68,6 +71,7 @@ impl<'a> BodyTarget<'a> {
             element: op.request_element,
             accessor: op.request_part,
             encoded: op.encoded,
+            empty_lists: false,
         }
     }
 
@@ -81,6 +85,7 @@ impl<'a> BodyTarget<'a> {
                 Style::Document => None,
             },
             encoded: op.encoded,
+            empty_lists: true,
         }
     }
 }
@@ -91,7 +96,18 @@ pub fn envelope(
     target: &BodyTarget<'_>,
     body: impl FnOnce(&mut XmlEncoder) -> Result<(), EncodeError>,
 ) -> Result<Vec<u8>, EncodeError> {
+    envelope_with(header, target, &[], body)
+}
+
+/// [`envelope`], with attributes (already written as ` name="value"`) on the body element.
+fn envelope_with(
+    header: Option<HeaderEntry<'_>>,
+    target: &BodyTarget<'_>,
+    body_attributes: &[u8],
+    body: impl FnOnce(&mut XmlEncoder) -> Result<(), EncodeError>,
+) -> Result<Vec<u8>, EncodeError> {
     let mut enc = XmlEncoder::new(target.encoded);
+    enc.empty_lists = target.empty_lists;
     body(&mut enc)?;
     let mut out = Vec::with_capacity(enc.out.len() + 640);
     out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
@@ -143,7 +159,9 @@ pub fn envelope(
     out.extend_from_slice(target.element.as_bytes());
     out.extend_from_slice(b" xmlns:m=\"");
     super::encode::escape_into(&mut out, target.namespace, true);
-    out.extend_from_slice(b"\">");
+    out.push(b'"');
+    out.extend_from_slice(body_attributes);
+    out.push(b'>');
     out.extend_from_slice(&enc.into_bytes());
     out.extend_from_slice(b"</m:");
     out.extend_from_slice(target.element.as_bytes());
@@ -157,10 +175,16 @@ pub fn encode<T: Structure>(
     target: &BodyTarget<'_>,
     value: &T,
 ) -> Result<Vec<u8>, EncodeError> {
-    envelope(header, target, |enc| match target.accessor {
-        Some(accessor) => enc.structure(accessor, value),
-        None => enc.structure_content(value),
-    })
+    match target.accessor {
+        Some(accessor) => envelope(header, target, |enc| enc.structure(accessor, value)),
+        None => {
+            // Spread: the body element is the structure's own element, with its attributes.
+            let attributes = XmlEncoder::attributes_of(value)?;
+            envelope_with(header, target, &attributes, |enc| {
+                enc.structure_content(value)
+            })
+        }
+    }
 }
 
 /// Writes a structure known only at run time.
@@ -174,6 +198,7 @@ pub fn encode_dyn(
         None => {
             // Spread: write the structure under a throwaway name and keep its content.
             let mut inner = XmlEncoder::new(target.encoded);
+            inner.empty_lists = target.empty_lists;
             value.encode_xml(&mut inner, "x")?;
             let bytes = inner.into_bytes();
             let start = bytes.iter().position(|&b| b == b'>').map_or(0, |i| i + 1);

@@ -38,8 +38,10 @@ pub(crate) fn items<O: PagedOperation>(
     limits: Limits,
 ) -> Result<ItemStream<O::Item>> {
     let list_field = O::INFO.list_field.unwrap_or("");
-    let decoder =
-        XmlDecoder::from_reader(BufReader::with_capacity(64 * 1024, response.body), limits);
+    let decoder = XmlDecoder::from_unbounded_reader(
+        BufReader::with_capacity(64 * 1024, response.body),
+        limits,
+    );
     Ok(ItemStream::new(Items::<O> {
         decoder,
         state: State::Start,
@@ -74,7 +76,7 @@ impl<O: PagedOperation> Items<O> {
         Error::decode(
             &self.service,
             &self.method,
-            e.message,
+            e.message.clone(),
             Some((&e.path, e.line, e.column)),
             b"",
         )

@@ -86,7 +86,7 @@ impl SoapWire {
             Err(e) => Err(Error::decode(
                 label.service,
                 label.method,
-                e.message,
+                e.message.clone(),
                 Some((&e.path, e.line, e.column)),
                 &response.body,
             )),
@@ -163,6 +163,7 @@ impl WireFormat for SoapWire {
             element: label.method,
             accessor: Some("params"),
             encoded: true,
+            empty_lists: false,
         };
         let body = envelope::encode_any(header, &target, params)
             .map_err(|e| Self::encode_error(label, e))?;
