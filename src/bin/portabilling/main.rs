@@ -6,6 +6,7 @@
 
 mod batch;
 mod demo;
+mod espf;
 mod output;
 mod sim;
 
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use portabilling::{Client, Error, Protocol, RestEncoding, SoapEndpoint};
+use portabilling::{Client, ClientBuilder, Error, Protocol, RestEncoding, SoapEndpoint};
 
 /// A client for the PortaBilling (PortaOne) administrator API, over SOAP or REST.
 #[derive(Parser, Debug)]
@@ -133,6 +134,9 @@ enum Command {
     Batch(batch::BatchArgs),
     /// Run a PortaBilling simulator for tests.
     Sim(sim::SimArgs),
+    /// Provisioning events (ESPF).
+    #[command(subcommand)]
+    Espf(espf::EspfCommand),
     /// Run the provisioning-event flow against an in-process simulator (or, read-only, a server).
     Demo,
 }
@@ -178,6 +182,11 @@ fn exit_code(e: &Error) -> u8 {
 
 impl Connection {
     fn client(&self) -> Result<Client, Error> {
+        self.builder()?.build()
+    }
+
+    /// The client builder these flags describe, for callers that add to it.
+    fn builder(&self) -> Result<ClientBuilder, Error> {
         let url = self.url.as_deref().ok_or_else(|| {
             Error::Config("no server URL: give --url or set PORTABILLING_URL".into())
         })?;
@@ -213,7 +222,7 @@ impl Connection {
         if let Some(i_env) = self.i_env {
             builder = builder.environment(i_env);
         }
-        builder.build()
+        Ok(builder)
     }
 }
 
@@ -367,6 +376,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Batch(args) => batch::run(conn.client()?, args),
         Command::Sim(args) => sim::run(args),
+        Command::Espf(command) => espf::run(conn, command),
         Command::Demo => demo::run(conn),
     }
 }

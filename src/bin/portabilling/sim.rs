@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use portabilling::sim::{CertificateKind, Faults, SimConfig, Simulator};
+use portabilling::sim::{CertificateKind, EventTarget, Faults, SimConfig, Simulator};
 use portabilling::Error;
 
 /// Options of `portabilling sim`.
@@ -56,6 +56,17 @@ pub struct SimArgs {
     /// The random seed of the faults.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// POST a provisioning event here after each change to an account or customer.
+    #[arg(long)]
+    events_url: Option<String>,
+    /// The Basic credentials (USER:PASSWORD) for --events-url.
+    #[arg(
+        long,
+        requires = "events_url",
+        hide_env_values = true,
+        env = "PORTABILLING_SIM_EVENTS_AUTH"
+    )]
+    events_auth: Option<String>,
 }
 
 pub fn run(args: SimArgs) -> Result<ExitCode, Error> {
@@ -91,6 +102,18 @@ pub fn run(args: SimArgs) -> Result<ExitCode, Error> {
     println!("  password: {}", sim.password());
     println!("  token:    {}", sim.token());
     println!("  accounts: {}", args.accounts);
+    if let Some(url) = &args.events_url {
+        let (user, password) = args
+            .events_auth
+            .as_deref()
+            .and_then(|a| a.split_once(':'))
+            .ok_or_else(|| {
+                Error::Config("--events-url needs --events-auth USER:PASSWORD".into())
+            })?;
+        sim.send_events_to(EventTarget::basic(url, user, password))
+            .map_err(|e| Error::Config(format!("cannot send events: {e}")))?;
+        println!("  events:   POSTed to {url}");
+    }
     if let Some(pem) = sim.ca_cert_pem() {
         if let Some(path) = &args.ca_out {
             std::fs::write(path, pem)
