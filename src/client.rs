@@ -3,7 +3,7 @@
 //! A call runs the same way over SOAP and REST: take the session (logging in once if there is
 //! none, refreshing a token about to expire), let the wire format build the HTTP request, send
 //! it, let the wire format read the answer; if the answer is a session fault, renew the session
-//! once and send again. The wire formats ([`SoapWire`](crate::soap::wire::SoapWire),
+//! and send again (a session this call just logged in for is not renewed twice). The wire formats ([`SoapWire`](crate::soap::wire::SoapWire),
 //! [`RestWire`](crate::rest::wire::RestWire)) only translate between typed values and HTTP.
 
 use std::fmt;
@@ -414,24 +414,20 @@ impl Client {
         };
         let inner = &self.inner;
         let mut session = self.session_for_call()?;
-        for attempt in 0..2 {
+        let mut renewals = Renewals::default();
+        loop {
             let request =
                 WireFormat::request_any(&inner.rest, label, &Auth::Session(&session), &params)?;
             let response = inner.http.send_streaming(label, &request)?;
             match inner.rest.download(label, response) {
                 Err(Error::Fault(f))
-                    if attempt == 0
-                        && f.is_session_fault()
-                        && inner.sessions.credentials().can_login() =>
+                    if f.is_session_fault() && inner.sessions.credentials().can_login() =>
                 {
-                    session = inner
-                        .sessions
-                        .renew(Some(&session), &|| self.login_call())?;
+                    session = self.renew_refused(Some(&session), &mut renewals, &f.code)?;
                 }
                 other => return other,
             }
         }
-        Err(session_rejected(None))
     }
 
     /// The session to use, refreshing an access token about to expire.
@@ -450,7 +446,8 @@ impl Client {
     }
 
     /// The call path of every call, whatever its wire format and value kind: take the
-    /// session, build, send, read; on a session fault, renew the session once and resend.
+    /// session, build, send, read; on a session fault, renew the session and resend (see
+    /// [`renew_refused`](Self::renew_refused) for when it stops).
     fn execute<R>(
         &self,
         label: CallLabel<'_>,
@@ -464,24 +461,49 @@ impl Client {
             None
         };
         let auth = session.as_deref().map_or(Auth::None, Auth::Session);
-        let response = self.send(label, &build(&auth)?)?;
-        match read(response) {
-            Err(Error::Fault(fault)) if needs_auth && fault.is_session_fault() => {
-                tracing::info!(service = label.service, method = label.method, code = %fault.code, "session refused; renewing it once");
-                let fresh = self
-                    .inner
-                    .sessions
-                    .renew(session.as_deref(), &|| self.login_call())?;
-                let response = self.send(label, &build(&Auth::Session(&fresh))?)?;
-                match read(response) {
-                    Err(Error::Fault(f)) if f.is_session_fault() => {
-                        Err(session_rejected(Some(&f.code)))
-                    }
-                    other => other,
+        let mut response = self.send(label, &build(&auth)?)?;
+        let mut renewals = Renewals::default();
+        let mut session = session;
+        loop {
+            match read(response) {
+                Err(Error::Fault(fault)) if needs_auth && fault.is_session_fault() => {
+                    tracing::info!(service = label.service, method = label.method, code = %fault.code, "session refused; renewing it");
+                    let fresh =
+                        self.renew_refused(session.as_deref(), &mut renewals, &fault.code)?;
+                    response = self.send(label, &build(&Auth::Session(&fresh))?)?;
+                    session = Some(fresh);
                 }
+                other => return other,
             }
-            other => other,
         }
+    }
+
+    /// The session to try after `refused` was refused, or the error that ends the call.
+    ///
+    /// A session this call logged in for itself, refused again while still the current one,
+    /// ends the call: the server refuses new sessions, and logging in again would loop. A
+    /// session the call adopted from another thread (or process), or one that has been
+    /// replaced since, may have expired in the meantime through the others' calls: the call
+    /// renews again, a few times at most.
+    fn renew_refused(
+        &self,
+        refused: Option<&Session>,
+        renewals: &mut Renewals,
+        code: &str,
+    ) -> Result<Arc<Session>> {
+        let sessions = &self.inner.sessions;
+        if let Some(own) = &renewals.own_login {
+            if sessions.peek().is_some_and(|current| *current == **own) {
+                return Err(session_rejected(Some(code)));
+            }
+        }
+        if renewals.count >= MAX_RENEWALS {
+            return Err(session_rejected(Some(code)));
+        }
+        renewals.count += 1;
+        let (fresh, logged_in) = sessions.renew_tracked(refused, &|| self.login_call())?;
+        renewals.own_login = logged_in.then(|| Arc::clone(&fresh));
+        Ok(fresh)
     }
 
     fn wire(&self) -> &dyn WireDispatch {
@@ -688,6 +710,18 @@ fn token_params(session: &Session) -> AnyValue {
     AnyValue::Object(params)
 }
 
+/// How many times one call renews its session at most (see `Client::renew_refused`).
+const MAX_RENEWALS: u32 = 3;
+
+/// The session renewals of one call.
+#[derive(Default)]
+struct Renewals {
+    /// How many renewals the call made.
+    count: u32,
+    /// The session of the last renewal, if the call logged in for it itself.
+    own_login: Option<Arc<Session>>,
+}
+
 fn session_rejected(code: Option<&str>) -> Error {
     Error::Auth(AuthError {
         kind: AuthErrorKind::SessionRejected,
@@ -785,7 +819,8 @@ impl Client {
     ) -> Result<ItemStream<O::Item>> {
         let label = CallLabel::of(O::INFO);
         let mut session = self.session_for_call()?;
-        for attempt in 0..2 {
+        let mut renewals = Renewals::default();
+        loop {
             let http_request = wire.request(O::INFO, &Auth::Session(&session), request)?;
             let response = self.inner.http.send_streaming(label, &http_request)?;
             if (200..300).contains(&response.status) {
@@ -804,14 +839,9 @@ impl Client {
             };
             match wire.response::<O::Response>(label, full) {
                 Err(Error::Fault(f))
-                    if attempt == 0
-                        && f.is_session_fault()
-                        && self.inner.sessions.credentials().can_login() =>
+                    if f.is_session_fault() && self.inner.sessions.credentials().can_login() =>
                 {
-                    session = self
-                        .inner
-                        .sessions
-                        .renew(Some(&session), &|| self.login_call())?;
+                    session = self.renew_refused(Some(&session), &mut renewals, &f.code)?;
                 }
                 Err(e) => return Err(e),
                 Ok(_) => {
@@ -821,7 +851,6 @@ impl Client {
                 }
             }
         }
-        Err(session_rejected(None))
     }
 }
 

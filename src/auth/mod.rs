@@ -283,10 +283,21 @@ impl SessionManager {
         failed: Option<&Session>,
         login: &dyn Fn() -> Result<Session>,
     ) -> Result<Arc<Session>> {
+        self.renew_tracked(failed, login)
+            .map(|(session, _)| session)
+    }
+
+    /// [`renew`](Self::renew), also telling whether this call logged in (`true`) or adopted a
+    /// session another thread or process had already made (`false`).
+    pub(crate) fn renew_tracked(
+        &self,
+        failed: Option<&Session>,
+        login: &dyn Fn() -> Result<Session>,
+    ) -> Result<(Arc<Session>, bool)> {
         let _guard = self.login_lock.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(current) = self.peek() {
             if failed.is_none_or(|f| *f != *current) {
-                return Ok(current);
+                return Ok((current, false));
             }
         }
         if !self.credentials.can_login() {
@@ -302,6 +313,7 @@ impl SessionManager {
             }));
         }
         let mut fresh: Option<Session> = None;
+        let mut logged_in = false;
         match &self.store {
             Some(store) => store.with_lock(&self.key, &mut || {
                 if let Some(stored) = store.load(&self.key)? {
@@ -313,15 +325,19 @@ impl SessionManager {
                     }
                 }
                 let session = self.login_once(login)?;
+                logged_in = true;
                 store.save(&self.key, &session)?;
                 fresh = Some(session);
                 Ok(())
             })?,
-            None => fresh = Some(self.login_once(login)?),
+            None => {
+                fresh = Some(self.login_once(login)?);
+                logged_in = true;
+            }
         }
         let session = Arc::new(fresh.unwrap_or_default());
         self.set(Some(Arc::clone(&session)));
-        Ok(session)
+        Ok((session, logged_in))
     }
 
     fn login_once(&self, login: &dyn Fn() -> Result<Session>) -> Result<Session> {
