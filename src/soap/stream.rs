@@ -7,6 +7,7 @@
 
 use std::io::{BufReader, Read};
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
 
 use super::decode::{Child, Limits, Peek, Start, StreamSource, XmlDecoder};
 use super::envelope::{open_body, BodyStart};
@@ -14,7 +15,7 @@ use super::wire::fault_error;
 use crate::error::{Error, Result};
 use crate::model::{PagedOperation, Structure, Value};
 use crate::paging::ItemStream;
-use crate::transport::{CallLabel, StreamingResponse};
+use crate::transport::{io_to_error, CallLabel, StreamingResponse};
 
 type Decoder = XmlDecoder<StreamSource<BufReader<Box<dyn Read + Send>>>>;
 
@@ -38,12 +39,16 @@ pub(crate) fn items<O: PagedOperation>(
     limits: Limits,
 ) -> Result<ItemStream<O::Item>> {
     let list_field = O::INFO.list_field.unwrap_or("");
-    let decoder = XmlDecoder::from_unbounded_reader(
-        BufReader::with_capacity(64 * 1024, response.body),
-        limits,
-    );
+    let io_failure = Arc::new(Mutex::new(None));
+    let body: Box<dyn Read + Send> = Box::new(IoTrap {
+        inner: response.body,
+        failure: Arc::clone(&io_failure),
+    });
+    let decoder =
+        XmlDecoder::from_unbounded_reader(BufReader::with_capacity(64 * 1024, body), limits);
     Ok(ItemStream::new(Items::<O> {
         decoder,
+        io_failure,
         state: State::Start,
         list_field,
         service: label.service.to_string(),
@@ -53,8 +58,28 @@ pub(crate) fn items<O: PagedOperation>(
     }))
 }
 
+/// A reader that keeps the first I/O error of the socket, so that a connection lost in the
+/// middle of a list is reported as the transport failure it is, not as malformed XML.
+struct IoTrap {
+    inner: Box<dyn Read + Send>,
+    failure: Arc<Mutex<Option<std::io::Error>>>,
+}
+
+impl Read for IoTrap {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+            if failure.is_none() {
+                *failure = Some(std::io::Error::new(e.kind(), e.to_string()));
+            }
+        })
+    }
+}
+
 struct Items<O> {
     decoder: Decoder,
+    /// The socket's I/O error, if reading failed.
+    io_failure: Arc<Mutex<Option<std::io::Error>>>,
     state: State,
     list_field: &'static str,
     service: String,
@@ -73,6 +98,14 @@ impl<O: PagedOperation> Items<O> {
     }
 
     fn error(&self, e: super::DecodeError) -> Error {
+        let io = self
+            .io_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(io) = io {
+            return io_to_error(&self.service, &self.method, io);
+        }
         Error::decode(
             &self.service,
             &self.method,
