@@ -36,9 +36,12 @@ fn main() {
         // The crate's own modules: a service of the same name gets another module name.
         .reserve_module_names([
             "auth",
+            "batch",
             "client",
             "error",
+            "espf",
             "history",
+            "inspect",
             "model",
             "paging",
             "redact",

@@ -1,0 +1,196 @@
+//! A user's own WSDLs (`PORTABILLING_WSDL_DIR`): the crate builds from them as a user builds
+//! it, with one bundled service changed and one service added, and the `portabilling`
+//! command then knows the new method and reads the new field.
+//!
+//! This runs `cargo build` with the override directory in a target directory of its own
+//! (`target/wsdl-override`), so the first run compiles the dependencies again: a minute or two.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Writes the user's WSDL directory: shared types whose AccountInfo has one field more, the
+/// Account service, and a UA service the bundle lacks.
+fn write_user_wsdls(dir: &Path) {
+    let bundled = manifest_dir().join("wsdl");
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("override dir");
+    // A server's /wsdl/ holds its shared types file too; this one's AccountInfo has a field
+    // the bundle lacks.
+    let types = std::fs::read_to_string(bundled.join("PortaBillingTypes.xsd")).expect("types");
+    let start = types
+        .find("<xsd:complexType name=\"AccountInfo\">")
+        .expect("AccountInfo in the bundled types");
+    let sequence = start
+        + types[start..]
+            .find("<xsd:sequence>")
+            .expect("AccountInfo has a sequence")
+        + "<xsd:sequence>".len();
+    let types = format!(
+        "{}\n      <xsd:element name=\"x_loyalty_tier\" type=\"xsd:string\" minOccurs=\"0\">\
+         <xsd:annotation><xsd:documentation>The operator's own loyalty tier.</xsd:documentation>\
+         </xsd:annotation></xsd:element>{}",
+        &types[..sequence],
+        &types[sequence..]
+    );
+    std::fs::write(dir.join("PortaBillingTypes.xsd"), types).expect("write the types");
+    std::fs::copy(
+        bundled.join("AccountAdminService.wsdl"),
+        dir.join("AccountAdminService.wsdl"),
+    )
+    .expect("copy Account");
+
+    // The UA service, shaped like the bundled Env service.
+    let env = std::fs::read_to_string(bundled.join("EnvAdminService.wsdl")).expect("Env WSDL");
+    let ua = env
+        .replace("Environment", "\u{0}")
+        .replace("Env", "UA")
+        .replace("env_", "ua_")
+        .replace("i_env", "i_ua")
+        .replace('\u{0}', "Environment");
+    assert!(ua.contains("get_ua_info") && ua.contains("UAAdminService"));
+    std::fs::write(dir.join("UAAdminService.wsdl"), ua).expect("write UA");
+}
+
+#[test]
+fn the_build_takes_a_users_wsdls_and_the_command_uses_them() {
+    let target = manifest_dir().join("target");
+    let wsdl_dir = target.join("user-wsdl-test");
+    write_user_wsdls(&wsdl_dir);
+
+    // The command with the fewest services it can have: its simulator needs Account,
+    // Customer and Invoice, which must keep compiling against the user's Account.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let build = Command::new(cargo)
+        .current_dir(manifest_dir())
+        .args([
+            "build",
+            "--quiet",
+            "--bin",
+            "portabilling",
+            "--no-default-features",
+            "--features",
+            "cli",
+            "--message-format",
+            "json-render-diagnostics",
+        ])
+        .env("PORTABILLING_WSDL_DIR", &wsdl_dir)
+        // A target directory of its own: sharing the outer one would make each build undo the
+        // other's artifacts (other features, other WSDLs).
+        .env("CARGO_TARGET_DIR", target.join("wsdl-override"))
+        .output()
+        .expect("cargo runs");
+    assert!(
+        build.status.success(),
+        "the build with the user's WSDLs failed:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let binary = String::from_utf8_lossy(&build.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "portabilling")
+        .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .next_back()
+        .expect("cargo names the built binary");
+
+    let run = |args: &[&str], stdin: Option<&str>| {
+        use std::io::Write as _;
+        let mut child = Command::new(&binary)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the built command runs");
+        let mut input = child.stdin.take().expect("stdin");
+        input
+            .write_all(stdin.unwrap_or_default().as_bytes())
+            .expect("write stdin");
+        drop(input);
+        let out = child.wait_with_output().expect("the command ends");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    // The added service is there, with its methods; the services left out are not.
+    let services = run(&["services"], None);
+    assert!(services.contains("UA"), "{services}");
+    assert!(services.contains("Session"), "{services}");
+    assert!(!services.contains("Subscription"), "{services}");
+    let methods = run(&["methods", "UA"], None);
+    assert!(
+        methods.contains("get_ua_info") && methods.contains("get_ua_list"),
+        "{methods}"
+    );
+    let describe = run(&["describe", "UA", "get_ua_info"], None);
+    assert!(describe.contains("UAAdminService.wsdl"), "{describe}");
+    assert!(describe.contains("/rest/UA/get_ua_info"), "{describe}");
+
+    // The changed service: the new field is documented and decoded as a typed field.
+    let describe = run(&["describe", "Account", "get_account_info"], None);
+    assert!(
+        describe.contains("x_loyalty_tier")
+            && describe.contains("The operator's own loyalty tier."),
+        "{describe}"
+    );
+    let response = r#"<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns:xsd="http://www.w3.org/2001/XMLSchema">
+  <soap:Body>
+    <ns:get_account_infoResponse xmlns:ns="https://billing.example.com/Porta/SOAP/Account">
+      <account_info>
+        <i_account xsi:type="xsd:long">7</i_account>
+        <x_loyalty_tier xsi:type="xsd:string">gold</x_loyalty_tier>
+      </account_info>
+    </ns:get_account_infoResponse>
+  </soap:Body>
+</soap:Envelope>"#;
+    let json = run(&["decode", "Account", "get_account_info"], Some(response));
+    let json: serde_json::Value = serde_json::from_str(&json).expect("decode prints JSON");
+    assert_eq!(json["account_info"]["x_loyalty_tier"], "gold", "{json}");
+    assert_eq!(json["account_info"]["i_account"], 7, "{json}");
+
+    let ua = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+  <soap:Body><get_ua_infoResponse><ua_info><i_ua>3</i_ua><name>edge</name></ua_info>
+  </get_ua_infoResponse></soap:Body></soap:Envelope>"#;
+    let json = run(&["decode", "UA", "get_ua_info"], Some(ua));
+    let json: serde_json::Value = serde_json::from_str(&json).expect("decode prints JSON");
+    assert_eq!(json["ua_info"]["i_ua"], 3, "{json}");
+    assert_eq!(json["ua_info"]["name"], "edge", "{json}");
+}
+
+/// A user's service named like one of the crate's modules gets another module name; that only
+/// works while build.rs reserves every module name of the crate.
+#[test]
+fn build_rs_reserves_every_module_name_of_the_crate() {
+    let lib = std::fs::read_to_string(manifest_dir().join("src/lib.rs")).expect("src/lib.rs");
+    let build = std::fs::read_to_string(manifest_dir().join("build.rs")).expect("build.rs");
+    let reserved = &build[build
+        .find(".reserve_module_names(")
+        .expect("a reserve list")..];
+    let reserved = &reserved[..reserved.find(')').expect("the list ends")];
+    let modules: Vec<&str> = lib
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| {
+            l.strip_prefix("pub mod ")
+                .or_else(|| l.strip_prefix("mod "))
+        })
+        .filter_map(|l| l.strip_suffix(';'))
+        .collect();
+    assert!(modules.len() > 10, "{modules:?}");
+    for module in modules {
+        assert!(
+            reserved.contains(&format!("\"{module}\"")),
+            "build.rs does not reserve the module name {module:?}"
+        );
+    }
+}
