@@ -9,7 +9,7 @@
 //! accounts with about 25 fields each in SOAP::Lite's style (`xsi:type` on every value, a
 //! `soapenc:Array` of `item`s, fields in random order), the same data as REST JSON, and a single
 //! `get_account_info` round trip. Ratios are taken in the same run. Memory is measured with a
-//! counting allocator (the only `unsafe` in the repository: a `GlobalAlloc` needs it).
+//! counting allocator (a `GlobalAlloc` needs `unsafe`; the library itself forbids it).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Read, Write};

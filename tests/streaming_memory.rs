@@ -1,0 +1,261 @@
+//! The streaming decoders' memory stays flat: reading ten times more items from the socket
+//! must not raise the peak heap, over SOAP and over REST. Counted with a counting allocator,
+//! not timed.
+//!
+//! The file holds one test on purpose: the allocator counts every thread, so no other test may
+//! run beside it.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use portabilling::{account, Client, Protocol};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call forwards to the system allocator unchanged; the counters only observe.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let grow = new_size - layout.size();
+                let now = CURRENT.fetch_add(grow, Ordering::Relaxed) + grow;
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Peak heap bytes above the level at the start of `f`.
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let out = f();
+    (out, PEAK.load(Ordering::Relaxed).saturating_sub(base))
+}
+
+fn account_xml(i: u64, out: &mut String) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        "<item><i_account xsi:type=\"xsd:long\">{i}</i_account>\
+         <id xsi:type=\"xsd:string\">3598{i:07}@msisdn</id>\
+         <balance xsi:type=\"xsd:decimal\">{}.{:02}</balance>\
+         <blocked xsi:type=\"xsd:string\">N</blocked>\
+         <activation_date xsi:type=\"xsd:date\">2024-01-{:02}</activation_date>\
+         <note xsi:type=\"xsd:string\">account &amp; note {i}</note></item>",
+        i % 100,
+        i % 97,
+        1 + i % 28
+    );
+}
+
+fn account_json(i: u64, out: &mut String) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        "{{\"i_account\":{i},\"id\":\"3598{i:07}@msisdn\",\"balance\":{}.{:02},\
+         \"blocked\":\"N\",\"activation_date\":\"2024-01-{:02}\",\"note\":\"account & note {i}\"}}",
+        i % 100,
+        i % 97,
+        1 + i % 28
+    );
+}
+
+/// Answers `get_account_list` with `limit` accounts over SOAP (`/soap/…`) or REST
+/// (`/rest/…`), written in chunks as they are made so the response never sits in memory whole.
+fn streaming_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve(stream));
+        }
+    });
+    url
+}
+
+fn serve(stream: std::net::TcpStream) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let (mut length, mut rest) = (0, false);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line.starts_with("POST /rest/") {
+                rest = true;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let body = String::from_utf8_lossy(&body);
+        let limit: u64 = if rest {
+            body.split("\"limit\":").nth(1)
+        } else {
+            body.split("<limit")
+                .nth(1)
+                .and_then(|r| r.split('>').nth(1))
+        }
+        .map(|v| {
+            v.trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+        let out = reader.get_mut();
+        let kind = if rest { "application/json" } else { "text/xml" };
+        if write!(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        .is_err()
+        {
+            return;
+        }
+        let mut send = |s: &str| write!(out, "{:x}\r\n{s}\r\n", s.len());
+        let head = if rest {
+            "{\"account_list\":[".to_string()
+        } else {
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope \
+                 xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+                 xmlns:soapenc=\"http://schemas.xmlsoap.org/soap/encoding/\" \
+                 xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" \
+                 xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>\
+                 <get_account_listResponse><GetAccountListResponse><account_list \
+                 soapenc:arrayType=\"ns:AccountInfo[{limit}]\" xsi:type=\"soapenc:Array\">"
+            )
+        };
+        if send(&head).is_err() {
+            return;
+        }
+        let mut batch = String::new();
+        for i in 1..=limit {
+            if rest {
+                if i > 1 {
+                    batch.push(',');
+                }
+                account_json(i, &mut batch);
+            } else {
+                account_xml(i, &mut batch);
+            }
+            if batch.len() > 16 * 1024 {
+                if send(&batch).is_err() {
+                    return;
+                }
+                batch.clear();
+            }
+        }
+        batch.push_str(if rest {
+            "],\"total\":null}"
+        } else {
+            "</account_list></GetAccountListResponse></get_account_listResponse></soap:Body></soap:Envelope>"
+        });
+        if send(&batch).is_err() || send("").is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn streaming_memory_does_not_grow_with_the_list() {
+    let url = streaming_server();
+    let (small, large) = (5_000u64, 50_000u64);
+    for protocol in [Protocol::Soap, Protocol::Rest] {
+        let client = Client::builder(&url)
+            .session_id("memory-test-session")
+            .protocol(protocol)
+            .build()
+            .expect("client");
+        let stream = |n: u64| {
+            let request = account::GetAccountListRequest {
+                limit: Some(n as i32),
+                ..Default::default()
+            };
+            let (last, peak) = peak_of(|| {
+                let mut last = None;
+                let mut count = 0u64;
+                for item in client
+                    .account()
+                    .stream_account_list(&request)
+                    .expect("the stream opens")
+                {
+                    last = item.expect("an account").i_account;
+                    count += 1;
+                }
+                assert_eq!(count, n, "{protocol}: every item read");
+                last
+            });
+            assert_eq!(
+                last,
+                Some(n as i64),
+                "{protocol}: the last item is the last one sent"
+            );
+            peak
+        };
+        // A first run warms up what is made once (the connection, TLS-free buffers, caches).
+        stream(small);
+        let (peak_small, peak_large) = (stream(small), stream(large));
+        println!(
+            "{protocol}: peak heap {peak_large} B for {large} items, {peak_small} B for {small}"
+        );
+        assert!(
+            peak_large as f64 <= peak_small as f64 * 1.1,
+            "{protocol}: the peak heap grew from {peak_small} B ({small} items) to {peak_large} B \
+             ({large} items)"
+        );
+        // And it is small: a buffered decoder, not the whole response (which is megabytes).
+        assert!(peak_large < 512 * 1024, "{protocol}: peak {peak_large} B");
+
+        // The control: the same counting sees a whole-response call grow with the list.
+        let whole = |n: u64| {
+            let request = account::GetAccountListRequest {
+                limit: Some(n as i32),
+                ..Default::default()
+            };
+            let (list, peak) = peak_of(|| client.account().get_account_list(&request));
+            assert_eq!(list.expect("the list").account_list.len() as u64, n);
+            peak
+        };
+        let (whole_small, whole_large) = (whole(small), whole(large));
+        assert!(
+            whole_large > whole_small * 5,
+            "{protocol}: the counter misses growth: {whole_small} B vs {whole_large} B"
+        );
+    }
+}
