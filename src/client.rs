@@ -19,6 +19,7 @@ use crate::model::{
     Structure,
 };
 use crate::paging::{ItemStream, Transport};
+use crate::redact::{body_start, redact_body, scrub};
 use crate::rest::wire::{Download, RestEncoding, RestWire};
 use crate::soap::decode::Limits;
 use crate::soap::wire::{SoapEndpoint, SoapWire};
@@ -257,12 +258,17 @@ impl Client {
     /// Logs in now, unless a session is already established (or stored). Calls log in by
     /// themselves when needed; this makes a bad password show up early.
     pub fn login(&self) -> Result<Session> {
-        let session = self.inner.sessions.current(&|| self.login_call())?;
+        let session = self.scrubbed(self.inner.sessions.current(&|| self.login_call()))?;
         Ok((*session).clone())
     }
 
     /// Ends the session on the server and forgets it (also in the session store).
     pub fn logout(&self) -> Result<()> {
+        let result = self.logout_inner();
+        self.scrubbed(result)
+    }
+
+    fn logout_inner(&self) -> Result<()> {
         let Some(session) = self.inner.sessions.peek() else {
             return Ok(());
         };
@@ -285,6 +291,11 @@ impl Client {
     /// Checks the session with `Session/ping`: `true` if the server still knows it. Logs in
     /// first if there is no session.
     pub fn ping(&self) -> Result<bool> {
+        let result = self.ping_inner();
+        self.scrubbed(result)
+    }
+
+    fn ping_inner(&self) -> Result<bool> {
         let session = self.inner.sessions.current(&|| self.login_call())?;
         let params = token_params(&session);
         let label = CallLabel {
@@ -358,7 +369,7 @@ impl Client {
         };
         let wire = self.wire();
         let protocol = self.inner.protocol;
-        self.execute(
+        let reply = self.execute(
             label,
             true,
             &|auth| wire.request_any(label, auth, &params),
@@ -370,6 +381,7 @@ impl Client {
                     status: response.status,
                     content_type: response.content_type.clone(),
                     body: response.body.clone(),
+                    secrets: Vec::new(),
                 };
                 // Only a session fault matters here: it makes the call path renew and resend.
                 match wire.response_any(label, response) {
@@ -377,7 +389,17 @@ impl Client {
                     _ => Ok(reply),
                 }
             },
-        )
+        )?;
+        Ok(RawReply {
+            secrets: self
+                .inner
+                .sessions
+                .known_secrets()
+                .into_iter()
+                .map(Secret::new)
+                .collect(),
+            ..reply
+        })
     }
 
     /// Calls an operation chosen at run time (from the [registry](crate::registry)), with a
@@ -407,6 +429,11 @@ impl Client {
     /// Calls a method that answers with a file (an invoice PDF, a CSV report, a call
     /// recording) over REST, and returns the file with a streaming reader.
     pub fn download(&self, service: &str, method: &str, params: AnyValue) -> Result<Download> {
+        let result = self.download_inner(service, method, params);
+        self.scrubbed(result)
+    }
+
+    fn download_inner(&self, service: &str, method: &str, params: AnyValue) -> Result<Download> {
         let label = CallLabel {
             service,
             method,
@@ -449,6 +476,17 @@ impl Client {
     /// session, build, send, read; on a session fault, renew the session and resend (see
     /// [`renew_refused`](Self::renew_refused) for when it stops).
     fn execute<R>(
+        &self,
+        label: CallLabel<'_>,
+        needs_auth: bool,
+        build: &dyn Fn(&Auth<'_>) -> Result<HttpRequest>,
+        read: &mut dyn FnMut(HttpResponse) -> Result<R>,
+    ) -> Result<R> {
+        let result = self.execute_inner(label, needs_auth, build, read);
+        self.scrubbed(result)
+    }
+
+    fn execute_inner<R>(
         &self,
         label: CallLabel<'_>,
         needs_auth: bool,
@@ -529,22 +567,39 @@ impl Client {
                     elapsed_ms = elapsed.as_millis() as u64,
                     "call"
                 );
-                tracing::trace!(request = %crate::redact::redact_body(&request.body), response = %crate::redact::body_start(&response.body), "exchange");
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    let secrets = self.inner.sessions.known_secrets();
+                    let request = scrub(&redact_body(&request.body), &secrets);
+                    let response = scrub(&body_start(&response.body), &secrets);
+                    tracing::trace!(%request, %response, "exchange");
+                }
             }
             Err(e) => {
-                tracing::debug!(service = label.service, method = label.method, error = %e, "call failed")
+                let error = scrub(&e.to_string(), &self.inner.sessions.known_secrets());
+                tracing::debug!(service = label.service, method = label.method, %error, "call failed")
             }
         }
         if let Some(hook) = &self.inner.history {
-            hook.record(&Exchange::new(
+            let mut exchange = Exchange::new(
                 label,
                 self.inner.http.base(),
                 request,
                 result.as_ref().ok(),
                 elapsed,
-            ));
+            );
+            exchange.scrub(&self.inner.sessions.known_secrets());
+            hook.record(&exchange);
         }
         result
+    }
+
+    /// `result`, with the client's secrets scrubbed from its error (a body or fault that
+    /// echoed the request back).
+    fn scrubbed<T>(&self, result: Result<T>) -> Result<T> {
+        result.map_err(|mut e| {
+            e.scrub(&self.inner.sessions.known_secrets());
+            e
+        })
     }
 
     /// Logs in with the configured credentials: `Session/login`, never retried (a wrong
@@ -626,13 +681,26 @@ pub struct RawReply {
     pub content_type: Option<String>,
     /// The body, unchanged.
     pub body: Vec<u8>,
+    /// The client's secrets when the answer came, scrubbed from the errors of
+    /// [`decode`](Self::decode) (a body that echoes the request holds them).
+    secrets: Vec<Secret>,
 }
 
 impl RawReply {
-    /// Reads the answer as a value, or the fault or error it stands for.
+    /// Reads the answer as a value, or the fault or error it stands for. The error holds no
+    /// password, token or session id of the client, even if the body does.
     pub fn decode(&self) -> Result<AnyValue> {
         self.protocol
             .decode_any(&self.service, &self.method, self.status, &self.body)
+            .map_err(|mut e| {
+                let secrets: Vec<String> = self
+                    .secrets
+                    .iter()
+                    .map(|s| s.expose().to_string())
+                    .collect();
+                e.scrub(&secrets);
+                e
+            })
     }
 }
 
@@ -863,10 +931,11 @@ impl Transport for Client {
     }
 
     fn stream<O: PagedOperation>(&self, request: &O::Request) -> Result<ItemStream<O::Item>> {
-        match self.inner.protocol {
+        let result = match self.inner.protocol {
             Protocol::Soap => self.typed_stream::<O, _>(&self.inner.soap, request),
             Protocol::Rest => self.typed_stream::<O, _>(&self.inner.rest, request),
-        }
+        };
+        self.scrubbed(result)
     }
 }
 

@@ -114,6 +114,44 @@ impl Error {
         matches!(self, Error::Transport(t) if t.request_sent)
     }
 
+    /// Replaces the known secret values in every text the error carries (see
+    /// [`redact::scrub`](crate::redact::scrub)): a body excerpt, a fault message or detail
+    /// that echoed the request back.
+    pub(crate) fn scrub(&mut self, secrets: &[String]) {
+        use crate::redact::scrub;
+        if secrets.is_empty() {
+            return;
+        }
+        let fix = |text: &mut String| {
+            let clean = scrub(text, secrets);
+            if clean != *text {
+                *text = clean;
+            }
+        };
+        match self {
+            Error::Transport(t) => fix(&mut t.message),
+            Error::Http(h) => fix(&mut h.body_start),
+            Error::Fault(f) => {
+                fix(&mut f.message);
+                fix(&mut f.code);
+                if let Some(detail) = &mut f.detail {
+                    let text = detail.to_string();
+                    let clean = scrub(&text, secrets);
+                    if clean != text {
+                        *detail = serde_json::from_str(&clean)
+                            .unwrap_or(serde_json::Value::String(clean));
+                    }
+                }
+            }
+            Error::Auth(a) => fix(&mut a.message),
+            Error::Decode(d) => {
+                fix(&mut d.message);
+                fix(&mut d.body_start);
+            }
+            Error::Config(c) => fix(c),
+        }
+    }
+
     pub(crate) fn decode(
         service: &str,
         method: &str,

@@ -64,6 +64,19 @@ impl Exchange {
     }
 }
 
+impl Exchange {
+    /// Replaces the known secret values wherever they still show (an echoed request).
+    pub(crate) fn scrub(&mut self, secrets: &[String]) {
+        use crate::redact::scrub;
+        for (_, value) in &mut self.request_headers {
+            *value = scrub(value, secrets);
+        }
+        self.url = scrub(&self.url, secrets);
+        self.request_body = scrub(&self.request_body, secrets);
+        self.response_body = scrub(&self.response_body, secrets);
+    }
+}
+
 /// Receives every exchange of a client.
 pub trait HistoryHook: Send + Sync {
     /// Called after each HTTP exchange (also failed ones, with no status).

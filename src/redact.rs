@@ -18,6 +18,44 @@ pub fn is_secret_name(name: &str) -> bool {
 
 const REDACTED: &str = "<redacted>";
 
+/// Replaces every occurrence of the known secret values in `text`, as they are and in their
+/// percent-encoded, JSON-escaped and HTML-escaped forms, by `<redacted>`. This is the last
+/// line of defence for text the structure-aware redaction cannot read: an error page that
+/// echoes the request, a fault message that quotes it, an escaped copy inside HTML. Values
+/// shorter than 4 characters are left alone (they would match by chance).
+pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| s.chars().count() >= 4) {
+        for form in secret_forms(secret) {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), REDACTED);
+            }
+        }
+    }
+    out
+}
+
+/// A secret as it may appear in a body: as is, percent-encoded, JSON- and HTML-escaped.
+fn secret_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_string()];
+    let mut add = |form: String| {
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    };
+    add(crate::rest::form::percent_encode(secret));
+    let json = serde_json::Value::String(secret.to_string()).to_string();
+    add(json[1..json.len() - 1].to_string());
+    add(secret.replace('/', "\\/"));
+    add(secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;"));
+    forms
+}
+
 /// Redacts a body for display: secret XML elements, JSON values and form fields.
 pub fn redact_body(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
@@ -167,5 +205,21 @@ mod tests {
         assert!(!r.contains("abc123"), "{r}");
         let cut = r#"{"session_id":"abc123","x":"#;
         assert!(!redact_body(cut.as_bytes()).contains("abc123"));
+    }
+
+    #[test]
+    fn scrubs_known_values_in_any_form() {
+        let secrets = vec!["s3cr/t+&<x>".to_string(), "abc".to_string()];
+        for text in [
+            "echo: s3cr/t+&<x>",
+            "echo: s3cr%2Ft%2B%26%3Cx%3E",
+            "echo: s3cr\\/t+&<x>",
+            "echo: s3cr/t+&amp;&lt;x&gt;",
+        ] {
+            let out = scrub(text, &secrets);
+            assert_eq!(out, "echo: <redacted>", "{text}");
+        }
+        // Too short to tell from ordinary text.
+        assert_eq!(scrub("abc", &secrets), "abc");
     }
 }

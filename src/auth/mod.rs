@@ -201,6 +201,9 @@ pub struct SessionManager {
     store: Option<Arc<dyn SessionStore>>,
     key: String,
     state: RwLock<Option<Arc<Session>>>,
+    /// The last few sessions, so that their secrets can be kept out of errors and logs
+    /// after they are replaced (a call may still be using one).
+    recent: Mutex<std::collections::VecDeque<Arc<Session>>>,
     login_lock: Mutex<()>,
     logins: AtomicU64,
     refreshes: AtomicU64,
@@ -235,6 +238,7 @@ impl SessionManager {
             store,
             key,
             state: RwLock::new(initial),
+            recent: Mutex::new(std::collections::VecDeque::new()),
             login_lock: Mutex::new(()),
             logins: AtomicU64::new(0),
             refreshes: AtomicU64::new(0),
@@ -262,9 +266,44 @@ impl SessionManager {
     }
 
     fn set(&self, session: Option<Arc<Session>>) {
+        if let Some(session) = &session {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            if recent.len() >= 4 {
+                recent.pop_front();
+            }
+            recent.push_back(Arc::clone(session));
+        }
         if let Ok(mut state) = self.state.write() {
             *state = session;
         }
+    }
+
+    /// The secret values this manager knows: the password or token, and the session ids and
+    /// tokens of the current and last few sessions. Errors and logs are scrubbed of them.
+    pub(crate) fn known_secrets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match &self.credentials {
+            Credentials::Password { password, .. } => out.push(password.expose().to_string()),
+            Credentials::Token { token, .. } => out.push(token.expose().to_string()),
+            Credentials::SessionId(id) => out.push(id.expose().to_string()),
+            Credentials::None => {}
+        }
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        for session in recent.iter().chain(self.peek().as_ref()) {
+            for secret in [
+                &session.session_id,
+                &session.access_token,
+                &session.refresh_token,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if !out.iter().any(|s| s == secret.expose()) {
+                    out.push(secret.expose().to_string());
+                }
+            }
+        }
+        out
     }
 
     /// The session to use: the current one, one from the store, or a new login.
