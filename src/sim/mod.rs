@@ -272,6 +272,12 @@ impl Simulator {
         }
     }
 
+    /// Every session id, access token and refresh token issued so far, for tests that check
+    /// these secrets never show in logs, errors or files.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        lock(&self.shared.state).issued.clone()
+    }
+
     /// Replaces the random faults.
     pub fn set_faults(&self, faults: Faults) {
         lock(&self.shared.state).expire_after_calls = faults.expire_sessions_after;

@@ -82,6 +82,8 @@ pub(crate) struct State {
     /// Changes to report as provisioning events: event type and variables.
     pub events: Vec<(String, Value)>,
     next_event: i64,
+    /// Every session id, access token and refresh token issued (for secret-leak tests).
+    pub issued: Vec<String>,
 }
 
 impl State {
@@ -108,6 +110,7 @@ impl State {
             uploads: Vec::new(),
             events: Vec::new(),
             next_event: 1,
+            issued: Vec::new(),
         }
     }
 
@@ -157,6 +160,11 @@ impl State {
         let exp = now() + self.token_lifetime;
         let access_token = self.access_token(&session_id, exp);
         let refresh_token = self.unique("r");
+        self.issued.extend([
+            session_id.clone(),
+            access_token.clone(),
+            refresh_token.clone(),
+        ]);
         self.by_access_token
             .insert(access_token.clone(), session_id.clone());
         self.by_refresh_token
@@ -314,6 +322,8 @@ impl State {
                 let exp = now() + self.token_lifetime;
                 let access_token = self.access_token(&id, exp);
                 let refresh_token = self.unique("r");
+                self.issued
+                    .extend([access_token.clone(), refresh_token.clone()]);
                 if let Some(record) = self.sessions.get_mut(&id) {
                     let old_access =
                         std::mem::replace(&mut record.access_token, access_token.clone());
