@@ -299,7 +299,8 @@ impl Auth {
                 self.verify_signature(request, credentials, date_text, key_id.as_deref(), keys)?;
             }
         }
-        let skew = (now - date).unsigned_abs();
+        // `now` and `date` may be anywhere in i64 (a caller's clock, a far-off date): no overflow.
+        let skew = now.abs_diff(date);
         if skew > self.max_skew.as_secs() {
             return Err(AuthFailure::DateSkew {
                 seconds: skew,
