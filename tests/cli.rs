@@ -350,3 +350,59 @@ fn wait_for_line(path: &Path) -> String {
     }
     panic!("no event written to {}", path.display());
 }
+
+/// Runs an example the way its doc says (`cargo run --example NAME`), against the simulator
+/// it starts itself.
+fn run_example(name: &str) -> Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--example", name])
+        .env_remove("PORTABILLING_URL")
+        .output()
+        .expect("cargo runs")
+}
+
+#[test]
+fn the_examples_run_against_their_simulator() {
+    let out = run_example("nightly_sync");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stdout.lines().count(),
+        1 + 1234,
+        "a header and every account"
+    );
+    assert!(stdout.contains("\n1234,sim-001234,"), "{stdout}");
+    assert!(
+        stderr.contains("synced 1234 accounts (the server counts 1234) in 3 pages"),
+        "{stderr}"
+    );
+
+    let out = run_example("bulk_update");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one account does not exist: {stderr}"
+    );
+    assert!(
+        stdout.contains("blocked 40 of 41 accounts with 1 login(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("account 999999: refused by the server (Server.Account.not_found)"),
+        "{stdout}"
+    );
+
+    let out = run_example("provision_on_event");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    for expected in [
+        "SIP user sim-000005 enabled=false",
+        "SIP user sim-000006 enabled=true",
+        "SIP user sim-000007 enabled=false",
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+    }
+}

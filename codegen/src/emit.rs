@@ -1102,10 +1102,19 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
         .map(first_sentence)
         .map(|s| doc_text(&s))
         .unwrap_or_default();
+    // Rustdoc cannot resolve a raw identifier (`r#type`) in a link path: name it unlinked.
+    let caller = if op.function.starts_with("r#") {
+        format!("`{}::{}`", service.api, op.function)
+    } else {
+        format!(
+            "[`{}::{}`](super::{}::{})",
+            service.api, op.function, service.api, op.function
+        )
+    };
     out.doc(
         "///",
         &format!(
-            "`{}/{}`: {}\n\nCalled by [`{}::{}`](super::{}::{}).",
+            "`{}/{}`: {}\n\nCalled by {caller}.",
             service.name,
             op.method,
             if summary.is_empty() {
@@ -1113,10 +1122,6 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
             } else {
                 &summary
             },
-            service.api,
-            op.function,
-            service.api,
-            op.function
         ),
     );
     out.line("#[derive(Clone, Copy, Debug)]");

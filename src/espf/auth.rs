@@ -230,7 +230,7 @@ impl Auth {
     }
 
     /// For the Signature scheme: whether a signature over the bare `Date` value (rather than
-    /// `date: <value>`) is accepted too. On by default; see the [module docs](self).
+    /// `date: <value>`) is accepted too. On by default; see the [module docs](crate::espf).
     pub fn accept_bare_date(mut self, accept: bool) -> Auth {
         self.accept_bare_date = accept;
         self

@@ -59,7 +59,7 @@ struct Inner {
     lines: usize,
 }
 
-/// The set of handled events (see the [module docs](self)).
+/// The set of handled events (see the [module docs](crate::espf)).
 pub struct DedupStore {
     inner: Mutex<Inner>,
     done: Condvar,

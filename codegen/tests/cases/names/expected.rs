@@ -845,7 +845,7 @@ pub mod names {
 
         /// `Names/type`: An operation named like a keyword: `r#type`.
         ///
-        /// Called by [`Api::r#type`](super::Api::r#type).
+        /// Called by `Api::r#type`.
         #[derive(Clone, Copy, Debug)]
         pub struct Type;
 
