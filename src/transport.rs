@@ -380,18 +380,7 @@ fn classify(e: &ureq::Error) -> (TransportErrorKind, bool) {
         ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::TlsRequired => {
             (TransportErrorKind::Tls, false)
         }
-        ureq::Error::Rustls(r) => {
-            let handshake = matches!(
-                r,
-                rustls::Error::InvalidCertificate(_)
-                    | rustls::Error::NoCertificatesPresented
-                    | rustls::Error::UnsupportedNameType
-                    | rustls::Error::PeerIncompatible(_)
-                    | rustls::Error::AlertReceived(_)
-                    | rustls::Error::InappropriateHandshakeMessage { .. }
-            );
-            (TransportErrorKind::Tls, !handshake)
-        }
+        ureq::Error::Rustls(r) => rustls_kind(r),
         ureq::Error::BodyExceedsLimit(_) => (TransportErrorKind::TooLarge, true),
         ureq::Error::Io(io) => io_kind(io),
         ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::RequireHttpsOnly(_) => {
@@ -404,8 +393,28 @@ fn classify(e: &ureq::Error) -> (TransportErrorKind, bool) {
     }
 }
 
+/// A TLS failure: during the handshake (certificate, version, alert) nothing was sent.
+fn rustls_kind(r: &rustls::Error) -> (TransportErrorKind, bool) {
+    let handshake = matches!(
+        r,
+        rustls::Error::InvalidCertificate(_)
+            | rustls::Error::NoCertificatesPresented
+            | rustls::Error::UnsupportedNameType
+            | rustls::Error::PeerIncompatible(_)
+            | rustls::Error::AlertReceived(_)
+            | rustls::Error::InappropriateHandshakeMessage { .. }
+    );
+    (TransportErrorKind::Tls, !handshake)
+}
+
 fn io_kind(io: &std::io::Error) -> (TransportErrorKind, bool) {
     use std::io::ErrorKind as K;
+    // rustls reports handshake failures (a fatal alert such as `protocol_version` from a
+    // server that speaks only TLS 1.0 or 1.1, a bad certificate) through io errors wrapping
+    // its own error.
+    if let Some(r) = io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+        return rustls_kind(r);
+    }
     match io.kind() {
         K::ConnectionRefused | K::AddrNotAvailable | K::HostUnreachable | K::NetworkUnreachable => {
             (TransportErrorKind::Connect, false)
