@@ -1,26 +1,24 @@
-//! A bulk update: block a list of accounts, a few at a time, and say exactly which ones
-//! failed and why.
+//! A bulk update with `batch`: block a list of accounts over one session, a few calls at a
+//! time, with results written as they come and a run that can be resumed after a crash.
 //!
 //! ```text
 //! cargo run --example bulk_update                       # against a simulator it starts
 //! PORTABILLING_URL=… PORTABILLING_LOGIN=… PORTABILLING_PASSWORD=… \
-//!     cargo run --example bulk_update -- 1001 1002 1003
+//!     cargo run --example bulk_update -- results.jsonl 1001 1002 1003
 //! ```
 //!
 //! `update_account` is a write. The client never sends a write twice unless the request
-//! provably never reached the server (the connection was refused, say), so a dropped
-//! connection after sending shows up here as "outcome unknown", to be checked by a person or
-//! a later read, never as a silent double update.
+//! provably never reached the server, so a connection dropped after sending is reported as
+//! "unknown" (check it before retrying), never silently repeated. Run the same command again
+//! after an interruption and it resumes: calls already answered are not sent again.
 
 use std::error::Error;
-use std::sync::Mutex;
+use std::path::PathBuf;
 
-use portabilling::account::{AccountInfo, UpdateAccountRequest};
+use portabilling::batch::{self, BatchCall, BatchOptions};
 use portabilling::sim::{SimConfig, Simulator};
-use portabilling::{Client, Flag};
-
-/// Calls in flight at once: enough to hide latency, few enough to spare the billing server.
-const CONCURRENCY: usize = 4;
+use portabilling::Client;
+use serde_json::json;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let simulator = match std::env::var("PORTABILLING_URL") {
@@ -30,79 +28,88 @@ fn main() -> Result<(), Box<dyn Error>> {
             ..SimConfig::default()
         })?),
     };
-    let (client, accounts): (Client, Vec<i64>) = match &simulator {
-        // The simulator's accounts 1..=40, and one that does not exist.
+    let (client, output, accounts) = match &simulator {
         Some(sim) => {
             eprintln!("simulated run: accounts 1 to 40, and 999999, which does not exist");
-            (
-                Client::builder(sim.url())
-                    .login(sim.login(), sim.password())
-                    .build()?,
-                (1..=40).chain([999_999]).collect(),
-            )
+            let output = std::env::temp_dir().join(format!(
+                "portabilling-bulk-update-{}.jsonl",
+                std::process::id()
+            ));
+            let client = Client::builder(sim.url())
+                .login(sim.login(), sim.password())
+                .build()?;
+            (client, output, (1..=40).chain([999_999]).collect())
         }
-        None => (
-            Client::builder(std::env::var("PORTABILLING_URL")?)
+        None => {
+            let mut args = std::env::args().skip(1);
+            let output = PathBuf::from(args.next().ok_or("usage: bulk_update OUTPUT I_ACCOUNT…")?);
+            let accounts: Vec<i64> = args.map(|a| a.parse()).collect::<Result<_, _>>()?;
+            let client = Client::builder(std::env::var("PORTABILLING_URL")?)
                 .login(
                     std::env::var("PORTABILLING_LOGIN")?,
                     std::env::var("PORTABILLING_PASSWORD")?,
                 )
-                .build()?,
-            std::env::args()
-                .skip(1)
-                .map(|a| a.parse::<i64>())
-                .collect::<Result<_, _>>()?,
-        ),
+                .build()?;
+            (client, output, accounts)
+        }
     };
 
-    // One client for all threads: it is Send + Sync, keeps its connections alive and logs in
-    // once for all of them.
-    let queue = Mutex::new(accounts.iter().copied());
-    // A function, so the queue's lock is released before the call, not held through it.
-    let next = || queue.lock().ok()?.next();
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..CONCURRENCY {
-            scope.spawn(|| {
-                while let Some(i_account) = next() {
-                    let request = UpdateAccountRequest {
-                        account_info: Some(AccountInfo {
-                            i_account: Some(i_account),
-                            blocked: Some(Flag::Yes),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    };
-                    if let Err(e) = client.account().update_account(&request) {
-                        if let Ok(mut failures) = failures.lock() {
-                            failures.push((i_account, e));
-                        }
-                    }
-                }
-            });
+    // One call per account; the id is how results (and a resumed run) find their call.
+    let calls: Vec<BatchCall> = accounts
+        .iter()
+        .map(|i_account| BatchCall {
+            id: format!("block-{i_account}"),
+            service: "Account".into(),
+            method: "update_account".into(),
+            params: json!({"account_info": {"i_account": i_account, "blocked": "Y"}}),
+        })
+        .collect();
+    let options = BatchOptions {
+        concurrency: 4,   // enough to hide latency, few enough to spare the billing server
+        rate: Some(50.0), // calls started per second, at most
+        resume: output.exists(),
+    };
+    let summary = batch::run(&client, &calls, &output, &options, &mut |progress| {
+        if progress.done == progress.total {
+            eprintln!("{} calls done, {} failed", progress.done, progress.failed);
         }
-    });
+    })?;
 
-    let failures = failures.into_inner().unwrap_or_default();
     println!(
-        "blocked {} of {} accounts with {} login(s)",
-        accounts.len() - failures.len(),
-        accounts.len(),
-        client.logins()
+        "blocked {} of {} accounts with {} login(s); results in {}",
+        summary.ok,
+        summary.total,
+        client.logins(),
+        output.display()
     );
-    for (i_account, error) in &failures {
-        let why = if error.outcome_unknown() {
-            "outcome unknown (sent, no answer): check it before retrying".to_string()
-        } else if let Some(code) = error.fault_code() {
-            format!("refused by the server ({code})")
-        } else {
-            error.to_string()
-        };
-        println!("  account {i_account}: {why}");
+    // The results file has one line per call: its id, then the response, the fault or the error.
+    for line in std::fs::read_to_string(&output)?.lines() {
+        let result: serde_json::Value = serde_json::from_str(line)?;
+        match result["status"].as_str() {
+            Some("ok") => {}
+            Some("fault") => println!(
+                "  {}: refused by the server ({})",
+                result["id"].as_str().unwrap_or("?"),
+                result["fault"]["code"].as_str().unwrap_or("?")
+            ),
+            Some("unknown") => println!(
+                "  {}: outcome unknown (sent, no answer): check it before retrying",
+                result["id"].as_str().unwrap_or("?")
+            ),
+            _ => println!(
+                "  {}: {}",
+                result["id"].as_str().unwrap_or("?"),
+                result["error"]
+            ),
+        }
     }
-    if failures.is_empty() {
+    if simulator.is_some() {
+        let _ = std::fs::remove_file(&output);
+        let _ = std::fs::remove_file(batch::journal_path(&output));
+    }
+    if summary.all_ok() {
         Ok(())
     } else {
-        Err(format!("{} account(s) not updated", failures.len()).into())
+        Err(format!("{} account(s) not updated", summary.total - summary.ok).into())
     }
 }
