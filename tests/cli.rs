@@ -391,7 +391,7 @@ fn the_examples_run_against_their_simulator() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("account 999999: refused by the server (Server.Account.not_found)"),
+        stdout.contains("block-999999: refused by the server (Server.Account.not_found)"),
         "{stdout}"
     );
 
