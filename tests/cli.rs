@@ -351,11 +351,26 @@ fn wait_for_line(path: &Path) -> String {
     panic!("no event written to {}", path.display());
 }
 
+/// `cargo` as a user runs it: without the variables cargo sets for this test process, which
+/// would otherwise count as a changed environment and rebuild dependencies (ring's build
+/// script watches `CARGO_MANIFEST_DIR`) in the shared target directory.
+fn user_cargo() -> Command {
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if (name.starts_with("CARGO_") && name != "CARGO_HOME" && name != "CARGO_TARGET_DIR")
+            || name == "OUT_DIR"
+        {
+            cargo.env_remove(&*name);
+        }
+    }
+    cargo
+}
+
 /// Runs an example the way its doc says (`cargo run --example NAME`), against the simulator
 /// it starts itself.
 fn run_example(name: &str) -> Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    Command::new(cargo)
+    user_cargo()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["run", "--quiet", "--example", name])
         .env_remove("PORTABILLING_URL")
