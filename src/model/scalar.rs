@@ -158,9 +158,19 @@ impl FromStr for Decimal {
                 .ok_or_else(err)?;
         }
         let mut scale = frac_part.len() as i64 - i64::from(exponent);
+        if mantissa == 0 {
+            // Zero whatever the exponent: `0e2147483647` must not loop two billion times.
+            scale = 0;
+        }
         while scale < 0 {
             mantissa = mantissa.checked_mul(10).ok_or_else(err)?;
             scale += 1;
+        }
+        // Zeros at the end of the digits carry no value either (`10e-31` is `1e-30`): drop
+        // them before judging the scale.
+        while scale > i64::from(MAX_SCALE) && mantissa % 10 == 0 {
+            mantissa /= 10;
+            scale -= 1;
         }
         if scale > i64::from(MAX_SCALE) {
             return Err(err());
