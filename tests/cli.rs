@@ -421,3 +421,40 @@ fn the_examples_run_against_their_simulator() {
         assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
     }
 }
+
+#[test]
+fn sim_accepts_the_credentials_it_is_given() {
+    let sim = Running::start(&[
+        "--login",
+        "ops",
+        "--token",
+        "tok-123456",
+        "sim",
+        "--port",
+        "0",
+        "--accounts",
+        "3",
+    ]);
+    let url = last_word(&sim.wait_for("listening on"));
+    let ok = run(&[
+        "--url",
+        &url,
+        "--login",
+        "ops",
+        "--token",
+        "tok-123456",
+        "ping",
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    // The defaults no longer work.
+    let refused = run(&[
+        "--url",
+        &url,
+        "--login",
+        "sim-admin",
+        "--password",
+        "sim-password",
+        "ping",
+    ]);
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
+}

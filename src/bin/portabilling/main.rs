@@ -132,7 +132,7 @@ enum Command {
     },
     /// Run many calls from a JSONL file, with resume after an interruption.
     Batch(batch::BatchArgs),
-    /// Run a PortaBilling simulator for tests.
+    /// Run a PortaBilling simulator for tests (it accepts --login with --password or --token).
     Sim(sim::SimArgs),
     /// Provisioning events (ESPF).
     #[command(subcommand)]
@@ -375,7 +375,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Batch(args) => batch::run(conn.client()?, args),
-        Command::Sim(args) => sim::run(args),
+        Command::Sim(args) => sim::run(conn, args),
         Command::Espf(command) => espf::run(conn, command),
         Command::Demo => demo::run(conn),
     }

@@ -23,15 +23,6 @@ pub struct SimArgs {
     /// Present a bad certificate, to test that clients refuse it.
     #[arg(long, value_parser = ["valid", "expired", "wrong-host", "self-signed"], default_value = "valid")]
     certificate: String,
-    /// The API login the simulator accepts.
-    #[arg(long = "sim-login", default_value = "sim-admin")]
-    login: String,
-    /// The password it accepts.
-    #[arg(long = "sim-password", default_value = "sim-password")]
-    password: String,
-    /// The API token it accepts.
-    #[arg(long = "sim-token", default_value = "sim-api-token")]
-    token: String,
     /// Accounts to create at start (1,000 to a customer).
     #[arg(long, default_value_t = 100)]
     accounts: usize,
@@ -69,7 +60,10 @@ pub struct SimArgs {
     events_auth: Option<String>,
 }
 
-pub fn run(args: SimArgs) -> Result<ExitCode, Error> {
+/// Runs the simulator. It accepts the credentials given with the global `--login`,
+/// `--password` and `--token` (or their environment variables), or the defaults it prints.
+pub fn run(conn: &super::Connection, args: SimArgs) -> Result<ExitCode, Error> {
+    let defaults = SimConfig::default();
     let certificate = match args.certificate.as_str() {
         "expired" => CertificateKind::Expired,
         "wrong-host" => CertificateKind::WrongHost,
@@ -80,9 +74,9 @@ pub fn run(args: SimArgs) -> Result<ExitCode, Error> {
         bind: format!("127.0.0.1:{}", args.port),
         tls: args.tls,
         certificate,
-        login: args.login,
-        password: args.password,
-        token: args.token,
+        login: conn.login.clone().unwrap_or(defaults.login),
+        password: conn.password.clone().unwrap_or(defaults.password),
+        token: conn.token.clone().unwrap_or(defaults.token),
         accounts: args.accounts,
         token_lifetime: Duration::from_secs(args.token_lifetime),
         faults: Faults {
