@@ -340,6 +340,8 @@ pub(crate) fn io_to_error(service: &str, method: &str, e: std::io::Error) -> Err
     let kind = if text.contains("imeout") || e.kind() == std::io::ErrorKind::TimedOut {
         TransportErrorKind::Timeout
     } else if text.contains("larger than the limit")
+        // ureq's own limit (`BodyExceedsLimit`), as it reaches us through an io::Error.
+        || text.contains("larger than request limit")
         || text.contains("exceeds limit")
         || text.contains("BodyExceedsLimit")
     {
