@@ -16,6 +16,9 @@ pub enum Action {
     SendThenStall(Vec<u8>, Duration),
     /// Close without answering.
     Close,
+    /// Hand the connection to this function (after the request was read), which writes what
+    /// it likes: a body streamed in pieces, a stall, a cut. The connection closes after it.
+    Raw(Box<dyn FnOnce(&mut TcpStream) + Send>),
 }
 
 /// A server on 127.0.0.1 that answers each request with what `respond` says.
@@ -87,8 +90,29 @@ fn serve(stream: TcpStream, respond: &dyn Fn(usize, &[u8]) -> Action, counter: &
                 let _ = stream.shutdown(std::net::Shutdown::Both);
                 return;
             }
+            Action::Raw(write) => {
+                write(&mut stream);
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+                return;
+            }
         }
     }
+}
+
+/// A server on 127.0.0.1 that hands each new connection, unread, to `accept` (with the
+/// connection's number), for what must happen before the request is read.
+pub fn start_raw(accept: impl Fn(usize, TcpStream) + Send + Sync + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accept = Arc::new(accept);
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(stream) = stream else { continue };
+            let accept = Arc::clone(&accept);
+            std::thread::spawn(move || accept(n, stream));
+        }
+    });
+    url
 }
 
 /// An HTTP response with a body.
