@@ -114,41 +114,45 @@ impl Error {
         matches!(self, Error::Transport(t) if t.request_sent)
     }
 
-    /// Replaces the known secret values in every text the error carries (see
-    /// [`redact::scrub`](crate::redact::scrub)): a body excerpt, a fault message or detail
-    /// that echoed the request back.
+    /// Keeps secrets out of every text the error carries from the server (a body excerpt, a
+    /// fault message or detail that echoed the request back): secret fields are redacted
+    /// wherever they can be recognised, and the known secret values (see
+    /// [`redact::scrub`](crate::redact::scrub)) wherever they still show.
     pub(crate) fn scrub(&mut self, secrets: &[String]) {
-        use crate::redact::scrub;
-        if secrets.is_empty() {
-            return;
-        }
-        let fix = |text: &mut String| {
-            let clean = scrub(text, secrets);
+        use crate::redact::{redact_body, redact_json, scrub};
+        let fix = |text: &mut String, structured: bool| {
+            let redacted = if structured {
+                redact_body(text.as_bytes())
+            } else {
+                text.clone()
+            };
+            let clean = scrub(&redacted, secrets);
             if clean != *text {
                 *text = clean;
             }
         };
         match self {
-            Error::Transport(t) => fix(&mut t.message),
-            Error::Http(h) => fix(&mut h.body_start),
+            Error::Transport(t) => fix(&mut t.message, false),
+            Error::Http(h) => fix(&mut h.body_start, false),
             Error::Fault(f) => {
-                fix(&mut f.message);
-                fix(&mut f.code);
+                fix(&mut f.message, true);
+                fix(&mut f.code, false);
                 if let Some(detail) = &mut f.detail {
+                    redact_json(detail);
                     let text = detail.to_string();
-                    let clean = scrub(&text, secrets);
+                    let clean = scrub(&redact_body(text.as_bytes()), secrets);
                     if clean != text {
                         *detail = serde_json::from_str(&clean)
                             .unwrap_or(serde_json::Value::String(clean));
                     }
                 }
             }
-            Error::Auth(a) => fix(&mut a.message),
+            Error::Auth(a) => fix(&mut a.message, true),
             Error::Decode(d) => {
-                fix(&mut d.message);
-                fix(&mut d.body_start);
+                fix(&mut d.message, true);
+                fix(&mut d.body_start, false);
             }
-            Error::Config(c) => fix(c),
+            Error::Config(c) => fix(c, false),
         }
     }
 

@@ -60,13 +60,38 @@ fn secret_forms(secret: &str) -> Vec<String> {
 pub fn redact_body(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim_start();
-    if trimmed.starts_with('<') {
+    let structured = if trimmed.starts_with('<') {
         redact_xml(&text)
     } else if trimmed.starts_with('{') || trimmed.starts_with('[') {
         redact_json_text(&text)
     } else {
         redact_form(&text)
+    };
+    // Secrets inside other text: XML after a message, JSON inside a JSON string, an echoed
+    // `Authorization` header, and any of these HTML-escaped in an error page.
+    let out = redact_loose(&redact_xml(&structured));
+    if out.contains('&') {
+        let unescaped = html_unescape(&out);
+        if unescaped != out {
+            let redacted = redact_loose(&redact_xml(&unescaped));
+            if redacted != unescaped {
+                // Escaped secrets were found: show the page unescaped, with them redacted.
+                return redacted;
+            }
+        }
     }
+    out
+}
+
+/// Undoes the HTML escapes an error page puts around an echoed request.
+fn html_unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
 }
 
 /// The first few hundred characters of a body, redacted, for error messages.
@@ -161,29 +186,95 @@ fn redact_form(text: &str) -> String {
         .join("&")
 }
 
-/// Last resort for text that is neither XML, JSON nor a form (a truncated body): blank out
-/// anything after a secret key up to the next delimiter.
+/// For text that is neither XML, JSON nor a form (a truncated body, an error page that
+/// quotes the request): the value after a secret key is blanked out when a `:` or `=`
+/// separates them (`"session_id":"…"`, `password=…`, `\"token\": \"…\"`,
+/// `Authorization: Bearer …`) or the key names an XML element (`<password xsi:type="…">…`).
+/// A key followed by a space and a word (`the access token expired`) is prose, left alone.
 fn redact_loose(text: &str) -> String {
-    let mut out = text.to_string();
-    for key in ["password", "token", "session_id", "secret"] {
-        let mut from = 0;
-        while let Some(i) = out[from..].find(key).map(|i| i + from) {
-            let after = i + key.len();
-            let value_start = out[after..]
-                .find(|c: char| c.is_alphanumeric())
-                .map(|j| after + j);
-            let Some(start) = value_start.filter(|&s| s - after <= 4) else {
-                from = after;
-                continue;
-            };
-            let end = out[start..]
-                .find(|c: char| !(c.is_alphanumeric() || "-_.~+/=".contains(c)))
-                .map_or(out.len(), |j| start + j);
-            out.replace_range(start..end, REDACTED);
-            from = start + REDACTED.len();
+    const KEYS: [&str; 7] = [
+        "password",
+        "passwd",
+        "token",
+        "session_id",
+        "secret",
+        "api_key",
+        "authorization",
+    ];
+    let value_char = |c: char| c.is_alphanumeric() || "-_.~+/=%".contains(c);
+    let mut text = text.to_string();
+    for key in KEYS {
+        let lower = text.to_ascii_lowercase();
+        if !lower.contains(key) {
+            continue;
         }
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(key).map(|i| i + from) {
+            let mut j = i + key.len();
+            from = j;
+            // A longer name (`tokens`, `password_policy`) is another key.
+            if text[j..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            {
+                continue;
+            }
+            let tag_start = text[..i].rfind('<');
+            let in_tag = tag_start.is_some_and(|lt| {
+                !text[lt..i].contains('>') && !text[lt..i].contains(char::is_whitespace)
+            });
+            if in_tag {
+                let Some(close) = text[j..].find('>') else {
+                    break;
+                };
+                if text[..i].ends_with('/') || text[j..j + close].ends_with('/') {
+                    continue; // A closing or empty element.
+                }
+                j += close + 1;
+            } else {
+                let sep_len = text[j..]
+                    .find(|c: char| !matches!(c, '"' | '\'' | '\\' | ':' | '=' | ' ' | '\t'))
+                    .unwrap_or(text.len() - j);
+                let sep = &text[j..j + sep_len];
+                if sep_len > 8 || !sep.contains([':', '=']) {
+                    continue;
+                }
+                j += sep_len;
+            }
+            if key == "authorization" {
+                let scheme = text[j..]
+                    .split(' ')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if ["bearer", "basic", "digest", "token", "signature"].contains(&scheme.as_str())
+                    && text[j + scheme.len()..].starts_with(' ')
+                {
+                    j += scheme.len() + 1;
+                }
+            }
+            if text[j..].starts_with(REDACTED) {
+                from = j + REDACTED.len();
+                continue;
+            }
+            let end = text[j..]
+                .find(|c: char| !value_char(c))
+                .map_or(text.len(), |k| j + k);
+            if end == j {
+                continue;
+            }
+            out.push_str(&text[copied..j]);
+            out.push_str(REDACTED);
+            copied = end;
+            from = end;
+        }
+        out.push_str(&text[copied..]);
+        text = out;
     }
-    out
+    text
 }
 
 #[cfg(test)]
@@ -205,6 +296,39 @@ mod tests {
         assert!(!r.contains("abc123"), "{r}");
         let cut = r#"{"session_id":"abc123","x":"#;
         assert!(!redact_body(cut.as_bytes()).contains("abc123"));
+    }
+
+    #[test]
+    fn redacts_secrets_echoed_inside_other_text() {
+        let cases = [
+            "Internal error: <?xml version=\"1.0\"?><soap:Header><h:auth_info><session_id xsi:type=\"xsd:string\">abc123</session_id></h:auth_info>",
+            "<html><pre>&lt;h323_password xsi:type=&quot;xsd:string&quot;&gt;abc123&lt;/h323_password&gt;</pre></html>",
+            "<html><pre>{&quot;auth_info&quot;:{&quot;session_id&quot;:&quot;abc123&quot;}}</pre></html>",
+            r#"{"error":"x","request":"{\"auth_info\":{\"access_token\":\"abc123\"}}"}"#,
+            "Bad request. You sent:\r\nauthorization: Bearer abc123\r\nhost: x\r\n",
+            "cannot handle password=abc123&x=1 or token: 'abc123'",
+        ];
+        for case in cases {
+            let r = redact_body(case.as_bytes());
+            assert!(!r.contains("abc123"), "{case}\n=> {r}");
+            assert!(r.contains(REDACTED), "{r}");
+        }
+        // Prose and longer names are left alone, and redaction is idempotent.
+        for text in [
+            "Failed to process the access token; the token is invalid",
+            r#"{"token_expiry":"2026-01-01","password_policy":"strong"}"#,
+            "<password_policy>strong</password_policy>",
+        ] {
+            let r = redact_body(text.as_bytes());
+            assert!(!r.contains(REDACTED), "{text} => {r}");
+        }
+        let xml = "<password xsi:type=\"xsd:string\">hunter2</password><x>1</x>";
+        let once = redact_body(xml.as_bytes());
+        assert_eq!(redact_body(once.as_bytes()), once);
+        assert!(
+            !once.contains("hunter2") && once.contains("<x>1</x>"),
+            "{once}"
+        );
     }
 
     #[test]
