@@ -36,6 +36,9 @@ const ESPF_PASSWORD: &str = "espf-S3cret-0b6d93aa";
 const ECHO_SESSION: &str = "echo-session-S3cret-5a1f";
 const ECHO_ACCESS: &str = "echo-access-S3cret-c0ffee";
 const ECHO_REFRESH: &str = "echo-refresh-S3cret-d00d";
+/// A secret in a call's parameters (an account's SIP password), which the client does not
+/// know as one of its own: only the redaction of secret fields keeps it out.
+const SIP_PASSWORD: &str = "sip-S3cret-71ab9c04";
 const PROTOCOLS: [Protocol; 2] = [Protocol::Soap, Protocol::Rest];
 
 // ---------------------------------------------------------------------------------------
@@ -688,7 +691,14 @@ fn serve_echo(stream: TcpStream, mode: &Mutex<Echo>) {
 fn answers_that_echo_the_request_show_no_secret() {
     logs();
     let mut seen = Seen::default();
-    for s in [PASSWORD, TOKEN, ECHO_SESSION, ECHO_ACCESS, ECHO_REFRESH] {
+    for s in [
+        PASSWORD,
+        TOKEN,
+        ECHO_SESSION,
+        ECHO_ACCESS,
+        ECHO_REFRESH,
+        SIP_PASSWORD,
+    ] {
         seen.secret(s);
     }
     let server = EchoServer::start();
@@ -728,6 +738,27 @@ fn answers_that_echo_the_request_show_no_secret() {
                 seen.result(
                     &format!("{what}: call"),
                     &c.call("Account", "get_account_info", json!({"i_account": 1})),
+                );
+                let sip = account::UpdateAccountRequest {
+                    account_info: Some(account::AccountInfo {
+                        i_account: Some(1),
+                        h323_password: Some(SIP_PASSWORD.into()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                seen.debug(&format!("{what}: update request"), &sip);
+                seen.result(
+                    &format!("{what}: update_account with a SIP password"),
+                    &c.account().update_account(&sip),
+                );
+                seen.result(
+                    &format!("{what}: untyped call with a password"),
+                    &c.call(
+                        "Account",
+                        "update_account_password",
+                        json!({"i_account": 1, "password": SIP_PASSWORD}),
+                    ),
                 );
                 seen.result(
                     &format!("{what}: untyped call"),
