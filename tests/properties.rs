@@ -481,15 +481,15 @@ fn parse_xml(xml: &[u8]) -> Vec<Node> {
             Event::GeneralRef(r) => stack
                 .last_mut()
                 .expect("root")
-                .push(Node::Raw(format!("&{};", r[..].to_string()))),
+                .push(Node::Raw(format!("&{};", &r[..]))),
             Event::CData(t) => stack
                 .last_mut()
                 .expect("root")
-                .push(Node::Raw(format!("<![CDATA[{}]]>", t[..].to_string()))),
+                .push(Node::Raw(format!("<![CDATA[{}]]>", &t[..]))),
             Event::Decl(d) => stack
                 .last_mut()
                 .expect("root")
-                .push(Node::Raw(format!("<?{}?>", d[..].to_string()))),
+                .push(Node::Raw(format!("<?{}?>", &d[..]))),
             other => panic!("unexpected event in the encoder's output: {other:?}"),
         }
     }
