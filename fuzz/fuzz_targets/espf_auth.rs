@@ -15,7 +15,9 @@ fn auths() -> &'static [Auth] {
             Auth::basic("espf", "secret"),
             Auth::custom("Plain", "passexample"),
             Auth::signature("signature"),
-            Auth::signature("signature").with_key_id("test").accept_bare_date(false),
+            Auth::signature("signature")
+                .with_key_id("test")
+                .accept_bare_date(false),
         ]
     })
 }

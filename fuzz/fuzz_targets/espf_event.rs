@@ -7,7 +7,12 @@ use portabilling::espf::Event;
 fuzz_target!(|data: &[u8]| {
     if let Ok(event) = Event::parse(data) {
         let kind = event.event_type();
-        let _ = (kind.as_str(), kind.category(), kind.action(), kind.is_deletion());
+        let _ = (
+            kind.as_str(),
+            kind.category(),
+            kind.action(),
+            kind.is_deletion(),
+        );
         let _ = kind.entity_kind();
         let _ = event.id().map(|id| (id.as_str().len(), id.as_i64()));
         let _ = (event.i_account(), event.i_customer(), event.i_invoice());

@@ -16,7 +16,9 @@ use portabilling::{Client, Protocol};
 static BODY: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
 fn serve(stream: TcpStream) {
-    let Ok(clone) = stream.try_clone() else { return };
+    let Ok(clone) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(clone);
     let mut writer = stream;
     loop {

@@ -10,13 +10,12 @@ fuzz_target!(|data: &[u8]| {
     let decoded = decode_request(data, Limits::default(), |incoming| {
         portabilling::registry::operations()
             .find(|op| op.request_element == incoming.method)
-            .map(|op| ((op.new_request)(), op))
-            .map(|(value, _)| value)
+            .map(|op| (op.new_request)())
             .ok_or(())
     });
     if let Ok(Ok((incoming, value))) = decoded {
-        if let Some(op) = portabilling::registry::operations()
-            .find(|op| op.request_element == incoming.method)
+        if let Some(op) =
+            portabilling::registry::operations().find(|op| op.request_element == incoming.method)
         {
             let target = BodyTarget::request(op, op.namespace);
             let _ = encode_dyn(None, &target, value.as_ref());

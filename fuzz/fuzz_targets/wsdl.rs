@@ -13,7 +13,8 @@ use portabilling_codegen::Config;
 fn dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("portabilling-fuzz-wsdl-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("portabilling-fuzz-wsdl-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("scratch directory");
         dir
     })

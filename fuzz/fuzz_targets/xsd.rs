@@ -52,7 +52,8 @@ const WSDL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 fn dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("portabilling-fuzz-xsd-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("portabilling-fuzz-xsd-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("scratch directory");
         std::fs::write(dir.join("service.wsdl"), WSDL).expect("write the fixed WSDL");
         dir

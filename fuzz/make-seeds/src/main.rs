@@ -72,7 +72,11 @@ fn soap_responses<T: Structure>(seeds: &mut Seeds, method: &str, name: &str, val
     targets.push(("spread", spread));
     for (shape, target) in targets {
         let bytes = encode(None, &target, value).expect("encode a fixture");
-        seeds.add("soap_response_typed", &format!("{name}.{shape}.xml"), &bytes);
+        seeds.add(
+            "soap_response_typed",
+            &format!("{name}.{shape}.xml"),
+            &bytes,
+        );
         seeds.add("soap_response_any", &format!("{name}.{shape}.xml"), &bytes);
     }
 }
@@ -132,10 +136,22 @@ fn main() {
     seeds.add("soap_response_typed", "fault.xml", &fault);
     seeds.add("soap_response_any", "fault.xml", &fault);
     let soaplite: &[(&str, &str)] = &[
-        ("empty_result.xml", r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><get_account_infoResponse xmlns="urn:a"><s-gensym12 /></get_account_infoResponse></soap:Body></soap:Envelope>"#),
-        ("arrays_base64_nil.xml", r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Header><x>1</x></soap:Header><soap:Body><get_account_listResponse xmlns="http://portaone.com/Porta/SOAP/Account"><GetAccountListResponse><account_list soapenc:arrayType="AccountInfo[2]" xsi:type="soapenc:Array"><item><i_account xsi:type="xsd:long">1</i_account><id xsi:type="xsd:base64Binary">PGE+</id><balance xsi:type="xsd:decimal">-1.5E3</balance><blocked xsi:nil="true"/></item><item><i_account>2</i_account><periodic_fees><item><item><fee>1</fee></item></item></periodic_fees><unknown><deep>x</deep></unknown></item></account_list><total xsi:type="xsd:int">2</total></GetAccountListResponse></get_account_listResponse></soap:Body></soap:Envelope>"#),
-        ("cdata_entities.xml", r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><r><GetAccountInfoResponse><account_info><id><![CDATA[a<b]]>&amp;&#x1F600;&#65;</id><i_account>  7 </i_account></account_info></GetAccountInfoResponse></r></soap:Body></soap:Envelope>"#),
-        ("fault_detail.xml", r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>bad</faultstring><faultactor>x</faultactor><detail><a><b>1</b><b>2</b></a></detail></soap:Fault></soap:Body></soap:Envelope>"#),
+        (
+            "empty_result.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><get_account_infoResponse xmlns="urn:a"><s-gensym12 /></get_account_infoResponse></soap:Body></soap:Envelope>"#,
+        ),
+        (
+            "arrays_base64_nil.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Header><x>1</x></soap:Header><soap:Body><get_account_listResponse xmlns="http://portaone.com/Porta/SOAP/Account"><GetAccountListResponse><account_list soapenc:arrayType="AccountInfo[2]" xsi:type="soapenc:Array"><item><i_account xsi:type="xsd:long">1</i_account><id xsi:type="xsd:base64Binary">PGE+</id><balance xsi:type="xsd:decimal">-1.5E3</balance><blocked xsi:nil="true"/></item><item><i_account>2</i_account><periodic_fees><item><item><fee>1</fee></item></item></periodic_fees><unknown><deep>x</deep></unknown></item></account_list><total xsi:type="xsd:int">2</total></GetAccountListResponse></get_account_listResponse></soap:Body></soap:Envelope>"#,
+        ),
+        (
+            "cdata_entities.xml",
+            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><r><GetAccountInfoResponse><account_info><id><![CDATA[a<b]]>&amp;&#x1F600;&#65;</id><i_account>  7 </i_account></account_info></GetAccountInfoResponse></r></soap:Body></soap:Envelope>"#,
+        ),
+        (
+            "fault_detail.xml",
+            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>bad</faultstring><faultactor>x</faultactor><detail><a><b>1</b><b>2</b></a></detail></soap:Fault></soap:Body></soap:Envelope>"#,
+        ),
     ];
     for (name, xml) in soaplite {
         seeds.add("soap_response_typed", name, xml.as_bytes());
@@ -154,8 +170,12 @@ fn main() {
         get_included_services: Some(1),
         ..Default::default()
     };
-    let bytes = encode(Some(header), &BodyTarget::request(info, info.namespace), &request)
-        .expect("encode a request");
+    let bytes = encode(
+        Some(header),
+        &BodyTarget::request(info, info.namespace),
+        &request,
+    )
+    .expect("encode a request");
     seeds.add("soap_request", "get_account_info.xml", &bytes);
     let list = portabilling::registry::operation("Account", "get_account_list").expect("op");
     let request = GetAccountListRequest {
