@@ -49,3 +49,24 @@ fn espf_auth_date_skew_does_not_overflow() {
         }
     }
 }
+
+/// wsdl: a `schemaLocation` naming a device (`/dev/zero`) made the generator read it to the end
+/// (there is none) before checking the size limit: out of memory. Reproduced with the wsdl
+/// fuzz target's binary; only regular files are read now, and no further than the limit.
+#[cfg(unix)]
+#[test]
+fn wsdl_import_of_a_device_is_an_error() {
+    let dir = std::env::temp_dir().join(format!(
+        "portabilling-fuzz-regression-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("service.wsdl");
+    std::fs::write(&file, fixture("wsdl_import_dev_zero.wsdl")).unwrap();
+    let result = quickly(Duration::from_secs(10), || {
+        portabilling_codegen::Config::new().wsdl(&file).generate()
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = result.err().expect("an import of /dev/zero must fail");
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}

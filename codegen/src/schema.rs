@@ -799,11 +799,22 @@ struct Context {
 
 /// Reads and parses an XML file.
 pub fn load(path: &Path) -> Result<Element, Error> {
+    use std::io::Read;
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let io = |source| Error::Io {
         path: name.clone(),
         source,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    // A `schemaLocation` may name a device or a pipe (`/dev/zero`, `/dev/stdin`), which would
+    // be read without end: only regular files are read, and no further than the limit.
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(Diagnostic::new(Location::file(&name), "not a regular file").into());
+    }
+    let mut bytes = Vec::new();
+    file.take(xml::MAX_FILE_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() > xml::MAX_FILE_SIZE {
         return Err(Diagnostic::new(Location::file(&name), "file is too large").into());
     }
