@@ -138,18 +138,7 @@ macro_rules! text_scalar {
                 start: Start,
                 _repeated: bool,
             ) -> Result<bool, DecodeError> {
-                let parsed = match scalar_text(decoder, &start)? {
-                    Some(t) if !is_blank(&t) => Some(Self::parse_text(&t)),
-                    _ => None,
-                };
-                match parsed {
-                    None => Ok(false),
-                    Some(Ok(v)) => {
-                        *slot = v;
-                        Ok(true)
-                    }
-                    Some(Err(m)) => Err(decoder.error(m)),
-                }
+                decode_text(slot, decoder, &start)
             }
 
             fn encode_xml(
@@ -395,18 +384,7 @@ impl Value for Flag {
         start: Start,
         _repeated: bool,
     ) -> Result<bool, DecodeError> {
-        let parsed = match scalar_text(decoder, &start)? {
-            Some(t) if !is_blank(&t) => Some(Self::parse_text(&t)),
-            _ => None,
-        };
-        match parsed {
-            None => Ok(false),
-            Some(Ok(v)) => {
-                *slot = v;
-                Ok(true)
-            }
-            Some(Err(m)) => Err(decoder.error(m)),
-        }
+        decode_text(slot, decoder, &start)
     }
 
     fn encode_xml(&self, encoder: &mut XmlEncoder, name: &str, _: bool) -> Result<(), EncodeError> {
@@ -475,18 +453,7 @@ impl Value for bool {
         start: Start,
         _repeated: bool,
     ) -> Result<bool, DecodeError> {
-        let parsed = match scalar_text(decoder, &start)? {
-            Some(t) if !is_blank(&t) => Some(Self::parse_text(&t)),
-            _ => None,
-        };
-        match parsed {
-            None => Ok(false),
-            Some(Ok(v)) => {
-                *slot = v;
-                Ok(true)
-            }
-            Some(Err(m)) => Err(decoder.error(m)),
-        }
+        decode_text(slot, decoder, &start)
     }
 
     fn encode_xml(&self, encoder: &mut XmlEncoder, name: &str, _: bool) -> Result<(), EncodeError> {
@@ -823,5 +790,24 @@ impl<'de, T: Value> de::DeserializeSeed<'de> for Seed<T> {
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
         T::from_json(d)
+    }
+}
+
+/// Reads a value written as element text ([`Value::parse_text`]): an empty or blank element is
+/// absent, and text that does not parse is an error at the element.
+fn decode_text<T: Value, S: Source>(
+    slot: &mut T,
+    decoder: &mut XmlDecoder<S>,
+    start: &Start,
+) -> Result<bool, DecodeError> {
+    match scalar_text(decoder, start)? {
+        Some(text) if !is_blank(&text) => match T::parse_text(&text) {
+            Ok(value) => {
+                *slot = value;
+                Ok(true)
+            }
+            Err(message) => Err(decoder.error(message)),
+        },
+        _ => Ok(false),
     }
 }
