@@ -67,8 +67,23 @@ impl SoapWire {
         }
     }
 
-    fn encode_error(label: CallLabel<'_>, e: super::encode::EncodeError) -> Error {
-        Error::Config(format!("{}/{}: {e}", label.service, label.method))
+    /// The HTTP request of a call whose body `encode` writes, given the `auth_info` header.
+    fn envelope(
+        &self,
+        label: CallLabel<'_>,
+        auth: &Auth<'_>,
+        target: &BodyTarget<'_>,
+        encode: impl FnOnce(Option<HeaderEntry<'_>>) -> Result<Vec<u8>, super::encode::EncodeError>,
+    ) -> Result<HttpRequest> {
+        let entries = Self::header_entries(auth);
+        let header = entries.as_deref().map(|values| HeaderEntry {
+            element: "auth_info",
+            namespace: PORTAONE_NS,
+            values,
+        });
+        let body = encode(header)
+            .map_err(|e| Error::Config(format!("{}/{}: {e}", label.service, label.method)))?;
+        Ok(self.http_request(label.service, label.method, target.namespace, body))
     }
 
     /// Turns a response into a value, a fault, or an HTTP or decode error.
@@ -113,17 +128,11 @@ impl WireFormat for SoapWire {
         auth: &Auth<'_>,
         request: &T,
     ) -> Result<HttpRequest> {
-        let label = CallLabel::of(op);
         let namespace = self.namespace(op.service);
-        let entries = Self::header_entries(auth);
-        let header = entries.as_deref().map(|values| HeaderEntry {
-            element: "auth_info",
-            namespace: PORTAONE_NS,
-            values,
-        });
-        let body = envelope::encode(header, &BodyTarget::request(op, &namespace), request)
-            .map_err(|e| Self::encode_error(label, e))?;
-        Ok(self.http_request(op.service, op.method, &namespace, body))
+        let target = BodyTarget::request(op, &namespace);
+        self.envelope(CallLabel::of(op), auth, &target, |header| {
+            envelope::encode(header, &target, request)
+        })
     }
 
     fn request_dyn(
@@ -132,17 +141,11 @@ impl WireFormat for SoapWire {
         auth: &Auth<'_>,
         request: &dyn DynStructure,
     ) -> Result<HttpRequest> {
-        let label = CallLabel::of(op);
         let namespace = self.namespace(op.service);
-        let entries = Self::header_entries(auth);
-        let header = entries.as_deref().map(|values| HeaderEntry {
-            element: "auth_info",
-            namespace: PORTAONE_NS,
-            values,
-        });
-        let body = envelope::encode_dyn(header, &BodyTarget::request(op, &namespace), request)
-            .map_err(|e| Self::encode_error(label, e))?;
-        Ok(self.http_request(op.service, op.method, &namespace, body))
+        let target = BodyTarget::request(op, &namespace);
+        self.envelope(CallLabel::of(op), auth, &target, |header| {
+            envelope::encode_dyn(header, &target, request)
+        })
     }
 
     fn request_any(
@@ -152,12 +155,6 @@ impl WireFormat for SoapWire {
         params: &AnyValue,
     ) -> Result<HttpRequest> {
         let namespace = self.namespace(label.service);
-        let entries = Self::header_entries(auth);
-        let header = entries.as_deref().map(|values| HeaderEntry {
-            element: "auth_info",
-            namespace: PORTAONE_NS,
-            values,
-        });
         let target = BodyTarget {
             namespace: &namespace,
             element: label.method,
@@ -165,9 +162,9 @@ impl WireFormat for SoapWire {
             encoded: true,
             empty_lists: false,
         };
-        let body = envelope::encode_any(header, &target, params)
-            .map_err(|e| Self::encode_error(label, e))?;
-        Ok(self.http_request(label.service, label.method, &namespace, body))
+        self.envelope(label, auth, &target, |header| {
+            envelope::encode_any(header, &target, params)
+        })
     }
 
     fn response<T: Structure>(&self, label: CallLabel<'_>, response: HttpResponse) -> Result<T> {
