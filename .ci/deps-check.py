@@ -47,13 +47,12 @@ ALLOWED_LICENSES = {
 # Crates allowed in two versions in the normal graph, each with the reason it cannot be
 # avoided today. Keep this list short: every entry is compiled twice.
 ALLOWED_DUPLICATES = {
-    # syn 2 comes only through tracing-attributes (tracing's default `attributes` feature,
-    # the #[instrument] macro, which the crate does not use); syn 3 through clap_derive,
-    # serde_derive and thiserror-impl. Both are proc-macro build steps: nothing of either is
-    # linked into the library or the command. Declaring `tracing` with
-    # `default-features = false, features = ["std"]` would remove syn 2 (see
-    # DEPENDENCIES.md); until then it is allowed here.
-    "syn": "syn 2 via tracing-attributes (unused #[instrument]); syn 3 via the derives",
+    # syn 3 comes through clap_derive, serde_derive and thiserror-impl. syn 2 is only in the
+    # resolve, through rcgen's optional `x509-parser` feature (asn1-rs-derive, synstructure),
+    # which the crate does not enable: `cargo tree -e normal,build --target all` shows no
+    # syn 2, so nothing of it is compiled. (tracing is declared without its `attributes`
+    # feature, which brought syn 2 in for real.)
+    "syn": "syn 2 only in the resolve (rcgen's optional x509-parser, not enabled); syn 3 via the derives",
     # Windows only (the check covers every platform; on Linux and macOS there is no
     # windows-sys at all): ring 0.17, under rustls, pins windows-sys 0.52; clap's anstream
     # and tracing-subscriber's nu-ansi-term, both for the command's terminal output, use

@@ -103,6 +103,27 @@ impl std::fmt::Debug for Http {
     }
 }
 
+/// The TLS settings of every HTTPS client in the crate: one root list, Mozilla's
+/// (webpki-root-certs) plus the user's private CAs, and the ring provider named here rather
+/// than left to ureq's feature flags, so ureq carries no second copy of the same roots (its
+/// `rustls-webpki-roots` feature) and no client depends on a process-wide default provider.
+pub(crate) fn tls_config(tls: &TlsOptions) -> TlsConfig {
+    let certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| Certificate::from_der(c.as_ref()))
+        .chain(
+            tls.extra_roots
+                .iter()
+                .map(|der| Certificate::from_der(der).to_owned()),
+        )
+        .collect();
+    TlsConfig::builder()
+        .root_certs(RootCerts::Specific(Arc::new(certs)))
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .disable_verification(tls.insecure)
+        .build()
+}
+
 impl Http {
     /// An agent for `base` (`https://host:port`, no trailing slash).
     pub fn new(
@@ -113,24 +134,7 @@ impl Http {
         retries: u32,
         user_agent: &str,
     ) -> Result<Self, Error> {
-        let roots = if tls.extra_roots.is_empty() {
-            RootCerts::WebPki
-        } else {
-            let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                .iter()
-                .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-                .collect();
-            certs.extend(
-                tls.extra_roots
-                    .iter()
-                    .map(|der| Certificate::from_der(der).to_owned()),
-            );
-            RootCerts::Specific(Arc::new(certs))
-        };
-        let tls_config = TlsConfig::builder()
-            .root_certs(roots)
-            .disable_verification(tls.insecure)
-            .build();
+        let tls_config = tls_config(tls);
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(timeouts.connect)

@@ -622,5 +622,9 @@ fn list_calls_page_and_stream_over_soap() {
         cut.last().unwrap().is_err(),
         "a stream cut short ends with an error"
     );
-    assert!(cut.len() < 2500, "the cut stream ended early: {}", cut.len());
+    assert!(
+        cut.len() < 2500,
+        "the cut stream ended early: {}",
+        cut.len()
+    );
 }

@@ -15,12 +15,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{json, Value};
-use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::tls::Certificate;
 
 use super::{lock, Shared};
 use crate::espf::{
     basic_authorization, custom_authorization, format_http_date, signature_authorization,
 };
+use crate::transport::{tls_config, TlsOptions};
 
 /// How the simulator authenticates to the endpoint.
 #[derive(Clone)]
@@ -146,22 +147,17 @@ pub(super) struct Emitter {
 
 impl Emitter {
     pub(super) fn start(target: EventTarget, shared: Arc<Shared>) -> std::io::Result<Emitter> {
-        let mut tls = TlsConfig::builder();
+        let mut tls = TlsOptions::default();
         if let Some(pem) = &target.ca_cert_pem {
-            let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                .iter()
-                .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-                .collect();
             let extra = Certificate::from_pem(pem.as_bytes())
                 .map_err(|e| std::io::Error::other(format!("bad CA certificate: {e}")))?;
-            certs.push(extra.to_owned());
-            tls = tls.root_certs(RootCerts::Specific(Arc::new(certs)));
+            tls.extra_roots.push(extra.der().to_vec());
         }
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(target.timeout))
             .max_redirects(0)
-            .tls_config(tls.build())
+            .tls_config(tls_config(&tls))
             .build();
         let agent = ureq::Agent::new_with_config(config);
         let stop = Arc::new(AtomicBool::new(false));
