@@ -9,7 +9,9 @@ features) and fails when:
    no `license` field at all;
 2. two versions of one crate are in the *normal* dependency graph of `portabilling` (what is
    compiled into the library and the command), unless the crate is in ALLOWED_DUPLICATES
-   with the reason written next to it.
+   with the reason written next to it;
+3. a direct dependency of `portabilling` (any kind, optional or not) beyond the chosen five
+   has no row in the README's "Dependencies" section or no entry in DEPENDENCIES.md.
 
 On failure it prints `cargo tree -d -e normal` for the duplicates. It takes a second or two:
 no tool to install. Run it from anywhere: `python3 .ci/deps-check.py`.
@@ -59,6 +61,27 @@ ALLOWED_DUPLICATES = {
     # 0.61. Goes away when ring moves to 0.61 or later.
     "windows-sys": "Windows only: 0.52 via ring, 0.61 via clap and nu-ansi-term (the CLI)",
 }
+
+
+# The dependencies the project chose at the start; every other one must be justified.
+CHOSEN = {"ureq", "quick-xml", "serde", "rustls", "thiserror"}
+
+
+def unjustified(root_package):
+    """Direct dependencies beyond CHOSEN that the README or DEPENDENCIES.md does not name."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    _, _, section = readme.partition("\n## Dependencies\n")
+    section = section.split("\n## ", 1)[0]
+    with open(os.path.join(ROOT, "DEPENDENCIES.md"), encoding="utf-8") as f:
+        details = f.read()
+    problems = []
+    for name in sorted({d["name"] for d in root_package["dependencies"]} - CHOSEN):
+        if f"| `{name}` |" not in section:
+            problems.append(f"{name}: a direct dependency with no row in the README's Dependencies section")
+        if f"**{name}**" not in details and f"**{name}.**" not in details:
+            problems.append(f"{name}: a direct dependency with no entry in DEPENDENCIES.md")
+    return problems
 
 
 def cargo_metadata():
@@ -149,7 +172,7 @@ def main():
                     todo.append(dep["pkg"])
         return seen
 
-    problems = []
+    problems = unjustified(packages[root])
 
     everything = reachable({None, "build", "dev"})
     licenses = {}
