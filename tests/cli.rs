@@ -1,6 +1,9 @@
 //! The `portabilling` command, run as a user runs it: the binary, its exit codes and its
 //! output, against the simulator started by the binary itself.
 
+mod common;
+
+use common::cargo::user_cargo;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -349,22 +352,6 @@ fn wait_for_line(path: &Path) -> String {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("no event written to {}", path.display());
-}
-
-/// `cargo` as a user runs it: without the variables cargo sets for this test process, which
-/// would otherwise count as a changed environment and rebuild dependencies (ring's build
-/// script watches `CARGO_MANIFEST_DIR`) in the shared target directory.
-fn user_cargo() -> Command {
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if (name.starts_with("CARGO_") && name != "CARGO_HOME" && name != "CARGO_TARGET_DIR")
-            || name == "OUT_DIR"
-        {
-            cargo.env_remove(&*name);
-        }
-    }
-    cargo
 }
 
 /// Runs an example the way its doc says (`cargo run --example NAME`), against the simulator

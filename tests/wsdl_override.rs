@@ -5,6 +5,9 @@
 //! This runs `cargo build` with the override directory in a target directory of its own
 //! (`target/wsdl-override`), so the first run compiles the dependencies again: a minute or two.
 
+mod common;
+
+use common::cargo::user_cargo;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -53,22 +56,6 @@ fn write_user_wsdls(dir: &Path) {
         .replace('\u{0}', "Environment");
     assert!(ua.contains("get_ua_info") && ua.contains("UAAdminService"));
     std::fs::write(dir.join("UAAdminService.wsdl"), ua).expect("write UA");
-}
-
-/// `cargo` as a user runs it: without the variables cargo sets for this test process, which
-/// would otherwise count as a changed environment and rebuild dependencies (ring's build
-/// script watches `CARGO_MANIFEST_DIR`) in the shared target directory.
-fn user_cargo() -> Command {
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if (name.starts_with("CARGO_") && name != "CARGO_HOME" && name != "CARGO_TARGET_DIR")
-            || name == "OUT_DIR"
-        {
-            cargo.env_remove(&*name);
-        }
-    }
-    cargo
 }
 
 #[test]

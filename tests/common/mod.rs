@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: a server that answers with canned bytes, for the
-//! broken and hostile answers the simulator does not make.
+//! broken and hostile answers the simulator does not make, and `cargo` run as a user runs it.
 #![allow(dead_code)]
+
+pub mod cargo;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
