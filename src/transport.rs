@@ -320,8 +320,7 @@ impl<R: Read> Read for MappedReader<R> {
         }
         self.inner.read(buf).map_err(|e| {
             let kind = e.kind();
-            let error = io_to_error(&self.service, &self.method, e);
-            std::io::Error::new(kind, error.to_string())
+            std::io::Error::new(kind, io_to_error(&self.service, &self.method, e))
         })
     }
 }
@@ -340,6 +339,16 @@ fn read_limited(body: &mut (dyn Read + Send), max: u64) -> std::io::Result<Vec<u
 
 /// Turns a body read error into a transport error: the request was sent by then.
 pub(crate) fn io_to_error(service: &str, method: &str, e: std::io::Error) -> Error {
+    // A body reader's error already names the call (`MappedReader`): take it as it is, so the
+    // message does not say the call and the kind twice.
+    let e = if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+        match e.into_inner().map(|inner| inner.downcast::<Error>()) {
+            Some(Ok(named)) => return *named,
+            _ => std::io::Error::other("the body could not be read"),
+        }
+    } else {
+        e
+    };
     let text = e.to_string();
     let kind = if text.contains("imeout") || e.kind() == std::io::ErrorKind::TimedOut {
         TransportErrorKind::Timeout
