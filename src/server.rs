@@ -10,7 +10,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A received request.
 #[derive(Debug)]
@@ -83,7 +83,9 @@ impl Reply {
 pub struct ServerLimits {
     /// The largest request body accepted.
     pub max_body: usize,
-    /// How long a request may take to arrive.
+    /// How long a request may take to arrive, all of it: from when the connection starts
+    /// waiting for it to its last byte. A limit per read alone would let a client that sends
+    /// a byte now and then hold a connection for ever.
     pub read_timeout: Duration,
     /// How many connections are served at once.
     pub max_connections: usize,
@@ -223,18 +225,75 @@ fn accept_loop(
 
 /// A stream the server can close.
 trait Conn: Read + Write {
-    fn close(&mut self);
+    fn socket(&self) -> &TcpStream;
+
+    fn close(&mut self) {
+        let _ = self.socket().shutdown(Shutdown::Both);
+    }
 }
 
 impl Conn for TcpStream {
-    fn close(&mut self) {
-        let _ = self.shutdown(Shutdown::Both);
+    fn socket(&self) -> &TcpStream {
+        self
     }
 }
 
 impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
-    fn close(&mut self) {
-        let _ = self.sock.shutdown(Shutdown::Both);
+    fn socket(&self) -> &TcpStream {
+        &self.sock
+    }
+}
+
+/// A connection whose reads share one deadline per request: each read may wait only for
+/// what is left of the request's time limit.
+struct Timed<S> {
+    inner: S,
+    limit: Duration,
+    deadline: Instant,
+}
+
+impl<S: Conn> Timed<S> {
+    fn new(inner: S, limit: Duration) -> Self {
+        Timed {
+            inner,
+            limit,
+            deadline: Instant::now() + limit,
+        }
+    }
+
+    /// The next request gets the whole limit again.
+    fn restart(&mut self) {
+        self.deadline = Instant::now() + self.limit;
+    }
+}
+
+impl<S: Conn> Read for Timed<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the request took longer than its time limit",
+            ));
+        }
+        self.inner.socket().set_read_timeout(Some(left))?;
+        self.inner.read(buf)
+    }
+}
+
+impl<S: Conn> Write for Timed<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<S: Conn> Conn for Timed<S> {
+    fn socket(&self) -> &TcpStream {
+        self.inner.socket()
     }
 }
 
@@ -245,11 +304,12 @@ fn serve<S: Conn>(
     handler: &Handler,
     stop: &AtomicBool,
 ) -> io::Result<()> {
-    let mut reader = BufReader::with_capacity(16 * 1024, stream);
+    let mut reader = BufReader::with_capacity(16 * 1024, Timed::new(stream, limits.read_timeout));
     loop {
         if stop.load(Ordering::SeqCst) {
             return Ok(());
         }
+        reader.get_mut().restart();
         let request = match read_request(&mut reader, peer, limits.max_body) {
             Ok(Some(r)) => r,
             Ok(None) => return Ok(()),

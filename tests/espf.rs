@@ -484,6 +484,55 @@ fn oversized_bodies_get_413_without_being_read() {
 }
 
 #[test]
+fn a_request_trickled_past_the_time_limit_is_cut_off() {
+    let sink = Sink::default();
+    let pipeline = Pipeline::builder(Auth::basic(USER, PASSWORD))
+        .hand_off(sink.handoff())
+        .build();
+    let mut config = ListenerConfig::new("127.0.0.1:0", pipeline);
+    config.request_timeout = Duration::from_millis(800);
+    let listener = Listener::start(config).unwrap();
+    let event = body("Subscriber/Created", 1, json!({"i_account": 1}));
+    let request = [
+        format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nDate: {}\r\nAuthorization: {}\r\nContent-Length: {}\r\n\r\n",
+            now_date(),
+            basic_authorization(USER, PASSWORD),
+            event.len()
+        )
+        .into_bytes(),
+        event,
+    ]
+    .concat();
+    let mut stream = TcpStream::connect(listener.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    // A byte every 50 ms: each read is well within the limit, the whole request (about 15 s
+    // at this pace) is not.
+    let trickle = std::thread::spawn(move || {
+        for byte in request {
+            if writer.write_all(&[byte]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let closed_after = started.elapsed();
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    assert!(
+        closed_after < Duration::from_secs(5),
+        "the trickling request held the connection for {closed_after:?}"
+    );
+    let _ = trickle.join();
+    assert!(sink.all().is_empty());
+}
+
+#[test]
 fn the_entity_comes_from_the_api_over_soap_and_rest() {
     let sim = Simulator::start(SimConfig {
         accounts: 20,

@@ -22,8 +22,8 @@ pub struct ListenerConfig {
     /// The largest request body accepted (the pipeline's limit by default); larger ones are
     /// answered 413 before they are read.
     pub max_body: usize,
-    /// How long the server waits for each read of a request (30 s by default); a client that
-    /// stalls longer is disconnected.
+    /// How long a request may take to arrive, all of it (30 s by default); a client that
+    /// stalls or trickles its request past it is disconnected without an answer.
     pub request_timeout: Duration,
     /// How many connections are served at once (64 by default).
     pub max_connections: usize,
