@@ -2,6 +2,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::model::{civil_from_days, Date};
+
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const LONG_DAYS: [&str; 7] = [
     "Monday",
@@ -15,40 +17,6 @@ const LONG_DAYS: [&str; 7] = [
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
 
 fn month(name: &str) -> Option<u32> {
     MONTHS.iter().position(|m| *m == name).map(|i| i as u32 + 1)
@@ -73,15 +41,12 @@ fn time_of_day(text: &str) -> Option<(u32, u32, u32)> {
 }
 
 fn to_unix(y: i64, mo: u32, d: u32, (h, mi, s): (u32, u32, u32)) -> Option<i64> {
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
-        return None;
-    }
-    Some(
-        days_from_civil(y, mo, d) * 86_400
-            + i64::from(h) * 3600
-            + i64::from(mi) * 60
-            + i64::from(s),
-    )
+    let date = Date::new(
+        i32::try_from(y).ok()?,
+        u8::try_from(mo).ok()?,
+        u8::try_from(d).ok()?,
+    )?;
+    Some(date.days_since_epoch() * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s))
 }
 
 /// Seconds since the Unix epoch of an HTTP date in any of the three forms:
@@ -154,7 +119,7 @@ pub fn format_unix(secs: i64) -> String {
     let weekday = DAYS[(days + 3).rem_euclid(7) as usize];
     format!(
         "{weekday}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
-        MONTHS[(m - 1) as usize],
+        MONTHS[usize::from(m - 1)],
         rem / 3600,
         rem % 3600 / 60,
         rem % 60

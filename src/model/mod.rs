@@ -14,6 +14,7 @@ mod value;
 
 pub use dynamic::{new_dyn, DynStructure};
 pub(crate) use scalar::base64;
+pub(crate) use scalar::civil_from_days;
 pub use scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, ParseError, Time};
 pub use serde_impl::{
     deserialize_enumeration, deserialize_structure, serialize_enumeration, serialize_structure,
