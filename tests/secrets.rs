@@ -44,27 +44,10 @@ const PROTOCOLS: [Protocol; 2] = [Protocol::Soap, Protocol::Rest];
 // ---------------------------------------------------------------------------------------
 // The log capture: one `trace` subscriber for the whole test binary, writing into a buffer.
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+#[path = "support/log_capture.rs"]
+mod log_capture;
 
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
+use log_capture::Capture;
 
 /// The log buffer, with the subscriber installed on first use.
 fn logs() -> &'static Capture {
@@ -81,7 +64,7 @@ fn logs() -> &'static Capture {
 }
 
 fn log_text() -> String {
-    String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned()
+    logs().text()
 }
 
 // ---------------------------------------------------------------------------------------

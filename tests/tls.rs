@@ -10,7 +10,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use portabilling::sim::{SimConfig, Simulator};
@@ -220,27 +220,10 @@ fn tls_1_2_from_the_same_server_and_certificate_is_accepted() {
 // ---------------------------------------------------------------------------------------
 // The insecure opt-out.
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+#[path = "support/log_capture.rs"]
+mod log_capture;
 
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
+use log_capture::Capture;
 
 const PER_CALL_WARNING: &str = "TLS certificate verification is DISABLED for this client";
 
@@ -262,7 +245,7 @@ fn the_insecure_opt_out_logs_a_warning_on_every_call() {
         .with_writer(capture.clone())
         .finish();
     let sim = tls_sim();
-    let text = || String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
+    let text = || capture.text();
     tracing::subscriber::with_default(subscriber, || {
         for p in PROTOCOLS {
             let before = text();
