@@ -11,7 +11,7 @@
 //! `get_account_info` round trip. Ratios are taken in the same run. Memory is measured with a
 //! counting allocator (a `GlobalAlloc` needs `unsafe`; the library itself forbids it).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -21,9 +21,12 @@ use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
 use portabilling::soap::{Limits, Outcome};
 use portabilling::{account, Client};
 
+#[path = "../tests/support/http_request.rs"]
+mod http_request;
 #[path = "../tests/support/peak_alloc.rs"]
 mod peak_alloc;
 
+use http_request::read_request;
 use peak_alloc::peak_of;
 
 /// A small deterministic random generator, so fixtures are the same every run.
@@ -618,24 +621,7 @@ fn canned_server() -> (String, std::path::PathBuf) {
                 );
                 let mut response = head.into_bytes();
                 response.extend_from_slice(&body);
-                loop {
-                    let mut length = 0;
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                            length = v.trim().parse().unwrap_or(0);
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                    }
-                    let mut buf = vec![0; length];
-                    if reader.read_exact(&mut buf).is_err() {
-                        return;
-                    }
+                while read_request(&mut reader).is_some() {
                     if reader.get_mut().write_all(&response).is_err() {
                         return;
                     }
@@ -655,24 +641,7 @@ fn streaming_server() -> String {
         for stream in listener.incoming().flatten() {
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream);
-                loop {
-                    let mut length = 0;
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                            length = v.trim().parse().unwrap_or(0);
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    if reader.read_exact(&mut body).is_err() {
-                        return;
-                    }
+                while let Some((_, body)) = read_request(&mut reader) {
                     let text = String::from_utf8_lossy(&body);
                     let limit: u64 = text
                         .split("<limit")

@@ -12,7 +12,7 @@
 //! request (with its `auth_info`) back.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -44,8 +44,12 @@ const PROTOCOLS: [Protocol; 2] = [Protocol::Soap, Protocol::Rest];
 // ---------------------------------------------------------------------------------------
 // The log capture: one `trace` subscriber for the whole test binary, writing into a buffer.
 
+#[path = "support/http_request.rs"]
+mod http_request;
 #[path = "support/log_capture.rs"]
 mod log_capture;
+
+use http_request::read_request;
 
 use log_capture::Capture;
 
@@ -641,26 +645,7 @@ impl EchoServer {
 fn serve_echo(stream: TcpStream, mode: &Mutex<Echo>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut head = String::new();
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-            if line == "\r\n" {
-                break;
-            }
-            head.push_str(&line);
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while let Some((head, body)) = read_request(&mut reader) {
         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
         let mode = *mode.lock().unwrap();
         let reply = echo_reply(mode, &path, &head, &String::from_utf8_lossy(&body));

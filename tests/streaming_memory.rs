@@ -5,14 +5,17 @@
 //! The file holds one test on purpose: the allocator counts every thread, so no other test may
 //! run beside it.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 
 use portabilling::{account, Client, Protocol};
 
+#[path = "support/http_request.rs"]
+mod http_request;
 #[path = "support/peak_alloc.rs"]
 mod peak_alloc;
 
+use http_request::read_request;
 use peak_alloc::peak_of;
 
 fn account_xml(i: u64, out: &mut String) {
@@ -58,27 +61,8 @@ fn streaming_server() -> String {
 
 fn serve(stream: std::net::TcpStream) {
     let mut reader = BufReader::new(stream);
-    loop {
-        let (mut length, mut rest) = (0, false);
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if line.starts_with("POST /rest/") {
-                rest = true;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-            if line == "\r\n" {
-                break;
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while let Some((head, body)) = read_request(&mut reader) {
+        let rest = head.starts_with("POST /rest/");
         let body = String::from_utf8_lossy(&body);
         let limit: u64 = if rest {
             body.split("\"limit\":").nth(1)

@@ -3,8 +3,12 @@
 #![allow(dead_code)]
 
 pub mod cargo;
+#[path = "../support/http_request.rs"]
+pub mod http_request;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use http_request::read_request;
+
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -50,26 +54,7 @@ impl Canned {
 
 fn serve(stream: TcpStream, respond: &dyn Fn(usize, &[u8]) -> Action, counter: &AtomicUsize) {
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut head = Vec::new();
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-            head.extend_from_slice(line.as_bytes());
-            if line == "\r\n" {
-                break;
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while let Some((_, body)) = read_request(&mut reader) {
         let n = counter.fetch_add(1, Ordering::SeqCst);
         let mut stream = reader.get_ref().try_clone().unwrap();
         match respond(n, &body) {
