@@ -52,6 +52,8 @@ fn main() {
             "sim",
             "soap",
             "transport",
+            "urlencoded",
+            "wire",
         ]);
     println!("cargo:rerun-if-env-changed=PORTABILLING_WSDL_DIR");
     if let Some(dir) = std::env::var_os("PORTABILLING_WSDL_DIR").filter(|d| !d.is_empty()) {

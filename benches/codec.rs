@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use portabilling::account::{AccountInfo, GetAccountListResponse};
 use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
-use portabilling::soap::{Limits, Outcome};
+use portabilling::soap::{Limits, ValueOrFault};
 use portabilling::{account, Client};
 
 #[path = "../tests/support/http_request.rs"]
@@ -319,8 +319,8 @@ fn main() {
     // SOAP encode against serde_json::to_vec, bytes per second.
     let response = match decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap()
     {
-        Outcome::Value(v) => v,
-        Outcome::Fault(f) => panic!("{f:?}"),
+        ValueOrFault::Value(v) => v,
+        ValueOrFault::Fault(f) => panic!("{f:?}"),
     };
     let accounts: &Vec<AccountInfo> = &response.account_list;
     let request = account::GetAccountListResponse {
@@ -361,8 +361,8 @@ fn main() {
     let (result, decode_peak) =
         peak_of(|| decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap());
     let (_, result_size) = peak_of(|| match &result {
-        Outcome::Value(v) => v.clone(),
-        Outcome::Fault(_) => unreachable!(),
+        ValueOrFault::Value(v) => v.clone(),
+        ValueOrFault::Fault(_) => unreachable!(),
     });
     drop(result);
     rows.push(Row {

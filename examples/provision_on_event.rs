@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use portabilling::account::{AccountInfo, UpdateAccountRequest};
 use portabilling::espf::{
-    Auth, Delivery, Entity, HandOffError, Listener, ListenerConfig, Pipeline,
+    Delivery, Entity, HandOffError, Listener, ListenerConfig, Pipeline, RequestAuth,
 };
 use portabilling::sim::{EventTarget, SimConfig, Simulator};
 use portabilling::{Client, Flag, Protocol};
@@ -72,7 +72,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // The simulated run stops after three events; a real one runs until stopped.
     let (done_tx, done_rx) = mpsc::sync_channel(16);
-    let pipeline = Pipeline::builder(Auth::basic(&user, &password))
+    let pipeline = Pipeline::builder(RequestAuth::basic(&user, &password))
         .dedup_file(&state)?
         .client(client)
         .hand_off(move |delivery: &Delivery<'_>| {

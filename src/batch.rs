@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
-use crate::model::is_read_only_method;
 use crate::Client;
 
 /// One call of a batch.
@@ -40,15 +39,16 @@ pub struct BatchCall {
 }
 
 impl BatchCall {
-    /// Whether the call only reads, so that sending it again is harmless.
+    /// Whether the call only reads, so that sending it again is harmless: what the generated
+    /// operation says. A method the generated set lacks counts as a write.
     pub fn is_read(&self) -> bool {
-        is_read_only_method(&self.method)
+        crate::registry::operation(&self.service, &self.method).is_some_and(|op| op.read_only)
     }
 }
 
 /// How a call ended.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+pub enum CallOutcome {
     /// The answer.
     Ok(Value),
     /// The API refused the call.
@@ -246,22 +246,22 @@ fn read_journal(path: &Path) -> HashSet<String> {
         .collect()
 }
 
-fn result_line(call: &BatchCall, outcome: &Outcome) -> String {
+fn result_line(call: &BatchCall, outcome: &CallOutcome) -> String {
     let mut line = json!({ "id": call.id, "service": call.service, "method": call.method });
     match outcome {
-        Outcome::Ok(v) => {
+        CallOutcome::Ok(v) => {
             line["status"] = "ok".into();
             line["response"] = v.clone();
         }
-        Outcome::Fault { code, message } => {
+        CallOutcome::Fault { code, message } => {
             line["status"] = "fault".into();
             line["fault"] = json!({ "code": code, "message": message });
         }
-        Outcome::Error { kind, message } => {
+        CallOutcome::Error { kind, message } => {
             line["status"] = "error".into();
             line["error"] = json!({ "kind": kind, "message": message });
         }
-        Outcome::Unknown { message } => {
+        CallOutcome::Unknown { message } => {
             line["status"] = "unknown".into();
             line["error"] = json!({ "kind": "unknown_outcome", "message": message });
         }
@@ -272,7 +272,7 @@ fn result_line(call: &BatchCall, outcome: &Outcome) -> String {
 }
 
 /// Makes one call and sorts its result.
-pub fn execute(client: &Client, call: &BatchCall) -> Outcome {
+pub fn execute(client: &Client, call: &BatchCall) -> CallOutcome {
     let result = match crate::registry::operation(&call.service, &call.method) {
         Some(op) => {
             let mut request = (op.new_request)();
@@ -287,15 +287,15 @@ pub fn execute(client: &Client, call: &BatchCall) -> Outcome {
         None => client.call(&call.service, &call.method, call.params.clone()),
     };
     match result {
-        Ok(v) => Outcome::Ok(v),
-        Err(Error::Fault(f)) => Outcome::Fault {
+        Ok(v) => CallOutcome::Ok(v),
+        Err(Error::Fault(f)) => CallOutcome::Fault {
             code: f.code.clone(),
             message: f.message.clone(),
         },
-        Err(e) if !call.is_read() && e.outcome_unknown() => Outcome::Unknown {
+        Err(e) if !call.is_read() && e.outcome_unknown() => CallOutcome::Unknown {
             message: format!("the request was sent but no answer came ({e}); it may have been applied and is not resent"),
         },
-        Err(e) => Outcome::Error {
+        Err(e) => CallOutcome::Error {
             kind: match &e {
                 Error::Transport(_) => "transport",
                 Error::Http(_) => "http",
@@ -366,7 +366,7 @@ pub fn run(
         }
     }
     summary.already_done = previous.len();
-    let write = |out: &mut File, call: &BatchCall, outcome: &Outcome| -> Result<()> {
+    let write = |out: &mut File, call: &BatchCall, outcome: &CallOutcome| -> Result<()> {
         out.write_all(result_line(call, outcome).as_bytes())
             .and_then(|()| out.flush())
             .and_then(|()| {
@@ -385,7 +385,7 @@ pub fn run(
             continue;
         }
         if sent.contains(&call.id) && !call.is_read() {
-            let outcome = Outcome::Unknown {
+            let outcome = CallOutcome::Unknown {
                 message: "the call was sent before the run was interrupted and its answer was not recorded; it may have been applied and is not resent".into(),
             };
             write(&mut out, call, &outcome)?;
@@ -410,7 +410,7 @@ pub fn run(
         .rate
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(1.0 / r));
-    let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+    let (tx, rx) = mpsc::channel::<(usize, CallOutcome)>();
     let workers = options.concurrency.clamp(1, 64).min(todo.len().max(1));
     let mut write_error = None;
     std::thread::scope(|scope| {
@@ -436,7 +436,7 @@ pub fn run(
                     if let Err(e) = j.write_all(entry.as_bytes()).and_then(|()| j.sync_data()) {
                         let _ = tx.send((
                             i,
-                            Outcome::Error {
+                            CallOutcome::Error {
                                 kind: "config".into(),
                                 message: format!("cannot write the journal: {e}"),
                             },
@@ -454,12 +454,12 @@ pub fn run(
         for (i, outcome) in rx {
             let call = todo[i];
             match &outcome {
-                Outcome::Ok(_) => summary.ok += 1,
-                Outcome::Fault { .. } => summary.faults += 1,
-                Outcome::Error { .. } => summary.errors += 1,
-                Outcome::Unknown { .. } => summary.unknown += 1,
+                CallOutcome::Ok(_) => summary.ok += 1,
+                CallOutcome::Fault { .. } => summary.faults += 1,
+                CallOutcome::Error { .. } => summary.errors += 1,
+                CallOutcome::Unknown { .. } => summary.unknown += 1,
             }
-            if !matches!(outcome, Outcome::Ok(_)) {
+            if !matches!(outcome, CallOutcome::Ok(_)) {
                 state.failed += 1;
             }
             if let Err(e) = write(&mut out, call, &outcome) {

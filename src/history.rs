@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::redact::{is_secret_name, redact_body};
-use crate::transport::{CallLabel, HttpRequest, HttpResponse};
+use crate::wire::{CallLabel, HttpRequest, HttpResponse};
 
 /// One request and its response, with passwords, tokens and session ids replaced by
 /// `<redacted>`.

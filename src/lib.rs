@@ -86,13 +86,15 @@ mod server;
 pub mod sim;
 pub mod soap;
 mod transport;
+mod urlencoded;
+mod wire;
 
 pub use client::{Client, ClientBuilder, Protocol, RawReply};
 pub use error::{Error, Result};
 pub use history::{Exchange, HistoryHook, LastExchange};
 pub use model::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, Time};
 pub use rest::{Download, RestEncoding};
-pub use soap::wire::SoapEndpoint;
+pub use soap::SoapEndpoint;
 pub use transport::Timeouts;
 
 include!(concat!(env!("OUT_DIR"), "/portabilling_generated.rs"));

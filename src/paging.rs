@@ -1,5 +1,5 @@
 //! The seam between generated service APIs and the clients, and what it offers list calls:
-//! [`Transport`] makes typed calls, [`Pages`] walks a list with `limit`/`offset`, and
+//! [`Caller`] makes typed calls, [`Pages`] walks a list with `limit`/`offset`, and
 //! [`ItemStream`] yields a list's items as they are decoded from the socket.
 
 use std::collections::VecDeque;
@@ -9,7 +9,7 @@ use crate::model::{Operation, PagedOperation};
 
 /// Makes typed calls. The [`Client`](crate::Client) implements it over SOAP and REST; the
 /// generated `Api` of each service calls it, so a test double can stand in for the network.
-pub trait Transport {
+pub trait Caller {
     /// Calls operation `O`.
     fn call<O: Operation>(&self, request: &O::Request) -> Result<O::Response>;
 
@@ -22,9 +22,16 @@ pub const DEFAULT_PAGE_SIZE: u64 = 100;
 
 /// Pages through a list operation with `limit` and `offset`, yielding one item at a time.
 ///
-/// Only one page is held in memory. Paging stops at the first page shorter than the page size,
-/// and the offset advances by exactly the number of items received, so no item is skipped or
-/// repeated (as long as the list does not change underneath).
+/// Only one page is held in memory. The offset advances by exactly the number of items
+/// received, so no item is skipped or repeated (as long as the list does not change
+/// underneath), and a server that returns fewer items than asked for (one that caps `limit`)
+/// does not end the list early:
+///
+/// - when the method reports a total (`get_total` in the request, `total` in the response),
+///   the first page asks for it, and paging goes on until the total is reached or a page
+///   comes back empty;
+/// - when it does not, a page shorter than the page size ends the list: without a total there
+///   is no telling a capped page from the last one.
 ///
 /// ```no_run
 /// # fn main() -> portabilling::Result<()> {
@@ -40,8 +47,8 @@ pub const DEFAULT_PAGE_SIZE: u64 = 100;
 /// # Ok(())
 /// # }
 /// ```
-pub struct Pages<'a, T, O: PagedOperation> {
-    transport: &'a T,
+pub struct Pages<'a, C, O: PagedOperation> {
+    caller: &'a C,
     request: O::Request,
     page_size: u64,
     offset: u64,
@@ -52,17 +59,17 @@ pub struct Pages<'a, T, O: PagedOperation> {
     pages: u64,
 }
 
-impl<'a, T: Transport, O: PagedOperation> Pages<'a, T, O> {
+impl<'a, C: Caller, O: PagedOperation> Pages<'a, C, O> {
     /// Pages through `request` (whose `limit` and `offset` are replaced).
-    pub fn new(transport: &'a T, request: O::Request) -> Self {
+    pub fn new(caller: &'a C, request: O::Request) -> Self {
         Pages {
-            transport,
+            caller,
             request,
             page_size: DEFAULT_PAGE_SIZE,
             offset: 0,
             buffer: VecDeque::new(),
             done: false,
-            want_total: false,
+            want_total: O::REPORTS_TOTAL,
             total: None,
             pages: 0,
         }
@@ -80,7 +87,8 @@ impl<'a, T: Transport, O: PagedOperation> Pages<'a, T, O> {
         self
     }
 
-    /// Asks the server for the total number of items with the first page (`get_total`).
+    /// Asks the server for the total number of items with the first page (`get_total`). Done
+    /// by default whenever the method reports a total.
     pub fn with_total(mut self) -> Self {
         self.want_total = true;
         self
@@ -109,7 +117,7 @@ impl<'a, T: Transport, O: PagedOperation> Pages<'a, T, O> {
             self.page_size,
             self.want_total && first,
         );
-        let response = self.transport.call::<O>(&self.request)?;
+        let response = self.caller.call::<O>(&self.request)?;
         self.pages += 1;
         if first || self.total.is_none() {
             self.total = O::total(&response).or(self.total);
@@ -117,15 +125,29 @@ impl<'a, T: Transport, O: PagedOperation> Pages<'a, T, O> {
         let items = O::into_items(response);
         let received = items.len() as u64;
         self.offset += received;
-        if received < self.page_size {
-            self.done = true;
-        }
+        self.done = match self.total {
+            // The total says where the list ends; an empty page ends it sooner (the list
+            // shrank while it was read, or the server stops short of its own total).
+            Some(total) => {
+                if received == 0 && self.offset < total {
+                    tracing::warn!(
+                        service = O::INFO.service,
+                        method = O::INFO.method,
+                        offset = self.offset,
+                        total,
+                        "the server returned no items before the total it reported"
+                    );
+                }
+                received == 0 || self.offset >= total
+            }
+            None => received < self.page_size,
+        };
         self.buffer.extend(items);
         Ok(())
     }
 }
 
-impl<T: Transport, O: PagedOperation> Iterator for Pages<'_, T, O> {
+impl<C: Caller, O: PagedOperation> Iterator for Pages<'_, C, O> {
     type Item = Result<O::Item>;
 
     fn next(&mut self) -> Option<Self::Item> {

@@ -43,7 +43,7 @@ fn secret_forms(secret: &str) -> Vec<String> {
             forms.push(form);
         }
     };
-    add(crate::rest::form::percent_encode(secret));
+    add(crate::urlencoded::percent_encode(secret));
     let json = serde_json::Value::String(secret.to_string()).to_string();
     add(json[1..json.len() - 1].to_string());
     add(secret.replace('/', "\\/"));
@@ -173,7 +173,7 @@ fn redact_form(text: &str) -> String {
         .map(|pair| match pair.split_once('=') {
             Some((key, _)) if is_secret_name(key) => format!("{key}={REDACTED}"),
             Some((key, value)) => {
-                let decoded = crate::rest::form::percent_decode(value);
+                let decoded = crate::urlencoded::percent_decode(value);
                 if decoded.trim_start().starts_with('{') {
                     format!("{key}={}", redact_json_text(&decoded))
                 } else {

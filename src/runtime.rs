@@ -14,7 +14,7 @@ pub use crate::model::{
     HexBinary, Occurs, Operation, OperationInfo, PagedOperation, ServiceInfo, StructSchema,
     Structure, Style, Time, TypeInfo, Value,
 };
-pub use crate::paging::{ItemStream, Pages, Transport};
+pub use crate::paging::{Caller, ItemStream, Pages};
 pub use crate::soap::decode::{DecodeError, Source, Start, XmlDecoder};
 pub use crate::soap::encode::{EncodeError, TypeName, XmlEncoder};
 #[doc(hidden)]

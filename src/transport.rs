@@ -1,27 +1,35 @@
-//! HTTP over one `ureq` agent: TLS with rustls, timeouts, limits, and the retry policy.
+//! HTTP over one `ureq` agent: TLS with rustls, time limits, body size limits, and what a
+//! failure says about whether the request reached the server.
 //!
 //! One agent per client keeps connections alive between calls, so a TLS handshake happens per
-//! connection, not per call. Failures are sorted by whether the request can have reached the
-//! server, because that decides what may be retried: a read is retried after any transport
-//! failure or a 502/503/504, a write only when the request provably never left (the
-//! connection, DNS lookup or TLS handshake failed).
+//! connection, not per call. The transport makes one attempt per [`Http::send`]; whether to
+//! try again is the client's call path's decision (`client::call`), taken from what the
+//! transport reports: the kind of failure and whether the request may have been sent.
+//!
+//! Each attempt is bounded by the call's [`Deadline`]: ureq's whole-exchange timeout is set
+//! per request to the time left, so connecting, TLS, sending and reading every byte of the
+//! answer all stop when the call's time is up, however the server stalls or trickles.
 
 use std::io::Read;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
-use crate::error::{Error, HttpError, TransportError, TransportErrorKind};
+use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::wire::{body_read_error, CallLabel, HttpRequest, StreamingResponse};
 
 /// Time limits of a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
-    /// Establishing the connection (DNS, TCP and TLS).
+    /// Establishing a connection (DNS, TCP and TLS).
     pub connect: Option<Duration>,
     /// Waiting for each read from the server.
     pub read: Option<Duration>,
-    /// The whole call, from the first byte sent to the last byte read.
+    /// The whole call: connecting, sending, logging in again, every retry and its backoff,
+    /// and reading the whole answer. `None` for no limit.
     pub call: Option<Duration>,
 }
 
@@ -35,6 +43,48 @@ impl Default for Timeouts {
     }
 }
 
+/// When a call must be over.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deadline {
+    at: Option<Instant>,
+}
+
+impl Deadline {
+    /// A deadline `limit` from now (none when `limit` is `None`).
+    pub fn after(limit: Option<Duration>) -> Self {
+        Deadline {
+            at: limit.and_then(|l| Instant::now().checked_add(l)),
+        }
+    }
+
+    /// The moment, `None` when there is no deadline.
+    pub fn instant(&self) -> Option<Instant> {
+        self.at
+    }
+
+    /// The time left, `None` when there is no deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.at
+            .map(|at| at.saturating_duration_since(Instant::now()))
+    }
+
+    /// Whether `wait` from now still ends before the deadline.
+    pub fn allows(&self, wait: Duration) -> bool {
+        self.remaining().is_none_or(|r| r > wait)
+    }
+
+    /// The error of a call whose time ran out before `what`.
+    pub fn error(&self, label: CallLabel<'_>, what: &str, request_sent: bool) -> Error {
+        Error::Transport(TransportError {
+            kind: TransportErrorKind::Timeout,
+            message: format!("the call's time limit ran out {what}"),
+            service: label.service.to_string(),
+            method: label.method.to_string(),
+            request_sent,
+        })
+    }
+}
+
 /// How TLS certificates are checked.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TlsOptions {
@@ -44,51 +94,23 @@ pub(crate) struct TlsOptions {
     pub insecure: bool,
 }
 
-/// An HTTP request ready to send.
-#[derive(Debug)]
-pub(crate) struct HttpRequest {
-    /// The path and query, appended to the server's base URL.
-    pub path: String,
-    /// Header names and values.
-    pub headers: Vec<(&'static str, String)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-/// An HTTP response, read into memory.
-#[derive(Debug)]
-pub(crate) struct HttpResponse {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub content_disposition: Option<String>,
-    pub body: Vec<u8>,
-}
-
-/// An HTTP response whose body is still to be read.
-pub(crate) struct StreamingResponse {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub content_disposition: Option<String>,
-    pub body: Box<dyn Read + Send>,
-}
-
-/// Which call a request belongs to, for error messages and the retry decision.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct CallLabel<'a> {
-    pub service: &'a str,
-    pub method: &'a str,
-    /// Whether the call only reads, so that resending it is harmless.
-    pub read_only: bool,
+/// How the body of an answer is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyUse {
+    /// Read whole before the call returns: the deadline covers it.
+    Buffered,
+    /// Handed to the caller (a stream of list items, a file): the deadline covers the
+    /// exchange up to the response head; each later read is bounded by the read timeout.
+    Streamed,
 }
 
 /// The HTTP side of a client.
 #[derive(Clone)]
 pub(crate) struct Http {
     agent: ureq::Agent,
-    call_timeout: Option<Duration>,
     base: String,
+    connect_timeout: Option<Duration>,
     max_body: u64,
-    retries: u32,
     insecure: bool,
 }
 
@@ -97,7 +119,6 @@ impl std::fmt::Debug for Http {
         f.debug_struct("Http")
             .field("base", &self.base)
             .field("max_body", &self.max_body)
-            .field("retries", &self.retries)
             .field("insecure", &self.insecure)
             .finish()
     }
@@ -131,34 +152,27 @@ impl Http {
         timeouts: Timeouts,
         tls: &TlsOptions,
         max_body: u64,
-        retries: u32,
         user_agent: &str,
     ) -> Result<Self, Error> {
-        let tls_config = tls_config(tls);
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(timeouts.connect)
             .timeout_per_read(timeouts.read)
-            // The whole-call limit is set per phase, plus a deadline the body reader checks.
-            // ureq's global (and resolve) timeouts make it resolve the host name on a new
-            // thread for every request, pooled connection or not: about 100 µs a call,
-            // more than the rest of a small call together. DNS lookups keep the system
-            // resolver's own time limits.
-            .timeout_send_request(timeouts.call)
-            .timeout_send_body(timeouts.call)
-            .timeout_recv_response(timeouts.call)
             .max_redirects(0)
             .user_agent(user_agent)
-            .tls_config(tls_config)
+            .tls_config(tls_config(tls))
             .max_idle_connections_per_host(16)
             .max_idle_age(Duration::from_secs(50))
             .build();
         Ok(Http {
-            agent: ureq::Agent::new_with_config(config),
-            call_timeout: timeouts.call,
+            agent: ureq::Agent::with_parts(
+                config,
+                DefaultConnector::new(),
+                CachingResolver::default(),
+            ),
             base,
+            connect_timeout: timeouts.connect,
             max_body,
-            retries,
             insecure: tls.insecure,
         })
     }
@@ -168,75 +182,20 @@ impl Http {
         &self.base
     }
 
-    /// Sends a request and reads the whole response, retrying as the policy allows.
-    pub fn send(&self, label: CallLabel<'_>, request: &HttpRequest) -> Result<HttpResponse, Error> {
-        let mut attempt = 0;
-        loop {
-            let result = self
-                .send_once(label, request, self.max_body)
-                .and_then(|mut response| {
-                    let body = read_limited(&mut response.body, self.max_body)
-                        .map_err(|e| self.io_error(label, e))?;
-                    Ok(HttpResponse {
-                        status: response.status,
-                        content_type: response.content_type,
-                        content_disposition: response.content_disposition,
-                        body,
-                    })
-                });
-            match result {
-                Ok(response)
-                    if attempt < self.retries
-                        && label.read_only
-                        && matches!(response.status, 502..=504) =>
-                {
-                    tracing::debug!(
-                        service = label.service,
-                        method = label.method,
-                        status = response.status,
-                        "retrying a read after a gateway error"
-                    );
-                }
-                Ok(response) => return Ok(response),
-                Err(e) if attempt < self.retries && retryable(&e, label.read_only) => {
-                    tracing::debug!(service = label.service, method = label.method, error = %e, "retrying");
-                }
-                Err(e) => return Err(e),
-            }
-            attempt += 1;
-            std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
-        }
+    /// The largest body read into memory.
+    pub fn max_body(&self) -> u64 {
+        self.max_body
     }
 
-    /// Sends a request and returns the response with its body unread (for streaming and
-    /// file downloads), retrying as the policy allows. The body has no total size limit: a
-    /// stream of items or a file may be longer than any buffer, and the readers bound what
-    /// they hold at once.
-    pub fn send_streaming(
+    /// Sends a request once and returns the response with its body unread. A buffered body's
+    /// reads stop at the deadline; a streamed body's reads only at the read timeout.
+    pub fn send(
         &self,
         label: CallLabel<'_>,
         request: &HttpRequest,
+        deadline: Deadline,
+        body_use: BodyUse,
     ) -> Result<StreamingResponse, Error> {
-        let mut attempt = 0;
-        loop {
-            match self.send_once(label, request, u64::MAX) {
-                Ok(response) => return Ok(response),
-                Err(e) if attempt < self.retries && retryable(&e, label.read_only) => {
-                    attempt += 1;
-                    std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    fn send_once(
-        &self,
-        label: CallLabel<'_>,
-        request: &HttpRequest,
-        limit: u64,
-    ) -> Result<StreamingResponse, Error> {
-        let started = std::time::Instant::now();
         if self.insecure {
             tracing::warn!(
                 service = label.service,
@@ -244,14 +203,34 @@ impl Http {
                 "TLS certificate verification is DISABLED for this client (danger_disable_tls_verification)"
             );
         }
+        let remaining = deadline.remaining();
+        if remaining.is_some_and(|r| r.is_zero()) {
+            return Err(deadline.error(label, "before the request was sent", false));
+        }
         let url = format!("{}{}", self.base, request.path);
         let mut builder = self.agent.post(&url);
         for (name, value) in &request.headers {
             builder = builder.header(*name, value.as_str());
         }
+        if let Some(remaining) = remaining {
+            let connect = self.connect_timeout.map_or(remaining, |c| c.min(remaining));
+            builder = match body_use {
+                // ureq's whole-exchange limit covers the body read too.
+                BodyUse::Buffered => builder.config().timeout_global(Some(remaining)).build(),
+                // Each phase up to the response head gets what is left; the body is the
+                // caller's to read at its own pace.
+                BodyUse::Streamed => builder
+                    .config()
+                    .timeout_connect(Some(connect))
+                    .timeout_send_request(Some(remaining))
+                    .timeout_send_body(Some(remaining))
+                    .timeout_recv_response(Some(remaining))
+                    .build(),
+            };
+        }
         let response = builder
             .send(&request.body[..])
-            .map_err(|e| self.map_error(label, e))?;
+            .map_err(|e| transport_error(label, e))?;
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -262,124 +241,104 @@ impl Http {
         };
         let content_type = header("content-type");
         let content_disposition = header("content-disposition");
+        let limit = match body_use {
+            BodyUse::Buffered => self.max_body,
+            // A stream of items or a file may be longer than any buffer; the readers bound
+            // what they hold at once.
+            BodyUse::Streamed => u64::MAX,
+        };
         let reader = response
             .into_body()
             .into_with_config()
             .limit(limit)
             .reader();
-        let label_service = label.service.to_string();
-        let label_method = label.method.to_string();
         Ok(StreamingResponse {
             status,
             content_type,
             content_disposition,
-            body: Box::new(MappedReader {
+            body: Box::new(NamedReader {
                 inner: reader,
-                service: label_service,
-                method: label_method,
-                // Streams and downloads may take as long as they need; reads stay bounded.
-                deadline: (limit != u64::MAX)
-                    .then_some(())
-                    .and(self.call_timeout.map(|t| started + t)),
+                service: label.service.to_string(),
+                method: label.method.to_string(),
             }),
-        })
-    }
-
-    fn io_error(&self, label: CallLabel<'_>, e: std::io::Error) -> Error {
-        io_to_error(label.service, label.method, e)
-    }
-
-    fn map_error(&self, label: CallLabel<'_>, e: ureq::Error) -> Error {
-        let (kind, sent) = classify(&e);
-        Error::Transport(TransportError {
-            kind,
-            message: describe(&e),
-            service: label.service.to_string(),
-            method: label.method.to_string(),
-            request_sent: sent,
         })
     }
 }
 
 /// A body reader whose errors name the call.
-struct MappedReader<R> {
+struct NamedReader<R> {
     inner: R,
     service: String,
     method: String,
-    /// When the whole call must be over.
-    deadline: Option<std::time::Instant>,
 }
 
-impl<R: Read> Read for MappedReader<R> {
+impl<R: Read> Read for NamedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.deadline.is_some_and(|d| std::time::Instant::now() > d) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "the call took longer than its time limit (timed out while reading the body)",
-            ));
-        }
         self.inner.read(buf).map_err(|e| {
             let kind = e.kind();
-            std::io::Error::new(kind, io_to_error(&self.service, &self.method, e))
+            std::io::Error::new(kind, body_read_error(&self.service, &self.method, e))
         })
     }
 }
 
-/// Reads a body up to `max` bytes.
-fn read_limited(body: &mut (dyn Read + Send), max: u64) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    body.take(max.saturating_add(1)).read_to_end(&mut out)?;
-    if out.len() as u64 > max {
-        return Err(std::io::Error::other(format!(
-            "the response is larger than the limit of {max} bytes"
-        )));
-    }
-    Ok(out)
+/// Resolves host names once a minute at most, so that ureq's whole-exchange timeout, which
+/// makes its own resolver look the name up on a new thread for every request (pooled
+/// connection or not), costs a lookup per minute instead of a thread per call. An IP address
+/// needs no lookup and is read without a thread.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: DefaultResolver,
+    cache: Mutex<Option<(String, Instant, ResolvedSocketAddrs)>>,
 }
 
-/// Turns a body read error into a transport error: the request was sent by then.
-pub(crate) fn io_to_error(service: &str, method: &str, e: std::io::Error) -> Error {
-    // A body reader's error already names the call (`MappedReader`): take it as it is, so the
-    // message does not say the call and the kind twice.
-    let e = if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
-        match e.into_inner().map(|inner| inner.downcast::<Error>()) {
-            Some(Ok(named)) => return *named,
-            _ => std::io::Error::other("the body could not be read"),
+/// How long a resolved address is reused.
+const RESOLVE_TTL: Duration = Duration::from_secs(60);
+
+impl Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
+        let scheme = uri.scheme_str().unwrap_or("");
+        let key = format!("{scheme}://{authority}");
+        {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((cached, at, addrs)) = cache.as_ref() {
+                if *cached == key && at.elapsed() < RESOLVE_TTL {
+                    return Ok(addrs.clone());
+                }
+            }
         }
-    } else {
-        e
-    };
-    let text = e.to_string();
-    let kind = if text.contains("imeout") || e.kind() == std::io::ErrorKind::TimedOut {
-        TransportErrorKind::Timeout
-    } else if text.contains("larger than the limit")
-        // ureq's own limit (`BodyExceedsLimit`), as it reaches us through an io::Error.
-        || text.contains("larger than request limit")
-        || text.contains("exceeds limit")
-        || text.contains("BodyExceedsLimit")
-    {
-        TransportErrorKind::TooLarge
-    } else {
-        TransportErrorKind::ConnectionLost
-    };
+        let host = uri.host().unwrap_or("");
+        let literal = host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok();
+        let timeout = if literal {
+            NextTimeout::default()
+        } else {
+            timeout
+        };
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        *self.cache.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((key, Instant::now(), addrs.clone()));
+        Ok(addrs)
+    }
+}
+
+/// The transport error for a failed exchange.
+fn transport_error(label: CallLabel<'_>, e: ureq::Error) -> Error {
+    let (kind, sent) = classify(&e);
     Error::Transport(TransportError {
         kind,
-        message: text,
-        service: service.to_string(),
-        method: method.to_string(),
-        request_sent: true,
+        message: describe(&e),
+        service: label.service.to_string(),
+        method: label.method.to_string(),
+        request_sent: sent,
     })
-}
-
-/// Whether an error allows another attempt: any transport failure for a read, only a
-/// request that never left for a write.
-fn retryable(e: &Error, read_only: bool) -> bool {
-    match e {
-        Error::Transport(t) if t.kind == TransportErrorKind::Tls => false,
-        Error::Transport(t) if t.kind == TransportErrorKind::TooLarge => false,
-        Error::Transport(t) => read_only || !t.request_sent,
-        _ => false,
-    }
 }
 
 /// The kind of a `ureq` error, and whether the request may have reached the server.
@@ -479,15 +438,4 @@ pub(crate) fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, Error> 
         return Err(Error::Config("the CA file holds no PEM certificate".into()));
     }
     Ok(out)
-}
-
-/// An HTTP error for a status without a usable body.
-pub(crate) fn http_error(label: CallLabel<'_>, response: &HttpResponse) -> Error {
-    Error::Http(HttpError {
-        service: label.service.to_string(),
-        method: label.method.to_string(),
-        status: response.status,
-        content_type: response.content_type.clone(),
-        body_start: crate::redact::body_start(&response.body),
-    })
 }

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use portabilling::espf::{
     basic_authorization, custom_authorization, format_http_date, format_unix,
-    signature_authorization, Auth, DedupStore, Delivery, ExecCommand, FetchOptions, HandOffError,
-    JsonlFile, Listener, ListenerConfig, Pipeline,
+    signature_authorization, DedupStore, Delivery, ExecCommand, FetchOptions, HandOffError,
+    JsonlFile, Listener, ListenerConfig, Pipeline, RequestAuth,
 };
 use portabilling::sim::{EventAuth, EventTarget, Failure, Faults, SimConfig, Simulator};
 use portabilling::{Client, Protocol};
@@ -128,9 +128,9 @@ fn sim_client(sim: &Simulator, protocol: Protocol) -> Client {
 #[test]
 fn each_scheme_accepts_good_credentials_and_refuses_bad_ones() {
     let date = now_date();
-    let cases: Vec<(Auth, String, Vec<String>)> = vec![
+    let cases: Vec<(RequestAuth, String, Vec<String>)> = vec![
         (
-            Auth::basic(USER, PASSWORD),
+            RequestAuth::basic(USER, PASSWORD),
             basic_authorization(USER, PASSWORD),
             vec![
                 basic_authorization(USER, "espf-pasS"),
@@ -141,7 +141,7 @@ fn each_scheme_accepts_good_credentials_and_refuses_bad_ones() {
             ],
         ),
         (
-            Auth::parse_custom("Plain:passexample").unwrap(),
+            RequestAuth::parse_custom("Plain:passexample").unwrap(),
             custom_authorization("Plain", "passexample"),
             vec![
                 custom_authorization("Plain", "passexamplf"),
@@ -150,7 +150,7 @@ fn each_scheme_accepts_good_credentials_and_refuses_bad_ones() {
             ],
         ),
         (
-            Auth::signature("signature").with_key_id("test"),
+            RequestAuth::signature("signature").with_key_id("test"),
             signature_authorization("test", "signature", &date),
             vec![
                 signature_authorization("test", "signaturf", &date),
@@ -218,7 +218,7 @@ fn portabilling_now() -> i64 {
 fn the_date_header_is_required_and_must_be_recent() {
     let sink = Sink::default();
     let listener = listen(
-        Pipeline::builder(Auth::basic(USER, PASSWORD).max_skew(Duration::from_secs(300)))
+        Pipeline::builder(RequestAuth::basic(USER, PASSWORD).max_skew(Duration::from_secs(300)))
             .hand_off(sink.handoff())
             .build(),
     );
@@ -250,7 +250,7 @@ fn the_date_header_is_required_and_must_be_recent() {
     // Signature over an old date: the signature is right, the date is not.
     let old = format_unix(now - 3600);
     let listener = listen(
-        Pipeline::builder(Auth::signature("k"))
+        Pipeline::builder(RequestAuth::signature("k"))
             .hand_off(sink.handoff())
             .build(),
     );
@@ -273,7 +273,7 @@ fn duplicates_are_acknowledged_and_run_once_even_when_concurrent() {
         Ok(())
     };
     let listener = listen(
-        Pipeline::builder(Auth::basic(USER, PASSWORD))
+        Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
             .hand_off(handoff)
             .build(),
     );
@@ -343,7 +343,7 @@ fn handled_events_survive_a_restart_and_failed_ones_run_again() {
             }
         };
         listen(
-            Pipeline::builder(Auth::basic(USER, PASSWORD))
+            Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
                 .dedup(store)
                 .hand_off(handoff)
                 .build(),
@@ -393,7 +393,7 @@ fn handled_events_survive_a_restart_and_failed_ones_run_again() {
 fn malformed_bodies_and_other_methods_are_refused() {
     let sink = Sink::default();
     let listener = listen(
-        Pipeline::builder(Auth::basic(USER, PASSWORD))
+        Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
             .hand_off(sink.handoff())
             .build(),
     );
@@ -451,7 +451,7 @@ fn raw_exchange(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> String {
 #[test]
 fn oversized_bodies_get_413_without_being_read() {
     let sink = Sink::default();
-    let pipeline = Pipeline::builder(Auth::basic(USER, PASSWORD))
+    let pipeline = Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
         .hand_off(sink.handoff())
         .max_body(1024)
         .build();
@@ -486,7 +486,7 @@ fn oversized_bodies_get_413_without_being_read() {
 #[test]
 fn a_request_trickled_past_the_time_limit_is_cut_off() {
     let sink = Sink::default();
-    let pipeline = Pipeline::builder(Auth::basic(USER, PASSWORD))
+    let pipeline = Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
         .hand_off(sink.handoff())
         .build();
     let mut config = ListenerConfig::new("127.0.0.1:0", pipeline);
@@ -545,7 +545,7 @@ fn the_entity_comes_from_the_api_over_soap_and_rest() {
             with_customer_info: true,
             ..FetchOptions::default()
         };
-        let pipeline = Pipeline::builder(Auth::basic(USER, PASSWORD))
+        let pipeline = Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
             .client(sim_client(&sim, protocol))
             .fetch_options(options)
             .hand_off(sink.handoff())
@@ -664,7 +664,7 @@ fn an_api_outage_asks_for_a_retry_and_the_retry_succeeds() {
     })
     .unwrap();
     let sink = Sink::default();
-    let pipeline = Pipeline::builder(Auth::basic(USER, PASSWORD))
+    let pipeline = Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
         .client(sim_client(&sim, Protocol::Rest))
         .hand_off(sink.handoff())
         .build();
@@ -730,7 +730,7 @@ fn an_api_outage_asks_for_a_retry_and_the_retry_succeeds() {
         .build()
         .unwrap();
     let listener = listen(
-        Pipeline::builder(Auth::basic(USER, PASSWORD))
+        Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
             .client(down)
             .hand_off(sink.handoff())
             .build(),
@@ -755,7 +755,7 @@ fn the_command_hand_off_decides_the_answer_by_exit_status() {
         out.display()
     );
     let listener = listen(
-        Pipeline::builder(Auth::basic(USER, PASSWORD))
+        Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
             .hand_off(ExecCommand::shell(&script))
             .build(),
     );
@@ -785,7 +785,7 @@ fn the_command_hand_off_decides_the_answer_by_exit_status() {
     assert_eq!(lines[0]["variables"]["i_customer"], 9);
 
     let slow = listen(
-        Pipeline::builder(Auth::basic(USER, PASSWORD))
+        Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
             .hand_off(ExecCommand::shell("sleep 5").timeout(Duration::from_millis(200)))
             .build(),
     );
@@ -820,7 +820,7 @@ fn https_listener_and_the_simulator_sending_over_tls() {
     let sink = Sink::default();
     let mut config = ListenerConfig::new(
         "127.0.0.1:0",
-        Pipeline::builder(Auth::signature("sig-key").with_key_id("espf"))
+        Pipeline::builder(RequestAuth::signature("sig-key").with_key_id("espf"))
             .hand_off(sink.handoff())
             .build(),
     );
@@ -877,7 +877,7 @@ fn simulator_events_flow_end_to_end_into_a_jsonl_file() {
         ..SimConfig::default()
     })
     .unwrap();
-    let pipeline = Pipeline::builder(Auth::basic(USER, PASSWORD))
+    let pipeline = Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
         .dedup(DedupStore::open(dir.join("handled")).unwrap())
         .client(sim_client(&sim, Protocol::Rest))
         .fetch_options(FetchOptions {
@@ -971,7 +971,7 @@ fn the_simulator_resends_on_5xx_and_drops_on_4xx_as_espf_does() {
         inner(d)
     };
     let listener = listen(
-        Pipeline::builder(Auth::basic(USER, PASSWORD))
+        Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
             .hand_off(handoff)
             .build(),
     );
@@ -1056,7 +1056,7 @@ fn sustains_well_above_the_espf_rate() {
         ..SimConfig::default()
     })
     .unwrap();
-    let pipeline = Pipeline::builder(Auth::basic(USER, PASSWORD))
+    let pipeline = Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
         .dedup(DedupStore::open(dir.join("handled")).unwrap())
         .client(sim_client(&sim, Protocol::Rest))
         .hand_off(JsonlFile::open(&jsonl).unwrap())

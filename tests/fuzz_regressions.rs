@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use portabilling::espf::{parse_http_date, Auth, AuthFailure, EspfRequest};
+use portabilling::espf::{parse_http_date, AuthFailure, EspfRequest, RequestAuth};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,7 +23,7 @@ fn quickly<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// espf_auth: `Auth::verify_at` subtracted the request's date from `now` without checking,
+/// espf_auth: `RequestAuth::verify_at` subtracted the request's date from `now` without checking,
 /// so a `now` far from the date (i64::MIN here) overflowed: a panic in debug builds, a wrong
 /// skew in release builds. Found by the espf_auth target with every scheme.
 #[test]
@@ -36,7 +36,7 @@ fn espf_auth_date_skew_does_not_overflow() {
     let request = EspfRequest::new("POST", "/espf", b"{}")
         .header("Authorization", authorization)
         .header("Date", date);
-    let auth = Auth::basic("espf", "secret");
+    let auth = RequestAuth::basic("espf", "secret");
     let at = parse_http_date(date).unwrap();
     assert_eq!(auth.verify_at(&request, at), Ok(()));
     for now in [i64::MIN, i64::MAX] {

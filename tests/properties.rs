@@ -42,7 +42,7 @@ use portabilling::account::{
 };
 use portabilling::runtime::{Date, DateTime, Decimal, Flag, Structure, Time};
 use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
-use portabilling::soap::{Limits, Outcome};
+use portabilling::soap::{Limits, ValueOrFault};
 
 fn config() -> Config {
     // `Config::default()` reads PROPTEST_CASES; only the built-in default is lowered.
@@ -385,8 +385,8 @@ fn target(encoded: bool) -> BodyTarget<'static> {
 
 fn soap_decode<T: Structure>(xml: &[u8]) -> Result<T, String> {
     match decode_response::<T>(xml, Limits::default()) {
-        Ok(Outcome::Value(v)) => Ok(v),
-        Ok(Outcome::Fault(f)) => Err(format!("unexpected fault {f:?}")),
+        Ok(ValueOrFault::Value(v)) => Ok(v),
+        Ok(ValueOrFault::Fault(f)) => Err(format!("unexpected fault {f:?}")),
         Err(e) => Err(format!("decode error: {e}")),
     }
 }

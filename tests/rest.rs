@@ -408,7 +408,7 @@ fn soap_and_rest_give_equal_values_for_every_read_the_simulator_serves() {
     let rest = rest(&sim, RestEncoding::Json);
     let mut compared = 0;
     for op in portabilling::registry::operations() {
-        if !op.is_read_only() || op.service == "Session" {
+        if !op.read_only || op.service == "Session" {
             continue;
         }
         let mut request = (op.new_request)();

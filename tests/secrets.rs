@@ -22,8 +22,8 @@ use std::time::{Duration, Instant, SystemTime};
 use portabilling::auth::{Credentials, Session};
 use portabilling::batch::{BatchCall, BatchOptions};
 use portabilling::espf::{
-    basic_authorization, format_http_date, Auth, DedupStore, JsonlFile, Listener, ListenerConfig,
-    Pipeline,
+    basic_authorization, format_http_date, DedupStore, JsonlFile, Listener, ListenerConfig,
+    Pipeline, RequestAuth,
 };
 use portabilling::sim::{SimConfig, Simulator};
 use portabilling::{account, Client, ClientBuilder, Exchange, HistoryHook, LastExchange, Protocol};
@@ -836,7 +836,7 @@ fn batch_files_and_the_espf_listener_show_no_secret() {
                 .login(sim.login(), sim.password())
                 .protocol(p),
         );
-        let pipeline = Pipeline::builder(Auth::basic("espf", ESPF_PASSWORD))
+        let pipeline = Pipeline::builder(RequestAuth::basic("espf", ESPF_PASSWORD))
             .dedup(DedupStore::open(&state).unwrap())
             .client(fetcher.clone())
             .hand_off(JsonlFile::open(&jsonl).unwrap())

@@ -4,12 +4,12 @@
 use portabilling::account::{GetAccountInfoResponse, GetAccountListResponse};
 use portabilling::runtime::{Decimal, Flag};
 use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
-use portabilling::soap::{Limits, Outcome};
+use portabilling::soap::{Limits, ValueOrFault};
 
 fn value<T: portabilling::runtime::Structure>(body: &str) -> T {
     match decode_response::<T>(body.as_bytes(), Limits::default()) {
-        Ok(Outcome::Value(v)) => v,
-        Ok(Outcome::Fault(f)) => panic!("unexpected fault {f:?}"),
+        Ok(ValueOrFault::Value(v)) => v,
+        Ok(ValueOrFault::Fault(f)) => panic!("unexpected fault {f:?}"),
         Err(e) => panic!("decode error: {e}"),
     }
 }
@@ -81,11 +81,11 @@ fn round_trips_through_the_encoder() {
 fn reports_faults_and_errors_with_a_position() {
     let fault = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Server.Session.check_auth.auth_failed</faultcode><faultstring>Session expired</faultstring></s:Fault></s:Body></s:Envelope>"#;
     match decode_response::<GetAccountInfoResponse>(fault.as_bytes(), Limits::default()).unwrap() {
-        Outcome::Fault(f) => {
+        ValueOrFault::Fault(f) => {
             assert_eq!(f.code, "Server.Session.check_auth.auth_failed");
             assert_eq!(f.message, "Session expired");
         }
-        Outcome::Value(_) => panic!("expected a fault"),
+        ValueOrFault::Value(_) => panic!("expected a fault"),
     }
     let bad = "<Envelope><Body><r><account_info>\n<i_account>12x</i_account></account_info></r></Body></Envelope>";
     let err =

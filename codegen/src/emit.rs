@@ -966,30 +966,30 @@ fn api(out: &mut Out, model: &Model, m: usize, service: &Service) {
     out.doc(
         "///",
         &format!(
-            "The typed calls of the {} service.\n\nGet one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`{}::new`].",
+            "The typed calls of the {} service.\n\nGet one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`{}::new`].",
             service.name, service.api
         ),
     );
     out.line("#[derive(Debug)]");
-    out.open(&format!("pub struct {}<'a, T> {{", service.api));
-    out.line("transport: &'a T,");
+    out.open(&format!("pub struct {}<'a, C> {{", service.api));
+    out.line("caller: &'a C,");
     out.close("}");
     out.blank();
-    out.open(&format!("impl<T> Clone for {}<'_, T> {{", service.api));
+    out.open(&format!("impl<C> Clone for {}<'_, C> {{", service.api));
     out.open("fn clone(&self) -> Self {");
     out.line("*self");
     out.close("}");
     out.close("}");
     out.blank();
-    out.line(&format!("impl<T> Copy for {}<'_, T> {{}}", service.api));
+    out.line(&format!("impl<C> Copy for {}<'_, C> {{}}", service.api));
     out.blank();
     out.open(&format!(
-        "impl<'a, T: rt::Transport> {}<'a, T> {{",
+        "impl<'a, C: rt::Caller> {}<'a, C> {{",
         service.api
     ));
-    out.line("/// Wraps a transport.");
-    out.open("pub fn new(transport: &'a T) -> Self {");
-    out.line("Self { transport }");
+    out.line("/// Wraps a caller: a client, or a test double.");
+    out.open("pub fn new(caller: &'a C) -> Self {");
+    out.line("Self { caller }");
     out.close("}");
     for op in &service.operations {
         out.blank();
@@ -1015,7 +1015,7 @@ fn api(out: &mut Out, model: &Model, m: usize, service: &Service) {
             &format!(" -> rt::Result<{resp}>"),
         );
         out.chain(
-            "self.transport",
+            "self.caller",
             &format!(".call::<op::{}>(request)", op.descriptor),
         );
         out.close("}");
@@ -1033,9 +1033,9 @@ fn api(out: &mut Out, model: &Model, m: usize, service: &Service) {
                 out,
                 &format!("pub fn {}", paging.iter_function),
                 &["&self".into(), format!("request: {req}")],
-                &format!(" -> rt::Pages<'a, T, op::{}>", op.descriptor),
+                &format!(" -> rt::Pages<'a, C, op::{}>", op.descriptor),
             );
-            out.line("rt::Pages::new(self.transport, request)");
+            out.line("rt::Pages::new(self.caller, request)");
             out.close("}");
             out.blank();
             out.doc(
@@ -1052,7 +1052,7 @@ fn api(out: &mut Out, model: &Model, m: usize, service: &Service) {
                 &format!(" -> rt::Result<rt::ItemStream<{item}>>"),
             );
             out.chain(
-                "self.transport",
+                "self.caller",
                 &format!(".stream::<op::{}>(request)", op.descriptor),
             );
             out.close("}");
@@ -1173,6 +1173,8 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
         "list_field",
         &some(op.paging.as_ref().map(|p| &p.list_wire)),
     );
+    out.field("read_only", op.read_only.to_string());
+    out.field("needs_session", op.needs_session.to_string());
     for (name, ty) in [("request", &req), ("response", &resp)] {
         let line = format!("{name}: <{ty} as rt::Structure>::SCHEMA,");
         if out.fits(&line) {
@@ -1190,6 +1192,8 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
         let item = unshadow(&paging_item(model, m, paging), &descriptors);
         impl_header(out, "rt::PagedOperation", &op.descriptor);
         out.assign("type Item =", &Expr::ty(&item), ";");
+        let reports_total = paging.get_total_field.is_some() && paging.total_field.is_some();
+        out.line(&format!("const REPORTS_TOTAL: bool = {reports_total};"));
         out.blank();
         signature(
             out,

@@ -43,6 +43,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Error, Location};
+pub use wsdl::POLICY_NS;
 
 /// The file name written into `OUT_DIR` by [`Config::compile`].
 pub const DEFAULT_OUTPUT: &str = "portabilling_generated.rs";

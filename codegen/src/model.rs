@@ -21,7 +21,7 @@ use crate::schema::{
     AttributeUse, Complex, Origin, ParticleKind, SchemaSet, Simple, TypeBody, TypeDecl, TypeRef,
     SOAPENC_NS, XSD_NS,
 };
-use crate::wsdl::{MessageShape, OperationDef, ServiceDef, Style};
+use crate::wsdl::{MessageShape, OperationDef, PolicyOverride, ServiceDef, Style};
 use crate::xml::QName;
 
 /// The name of the module that holds types shared by several services.
@@ -344,6 +344,34 @@ pub struct Operation {
     /// Paging support, when the request takes `limit` and `offset` and the response holds one
     /// list.
     pub paging: Option<Paging>,
+    /// Whether the operation only reads, so that the client may resend it (see
+    /// [`is_read_only`]).
+    pub read_only: bool,
+    /// Whether the operation must carry a session (see [`needs_session`]).
+    pub needs_session: bool,
+}
+
+/// Whether `method` only reads: the WSDL's `pbrs:readOnly` when it has one, otherwise
+/// PortaBilling's naming. Reads are named `get_*`, `list_*`, `search_*`, `validate_*`,
+/// `check_*` and `find_*`; `ping` reads; `Session/login` and `Session/refresh_access_token`
+/// change nothing a second attempt could duplicate. Everything else is a write, which the
+/// client never resends unless the request provably did not reach the server.
+pub fn is_read_only(service: &str, method: &str, policy: PolicyOverride) -> bool {
+    const READ_PREFIXES: &[&str] = &["get_", "list_", "search_", "validate_", "check_", "find_"];
+    policy.read_only.unwrap_or_else(|| {
+        READ_PREFIXES.iter().any(|p| method.starts_with(p))
+            || method == "ping"
+            || (service == "Session" && matches!(method, "login" | "refresh_access_token"))
+    })
+}
+
+/// Whether `method` must carry a session: the WSDL's `pbrs:session` when it has one,
+/// otherwise every operation but `Session/login` and `Session/refresh_access_token`, which
+/// make sessions.
+pub fn needs_session(service: &str, method: &str, policy: PolicyOverride) -> bool {
+    policy.needs_session.unwrap_or_else(|| {
+        !(service == "Session" && matches!(method, "login" | "refresh_access_token"))
+    })
 }
 
 /// How to page through a list operation.
@@ -512,7 +540,7 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn service(&mut self, def: &ServiceDef, module: usize) -> Result<Service, Error> {
         let mut operations = Vec::new();
-        let mut functions = Namer::with_reserved(&["new", "transport"]);
+        let mut functions = Namer::with_reserved(&["new", "caller"]);
         let mut descriptors = Namer::default();
         for op in &def.operations {
             let (request, request_element, request_part) =
@@ -544,6 +572,8 @@ impl Builder<'_> {
                 response_element,
                 header,
                 paging: None,
+                read_only: is_read_only(&def.name, &op.name, op.policy),
+                needs_session: needs_session(&def.name, &op.name, op.policy),
             });
         }
         // Paging functions are named after the typed calls, so they are named last.

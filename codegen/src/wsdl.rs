@@ -69,6 +69,8 @@ pub struct OperationDef {
     pub output: MessageShape,
     /// The SOAP header of the input, if any.
     pub header: Option<HeaderDef>,
+    /// What the WSDL says about retrying and sessions, if anything.
+    pub policy: PolicyOverride,
 }
 
 /// How the parts of a message sit in the SOAP body.
@@ -138,7 +140,50 @@ struct PortOperation {
     doc: Option<String>,
     input: Option<QName>,
     output: Option<QName>,
+    policy: PolicyOverride,
     loc: Location,
+}
+
+/// The namespace of the attributes that override how the client treats an operation
+/// (`pbrs:readOnly`, `pbrs:session`), on a port type's `wsdl:operation`.
+pub const POLICY_NS: &str = "urn:portabilling-rs:codegen";
+
+/// What a WSDL says, through the [`POLICY_NS`] attributes, about retrying and sessions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PolicyOverride {
+    /// `pbrs:readOnly="true|false"`: whether the operation only reads.
+    pub read_only: Option<bool>,
+    /// `pbrs:session="required|none"`: whether the operation needs a session.
+    pub needs_session: Option<bool>,
+}
+
+fn read_policy(op: &Element) -> Result<PolicyOverride, Diagnostic> {
+    let read_only = match op.attr_ns(POLICY_NS, "readOnly") {
+        None => None,
+        Some("true" | "1") => Some(true),
+        Some("false" | "0") => Some(false),
+        Some(other) => {
+            return Err(Diagnostic::new(
+                op.loc.clone(),
+                format!("pbrs:readOnly must be true or false, not `{other}`"),
+            ))
+        }
+    };
+    let needs_session = match op.attr_ns(POLICY_NS, "session") {
+        None => None,
+        Some("required") => Some(true),
+        Some("none") => Some(false),
+        Some(other) => {
+            return Err(Diagnostic::new(
+                op.loc.clone(),
+                format!("pbrs:session must be required or none, not `{other}`"),
+            ))
+        }
+    };
+    Ok(PolicyOverride {
+        read_only,
+        needs_session,
+    })
 }
 
 /// The protocol a `wsdl:binding` binds to, from its extension element.
@@ -289,6 +334,7 @@ fn read_definitions(
                         doc: op.documentation(),
                         input: message("input")?,
                         output: message("output")?,
+                        policy: read_policy(op)?,
                         loc: op.loc.clone(),
                     });
                 }
@@ -512,6 +558,7 @@ fn build_services(path: &Path, defs: &Definitions) -> Result<Vec<ServiceDef>, Er
                 input,
                 output,
                 header,
+                policy: op.policy,
             });
         }
         let name = short_service_name(&wsdl_name);

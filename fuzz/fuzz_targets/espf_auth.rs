@@ -5,17 +5,17 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portabilling::espf::{format_unix, parse_http_date, Auth, EspfRequest};
+use portabilling::espf::{format_unix, parse_http_date, RequestAuth, EspfRequest};
 use std::sync::OnceLock;
 
-fn auths() -> &'static [Auth] {
-    static AUTHS: OnceLock<Vec<Auth>> = OnceLock::new();
+fn auths() -> &'static [RequestAuth] {
+    static AUTHS: OnceLock<Vec<RequestAuth>> = OnceLock::new();
     AUTHS.get_or_init(|| {
         vec![
-            Auth::basic("espf", "secret"),
-            Auth::custom("Plain", "passexample"),
-            Auth::signature("signature"),
-            Auth::signature("signature")
+            RequestAuth::basic("espf", "secret"),
+            RequestAuth::custom("Plain", "passexample"),
+            RequestAuth::signature("signature"),
+            RequestAuth::signature("signature")
                 .with_key_id("test")
                 .accept_bare_date(false),
         ]

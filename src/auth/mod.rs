@@ -12,13 +12,14 @@ mod store;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, TryLockError};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 pub use store::{FileStore, MemoryStore, SessionStore, StoredSessions};
 
-use crate::error::{AuthError, AuthErrorKind, Error, Result};
+use crate::error::{AuthError, AuthErrorKind, Error, Result, TransportError, TransportErrorKind};
 
 /// A secret string: a password, token or session id. Its `Debug` and `Display` output is
 /// `<redacted>`; [`expose`](Secret::expose) gives the value where it is really needed.
@@ -306,12 +307,17 @@ impl SessionManager {
         out
     }
 
-    /// The session to use: the current one, one from the store, or a new login.
-    pub fn current(&self, login: &dyn Fn() -> Result<Session>) -> Result<Arc<Session>> {
+    /// The session to use: the current one, one from the store, or a new login. Waiting for
+    /// another thread's or process's login ends at `until`.
+    pub fn current(
+        &self,
+        login: &dyn Fn() -> Result<Session>,
+        until: Option<Instant>,
+    ) -> Result<Arc<Session>> {
         if let Some(session) = self.peek() {
             return Ok(session);
         }
-        self.renew(None, login)
+        self.renew(None, login, until)
     }
 
     /// Replaces `failed`, the session a call was refused with (or `None` when there was no
@@ -321,8 +327,9 @@ impl SessionManager {
         &self,
         failed: Option<&Session>,
         login: &dyn Fn() -> Result<Session>,
+        until: Option<Instant>,
     ) -> Result<Arc<Session>> {
-        self.renew_tracked(failed, login)
+        self.renew_tracked(failed, login, until)
             .map(|(session, _)| session)
     }
 
@@ -332,8 +339,9 @@ impl SessionManager {
         &self,
         failed: Option<&Session>,
         login: &dyn Fn() -> Result<Session>,
+        until: Option<Instant>,
     ) -> Result<(Arc<Session>, bool)> {
-        let _guard = self.login_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = lock_until(&self.login_lock, until)?;
         if let Some(current) = self.peek() {
             if failed.is_none_or(|f| *f != *current) {
                 return Ok((current, false));
@@ -354,7 +362,7 @@ impl SessionManager {
         let mut fresh: Option<Session> = None;
         let mut logged_in = false;
         match &self.store {
-            Some(store) => store.with_lock(&self.key, &mut || {
+            Some(store) => store.with_lock(&self.key, until, &mut || {
                 if let Some(stored) = store.load(&self.key)? {
                     let usable = !stored.is_empty() && failed.is_none_or(|f| *f != stored);
                     if usable {
@@ -400,9 +408,10 @@ impl SessionManager {
         stale: &Session,
         refresh: &dyn Fn(&Session) -> Result<Session>,
         login: &dyn Fn() -> Result<Session>,
+        until: Option<Instant>,
     ) -> Result<Arc<Session>> {
         {
-            let _guard = self.login_lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _guard = lock_until(&self.login_lock, until)?;
             if let Some(current) = self.peek() {
                 if *current != *stale {
                     return Ok(current);
@@ -414,7 +423,9 @@ impl SessionManager {
                         let session = stale.refreshed(update);
                         self.refreshes.fetch_add(1, Ordering::Relaxed);
                         if let Some(store) = &self.store {
-                            store.with_lock(&self.key, &mut || store.save(&self.key, &session))?;
+                            store.with_lock(&self.key, until, &mut || {
+                                store.save(&self.key, &session)
+                            })?;
                         }
                         let session = Arc::new(session);
                         self.set(Some(Arc::clone(&session)));
@@ -428,16 +439,49 @@ impl SessionManager {
                 }
             }
         }
-        self.renew(Some(stale), login)
+        self.renew(Some(stale), login, until)
     }
 
     /// Forgets the session (after a logout), here and in the store.
-    pub fn forget(&self) -> Result<()> {
-        let _guard = self.login_lock.lock().unwrap_or_else(|e| e.into_inner());
+    pub fn forget(&self, until: Option<Instant>) -> Result<()> {
+        let _guard = lock_until(&self.login_lock, until)?;
         self.set(None);
         if let Some(store) = &self.store {
-            store.with_lock(&self.key, &mut || store.clear(&self.key))?;
+            store.with_lock(&self.key, until, &mut || store.clear(&self.key))?;
         }
         Ok(())
     }
+}
+
+/// How often a wait for a lock looks again.
+const LOCK_POLL: Duration = Duration::from_millis(2);
+
+/// Locks `mutex`, waiting no later than `until`: a call's time limit also bounds its wait
+/// for another thread's login.
+fn lock_until<T>(mutex: &Mutex<T>, until: Option<Instant>) -> Result<MutexGuard<'_, T>> {
+    let Some(until) = until else {
+        return Ok(mutex.lock().unwrap_or_else(|e| e.into_inner()));
+    };
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Ok(guard),
+            Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) => {}
+        }
+        if Instant::now() >= until {
+            return Err(lock_timeout());
+        }
+        std::thread::sleep(LOCK_POLL);
+    }
+}
+
+/// The error of a wait for a login that outlasted the call's time limit.
+pub(crate) fn lock_timeout() -> Error {
+    Error::Transport(TransportError {
+        kind: TransportErrorKind::Timeout,
+        message: "the call's time limit ran out while another login was in progress".into(),
+        service: "Session".into(),
+        method: "login".into(),
+        request_sent: false,
+    })
 }

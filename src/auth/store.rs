@@ -10,6 +10,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -28,8 +29,13 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
     fn clear(&self, key: &str) -> Result<()>;
 
     /// Runs `f` while holding the store's lock for `key`, so that one login serves everyone
-    /// who shares the store.
-    fn with_lock(&self, key: &str, f: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+    /// who shares the store. Waiting for the lock ends at `until` with a timeout error.
+    fn with_lock(
+        &self,
+        key: &str,
+        until: Option<Instant>,
+        f: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()>;
 }
 
 /// A store in memory, shared by the clients of one process that hold it.
@@ -72,8 +78,13 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    fn with_lock(&self, _key: &str, f: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+    fn with_lock(
+        &self,
+        _key: &str,
+        until: Option<Instant>,
+        f: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        let _guard = super::lock_until(&self.lock, until)?;
         f()
     }
 }
@@ -224,10 +235,27 @@ impl SessionStore for FileStore {
         Ok(())
     }
 
-    fn with_lock(&self, _key: &str, f: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+    fn with_lock(
+        &self,
+        _key: &str,
+        until: Option<Instant>,
+        f: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
         let lock = private_file(&self.lock_path, false)
             .map_err(|e| self.io_error("open the lock of", e))?;
-        lock.lock().map_err(|e| self.io_error("lock", e))?;
+        match until {
+            None => lock.lock().map_err(|e| self.io_error("lock", e))?,
+            Some(until) => loop {
+                match lock.try_lock() {
+                    Ok(()) => break,
+                    Err(fs::TryLockError::WouldBlock) if Instant::now() < until => {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(fs::TryLockError::WouldBlock) => return Err(super::lock_timeout()),
+                    Err(fs::TryLockError::Error(e)) => return Err(self.io_error("lock", e)),
+                }
+            },
+        }
         let result = f();
         let _ = lock.unlock();
         result
@@ -250,7 +278,7 @@ mod tests {
             ..Session::default()
         };
         store
-            .with_lock("k", &mut || store.save("k", &session))
+            .with_lock("k", None, &mut || store.save("k", &session))
             .unwrap();
         assert_eq!(store.load("k").unwrap(), Some(session));
         #[cfg(unix)]

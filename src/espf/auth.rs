@@ -17,11 +17,11 @@
 //! parameter is honoured as in the draft (`(request-target)` and header names, one
 //! `name: value` line each). Because the documentation could also be read as "the Date value
 //! itself is the signing string", a signature over the bare `Date` value is accepted too,
-//! unless [`Auth::accept_bare_date`] turns that off. Both are HMACs under the same key, so
+//! unless [`RequestAuth::accept_bare_date`] turns that off. Both are HMACs under the same key, so
 //! accepting either does not let anyone without the key in.
 //!
 //! Every scheme needs a `Date` header (PortaBilling always sends one), and a date more than
-//! [`Auth::max_skew`] (300 s by default) away from now is refused, which bounds the replay of
+//! [`RequestAuth::max_skew`] (300 s by default) away from now is refused, which bounds the replay of
 //! a captured request. Secrets are compared in constant time: presented credentials are
 //! HMAC'd under a per-process random key and the tags compared with `ring::hmac::verify`, and
 //! signatures are checked with `ring::hmac::verify`. No secret appears in `Debug` output or
@@ -33,7 +33,7 @@ use std::time::Duration;
 use ring::hmac;
 
 use super::httpdate::{parse_http_date, unix_now};
-use super::pipeline::EspfRequest;
+use super::request::EspfRequest;
 use crate::model::base64;
 
 /// Why a request was not authenticated. None of the messages carry credentials.
@@ -112,30 +112,30 @@ struct SignatureKeys {
 /// How ESPF requests are authenticated: one scheme, plus the `Date` check.
 ///
 /// ```
-/// use portabilling::espf::Auth;
+/// use portabilling::espf::RequestAuth;
 /// use std::time::Duration;
 ///
-/// let basic = Auth::basic("espf", "secret");
-/// let custom = Auth::parse_custom("Plain:passexample")?;
-/// let signature = Auth::signature("signature").with_key_id("test").max_skew(Duration::from_secs(120));
+/// let basic = RequestAuth::basic("espf", "secret");
+/// let custom = RequestAuth::parse_custom("Plain:passexample")?;
+/// let signature = RequestAuth::signature("signature").with_key_id("test").max_skew(Duration::from_secs(120));
 /// # Ok::<(), String>(())
 /// ```
 #[derive(Clone)]
-pub struct Auth {
+pub struct RequestAuth {
     scheme: Scheme,
     compare_key: hmac::Key,
     max_skew: Duration,
     accept_bare_date: bool,
 }
 
-impl fmt::Debug for Auth {
+impl fmt::Debug for RequestAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scheme = match &self.scheme {
             Scheme::Basic { .. } => "Basic".to_string(),
             Scheme::Custom { auth_type, .. } => format!("Custom({auth_type})"),
             Scheme::Signature { key_id, .. } => format!("Signature(keyId={key_id:?})"),
         };
-        f.debug_struct("Auth")
+        f.debug_struct("RequestAuth")
             .field("scheme", &scheme)
             .field("credentials", &"<redacted>")
             .field("max_skew", &self.max_skew)
@@ -155,10 +155,10 @@ fn compare_key() -> hmac::Key {
     })
 }
 
-impl Auth {
-    fn with_scheme(scheme: impl FnOnce(&hmac::Key) -> Scheme) -> Auth {
+impl RequestAuth {
+    fn with_scheme(scheme: impl FnOnce(&hmac::Key) -> Scheme) -> RequestAuth {
         let compare_key = compare_key();
-        Auth {
+        RequestAuth {
             scheme: scheme(&compare_key),
             compare_key,
             max_skew: Duration::from_secs(300),
@@ -167,48 +167,50 @@ impl Auth {
     }
 
     /// Basic authentication with this user and password.
-    pub fn basic(user: &str, password: &str) -> Auth {
+    pub fn basic(user: &str, password: &str) -> RequestAuth {
         let expected = format!("{user}:{password}");
-        Auth::with_scheme(|key| Scheme::Basic {
+        RequestAuth::with_scheme(|key| Scheme::Basic {
             tag: hmac::sign(key, expected.as_bytes()),
         })
     }
 
     /// Custom authentication: `Authorization: <auth_type> <value>`. The type is compared
     /// without regard to case (as HTTP schemes are), the value exactly.
-    pub fn custom(auth_type: &str, value: &str) -> Auth {
+    pub fn custom(auth_type: &str, value: &str) -> RequestAuth {
         let auth_type = auth_type.trim().to_string();
         let value = value.trim().to_string();
-        Auth::with_scheme(|key| Scheme::Custom {
+        RequestAuth::with_scheme(|key| Scheme::Custom {
             auth_type,
             tag: hmac::sign(key, value.as_bytes()),
         })
     }
 
     /// Signature authentication with this signature key (its UTF-8 bytes are the HMAC key).
-    /// Any `keyId` is accepted unless [`with_key_id`](Auth::with_key_id) names one.
-    pub fn signature(secret: &str) -> Auth {
+    /// Any `keyId` is accepted unless [`with_key_id`](RequestAuth::with_key_id) names one.
+    pub fn signature(secret: &str) -> RequestAuth {
         let bytes = secret.as_bytes();
         let sha1 = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, bytes);
         let sha256 = hmac::Key::new(hmac::HMAC_SHA256, bytes);
-        Auth::with_scheme(|_| Scheme::Signature {
+        RequestAuth::with_scheme(|_| Scheme::Signature {
             key_id: None,
             keys: Box::new(SignatureKeys { sha1, sha256 }),
         })
     }
 
     /// Basic authentication from `USER:PASSWORD` (split at the first colon).
-    pub fn parse_basic(arg: &str) -> Result<Auth, String> {
+    pub fn parse_basic(arg: &str) -> Result<RequestAuth, String> {
         match arg.split_once(':') {
-            Some((user, password)) if !user.is_empty() => Ok(Auth::basic(user, password)),
+            Some((user, password)) if !user.is_empty() => Ok(RequestAuth::basic(user, password)),
             _ => Err("expected USER:PASSWORD".into()),
         }
     }
 
     /// Custom authentication from `TYPE:VALUE` (split at the first colon).
-    pub fn parse_custom(arg: &str) -> Result<Auth, String> {
+    pub fn parse_custom(arg: &str) -> Result<RequestAuth, String> {
         match arg.split_once(':') {
-            Some((t, v)) if is_token(t.trim()) && !v.trim().is_empty() => Ok(Auth::custom(t, v)),
+            Some((t, v)) if is_token(t.trim()) && !v.trim().is_empty() => {
+                Ok(RequestAuth::custom(t, v))
+            }
             _ => {
                 Err("expected TYPE:VALUE, with a TYPE of letters, digits and -._~+!#$&'*^`|".into())
             }
@@ -216,7 +218,7 @@ impl Auth {
     }
 
     /// For the Signature scheme: accept only this `keyId`.
-    pub fn with_key_id(mut self, id: &str) -> Auth {
+    pub fn with_key_id(mut self, id: &str) -> RequestAuth {
         if let Scheme::Signature { key_id, .. } = &mut self.scheme {
             *key_id = Some(id.to_string());
         }
@@ -224,14 +226,14 @@ impl Auth {
     }
 
     /// How far the `Date` header may be from now (300 s by default).
-    pub fn max_skew(mut self, skew: Duration) -> Auth {
+    pub fn max_skew(mut self, skew: Duration) -> RequestAuth {
         self.max_skew = skew;
         self
     }
 
     /// For the Signature scheme: whether a signature over the bare `Date` value (rather than
     /// `date: <value>`) is accepted too. On by default; see the [module docs](crate::espf).
-    pub fn accept_bare_date(mut self, accept: bool) -> Auth {
+    pub fn accept_bare_date(mut self, accept: bool) -> RequestAuth {
         self.accept_bare_date = accept;
         self
     }
@@ -497,7 +499,7 @@ mod tests {
 
     #[test]
     fn basic_matches_the_docs_example() {
-        let auth = Auth::basic("username", "secret");
+        let auth = RequestAuth::basic("username", "secret");
         assert_eq!(
             basic_authorization("username", "secret"),
             "Basic dXNlcm5hbWU6c2VjcmV0"
@@ -532,7 +534,7 @@ mod tests {
 
     #[test]
     fn custom_matches_the_docs_example() {
-        let auth = Auth::parse_custom("Plain:passexample").unwrap();
+        let auth = RequestAuth::parse_custom("Plain:passexample").unwrap();
         assert_eq!(
             auth.verify_at(
                 &request(Some("Plain passexample"), Some(DOCS_DATE)),
@@ -565,14 +567,14 @@ mod tests {
             ),
             Err(AuthFailure::WrongScheme)
         );
-        assert!(Auth::parse_custom("no colon").is_err());
-        assert!(Auth::parse_custom("two words:x").is_err());
-        assert!(Auth::parse_basic(":x").is_err());
+        assert!(RequestAuth::parse_custom("no colon").is_err());
+        assert!(RequestAuth::parse_custom("two words:x").is_err());
+        assert!(RequestAuth::parse_basic(":x").is_err());
     }
 
     #[test]
     fn signature_over_the_date() {
-        let auth = Auth::signature("signature").with_key_id("test");
+        let auth = RequestAuth::signature("signature").with_key_id("test");
         let header = signature_authorization("test", "signature", DOCS_DATE);
         // HMAC-SHA1("signature", "date: Thu, 12 Apr 2018 15:24:00 GMT"), computed independently.
         assert_eq!(header, "Signature keyId=\"test\",algorithm=\"hmac-sha1\",signature=\"FHkFy/8bwxnoZGvTkmt8VqSBeSA=\"");
@@ -614,7 +616,7 @@ mod tests {
             auth.verify_at(&request(Some(&other_id), Some(DOCS_DATE)), DOCS_NOW),
             Err(AuthFailure::UnknownKeyId)
         );
-        assert!(Auth::signature("signature")
+        assert!(RequestAuth::signature("signature")
             .verify_at(&request(Some(&other_id), Some(DOCS_DATE)), DOCS_NOW)
             .is_ok());
         let rsa = header.replace("hmac-sha1", "rsa-sha256");
@@ -638,7 +640,7 @@ mod tests {
 
     #[test]
     fn signature_with_a_headers_list() {
-        let auth = Auth::signature("k");
+        let auth = RequestAuth::signature("k");
         let key = hmac::Key::new(hmac::HMAC_SHA256, b"k");
         let signed = format!("(request-target): post /espf\ndate: {DOCS_DATE}");
         let sig = base64::encode(hmac::sign(&key, signed.as_bytes()).as_ref());
@@ -656,7 +658,7 @@ mod tests {
 
     #[test]
     fn date_is_required_and_checked() {
-        let auth = Auth::basic("u", "p");
+        let auth = RequestAuth::basic("u", "p");
         let h = basic_authorization("u", "p");
         assert_eq!(
             auth.verify_at(&request(Some(&h), None), DOCS_NOW),
@@ -692,9 +694,9 @@ mod tests {
     #[test]
     fn debug_hides_secrets() {
         for auth in [
-            Auth::basic("user", "hunter2"),
-            Auth::custom("Plain", "hunter2"),
-            Auth::signature("hunter2"),
+            RequestAuth::basic("user", "hunter2"),
+            RequestAuth::custom("Plain", "hunter2"),
+            RequestAuth::signature("hunter2"),
         ] {
             let text = format!("{auth:?}");
             assert!(!text.contains("hunter2"), "{text}");

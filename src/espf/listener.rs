@@ -8,7 +8,8 @@ use std::time::Duration;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::pipeline::{EspfRequest, Pipeline};
+use super::pipeline::Pipeline;
+use super::request::EspfRequest;
 use crate::server::{Handler, Reply, Request, Server, ServerLimits};
 
 /// How to start a [`Listener`].

@@ -6,7 +6,7 @@
 //! ten a second, and re-sends it until the application answers 200 or a 4xx. The application
 //! then reads the changed entity through the API. This module does all of it:
 //!
-//! 1. [`Auth`] checks `Authorization` (Basic, Custom or Signature, compared in constant time)
+//! 1. [`RequestAuth`] checks `Authorization` (Basic, Custom or Signature, compared in constant time)
 //!    and the `Date` header (required; at most 300 s from now by default).
 //! 2. [`Event`] parses the body (ids as numbers or strings; typed [`EventType`]s of both
 //!    generations, unknown ones kept).
@@ -54,12 +54,12 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use portabilling::espf::{Auth, DedupStore, ExecCommand, JsonlFile, Listener, ListenerConfig, Pipeline, Stdout};
+//! use portabilling::espf::{RequestAuth, DedupStore, ExecCommand, JsonlFile, Listener, ListenerConfig, Pipeline, Stdout};
 //! use portabilling::Client;
 //!
-//! let auth = Auth::parse_basic("espf:secret")?;            // --auth-basic USER:PASSWORD
-//! // let auth = Auth::parse_custom("Plain:passexample")?;   // --auth-custom TYPE:VALUE
-//! // let auth = Auth::signature("signature-key");           // --auth-signature SECRET
+//! let auth = RequestAuth::parse_basic("espf:secret")?;            // --auth-basic USER:PASSWORD
+//! // let auth = RequestAuth::parse_custom("Plain:passexample")?;   // --auth-custom TYPE:VALUE
+//! // let auth = RequestAuth::signature("signature-key");           // --auth-signature SECRET
 //! let client = Client::builder("https://billing.example.com").login("api", "secret").build()?;
 //! let builder = Pipeline::builder(auth)
 //!     .dedup(DedupStore::open("/var/lib/espf/handled")?)   // --state-file FILE
@@ -80,12 +80,12 @@
 //! # In your own server
 //!
 //! ```
-//! use portabilling::espf::{basic_authorization, format_http_date, Auth, EspfRequest, Pipeline};
+//! use portabilling::espf::{basic_authorization, format_http_date, RequestAuth, EspfRequest, Pipeline};
 //! use std::sync::{Arc, Mutex};
 //!
 //! let seen = Arc::new(Mutex::new(Vec::new()));
 //! let sink = Arc::clone(&seen);
-//! let pipeline = Pipeline::builder(Auth::basic("espf", "secret"))
+//! let pipeline = Pipeline::builder(RequestAuth::basic("espf", "secret"))
 //!     .hand_off(move |d: &portabilling::espf::Delivery<'_>| {
 //!         sink.lock().unwrap().push(d.to_json_line());
 //!         Ok(())
@@ -110,9 +110,10 @@ mod httpdate;
 #[cfg(any(feature = "sim", feature = "espf-listener"))]
 mod listener;
 mod pipeline;
+mod request;
 
 pub use auth::{
-    basic_authorization, custom_authorization, signature_authorization, Auth, AuthFailure,
+    basic_authorization, custom_authorization, signature_authorization, AuthFailure, RequestAuth,
 };
 pub use dedup::{Claim, ClaimGuard, DedupOptions, DedupStore};
 pub use event::{EntityKind, Event, EventError, EventId, EventType};
@@ -124,5 +125,6 @@ pub use httpdate::{format_http_date, format_unix, parse_http_date};
 #[cfg(any(feature = "sim", feature = "espf-listener"))]
 pub use listener::{tls_config_from_pem, Listener, ListenerConfig};
 pub use pipeline::{
-    EspfRequest, EspfResponse, Outcome, Pipeline, PipelineBuilder, PipelineStats, DEFAULT_MAX_BODY,
+    Disposition, EspfResponse, Pipeline, PipelineBuilder, PipelineStats, DEFAULT_MAX_BODY,
 };
+pub use request::EspfRequest;

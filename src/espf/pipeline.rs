@@ -9,94 +9,18 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use super::auth::Auth;
+use super::auth::RequestAuth;
 use super::dedup::{Claim, DedupStore};
 use super::event::Event;
 use super::fetch::{fetch_entity_with, FetchError, FetchOptions};
 use super::handoff::{Delivery, HandOff, HandOffError, Stdout};
+use super::request::EspfRequest;
 use crate::Client;
 
-/// An HTTP request as the pipeline sees it; build one from your own server's request.
-///
-/// ```
-/// use portabilling::espf::EspfRequest;
-///
-/// let body = br#"{"event_type":"Subscriber/Created","variables":{"i_event":1,"i_account":2}}"#;
-/// let request = EspfRequest::new("POST", "/espf", body)
-///     .header("Date", "Thu, 12 Apr 2018 15:24:00 GMT")
-///     .header("Authorization", "Basic dXNlcm5hbWU6c2VjcmV0");
-/// assert_eq!(request.get_header("authorization"), Some("Basic dXNlcm5hbWU6c2VjcmV0"));
-/// ```
-#[derive(Clone)]
-pub struct EspfRequest<'a> {
-    method: &'a str,
-    target: &'a str,
-    headers: Vec<(&'a str, &'a str)>,
-    body: &'a [u8],
-}
-
-impl fmt::Debug for EspfRequest<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
-        f.debug_struct("EspfRequest")
-            .field("method", &self.method)
-            .field("target", &self.target)
-            .field("header_names", &names)
-            .field("body_len", &self.body.len())
-            .finish()
-    }
-}
-
-impl<'a> EspfRequest<'a> {
-    /// A request with this method, target (path and query) and body, and no headers yet.
-    pub fn new(method: &'a str, target: &'a str, body: &'a [u8]) -> Self {
-        EspfRequest {
-            method,
-            target,
-            headers: Vec::new(),
-            body,
-        }
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
-        self.headers.push((name, value));
-        self
-    }
-
-    /// The first header named `name` (case-insensitive).
-    pub fn get_header(&self, name: &str) -> Option<&'a str> {
-        self.header_values(name).next()
-    }
-
-    /// Every header named `name` (case-insensitive).
-    pub fn header_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a str> + 's {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
-    }
-
-    /// The method.
-    pub fn method(&self) -> &'a str {
-        self.method
-    }
-
-    /// The request target (path and query).
-    pub fn target(&self) -> &'a str {
-        self.target
-    }
-
-    /// The body.
-    pub fn body(&self) -> &'a [u8] {
-        self.body
-    }
-}
-
-/// What became of a request. [`status`](Outcome::status) is the HTTP status to answer with.
+/// What became of a request. [`status`](Disposition::status) is the HTTP status to answer with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Outcome {
+pub enum Disposition {
     /// The event was handed off and recorded: 200.
     Handled,
     /// The event was handled before: 200, and nothing runs.
@@ -122,36 +46,36 @@ pub enum Outcome {
     Failed,
 }
 
-impl Outcome {
+impl Disposition {
     /// The HTTP status. ESPF drops an event on 200 and 4xx and re-sends it on anything else.
     pub fn status(self) -> u16 {
         match self {
-            Outcome::Handled | Outcome::Duplicate => 200,
-            Outcome::Malformed => 400,
-            Outcome::Unauthorized => 401,
-            Outcome::BadDate => 403,
-            Outcome::MethodNotAllowed => 405,
-            Outcome::TooLarge => 413,
-            Outcome::EntityNotFound | Outcome::Rejected => 422,
-            Outcome::Failed => 500,
-            Outcome::Retry => 503,
+            Disposition::Handled | Disposition::Duplicate => 200,
+            Disposition::Malformed => 400,
+            Disposition::Unauthorized => 401,
+            Disposition::BadDate => 403,
+            Disposition::MethodNotAllowed => 405,
+            Disposition::TooLarge => 413,
+            Disposition::EntityNotFound | Disposition::Rejected => 422,
+            Disposition::Failed => 500,
+            Disposition::Retry => 503,
         }
     }
 
     /// A short name (`handled`, `duplicate`, `retry`, …), as in the answer's body.
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Handled => "handled",
-            Outcome::Duplicate => "duplicate",
-            Outcome::MethodNotAllowed => "method_not_allowed",
-            Outcome::TooLarge => "too_large",
-            Outcome::Unauthorized => "unauthorized",
-            Outcome::BadDate => "bad_date",
-            Outcome::Malformed => "malformed",
-            Outcome::EntityNotFound => "entity_not_found",
-            Outcome::Rejected => "rejected",
-            Outcome::Retry => "retry",
-            Outcome::Failed => "failed",
+            Disposition::Handled => "handled",
+            Disposition::Duplicate => "duplicate",
+            Disposition::MethodNotAllowed => "method_not_allowed",
+            Disposition::TooLarge => "too_large",
+            Disposition::Unauthorized => "unauthorized",
+            Disposition::BadDate => "bad_date",
+            Disposition::Malformed => "malformed",
+            Disposition::EntityNotFound => "entity_not_found",
+            Disposition::Rejected => "rejected",
+            Disposition::Retry => "retry",
+            Disposition::Failed => "failed",
         }
     }
 
@@ -165,7 +89,7 @@ impl Outcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EspfResponse {
     /// What happened.
-    pub outcome: Outcome,
+    pub outcome: Disposition,
     /// The HTTP status.
     pub status: u16,
     /// Extra headers (`WWW-Authenticate`, `Allow`, `Retry-After`).
@@ -175,7 +99,7 @@ pub struct EspfResponse {
 }
 
 impl EspfResponse {
-    fn new(outcome: Outcome, i_event: Option<&str>, error: Option<String>) -> Self {
+    fn new(outcome: Disposition, i_event: Option<&str>, error: Option<String>) -> Self {
         let mut body = json!({ "status": outcome.as_str() });
         if let Some(id) = i_event {
             body["i_event"] = id.into();
@@ -224,7 +148,7 @@ struct Counters {
 /// gives the status and body), or through [`Listener`](crate::espf::Listener). It is `Send +
 /// Sync`: share one between threads.
 pub struct Pipeline {
-    auth: Auth,
+    auth: RequestAuth,
     store: Arc<DedupStore>,
     client: Option<Client>,
     fetch: FetchOptions,
@@ -248,7 +172,7 @@ impl fmt::Debug for Pipeline {
 
 /// Builds a [`Pipeline`].
 pub struct PipelineBuilder {
-    auth: Auth,
+    auth: RequestAuth,
     store: Option<Arc<DedupStore>>,
     client: Option<Client>,
     fetch: FetchOptions,
@@ -337,7 +261,7 @@ impl PipelineBuilder {
 
 impl Pipeline {
     /// Starts building a pipeline that authenticates requests with `auth`.
-    pub fn builder(auth: Auth) -> PipelineBuilder {
+    pub fn builder(auth: RequestAuth) -> PipelineBuilder {
         PipelineBuilder {
             auth,
             store: None,
@@ -374,8 +298,8 @@ impl Pipeline {
         let started = Instant::now();
         let (response, event) = self.run(request);
         let counter = match response.outcome {
-            Outcome::Handled => &self.counters.handled,
-            Outcome::Duplicate => &self.counters.duplicates,
+            Disposition::Handled => &self.counters.handled,
+            Disposition::Duplicate => &self.counters.duplicates,
             o if o.is_retried() => &self.counters.retried,
             _ => &self.counters.rejected,
         };
@@ -384,7 +308,7 @@ impl Pipeline {
         let event_type = event.as_ref().map(|e| e.event_type().to_string());
         let ms = started.elapsed().as_millis() as u64;
         match response.outcome {
-            Outcome::Handled | Outcome::Duplicate => {
+            Disposition::Handled | Disposition::Duplicate => {
                 tracing::info!(
                     status = response.status,
                     outcome = response.outcome.as_str(),
@@ -404,7 +328,7 @@ impl Pipeline {
     fn run(&self, request: &EspfRequest<'_>) -> (EspfResponse, Option<Event>) {
         if !request.method().eq_ignore_ascii_case("POST") {
             let r = EspfResponse::new(
-                Outcome::MethodNotAllowed,
+                Disposition::MethodNotAllowed,
                 None,
                 Some("ESPF posts events: use POST".into()),
             );
@@ -417,18 +341,18 @@ impl Pipeline {
                 self.max_body
             );
             return (
-                EspfResponse::new(Outcome::TooLarge, None, Some(message)),
+                EspfResponse::new(Disposition::TooLarge, None, Some(message)),
                 None,
             );
         }
         if let Err(failure) = self.auth.verify(request) {
             let outcome = if failure.status() == 401 {
-                Outcome::Unauthorized
+                Disposition::Unauthorized
             } else {
-                Outcome::BadDate
+                Disposition::BadDate
             };
             let mut r = EspfResponse::new(outcome, None, Some(failure.to_string()));
-            if outcome == Outcome::Unauthorized {
+            if outcome == Disposition::Unauthorized {
                 r = r.with_header("WWW-Authenticate", self.auth.challenge());
             }
             return (r, None);
@@ -437,7 +361,7 @@ impl Pipeline {
             Ok(e) => e,
             Err(e) => {
                 return (
-                    EspfResponse::new(Outcome::Malformed, None, Some(e.to_string())),
+                    EspfResponse::new(Disposition::Malformed, None, Some(e.to_string())),
                     None,
                 )
             }
@@ -445,14 +369,14 @@ impl Pipeline {
         let Some(id) = event.id().cloned() else {
             if self.require_event_id {
                 let r = EspfResponse::new(
-                    Outcome::Malformed,
+                    Disposition::Malformed,
                     None,
                     Some("the event carries no i_event".into()),
                 );
                 return (r, Some(event));
             }
             let r = match self.process(&event) {
-                Ok(()) => EspfResponse::new(Outcome::Handled, None, None),
+                Ok(()) => EspfResponse::new(Disposition::Handled, None, None),
                 Err(r) => r,
             };
             return (r, Some(event));
@@ -460,13 +384,13 @@ impl Pipeline {
         let guard = match self.store.claim(&id) {
             Claim::Duplicate => {
                 return (
-                    EspfResponse::new(Outcome::Duplicate, Some(id.as_str()), None),
+                    EspfResponse::new(Disposition::Duplicate, Some(id.as_str()), None),
                     Some(event),
                 )
             }
             Claim::Busy => {
                 let r = EspfResponse::new(
-                    Outcome::Retry,
+                    Disposition::Retry,
                     Some(id.as_str()),
                     Some("the same event is still being handled".into()),
                 );
@@ -476,9 +400,9 @@ impl Pipeline {
         };
         let response = match self.process(&event) {
             Ok(()) => match guard.commit() {
-                Ok(()) => EspfResponse::new(Outcome::Handled, Some(id.as_str()), None),
+                Ok(()) => EspfResponse::new(Disposition::Handled, Some(id.as_str()), None),
                 Err(e) => EspfResponse::new(
-                    Outcome::Retry,
+                    Disposition::Retry,
                     Some(id.as_str()),
                     Some(format!("cannot record the event as handled: {e}")),
                 ),
@@ -501,13 +425,13 @@ impl Pipeline {
                     Err(FetchError::UnknownKind(_)) => None,
                     Err(e @ (FetchError::NotFound { .. } | FetchError::MissingId { .. })) => {
                         return Err(EspfResponse::new(
-                            Outcome::EntityNotFound,
+                            Disposition::EntityNotFound,
                             id,
                             Some(e.to_string()),
                         ))
                     }
                     Err(e) => {
-                        let r = EspfResponse::new(Outcome::Retry, id, Some(e.to_string()));
+                        let r = EspfResponse::new(Disposition::Retry, id, Some(e.to_string()));
                         return Err(r.with_header("Retry-After", "30"));
                     }
                 }
@@ -520,10 +444,10 @@ impl Pipeline {
         };
         self.hand_off.hand_off(&delivery).map_err(|e| match e {
             HandOffError::Retry(m) => {
-                EspfResponse::new(Outcome::Retry, id, Some(m)).with_header("Retry-After", "30")
+                EspfResponse::new(Disposition::Retry, id, Some(m)).with_header("Retry-After", "30")
             }
-            HandOffError::Reject(m) => EspfResponse::new(Outcome::Rejected, id, Some(m)),
-            HandOffError::Failed(m) => EspfResponse::new(Outcome::Failed, id, Some(m)),
+            HandOffError::Reject(m) => EspfResponse::new(Disposition::Rejected, id, Some(m)),
+            HandOffError::Failed(m) => EspfResponse::new(Disposition::Failed, id, Some(m)),
         })
     }
 }

@@ -64,7 +64,7 @@ impl<T: Structure> DynStructure for T {
     }
 
     fn decode_json(&mut self, body: &[u8]) -> Result<(), serde_json::Error> {
-        *self = crate::rest::wire::from_json_slice(body)?;
+        *self = super::serde_impl::from_json_slice(body)?;
         Ok(())
     }
 

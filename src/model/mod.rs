@@ -17,7 +17,8 @@ pub(crate) use scalar::base64;
 pub(crate) use scalar::civil_from_days;
 pub use scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, ParseError, Time};
 pub use serde_impl::{
-    deserialize_enumeration, deserialize_structure, serialize_enumeration, serialize_structure,
+    deserialize_enumeration, deserialize_structure, from_json_slice, serialize_enumeration,
+    serialize_structure,
 };
 pub use value::Value;
 
@@ -329,6 +330,13 @@ pub struct OperationInfo {
     pub header: Option<HeaderInfo>,
     /// For list operations with paging: the response's list field.
     pub list_field: Option<&'static str>,
+    /// Whether the operation only reads, so that resending it is harmless. The generator
+    /// decides, from the method name or the WSDL's `pbrs:readOnly`; the client resends a call
+    /// that is not read-only only when the request provably never reached the server.
+    pub read_only: bool,
+    /// Whether the operation must carry a session (all but `Session/login` and
+    /// `Session/refresh_access_token`, unless the WSDL's `pbrs:session` says otherwise).
+    pub needs_session: bool,
     /// The request type's schema.
     pub request: &'static StructSchema,
     /// The response type's schema.
@@ -340,13 +348,6 @@ pub struct OperationInfo {
 }
 
 impl OperationInfo {
-    /// Whether the operation only reads: PortaBilling names reads `get_*`, `ping`,
-    /// `validate_*` and so on. Anything else is treated as a write, which the transport never
-    /// resends unless the request provably did not reach the server.
-    pub fn is_read_only(&self) -> bool {
-        is_read_only_method(self.method)
-    }
-
     /// The first sentence of the documentation.
     pub fn summary(&self) -> &'static str {
         let first = self.doc.split("\n\n").next().unwrap_or("");
@@ -355,13 +356,6 @@ impl OperationInfo {
             None => first,
         }
     }
-}
-
-/// Whether a PortaBilling method name denotes a read (see [`OperationInfo::is_read_only`]).
-pub fn is_read_only_method(method: &str) -> bool {
-    const READ_PREFIXES: &[&str] = &["get_", "list_", "search_", "validate_", "check_", "find_"];
-    const READ_METHODS: &[&str] = &["ping", "login", "refresh_access_token"];
-    READ_PREFIXES.iter().any(|p| method.starts_with(p)) || READ_METHODS.contains(&method)
 }
 
 impl fmt::Debug for OperationInfo {
@@ -411,6 +405,9 @@ pub trait Operation: 'static {
 pub trait PagedOperation: Operation {
     /// The list item type.
     type Item: Value;
+
+    /// Whether the request can ask for the total (`get_total`) and the response reports it.
+    const REPORTS_TOTAL: bool;
 
     /// Sets the page window on a request, and asks for the total when `get_total`.
     fn set_page(request: &mut Self::Request, offset: u64, limit: u64, get_total: bool);

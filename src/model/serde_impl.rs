@@ -258,3 +258,11 @@ impl<'de> Deserialize<'de> for Decimal {
         <Decimal as Value>::from_json(deserializer)
     }
 }
+
+/// Decodes a whole JSON body into a [`Value`] type, leniently.
+pub fn from_json_slice<T: Value>(body: &[u8]) -> serde_json::Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = T::from_json(&mut de)?;
+    de.end()?;
+    Ok(value)
+}

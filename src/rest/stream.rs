@@ -10,8 +10,8 @@ use std::marker::PhantomData;
 use crate::error::{Error, Result};
 use crate::model::{PagedOperation, Value};
 use crate::paging::ItemStream;
-use crate::soap::decode::Limits;
-use crate::transport::{io_to_error, CallLabel, StreamingResponse};
+
+use crate::wire::{body_read_error, CallLabel, Limits, StreamingResponse};
 
 /// The items of `O`'s list in a streaming JSON response.
 pub(crate) fn items<O: PagedOperation>(
@@ -193,7 +193,7 @@ fn scratch_trim(v: &mut Vec<u8>) {
 impl<O: PagedOperation> Items<O> {
     fn fail(&self, f: Fail) -> Error {
         match f {
-            Fail::Io(e) => io_to_error(&self.service, &self.method, e),
+            Fail::Io(e) => body_read_error(&self.service, &self.method, e),
             Fail::Syntax(m) => Error::decode(
                 &self.service,
                 &self.method,

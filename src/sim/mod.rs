@@ -30,11 +30,12 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::model::{base64, OperationInfo};
-use crate::rest::{form, multipart};
+use crate::rest::multipart;
 pub use crate::server::CertificateKind;
 use crate::server::{Handler, Reply, Request, Server, ServerLimits, TestPki};
 use crate::soap::envelope::{self, BodyTarget};
 use crate::soap::Limits;
+use crate::urlencoded as form;
 pub use events::{EventAuth, EventDeliveryStats, EventTarget};
 pub use state::SimFault;
 use state::{Answer, Credentials, State};
@@ -58,6 +59,9 @@ pub struct SimConfig {
     pub accounts: usize,
     /// How long access tokens live.
     pub token_lifetime: Duration,
+    /// The most items a list answers with, whatever `limit` asks, as servers that cap their
+    /// page size do. `None` for no cap.
+    pub max_page_size: Option<usize>,
     /// Faults to inject.
     pub faults: Faults,
 }
@@ -73,6 +77,7 @@ impl Default for SimConfig {
             token: "sim-api-token".into(),
             accounts: 0,
             token_lifetime: Duration::from_secs(3600),
+            max_page_size: None,
             faults: Faults::default(),
         }
     }
@@ -173,6 +178,7 @@ impl Simulator {
             config.token_lifetime.as_secs() as i64,
         );
         state.expire_after_calls = config.faults.expire_sessions_after;
+        state.max_page_size = config.max_page_size;
         state.seed(config.accounts);
         let shared = Arc::new(Shared {
             state: Mutex::new(state),

@@ -62,6 +62,8 @@ pub(crate) struct State {
     pub token_lifetime: i64,
     /// Sessions expire after this many calls (the fault-injection knob).
     pub expire_after_calls: Option<u64>,
+    /// The most items a list answers with, whatever `limit` asks.
+    pub max_page_size: Option<usize>,
     sessions: HashMap<String, SessionRecord>,
     by_access_token: HashMap<String, String>,
     by_refresh_token: HashMap<String, String>,
@@ -94,6 +96,7 @@ impl State {
             token: token.into(),
             token_lifetime,
             expire_after_calls: None,
+            max_page_size: None,
             sessions: HashMap::new(),
             by_access_token: HashMap::new(),
             by_refresh_token: HashMap::new(),
@@ -268,7 +271,7 @@ impl State {
         }
         let session = self.authenticate(creds)?;
         let _ = session;
-        let is_write = !crate::model::is_read_only_method(method);
+        let is_write = !crate::registry::operation(service, method).is_some_and(|op| op.read_only);
         if is_write {
             let key = format!("{service}/{method}:{params}");
             *self.writes.entry(key).or_insert(0) += 1;
@@ -429,7 +432,12 @@ impl State {
                             .is_none_or(|pat| like(&text(a, "id").unwrap_or_default(), pat))
                     })
                     .collect();
-                Ok(Answer::Json(page(p, "account_list", items)))
+                Ok(Answer::Json(page(
+                    p,
+                    "account_list",
+                    items,
+                    self.max_page_size,
+                )))
             }
             "add_account" => {
                 let info = object(p, "account_info")?;
@@ -514,7 +522,12 @@ impl State {
                             .is_none_or(|pat| like(&text(c, "name").unwrap_or_default(), pat))
                     })
                     .collect();
-                Ok(Answer::Json(page(p, "customer_list", items)))
+                Ok(Answer::Json(page(
+                    p,
+                    "customer_list",
+                    items,
+                    self.max_page_size,
+                )))
             }
             "add_customer" => {
                 let info = object(p, "customer_info")?;
@@ -639,14 +652,21 @@ fn like(value: &str, pattern: &str) -> bool {
     parts.last().is_some_and(|l| l.is_empty()) || rest.is_empty()
 }
 
-/// A page of `items`: `limit` and `offset`, and `total` when `get_total` is set.
-fn page(p: &Map<String, Value>, field: &str, items: Vec<&Map<String, Value>>) -> Value {
+/// A page of `items`: `limit` (no more than `cap`) and `offset`, and `total` when
+/// `get_total` is set.
+fn page(
+    p: &Map<String, Value>,
+    field: &str,
+    items: Vec<&Map<String, Value>>,
+    cap: Option<usize>,
+) -> Value {
     let total = items.len();
     let offset = int(p, "offset").unwrap_or(0).max(0) as usize;
     let limit = match int(p, "limit") {
         Some(l) if l > 0 => l as usize,
         _ => usize::MAX,
-    };
+    }
+    .min(cap.unwrap_or(usize::MAX));
     let list: Vec<Value> = items
         .into_iter()
         .skip(offset)

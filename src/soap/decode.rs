@@ -18,24 +18,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::model::{base64, AnyValue, Decimal, Extra, FieldDecoder, FieldKind, Structure, Value};
-
-/// Limits on what a decoder accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// The deepest element nesting accepted.
-    pub max_depth: usize,
-    /// The largest body accepted, in bytes.
-    pub max_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_depth: 64,
-            max_bytes: 256 * 1024 * 1024,
-        }
-    }
-}
+use crate::wire::Limits;
 
 /// A body that could not be decoded, with where it went wrong. Its details are boxed so that
 /// the decoder's results stay small on the hot path; they read as fields through `Deref`.

@@ -8,28 +8,16 @@
 
 use crate::model::{AnyValue, DynStructure, Extra, OperationInfo, Structure, Style};
 
-use super::decode::{insert_extra, Child, DecodeError, Limits, Peek, Source, Start, XmlDecoder};
+use super::decode::{insert_extra, Child, DecodeError, Peek, Source, Start, XmlDecoder};
 use super::encode::{EncodeError, XmlEncoder, SOAPENC_NS, SOAP_ENV_NS, XSD_NS, XSI_NS};
+use crate::wire::{Fault, Limits};
 
 /// The namespace of PortaBilling's `auth_info` header and shared types.
 pub const PORTAONE_NS: &str = "http://schemas.portaone.com/soap";
 
-/// A SOAP fault, as the server sent it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Fault {
-    /// The fault code without a namespace prefix (`Server.Session.check_auth.auth_failed`).
-    pub code: String,
-    /// The fault string.
-    pub message: String,
-    /// The fault actor, if any.
-    pub actor: Option<String>,
-    /// The fault detail, if any.
-    pub detail: Option<AnyValue>,
-}
-
 /// What a response held: a value or a fault.
 #[derive(Debug)]
-pub enum Outcome<T> {
+pub enum ValueOrFault<T> {
     /// The response value.
     Value(T),
     /// A fault.
@@ -400,10 +388,10 @@ fn decode_wrapper<S: Source>(
 pub fn decode_response<T: Structure>(
     body: &[u8],
     limits: Limits,
-) -> Result<Outcome<T>, DecodeError> {
+) -> Result<ValueOrFault<T>, DecodeError> {
     let mut d = XmlDecoder::from_slice(body, limits)?;
     match open_body(&mut d, None)? {
-        BodyStart::Fault(fault) => Ok(Outcome::Fault(fault)),
+        BodyStart::Fault(fault) => Ok(ValueOrFault::Fault(fault)),
         BodyStart::Element { name, start, .. } => {
             let mut value = T::default();
             d.enter_owned(&name);
@@ -414,7 +402,7 @@ pub fn decode_response<T: Structure>(
                 &mut |d, s| d.decode_structure(&mut value, s),
             )?;
             d.finish()?;
-            Ok(Outcome::Value(value))
+            Ok(ValueOrFault::Value(value))
         }
     }
 }
@@ -430,10 +418,13 @@ pub fn decode_response_dyn(
         BodyStart::Fault(fault) => Ok(Some(fault)),
         BodyStart::Element { name, start, .. } => {
             d.enter_owned(&name);
-            let probe = value.clone_box();
-            decode_wrapper(&mut d, start, &|n| probe.has_field(n), &mut |d, s| {
-                value.decode_xml(d, s)
-            })?;
+            let schema = value.schema();
+            decode_wrapper(
+                &mut d,
+                start,
+                &|n| schema.field(n).is_some(),
+                &mut |d, s| value.decode_xml(d, s),
+            )?;
             d.finish()?;
             Ok(None)
         }
@@ -442,15 +433,18 @@ pub fn decode_response_dyn(
 
 /// Decodes a response into an untyped value: the accessor's content if there is one
 /// accessor, else the wrapper's content.
-pub fn decode_response_any(body: &[u8], limits: Limits) -> Result<Outcome<AnyValue>, DecodeError> {
+pub fn decode_response_any(
+    body: &[u8],
+    limits: Limits,
+) -> Result<ValueOrFault<AnyValue>, DecodeError> {
     let mut d = XmlDecoder::from_slice(body, limits)?;
     match open_body(&mut d, None)? {
-        BodyStart::Fault(fault) => Ok(Outcome::Fault(fault)),
+        BodyStart::Fault(fault) => Ok(ValueOrFault::Fault(fault)),
         BodyStart::Element { name, start, .. } => {
             d.enter_owned(&name);
             let value = d.decode_any(&start)?;
             d.finish()?;
-            Ok(Outcome::Value(unwrap_accessor(value)))
+            Ok(ValueOrFault::Value(unwrap_accessor(value)))
         }
     }
 }
@@ -518,10 +512,13 @@ pub fn decode_request<E>(
         Err(e) => return Ok(Err(e)),
     };
     d.enter_owned(&incoming.method);
-    let probe = value.clone_box();
-    decode_wrapper(&mut d, start, &|n| probe.has_field(n), &mut |d, s| {
-        value.decode_xml(d, s)
-    })?;
+    let schema = value.schema();
+    decode_wrapper(
+        &mut d,
+        start,
+        &|n| schema.field(n).is_some(),
+        &mut |d, s| value.decode_xml(d, s),
+    )?;
     d.finish()?;
     Ok(Ok((incoming, value)))
 }
@@ -533,8 +530,8 @@ mod tests {
 
     fn raw(body: &str) -> AnyValue {
         match decode_response_any(body.as_bytes(), Limits::default()).unwrap() {
-            Outcome::Value(v) => v,
-            Outcome::Fault(f) => panic!("{f:?}"),
+            ValueOrFault::Value(v) => v,
+            ValueOrFault::Fault(f) => panic!("{f:?}"),
         }
     }
 

@@ -2,13 +2,16 @@
 //!
 //! [`decode`] reads SOAP::Lite-style XML straight into generated types; [`encode`] writes
 //! rpc/encoded XML; [`envelope`] puts them in SOAP 1.1 envelopes with the `auth_info` header
-//! and reads faults. The client and the simulator share all three.
+//! and reads faults; [`binding`] is the client's side of SOAP over HTTP. The client and the
+//! simulator share all of them.
 
+pub mod binding;
 pub mod decode;
 pub mod encode;
 pub mod envelope;
 pub(crate) mod stream;
-pub mod wire;
 
-pub use decode::{DecodeError, Limits};
-pub use envelope::{Fault, Outcome};
+pub use crate::wire::{Fault, Limits};
+pub use binding::SoapEndpoint;
+pub use decode::DecodeError;
+pub use envelope::ValueOrFault;

@@ -9,13 +9,13 @@ use std::io::{BufReader, Read};
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
-use super::decode::{Child, Limits, Peek, Start, StreamSource, XmlDecoder};
+use super::decode::{Child, Peek, Start, StreamSource, XmlDecoder};
 use super::envelope::{open_body, BodyStart};
-use super::wire::fault_error;
+
 use crate::error::{Error, Result};
 use crate::model::{PagedOperation, Structure, Value};
 use crate::paging::ItemStream;
-use crate::transport::{io_to_error, CallLabel, StreamingResponse};
+use crate::wire::{body_read_error, fault_error, CallLabel, Limits, StreamingResponse};
 
 type Decoder = XmlDecoder<StreamSource<BufReader<Box<dyn Read + Send>>>>;
 
@@ -104,7 +104,7 @@ impl<O: PagedOperation> Items<O> {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         if let Some(io) = io {
-            return io_to_error(&self.service, &self.method, io);
+            return body_read_error(&self.service, &self.method, io);
         }
         Error::decode(
             &self.service,

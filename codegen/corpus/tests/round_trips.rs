@@ -5,7 +5,7 @@ use portabilling::runtime::{
     AnyValue, Base64Binary, Date, DateTime, Decimal, Flag, Operation, Structure,
 };
 use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
-use portabilling::soap::{Limits, Outcome};
+use portabilling::soap::{Limits, ValueOrFault};
 
 use portabilling_codegen_corpus::{
     document_literal::library, multi_file::shipping, multi_file::types, name_clashes::clash,
@@ -28,8 +28,8 @@ fn round_trip<T: Structure>(target: &BodyTarget<'_>, value: &T) -> (T, String) {
     let bytes = encode(None, target, value).unwrap_or_else(|e| panic!("encode: {e}"));
     let text = String::from_utf8(bytes).expect("the envelope is UTF-8");
     match decode_response::<T>(text.as_bytes(), Limits::default()) {
-        Ok(Outcome::Value(decoded)) => (decoded, text),
-        Ok(Outcome::Fault(f)) => panic!("unexpected fault {f:?} in {text}"),
+        Ok(ValueOrFault::Value(decoded)) => (decoded, text),
+        Ok(ValueOrFault::Fault(f)) => panic!("unexpected fault {f:?} in {text}"),
         Err(e) => panic!("decode: {e} in {text}"),
     }
 }

@@ -86,7 +86,7 @@ fn keywords_become_raw_identifiers() {
     // An operation named `type` is `r#type`, one named `new` (the constructor's name) `new_2`.
     assert_eq!(<clash::op::Type as Operation>::INFO.method, "type");
     assert_eq!(<clash::op::New as Operation>::INFO.method, "new");
-    fn _calls<T: portabilling::runtime::Transport>(api: clash::Api<'_, T>, k: &clash::Keywords) {
+    fn _calls<C: portabilling::runtime::Caller>(api: clash::Api<'_, C>, k: &clash::Keywords) {
         let _ = api.r#type(k);
         let _ = api.new_2(k);
         let _ = api.keywords(k);

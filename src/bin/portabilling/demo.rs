@@ -15,7 +15,7 @@ use portabilling::account::{
 };
 use portabilling::auth::MemoryStore;
 use portabilling::batch::{self, BatchCall, BatchOptions};
-use portabilling::espf::{Auth, Delivery, Listener, ListenerConfig, Pipeline};
+use portabilling::espf::{Delivery, Listener, ListenerConfig, Pipeline, RequestAuth};
 use portabilling::sim::{EventTarget, SimConfig, Simulator};
 use portabilling::{Client, Error, Protocol};
 
@@ -75,7 +75,7 @@ fn simulated() -> Result<ExitCode, Error> {
     step(3, "Receive a provisioning event (ESPF) for an account");
     let (tx, rx) = mpsc::channel::<String>();
     let tx = std::sync::Mutex::new(tx);
-    let pipeline = Pipeline::builder(Auth::basic("espf", "demo-secret"))
+    let pipeline = Pipeline::builder(RequestAuth::basic("espf", "demo-secret"))
         .client(rest.clone())
         .hand_off(move |delivery: &Delivery<'_>| {
             let _ = tx.lock().map(|tx| tx.send(delivery.to_json_line()));

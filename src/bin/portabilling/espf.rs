@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use portabilling::espf::{
-    tls_config_from_pem, Auth, DedupStore, ExecCommand, JsonlFile, Listener, ListenerConfig,
-    Pipeline, Stdout,
+    tls_config_from_pem, DedupStore, ExecCommand, JsonlFile, Listener, ListenerConfig, Pipeline,
+    RequestAuth, Stdout,
 };
 use portabilling::Error;
 
@@ -80,9 +80,9 @@ fn config_error(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
 pub fn run(conn: &super::Connection, command: EspfCommand) -> Result<ExitCode, Error> {
     let EspfCommand::Listen(args) = command;
     let auth = match (&args.auth_basic, &args.auth_custom, &args.auth_signature) {
-        (Some(basic), None, None) => Auth::parse_basic(basic).map_err(|e| Error::Config(format!("--auth-basic: {e}")))?,
-        (None, Some(custom), None) => Auth::parse_custom(custom).map_err(|e| Error::Config(format!("--auth-custom: {e}")))?,
-        (None, None, Some(secret)) => Auth::signature(secret),
+        (Some(basic), None, None) => RequestAuth::parse_basic(basic).map_err(|e| Error::Config(format!("--auth-basic: {e}")))?,
+        (None, Some(custom), None) => RequestAuth::parse_custom(custom).map_err(|e| Error::Config(format!("--auth-custom: {e}")))?,
+        (None, None, Some(secret)) => RequestAuth::signature(secret),
         _ => {
             return Err(Error::Config(
                 "give one of --auth-basic, --auth-custom or --auth-signature: ESPF events must be authenticated".into(),

@@ -32,6 +32,9 @@ pub struct SimArgs {
     /// Sessions stop working after this many calls each.
     #[arg(long)]
     expire_after: Option<u64>,
+    /// The most items a list answers with, whatever `limit` asks (as servers that cap it).
+    #[arg(long)]
+    max_page_size: Option<usize>,
     /// Delay every answer by this many milliseconds.
     #[arg(long, default_value_t = 0)]
     delay_ms: u64,
@@ -79,6 +82,7 @@ pub fn run(conn: &super::Connection, args: SimArgs) -> Result<ExitCode, Error> {
         token: conn.token.clone().unwrap_or(defaults.token),
         accounts: args.accounts,
         token_lifetime: Duration::from_secs(args.token_lifetime),
+        max_page_size: args.max_page_size,
         faults: Faults {
             expire_sessions_after: args.expire_after,
             delay: Duration::from_millis(args.delay_ms),

@@ -267,38 +267,38 @@ pub mod mixed_use {
 
     /// The typed calls of the MixedUse service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Calls `Sum`.
         ///
         /// Method `MixedUse/Sum`, declared at `service.wsdl:44`.
         pub fn sum(&self, request: &Sum) -> rt::Result<SumResponse> {
-            self.transport.call::<op::Sum>(request)
+            self.caller.call::<op::Sum>(request)
         }
 
         /// Calls `Max`.
         ///
         /// Method `MixedUse/Max`, declared at `service.wsdl:48`.
         pub fn max(&self, request: &MaxRequest) -> rt::Result<MaxResponse> {
-            self.transport.call::<op::Max>(request)
+            self.caller.call::<op::Max>(request)
         }
     }
 
@@ -329,6 +329,8 @@ pub mod mixed_use {
                 response_element: "SumResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Sum as rt::Structure>::SCHEMA,
                 response: <SumResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Sum>,
@@ -359,6 +361,8 @@ pub mod mixed_use {
                 response_element: "MaxResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <MaxRequest as rt::Structure>::SCHEMA,
                 response: <MaxResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<MaxRequest>,

@@ -708,31 +708,31 @@ pub mod enumerations {
 
     /// The typed calls of the Enumerations service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Sends the value back.
         ///
         /// Method `Enumerations/Echo`, declared at `service.wsdl:120`.
         pub fn echo(&self, request: &Echo) -> rt::Result<EchoResponse> {
-            self.transport.call::<op::Echo>(request)
+            self.caller.call::<op::Echo>(request)
         }
     }
 
@@ -763,6 +763,8 @@ pub mod enumerations {
                 response_element: "EchoResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Echo as rt::Structure>::SCHEMA,
                 response: <EchoResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Echo>,

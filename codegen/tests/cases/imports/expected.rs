@@ -472,31 +472,31 @@ pub mod orders {
 
     /// The typed calls of the Orders service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Calls `PlaceOrder`.
         ///
         /// Method `Orders/PlaceOrder`, declared at `service.wsdl:39`.
         pub fn place_order(&self, request: &PlaceOrder) -> rt::Result<PlaceOrderResponse> {
-            self.transport.call::<op::PlaceOrder>(request)
+            self.caller.call::<op::PlaceOrder>(request)
         }
     }
 
@@ -527,6 +527,8 @@ pub mod orders {
                 response_element: "PlaceOrderResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::PlaceOrder as rt::Structure>::SCHEMA,
                 response: <PlaceOrderResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::PlaceOrder>,

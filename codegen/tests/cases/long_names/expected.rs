@@ -826,24 +826,24 @@ pub mod long_names {
 
     /// The typed calls of the LongNames service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// An operation with a long name and a long documentation that goes on well past the end of the line, to see how the descriptor's doc string is laid out.
@@ -855,7 +855,7 @@ pub mod long_names {
         ) -> rt::Result<
             ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse,
         > {
-            self.transport
+            self.caller
                 .call::<op::GetTheAbbreviatedDialingNumberListOfACustomerExtension>(request)
         }
 
@@ -865,8 +865,8 @@ pub mod long_names {
         pub fn iter_the_abbreviated_dialing_number_list_of_a_customer_extension(
             &self,
             request: ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest,
-        ) -> rt::Pages<'a, T, op::GetTheAbbreviatedDialingNumberListOfACustomerExtension> {
-            rt::Pages::new(self.transport, request)
+        ) -> rt::Pages<'a, C, op::GetTheAbbreviatedDialingNumberListOfACustomerExtension> {
+            rt::Pages::new(self.caller, request)
         }
 
         /// Calls [`get_the_abbreviated_dialing_number_list_of_a_customer_extension`](Self::get_the_abbreviated_dialing_number_list_of_a_customer_extension) and decodes the `items` items one by one as they arrive, so memory does not grow with the list.
@@ -878,7 +878,7 @@ pub mod long_names {
                 ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns,
             >,
         > {
-            self.transport
+            self.caller
                 .stream::<op::GetTheAbbreviatedDialingNumberListOfACustomerExtension>(request)
         }
 
@@ -886,7 +886,7 @@ pub mod long_names {
         ///
         /// Method `LongNames/x`, declared at `service.wsdl:101`.
         pub fn x(&self, request: &XRequest) -> rt::Result<XResponse> {
-            self.transport.call::<op::X>(request)
+            self.caller.call::<op::X>(request)
         }
     }
 
@@ -919,6 +919,8 @@ pub mod long_names {
                     "get_the_abbreviated_dialing_number_list_of_a_customer_extensionResponse",
                 header: None,
                 list_field: Some("items"),
+                read_only: true,
+                needs_session: true,
                 request: rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest>(),
                 response: rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse>(),
                 new_request: rt::new_dyn::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest>,
@@ -929,6 +931,7 @@ pub mod long_names {
         impl rt::PagedOperation for GetTheAbbreviatedDialingNumberListOfACustomerExtension {
             type Item =
                 ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns;
+            const REPORTS_TOTAL: bool = false;
 
             fn set_page(
                 request: &mut ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest,
@@ -977,6 +980,8 @@ pub mod long_names {
                 response_element: "xResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <XRequest as rt::Structure>::SCHEMA,
                 response: <XResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<XRequest>,

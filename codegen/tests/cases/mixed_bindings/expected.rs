@@ -156,31 +156,31 @@ pub mod calculator {
 
     /// The typed calls of the Calculator service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Adds two integers.
         ///
         /// Method `Calculator/Add`, declared at `service.wsdl:47`.
         pub fn add(&self, request: &Add) -> rt::Result<AddResponse> {
-            self.transport.call::<op::Add>(request)
+            self.caller.call::<op::Add>(request)
         }
     }
 
@@ -211,6 +211,8 @@ pub mod calculator {
                 response_element: "AddResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Add as rt::Structure>::SCHEMA,
                 response: <AddResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Add>,

@@ -760,52 +760,52 @@ pub mod names {
 
     /// The typed calls of the Names service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Sends the value back.
         ///
         /// Method `Names/Echo`, declared at `service.wsdl:69`.
         pub fn echo(&self, request: &Echo) -> rt::Result<Keywords> {
-            self.transport.call::<op::Echo>(request)
+            self.caller.call::<op::Echo>(request)
         }
 
         /// An operation named like a keyword: `r#type`.
         ///
         /// Method `Names/type`, declared at `service.wsdl:74`.
         pub fn r#type(&self, request: &Echo) -> rt::Result<Keywords> {
-            self.transport.call::<op::Type>(request)
+            self.caller.call::<op::Type>(request)
         }
 
         /// An operation named like the constructor of the service struct: `new_2`.
         ///
         /// Method `Names/new`, declared at `service.wsdl:79`.
         pub fn new_2(&self, request: &Echo) -> rt::Result<Keywords> {
-            self.transport.call::<op::New>(request)
+            self.caller.call::<op::New>(request)
         }
 
         /// Differs from Echo only by a separator.
         ///
         /// Method `Names/Echo_`, declared at `service.wsdl:84`.
         pub fn echo_2(&self, request: &Echo) -> rt::Result<Keywords> {
-            self.transport.call::<op::Echo2>(request)
+            self.caller.call::<op::Echo2>(request)
         }
     }
 
@@ -836,6 +836,8 @@ pub mod names {
                 response_element: "EchoResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Echo as rt::Structure>::SCHEMA,
                 response: <Keywords as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Echo>,
@@ -866,6 +868,8 @@ pub mod names {
                 response_element: "EchoResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Echo as rt::Structure>::SCHEMA,
                 response: <Keywords as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Echo>,
@@ -896,6 +900,8 @@ pub mod names {
                 response_element: "EchoResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Echo as rt::Structure>::SCHEMA,
                 response: <Keywords as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Echo>,
@@ -926,6 +932,8 @@ pub mod names {
                 response_element: "EchoResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Echo as rt::Structure>::SCHEMA,
                 response: <Keywords as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Echo>,

@@ -429,24 +429,24 @@ pub mod soap_2 {
 
     /// The typed calls of the Soap service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Returns a page of things. The total is counted on request.
@@ -456,7 +456,7 @@ pub mod soap_2 {
             &self,
             request: &GetThingListRequest,
         ) -> rt::Result<GetThingListResponse> {
-            self.transport.call::<op::GetThingList>(request)
+            self.caller.call::<op::GetThingList>(request)
         }
 
         /// Pages through [`get_thing_list`](Self::get_thing_list) with `limit` and `offset`, yielding one item at a time.
@@ -465,8 +465,8 @@ pub mod soap_2 {
         pub fn iter_thing_list(
             &self,
             request: GetThingListRequest,
-        ) -> rt::Pages<'a, T, op::GetThingList> {
-            rt::Pages::new(self.transport, request)
+        ) -> rt::Pages<'a, C, op::GetThingList> {
+            rt::Pages::new(self.caller, request)
         }
 
         /// Calls [`get_thing_list`](Self::get_thing_list) and decodes the `thing_list` items one by one as they arrive, so memory does not grow with the list.
@@ -474,7 +474,7 @@ pub mod soap_2 {
             &self,
             request: &GetThingListRequest,
         ) -> rt::Result<rt::ItemStream<ThingInfo>> {
-            self.transport.stream::<op::GetThingList>(request)
+            self.caller.stream::<op::GetThingList>(request)
         }
 
         /// Calls `get_name_list`.
@@ -484,7 +484,7 @@ pub mod soap_2 {
             &self,
             request: &GetNameListRequest,
         ) -> rt::Result<GetNameListResponse> {
-            self.transport.call::<op::GetNameList>(request)
+            self.caller.call::<op::GetNameList>(request)
         }
 
         /// Pages through [`get_name_list`](Self::get_name_list) with `limit` and `offset`, yielding one item at a time.
@@ -493,8 +493,8 @@ pub mod soap_2 {
         pub fn iter_name_list(
             &self,
             request: GetNameListRequest,
-        ) -> rt::Pages<'a, T, op::GetNameList> {
-            rt::Pages::new(self.transport, request)
+        ) -> rt::Pages<'a, C, op::GetNameList> {
+            rt::Pages::new(self.caller, request)
         }
 
         /// Calls [`get_name_list`](Self::get_name_list) and decodes the `name` items one by one as they arrive, so memory does not grow with the list.
@@ -502,7 +502,7 @@ pub mod soap_2 {
             &self,
             request: &GetNameListRequest,
         ) -> rt::Result<rt::ItemStream<Option<String>>> {
-            self.transport.stream::<op::GetNameList>(request)
+            self.caller.stream::<op::GetNameList>(request)
         }
     }
 
@@ -533,6 +533,8 @@ pub mod soap_2 {
                 response_element: "get_thing_listResponse",
                 header: None,
                 list_field: Some("thing_list"),
+                read_only: true,
+                needs_session: true,
                 request: <GetThingListRequest as rt::Structure>::SCHEMA,
                 response: <GetThingListResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<GetThingListRequest>,
@@ -542,6 +544,7 @@ pub mod soap_2 {
 
         impl rt::PagedOperation for GetThingList {
             type Item = ThingInfo;
+            const REPORTS_TOTAL: bool = true;
 
             fn set_page(
                 request: &mut GetThingListRequest,
@@ -586,6 +589,8 @@ pub mod soap_2 {
                 response_element: "get_name_listResponse",
                 header: None,
                 list_field: Some("name"),
+                read_only: true,
+                needs_session: true,
                 request: <GetNameListRequest as rt::Structure>::SCHEMA,
                 response: <GetNameListResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<GetNameListRequest>,
@@ -595,6 +600,7 @@ pub mod soap_2 {
 
         impl rt::PagedOperation for GetNameList {
             type Item = Option<String>;
+            const REPORTS_TOTAL: bool = false;
 
             fn set_page(
                 request: &mut GetNameListRequest,

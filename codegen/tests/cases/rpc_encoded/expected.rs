@@ -380,38 +380,38 @@ pub mod widget {
 
     /// The typed calls of the Widget service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Returns one widget. Later sentences are not in the descriptor's summary.
         ///
         /// Method `Widget/get_widget`, declared at `service.wsdl:57`.
         pub fn get_widget(&self, request: &GetWidgetRequest) -> rt::Result<GetWidgetResponse> {
-            self.transport.call::<op::GetWidget>(request)
+            self.caller.call::<op::GetWidget>(request)
         }
 
         /// Calls `count`.
         ///
         /// Method `Widget/count`, declared at `service.wsdl:62`.
         pub fn count(&self, request: &CountRequest) -> rt::Result<CountResponse> {
-            self.transport.call::<op::Count>(request)
+            self.caller.call::<op::Count>(request)
         }
     }
 
@@ -445,6 +445,8 @@ pub mod widget {
                     namespace: "urn:case:rpc_encoded:auth",
                 }),
                 list_field: None,
+                read_only: true,
+                needs_session: true,
                 request: <GetWidgetRequest as rt::Structure>::SCHEMA,
                 response: <GetWidgetResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<GetWidgetRequest>,
@@ -478,6 +480,8 @@ pub mod widget {
                     namespace: "urn:case:rpc_encoded:auth",
                 }),
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <CountRequest as rt::Structure>::SCHEMA,
                 response: <CountResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<CountRequest>,

@@ -598,59 +598,59 @@ pub mod calculator {
 
     /// The typed calls of the Calculator service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Calls `add`.
         ///
         /// Method `Calculator/add`, declared at `service.wsdl:43`.
         pub fn add(&self, request: &AddRequest) -> rt::Result<AddResponse> {
-            self.transport.call::<op::Add>(request)
+            self.caller.call::<op::Add>(request)
         }
 
         /// Calls `divide`.
         ///
         /// Method `Calculator/divide`, declared at `service.wsdl:47`.
         pub fn divide(&self, request: &DivideRequest) -> rt::Result<DivideResponse> {
-            self.transport.call::<op::Divide>(request)
+            self.caller.call::<op::Divide>(request)
         }
 
         /// No parts in, none out.
         ///
         /// Method `Calculator/reset`, declared at `service.wsdl:51`.
         pub fn reset(&self, request: &ResetRequest) -> rt::Result<ResetResponse> {
-            self.transport.call::<op::Reset>(request)
+            self.caller.call::<op::Reset>(request)
         }
 
         /// Calls `last_operands`.
         ///
         /// Method `Calculator/last_operands`, declared at `service.wsdl:56`.
         pub fn last_operands(&self, request: &LastOperandsRequest) -> rt::Result<Operands> {
-            self.transport.call::<op::LastOperands>(request)
+            self.caller.call::<op::LastOperands>(request)
         }
 
         /// One-way: no output message.
         ///
         /// Method `Calculator/notify`, declared at `service.wsdl:60`.
         pub fn notify(&self, request: &Operands) -> rt::Result<NotifyResponse> {
-            self.transport.call::<op::Notify>(request)
+            self.caller.call::<op::Notify>(request)
         }
     }
 
@@ -681,6 +681,8 @@ pub mod calculator {
                 response_element: "addResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <AddRequest as rt::Structure>::SCHEMA,
                 response: <AddResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<AddRequest>,
@@ -711,6 +713,8 @@ pub mod calculator {
                 response_element: "divideResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <DivideRequest as rt::Structure>::SCHEMA,
                 response: <DivideResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<DivideRequest>,
@@ -741,6 +745,8 @@ pub mod calculator {
                 response_element: "resetResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <ResetRequest as rt::Structure>::SCHEMA,
                 response: <ResetResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<ResetRequest>,
@@ -771,6 +777,8 @@ pub mod calculator {
                 response_element: "last_operandsResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <LastOperandsRequest as rt::Structure>::SCHEMA,
                 response: <Operands as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<LastOperandsRequest>,
@@ -801,6 +809,8 @@ pub mod calculator {
                 response_element: "notifyResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <Operands as rt::Structure>::SCHEMA,
                 response: <NotifyResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<Operands>,

@@ -326,31 +326,31 @@ pub mod alpha {
 
     /// The typed calls of the Alpha service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Calls `get`.
         ///
         /// Method `Alpha/get`, declared at `Alpha.wsdl:35`.
         pub fn get(&self, request: &Page) -> rt::Result<AlphaOnly> {
-            self.transport.call::<op::Get>(request)
+            self.caller.call::<op::Get>(request)
         }
     }
 
@@ -381,6 +381,8 @@ pub mod alpha {
                 response_element: "getResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <Page as rt::Structure>::SCHEMA,
                 response: <AlphaOnly as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<Page>,
@@ -563,31 +565,31 @@ pub mod beta {
 
     /// The typed calls of the Beta service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Calls `get`.
         ///
         /// Method `Beta/get`, declared at `Beta.wsdl:36`.
         pub fn get(&self, request: &super::types::Page) -> rt::Result<BetaOnly> {
-            self.transport.call::<op::Get>(request)
+            self.caller.call::<op::Get>(request)
         }
     }
 
@@ -618,6 +620,8 @@ pub mod beta {
                 response_element: "getResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::super::types::Page as rt::Structure>::SCHEMA,
                 response: <BetaOnly as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::super::types::Page>,

@@ -121,45 +121,45 @@ pub mod header {
 
     /// The typed calls of the Header service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Calls `Ping`.
         ///
         /// Method `Header/Ping`, declared at `service.wsdl:52`.
         pub fn ping(&self, request: &Ping) -> rt::Result<PingResponse> {
-            self.transport.call::<op::Ping>(request)
+            self.caller.call::<op::Ping>(request)
         }
 
         /// Calls `PingWithSession`.
         ///
         /// Method `Header/PingWithSession`, declared at `service.wsdl:56`.
         pub fn ping_with_session(&self, request: &Ping) -> rt::Result<PingResponse> {
-            self.transport.call::<op::PingWithSession>(request)
+            self.caller.call::<op::PingWithSession>(request)
         }
 
         /// Calls `PingWithoutHeader`.
         ///
         /// Method `Header/PingWithoutHeader`, declared at `service.wsdl:60`.
         pub fn ping_without_header(&self, request: &Ping) -> rt::Result<PingResponse> {
-            self.transport.call::<op::PingWithoutHeader>(request)
+            self.caller.call::<op::PingWithoutHeader>(request)
         }
     }
 
@@ -193,6 +193,8 @@ pub mod header {
                     namespace: "urn:case:soap_header:security",
                 }),
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Ping as rt::Structure>::SCHEMA,
                 response: <PingResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Ping>,
@@ -226,6 +228,8 @@ pub mod header {
                     namespace: "urn:case:soap_header:session",
                 }),
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Ping as rt::Structure>::SCHEMA,
                 response: <PingResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Ping>,
@@ -256,6 +260,8 @@ pub mod header {
                 response_element: "PingResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::Ping as rt::Structure>::SCHEMA,
                 response: <PingResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::Ping>,

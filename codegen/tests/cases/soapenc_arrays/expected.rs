@@ -408,38 +408,38 @@ pub mod arrays {
 
     /// The typed calls of the Arrays service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Calls `get_shapes`.
         ///
         /// Method `Arrays/get_shapes`, declared at `service.wsdl:87`.
         pub fn get_shapes(&self, request: &Shapes) -> rt::Result<Shapes> {
-            self.transport.call::<op::GetShapes>(request)
+            self.caller.call::<op::GetShapes>(request)
         }
 
         /// An array as the only part of an rpc message.
         ///
         /// Method `Arrays/get_points`, declared at `service.wsdl:91`.
         pub fn get_points(&self, request: &GetPointsRequest) -> rt::Result<GetPointsResponse> {
-            self.transport.call::<op::GetPoints>(request)
+            self.caller.call::<op::GetPoints>(request)
         }
     }
 
@@ -470,6 +470,8 @@ pub mod arrays {
                 response_element: "get_shapesResponse",
                 header: None,
                 list_field: None,
+                read_only: true,
+                needs_session: true,
                 request: <Shapes as rt::Structure>::SCHEMA,
                 response: <Shapes as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<Shapes>,
@@ -500,6 +502,8 @@ pub mod arrays {
                 response_element: "get_pointsResponse",
                 header: None,
                 list_field: None,
+                read_only: true,
+                needs_session: true,
                 request: <GetPointsRequest as rt::Structure>::SCHEMA,
                 response: <GetPointsResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<GetPointsRequest>,

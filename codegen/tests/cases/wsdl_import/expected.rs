@@ -227,31 +227,31 @@ pub mod inventory {
 
     /// The typed calls of the Inventory service.
     ///
-    /// Get one from a client's accessor, or wrap any [`Transport`](rt::Transport) with [`Api::new`].
+    /// Get one from a client's accessor, or wrap any [`Caller`](rt::Caller) with [`Api::new`].
     #[derive(Debug)]
-    pub struct Api<'a, T> {
-        transport: &'a T,
+    pub struct Api<'a, C> {
+        caller: &'a C,
     }
 
-    impl<T> Clone for Api<'_, T> {
+    impl<C> Clone for Api<'_, C> {
         fn clone(&self) -> Self {
             *self
         }
     }
 
-    impl<T> Copy for Api<'_, T> {}
+    impl<C> Copy for Api<'_, C> {}
 
-    impl<'a, T: rt::Transport> Api<'a, T> {
-        /// Wraps a transport.
-        pub fn new(transport: &'a T) -> Self {
-            Self { transport }
+    impl<'a, C: rt::Caller> Api<'a, C> {
+        /// Wraps a caller: a client, or a test double.
+        pub fn new(caller: &'a C) -> Self {
+            Self { caller }
         }
 
         /// Calls `GetStock`.
         ///
         /// Method `Inventory/GetStock`, declared at `abstract.wsdl:15`.
         pub fn get_stock(&self, request: &GetStock) -> rt::Result<GetStockResponse> {
-            self.transport.call::<op::GetStock>(request)
+            self.caller.call::<op::GetStock>(request)
         }
     }
 
@@ -282,6 +282,8 @@ pub mod inventory {
                 response_element: "GetStockResponse",
                 header: None,
                 list_field: None,
+                read_only: false,
+                needs_session: true,
                 request: <super::GetStock as rt::Structure>::SCHEMA,
                 response: <GetStockResponse as rt::Structure>::SCHEMA,
                 new_request: rt::new_dyn::<super::GetStock>,

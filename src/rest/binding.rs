@@ -1,4 +1,4 @@
-//! REST as a wire format of the client: the three request encodings PortaBilling accepts,
+//! The client's side of REST over HTTP: the three request encodings PortaBilling accepts,
 //! JSON responses, faults, and files.
 //!
 //! Requests go to `/rest/<Service>/<method>`. The default encoding is a JSON body
@@ -12,14 +12,14 @@
 
 use std::io::Read;
 
-use crate::client::{Auth, WireFormat};
-use crate::error::{ApiFault, Error, Result};
-use crate::model::{AnyValue, DynStructure, OperationInfo, PagedOperation, Structure, TypeInfo};
-use crate::paging::ItemStream;
-use crate::soap::decode::Limits;
-use crate::transport::{http_error, CallLabel, HttpRequest, HttpResponse, StreamingResponse};
+use crate::error::{Error, Result};
+use crate::model::{AnyValue, DynStructure, TypeInfo};
+use crate::urlencoded::percent_encode;
+use crate::wire::{
+    fault_error, http_error, read_all, CallAuth, CallLabel, Fault, HttpRequest, HttpResponse,
+    Limits, Params, StreamingResponse, WireFormat,
+};
 
-use super::form::percent_encode;
 use super::multipart::Multipart;
 
 /// How REST requests are encoded.
@@ -95,12 +95,20 @@ impl std::fmt::Debug for Download {
 }
 
 impl RestWire {
+    /// Settings for reading captured bodies, where the request encoding does not matter.
+    pub fn for_decoding(limits: Limits) -> Self {
+        RestWire {
+            encoding: RestEncoding::Json,
+            limits,
+        }
+    }
+
     /// Builds the request from the parameters in JSON form, pulling out the file fields of
     /// `schema` (if given) into multipart parts.
     fn build(
         &self,
         label: CallLabel<'_>,
-        auth: &Auth<'_>,
+        auth: CallAuth<'_>,
         mut params: AnyValue,
         schema: Option<&crate::model::StructSchema>,
     ) -> Result<HttpRequest> {
@@ -117,8 +125,8 @@ impl RestWire {
         let files = take_files(&mut params, schema);
         let path = format!("/rest/{}/{}", label.service, label.method);
         let (bearer, auth_info) = match auth {
-            Auth::None => (None, None),
-            Auth::Session(s) => match (self.encoding, &s.access_token, &s.session_id) {
+            CallAuth::None => (None, None),
+            CallAuth::Session(s) => match (self.encoding, &s.access_token, &s.session_id) {
                 (RestEncoding::Json, Some(token), _) => (Some(token.expose()), None),
                 (_, _, Some(id)) => (None, Some(serde_json::json!({ "session_id": id.expose() }))),
                 (_, Some(token), None) => (Some(token.expose()), None),
@@ -238,13 +246,8 @@ impl RestWire {
                 reader: response.body,
             });
         }
-        let mut body = Vec::new();
         let mut reader = response.body;
-        reader
-            .by_ref()
-            .take(self.limits.max_bytes)
-            .read_to_end(&mut body)
-            .map_err(|e| crate::transport::io_to_error(label.service, label.method, e))?;
+        let body = read_all(label, &mut reader, self.limits.max_bytes)?;
         let full = HttpResponse {
             status: response.status,
             content_type: response.content_type,
@@ -260,14 +263,6 @@ impl RestWire {
             &full.body,
         ))
     }
-}
-
-/// Decodes a whole JSON body into a [`Value`](crate::model::Value) type, leniently.
-pub(crate) fn from_json_slice<T: crate::model::Value>(body: &[u8]) -> serde_json::Result<T> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = T::from_json(&mut de)?;
-    de.end()?;
-    Ok(value)
 }
 
 fn trim_bom(body: &[u8]) -> &[u8] {
@@ -292,7 +287,9 @@ fn file_name(disposition: &str) -> Option<String> {
     for part in disposition.split(';').map(str::trim) {
         if let Some(v) = part.strip_prefix("filename*=") {
             let encoded = v.split_once("''").map_or(v, |(_, rest)| rest);
-            return Some(super::form::percent_decode(&encoded.replace('+', "%2B")));
+            return Some(crate::urlencoded::percent_decode(
+                &encoded.replace('+', "%2B"),
+            ));
         }
         if let Some(v) = part.strip_prefix("filename=") {
             plain = Some(v.trim_matches('"').to_string());
@@ -305,7 +302,7 @@ fn file_name(disposition: &str) -> Option<String> {
 }
 
 /// A fault in a JSON body: `{"faultcode": …, "faultstring": …}` at the top level.
-fn fault_in(body: &[u8]) -> Option<crate::soap::Fault> {
+fn fault_in(body: &[u8]) -> Option<Fault> {
     #[derive(serde::Deserialize)]
     struct FaultBody {
         faultcode: String,
@@ -329,22 +326,11 @@ fn fault_in(body: &[u8]) -> Option<crate::soap::Fault> {
         Some((_, rest)) if !rest.contains(':') => rest.to_string(),
         _ => parsed.faultcode,
     };
-    Some(crate::soap::Fault {
+    Some(Fault {
         code,
         message,
         actor: None,
         detail: parsed.detail,
-    })
-}
-
-fn fault_error(label: CallLabel<'_>, fault: crate::soap::Fault, status: u16) -> Error {
-    Error::from(ApiFault {
-        service: label.service.to_string(),
-        method: label.method.to_string(),
-        code: fault.code,
-        message: fault.message,
-        detail: fault.detail,
-        http_status: Some(status),
     })
 }
 
@@ -408,69 +394,34 @@ fn take_files(params: &mut AnyValue, schema: Option<&crate::model::StructSchema>
 }
 
 impl WireFormat for RestWire {
-    fn request<T: Structure>(
-        &self,
-        op: &OperationInfo,
-        auth: &Auth<'_>,
-        request: &T,
-    ) -> Result<HttpRequest> {
-        let label = CallLabel::of(op);
-        let params = serde_json::to_value(request)
-            .map_err(|e| Error::Config(format!("cannot encode the parameters: {e}")))?;
-        self.build(label, auth, params, Some(T::SCHEMA))
-    }
-
-    fn request_dyn(
-        &self,
-        op: &OperationInfo,
-        auth: &Auth<'_>,
-        request: &dyn DynStructure,
-    ) -> Result<HttpRequest> {
-        self.build(
-            CallLabel::of(op),
-            auth,
-            request.to_json(),
-            Some(request.schema()),
-        )
-    }
-
-    fn request_any(
+    fn request(
         &self,
         label: CallLabel<'_>,
-        auth: &Auth<'_>,
-        params: &AnyValue,
+        auth: CallAuth<'_>,
+        params: Params<'_>,
     ) -> Result<HttpRequest> {
-        self.build(label, auth, params.clone(), None)
+        match params {
+            Params::Typed(_, value) => {
+                self.build(label, auth, value.to_json(), Some(value.schema()))
+            }
+            Params::Untyped(value) => self.build(label, auth, value.clone(), None),
+        }
     }
 
-    fn response<T: Structure>(&self, label: CallLabel<'_>, response: HttpResponse) -> Result<T> {
-        let body = self.json_body(label, &response)?;
-        from_json_slice::<T>(body).map_err(|e| json_error(label, e, body))
-    }
-
-    fn response_dyn(
+    fn read_typed(
         &self,
         label: CallLabel<'_>,
-        response: HttpResponse,
+        response: &HttpResponse,
         out: &mut dyn DynStructure,
     ) -> Result<()> {
-        let body = self.json_body(label, &response)?;
-        let value: AnyValue =
-            serde_json::from_slice(body).map_err(|e| json_error(label, e, body))?;
-        out.set_json(&value).map_err(|e| json_error(label, e, body))
+        let body = self.json_body(label, response)?;
+        out.decode_json(body)
+            .map_err(|e| json_error(label, e, body))
     }
 
-    fn response_any(&self, label: CallLabel<'_>, response: HttpResponse) -> Result<AnyValue> {
-        let body = self.json_body(label, &response)?;
+    fn read_untyped(&self, label: CallLabel<'_>, response: &HttpResponse) -> Result<AnyValue> {
+        let body = self.json_body(label, response)?;
         serde_json::from_slice(body).map_err(|e| json_error(label, e, body))
-    }
-
-    fn stream<O: PagedOperation>(
-        &self,
-        label: CallLabel<'_>,
-        response: StreamingResponse,
-    ) -> Result<ItemStream<O::Item>> {
-        super::stream::items::<O>(label, response, self.limits)
     }
 }
 
