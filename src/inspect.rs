@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::model::{
     EnumSchema, FieldKind, Occurs, OperationInfo, ServiceInfo, StructSchema, TypeInfo,
 };
-use crate::soap::envelope::{encode_dyn, BodyTarget, HeaderEntry, PORTAONE_NS};
+use crate::soap::envelope::{encode, BodyTarget, HeaderEntry, PORTAONE_NS};
 
 /// One line per service: name, WSDL name, number of methods, summary.
 pub fn services() -> String {
@@ -136,7 +136,7 @@ fn fields(
         .max()
         .unwrap_or(0)
         .max(4);
-    for f in schema.fields {
+    for (i, f) in schema.fields.iter().enumerate() {
         note_types(&f.ty, nested, enums, seen);
         let occurs = match (f.occurs, f.ty) {
             (Occurs::Many | Occurs::ManyNillable, _) | (_, TypeInfo::List(_)) => "list",
@@ -152,13 +152,13 @@ fn fields(
         let _ = writeln!(
             out,
             "  {name:<width$}  {:<18} {:<8}{kind}{}{}",
-            f.xsd_type,
+            f.display_type(),
             occurs,
             if f.sensitive { " secret" } else { "" },
-            if f.doc.is_empty() {
+            if schema.field_doc(i).is_empty() {
                 String::new()
             } else {
-                format!("  {}", first_line(f.doc))
+                format!("  {}", first_line(schema.field_doc(i)))
             },
         );
     }
@@ -280,7 +280,7 @@ fn sample_soap(op: &OperationInfo, sample: &Value) -> String {
         namespace: PORTAONE_NS,
         values: &header[..],
     };
-    match encode_dyn(
+    match encode(
         Some(entry),
         &BodyTarget::request(op, &namespace),
         request.as_ref(),

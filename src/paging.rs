@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use crate::error::Result;
-use crate::model::{Operation, PagedOperation};
+use crate::model::{Operation, PagedOperation, Slot, ValueMut};
 
 /// Makes typed calls. The [`Client`](crate::Client) implements it over SOAP and REST; the
 /// generated `Api` of each service calls it, so a test double can stand in for the network.
@@ -173,23 +173,59 @@ impl<C: Caller, O: PagedOperation> Iterator for Pages<'_, C, O> {
 /// Memory stays flat whatever the length of the list: each item is dropped by the decoder
 /// once yielded. The connection is released when the stream ends or is dropped.
 pub struct ItemStream<T> {
-    inner: Box<dyn Iterator<Item = Result<T>> + Send>,
+    inner: Inner<T>,
+}
+
+enum Inner<T> {
+    Iter(Box<dyn Iterator<Item = Result<T>> + Send>),
+    Source(Box<dyn ItemSource>, bool),
+}
+
+/// Decodes a list's items one at a time into a slot of the item type: the part of a stream
+/// that is compiled once, whatever the item type.
+pub(crate) trait ItemSource: Send {
+    /// Decodes the next item into `slot`; `false` at the end of the list.
+    fn next_into(&mut self, slot: ValueMut<'_>) -> Result<bool>;
 }
 
 impl<T> ItemStream<T> {
-    /// A stream over any iterator of items.
+    /// A stream over any iterator of items (a test double's, say).
     pub fn new(inner: impl Iterator<Item = Result<T>> + Send + 'static) -> Self {
         ItemStream {
-            inner: Box::new(inner),
+            inner: Inner::Iter(Box::new(inner)),
+        }
+    }
+
+    /// A stream of the items `source` decodes.
+    pub(crate) fn decoding(source: impl ItemSource + 'static) -> Self {
+        ItemStream {
+            inner: Inner::Source(Box::new(source), false),
         }
     }
 }
 
-impl<T> Iterator for ItemStream<T> {
+impl<T: Slot> Iterator for ItemStream<T> {
     type Item = Result<T>;
 
     fn next(&mut self) -> Option<Result<T>> {
-        self.inner.next()
+        match &mut self.inner {
+            Inner::Iter(iter) => iter.next(),
+            Inner::Source(_, true) => None,
+            Inner::Source(source, done) => {
+                let mut item = T::default();
+                match source.next_into(item.value_mut()) {
+                    Ok(true) => Some(Ok(item)),
+                    Ok(false) => {
+                        *done = true;
+                        None
+                    }
+                    Err(e) => {
+                        *done = true;
+                        Some(Err(e))
+                    }
+                }
+            }
+        }
     }
 }
 

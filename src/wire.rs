@@ -10,7 +10,7 @@ use std::io::Read;
 
 use crate::auth::Session;
 use crate::error::{ApiFault, Error, HttpError, Result, TransportError, TransportErrorKind};
-use crate::model::{AnyValue, DynStructure, OperationInfo};
+use crate::model::{AnyValue, OperationInfo, Structure};
 
 /// Limits on what a decoder accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +77,7 @@ impl<'a> CallLabel<'a> {
 #[derive(Clone, Copy)]
 pub(crate) enum Params<'a> {
     /// A value of the operation's request type.
-    Typed(&'a OperationInfo, &'a dyn DynStructure),
+    Typed(&'a OperationInfo, &'a dyn Structure),
     /// Any value, for methods the generated set lacks.
     Untyped(&'a AnyValue),
 }
@@ -134,7 +134,7 @@ pub(crate) trait WireFormat {
         &self,
         label: CallLabel<'_>,
         response: &HttpResponse,
-        out: &mut dyn DynStructure,
+        out: &mut dyn Structure,
     ) -> Result<()>;
 
     /// Reads a response into an untyped value, or the fault or error it stands for.

@@ -567,7 +567,6 @@ fn raw_untyped_calls_and_dynamic_calls() {
             .unwrap();
         let reply = c.call_dyn(op, request.as_ref()).unwrap();
         let typed = reply
-            .as_any()
             .downcast_ref::<account::GetAccountInfoResponse>()
             .unwrap();
         assert_eq!(typed.account_info.as_ref().unwrap().i_account, Some(3));

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use portabilling::runtime::DynStructure;
+use portabilling::runtime::Structure;
 use portabilling::soap::envelope::{encode_any, BodyTarget};
 use portabilling::{registry, Protocol};
 use serde_json::Value;
@@ -83,7 +83,7 @@ fn normal(v: &Value) -> Option<Value> {
     }
 }
 
-fn decode_rest(service: &str, method: &str, json: &Value) -> Box<dyn DynStructure> {
+fn decode_rest(service: &str, method: &str, json: &Value) -> Box<dyn Structure> {
     let op = registry::operation(service, method).unwrap();
     Protocol::Rest
         .decode_response(op, json.to_string().as_bytes())
@@ -124,9 +124,9 @@ fn every_field_of_the_fixtures_is_in_the_bundled_types() {
 }
 
 /// The unknown fields of a decoded response, found through its concrete type.
-fn unknown(service: &str, method: &str, value: &dyn DynStructure) -> Vec<String> {
+fn unknown(service: &str, method: &str, value: &dyn Structure) -> Vec<String> {
     use portabilling::{account, customer, product};
-    let any = value.as_any();
+    let any = value;
     match (service, method) {
         ("Account", "get_account_info") => portabilling::model::unknown_fields(
             any.downcast_ref::<account::GetAccountInfoResponse>()

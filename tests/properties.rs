@@ -40,7 +40,7 @@ use portabilling::account::{
     AccountInfo, AddonInfo, GetAccountListResponse, PeriodicFeeInfo, ProductSubscriptionInfo,
     ServiceAttributeInfo, ServiceFeatureInfo,
 };
-use portabilling::runtime::{Date, DateTime, Decimal, Flag, Structure, Time};
+use portabilling::runtime::{Date, DateTime, Decimal, Flag, StructType, Time};
 use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
 use portabilling::soap::{Limits, ValueOrFault};
 
@@ -383,7 +383,7 @@ fn target(encoded: bool) -> BodyTarget<'static> {
     }
 }
 
-fn soap_decode<T: Structure>(xml: &[u8]) -> Result<T, String> {
+fn soap_decode<T: StructType>(xml: &[u8]) -> Result<T, String> {
     match decode_response::<T>(xml, Limits::default()) {
         Ok(ValueOrFault::Value(v)) => Ok(v),
         Ok(ValueOrFault::Fault(f)) => Err(format!("unexpected fault {f:?}")),
@@ -391,7 +391,7 @@ fn soap_decode<T: Structure>(xml: &[u8]) -> Result<T, String> {
     }
 }
 
-fn soap_round_trip<T: Structure>(value: &T) -> Result<(Vec<u8>, T), String> {
+fn soap_round_trip<T: StructType>(value: &T) -> Result<(Vec<u8>, T), String> {
     let xml = encode(None, &target(true), value).map_err(|e| format!("encode error: {e}"))?;
     let back = soap_decode::<T>(&xml).map_err(|e| format!("{e}\n{}", lossy(&xml)))?;
     Ok((xml, back))

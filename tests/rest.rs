@@ -378,7 +378,6 @@ fn numbers_as_strings_flags_and_nulls_decode_leniently() {
     let op = portabilling::registry::operation("Account", "get_account_info").unwrap();
     let value = Protocol::Rest.decode_response(op, body).unwrap();
     let r = value
-        .as_any()
         .downcast_ref::<account::GetAccountInfoResponse>()
         .unwrap();
     let a = r.account_info.as_ref().unwrap();

@@ -6,7 +6,7 @@ use portabilling::runtime::{Decimal, Flag};
 use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
 use portabilling::soap::{Limits, ValueOrFault};
 
-fn value<T: portabilling::runtime::Structure>(body: &str) -> T {
+fn value<T: portabilling::runtime::StructType>(body: &str) -> T {
     match decode_response::<T>(body.as_bytes(), Limits::default()) {
         Ok(ValueOrFault::Value(v)) => v,
         Ok(ValueOrFault::Fault(f)) => panic!("unexpected fault {f:?}"),

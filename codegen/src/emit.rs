@@ -254,6 +254,23 @@ impl Out {
         }
     }
 
+    /// Writes an expression on lines of its own, followed by `tail`.
+    fn expr(&mut self, expr: &Expr, tail: &str) {
+        let indent = self.width();
+        let text = MAX_WIDTH
+            .checked_sub(indent + display_width(tail))
+            .and_then(|w| expr.rewrite(indent, w))
+            .unwrap_or_else(|| expr.flat());
+        let text = format!("{text}{tail}");
+        let mut lines = text.split('\n');
+        self.line(lines.next().unwrap_or(""));
+        // Continuation lines already carry their indentation.
+        for line in lines {
+            self.text.push_str(line);
+            self.text.push('\n');
+        }
+    }
+
     /// Writes `head text tail`, `text` being laid out already (its continuation lines carry
     /// their indentation), on the head's line or on the next.
     fn place(&mut self, head: &str, text: &str, tail: &str, on_next: bool) {
@@ -689,28 +706,7 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
     out.line("#[derive(Clone, Default, PartialEq)]");
     out.open(&format!("pub struct {} {{", ty.rust));
     for f in &s.fields {
-        let mut doc = f.doc.as_deref().map(doc_text).unwrap_or_default();
-        if !doc.is_empty() {
-            doc.push_str("\n\n");
-        }
-        let what = if f.attribute {
-            format!("Attribute `{}`", f.wire)
-        } else if f.wire.is_empty() {
-            "The text content".to_string()
-        } else {
-            match &f.namespace {
-                // An element reference into another namespace: the runtime matches elements by
-                // local name, so the namespace is only documented.
-                Some(ns) if *ns != ty.xsd.ns => format!("Element `{}` in `{ns}`", f.wire),
-                _ => format!("Element `{}`", f.wire),
-            }
-        };
-        let _ = write!(doc, "{what}, `{}`", f.xsd_type);
-        if f.sensitive {
-            doc.push_str(", a secret: shown as `<redacted>` in `Debug` output");
-        }
-        doc.push('.');
-        out.doc("///", &doc);
+        out.doc("///", &field_doc(ty, f));
         out.assign(
             &format!("pub {}:", f.rust),
             &Expr::ty(&field_ty(model, m, f)),
@@ -721,122 +717,218 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
     out.line(&format!("pub {}: rt::Extra,", s.extra));
     out.close("}");
     out.blank();
-    impl_header(out, "rt::Structure", &ty.rust);
-    out.open("const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {");
+    impl_header(out, "rt::StructType", &ty.rust);
+    out.open("const SCHEMA: &'static rt::StructSchema = {");
+    match s.fields.as_slice() {
+        [] => out.line("const FIELDS: &[rt::FieldSchema] = &[];"),
+        [only] => {
+            // One item sits in the brackets, as rustfmt lays it out.
+            let (head, args) = field_schema_call(model, m, only);
+            let flat_args = args.iter().map(Expr::flat).collect::<Vec<_>>().join(", ");
+            let flat_item = format!("{head}({flat_args})");
+            let item = format!("&[{flat_item}];");
+            let lead = "const FIELDS: &[rt::FieldSchema] =";
+            // rustfmt keeps a one-item array on a line only within its `array_width`.
+            let short = display_width(&flat_item) <= SMALL_WIDTH;
+            if short && out.fits(&format!("{lead} {item}")) {
+                out.line(&format!("{lead} {item}"));
+            } else if short && out.width() + 4 + display_width(&item) <= MAX_WIDTH {
+                out.line(lead);
+                out.indent += 1;
+                out.line(&item);
+                out.indent -= 1;
+            } else {
+                out.open(&format!("{lead} &[{head}("));
+                for arg in &args {
+                    out.expr(arg, ",");
+                }
+                out.close(")];");
+            }
+        }
+        fields => {
+            out.open("const FIELDS: &[rt::FieldSchema] = &[");
+            for f in fields {
+                let (head, args) = field_schema_call(model, m, f);
+                call(out, head, &args, ",");
+            }
+            out.close("];");
+        }
+    }
+    out.open("&rt::StructSchema {");
     out.field("name", lit(&ty.xsd.local));
     out.field("namespace", lit(&ty.xsd.ns));
     out.field("doc", lit(ty.doc.as_deref().unwrap_or("")));
     out.field("source", lit(&ty.loc.short()));
     out.field("qualified", s.qualified.to_string());
-    out.struct_array(
-        "fields:",
-        "rt::FieldSchema",
-        s.fields.len(),
-        ",",
-        |out, i| {
-            let f = &s.fields[i];
-            out.field("name", lit(&f.wire));
-            out.field("rust_name", lit(f.rust.trim_start_matches("r#")));
-            out.field_expr("ty", &type_info(model, m, &f.ty, false));
-            out.field("xsd_type", lit(&f.xsd_type));
-            let occurs = match f.card {
-                Card::Required => "Required",
-                Card::Optional => "Optional",
-                Card::Many if f.item_nillable => "ManyNillable",
-                Card::Many => "Many",
-            };
-            out.field("occurs", format!("rt::Occurs::{occurs}"));
-            let kind = if f.attribute {
-                "Attribute"
-            } else if f.wire.is_empty() {
-                "Text"
-            } else {
-                "Element"
-            };
-            out.field("kind", format!("rt::FieldKind::{kind}"));
-            out.field("sensitive", f.sensitive.to_string());
-            out.field("doc", lit(f.doc.as_deref().unwrap_or("")));
-        },
-    );
-    out.close("};");
-    out.blank();
-    // Field lookup by wire name.
-    let named: Vec<(usize, &Field)> = s
-        .fields
+    out.line("fields: FIELDS,");
+    if s.fields
         .iter()
-        .enumerate()
-        .filter(|(_, f)| !f.wire.is_empty())
-        .collect();
-    if named.is_empty() {
-        out.open("fn field_index(_name: &str) -> Option<usize> {");
-        out.line("None");
-    } else {
-        out.open("fn field_index(name: &str) -> Option<usize> {");
-        out.open("match name {");
-        let mut seen = std::collections::BTreeSet::new();
-        for (i, f) in &named {
-            if seen.insert(f.wire.as_str()) {
-                out.arm(&lit(&f.wire), &format!("Some({i})"));
+        .any(|f| f.doc.as_deref().is_some_and(|d| !d.is_empty()))
+    {
+        let docs: Vec<String> = s
+            .fields
+            .iter()
+            .map(|f| lit(f.doc.as_deref().unwrap_or("")))
+            .collect();
+        match docs.as_slice() {
+            // A lone string goes on a line of its own if that makes it fit, else stays in its
+            // brackets however long it is.
+            [only]
+                if !out.fits(&format!("docs: &[{only}],"))
+                    && out.width() + 4 + display_width(only) < MAX_WIDTH =>
+            {
+                out.open("docs: &[");
+                out.line(&format!("{only},"));
+                out.close("],");
             }
+            [only] => out.line(&format!("docs: &[{only}],")),
+            _ => out.simple_array("docs:", &docs, ","),
         }
-        out.line("_ => None,");
-        out.close("}");
+    } else {
+        out.line("docs: &[],");
     }
+    out.line(&format!(
+        "index: &rt::field_index::<{}>(FIELDS),",
+        index_size(s.fields.len())
+    ));
+    out.close("}");
+    out.close("};");
     out.close("}");
     out.blank();
-    let index = if s.fields.is_empty() {
-        "_index"
+    impl_header(out, "rt::FieldAccess", &ty.rust);
+    let (index, arms) = if s.fields.is_empty() {
+        ("_index", false)
     } else {
-        "index"
+        ("index", true)
     };
-    signature(
-        out,
-        "fn decode_field<D: rt::FieldDecoder>",
-        &["&mut self".into(), format!("{index}: usize"), "d: D".into()],
-        " -> Result<(), D::Error>",
-    );
-    if s.fields.is_empty() {
-        out.line("d.skip()");
-    } else {
+    out.open(&format!(
+        "fn field(&self, {index}: usize) -> rt::ValueRef<'_> {{"
+    ));
+    if arms {
         out.open("match index {");
         for (i, f) in s.fields.iter().enumerate() {
-            out.arm(&i.to_string(), &format!("d.decode(&mut self.{})", f.rust));
+            out.arm(
+                &i.to_string(),
+                &format!("rt::FieldValue::value(&self.{})", f.rust),
+            );
         }
-        out.line("_ => d.skip(),");
+        out.line("_ => rt::ValueRef::Absent,");
         out.close("}");
+    } else {
+        out.line("rt::ValueRef::Absent");
     }
     out.close("}");
     out.blank();
     signature(
         out,
-        "fn encode_fields<E: rt::FieldEncoder>",
-        &["&self".into(), "e: &mut E".into()],
-        " -> Result<(), E::Error>",
+        "fn field_mut",
+        &["&mut self".into(), format!("{index}: usize")],
+        " -> Option<rt::ValueMut<'_>>",
     );
-    for (i, f) in s.fields.iter().enumerate() {
-        let one = format!("e.field({i}, &self.{})?;", f.rust);
-        if out.fits(&one) {
-            out.line(&one);
-        } else {
-            out.open("e.field(");
-            out.line(&format!("{i},"));
-            out.line(&format!("&self.{},", f.rust));
-            out.close(")?;");
+    if arms {
+        out.open("Some(match index {");
+        for (i, f) in s.fields.iter().enumerate() {
+            out.arm(
+                &i.to_string(),
+                &format!("rt::FieldValue::value_mut(&mut self.{})", f.rust),
+            );
         }
+        out.line("_ => return None,");
+        out.close("})");
+    } else {
+        out.line("None");
     }
-    out.line(&format!("e.extra(&self.{})", s.extra));
-    out.close("}");
-    out.blank();
-    out.open("fn extra(&self) -> &rt::Extra {");
-    out.line(&format!("&self.{}", s.extra));
-    out.close("}");
-    out.blank();
-    out.open("fn extra_mut(&mut self) -> &mut rt::Extra {");
-    out.line(&format!("&mut self.{}", s.extra));
     out.close("}");
     out.close("}");
     out.blank();
-    macro_call(out, "rt::structure_impls!", &ty.rust);
+    macro_call(
+        out,
+        "rt::structure_impls!",
+        &format!("{}, {}", ty.rust, s.extra),
+    );
+}
+
+/// The documentation of a field: the schema's, or what the field is; secrets say so.
+fn field_doc(ty: &Type, f: &Field) -> String {
+    let mut doc = match f.doc.as_deref().map(doc_text) {
+        Some(doc) if !doc.is_empty() => doc,
+        _ if f.attribute => format!("Attribute `{}`, `{}`.", f.wire, f.xsd_type),
+        _ if f.wire.is_empty() => format!("The text content, `{}`.", f.xsd_type),
+        _ => match &f.namespace {
+            // An element reference into another namespace: the runtime matches elements by
+            // local name, so the namespace is only documented.
+            Some(ns) if *ns != ty.xsd.ns => {
+                format!("Element `{}` in `{ns}`, `{}`.", f.wire, f.xsd_type)
+            }
+            _ => format!("Element `{}`, `{}`.", f.wire, f.xsd_type),
+        },
+    };
+    if f.sensitive {
+        doc.push_str("\n\nA secret: shown as `<redacted>` in `Debug` output.");
+    }
+    doc
+}
+
+/// The number of slots of a struct's field lookup table: a power of two at least twice the
+/// number of fields, so a lookup probes about once.
+fn index_size(fields: usize) -> usize {
+    (fields * 2).max(2).next_power_of_two()
+}
+
+/// One field's `rt::FieldSchema` expression, as a call and its arguments: the short
+/// constructors for the usual optional, required and repeated elements, `new` for the rest.
+fn field_schema_call(model: &Model, m: usize, f: &Field) -> (&'static str, Vec<Expr>) {
+    let ty = type_info(model, m, &f.ty, false);
+    let name = Expr::Atom(lit(&f.wire));
+    let kind = if f.attribute {
+        "Attribute"
+    } else if f.wire.is_empty() {
+        "Text"
+    } else {
+        "Element"
+    };
+    let occurs = match f.card {
+        Card::Required => "Required",
+        Card::Optional => "Optional",
+        Card::Many if f.item_nillable => "ManyNillable",
+        Card::Many => "Many",
+    };
+    match (kind, occurs, f.sensitive) {
+        ("Element", "Optional", false) => ("rt::FieldSchema::element", vec![name, ty]),
+        ("Element", "Required", false) => ("rt::FieldSchema::required", vec![name, ty]),
+        ("Element", "Many", false) => ("rt::FieldSchema::many", vec![name, ty]),
+        _ => (
+            "rt::FieldSchema::new",
+            vec![
+                name,
+                ty,
+                Expr::Atom(format!("rt::Occurs::{occurs}")),
+                Expr::Atom(format!("rt::FieldKind::{kind}")),
+                Expr::Atom(f.sensitive.to_string()),
+            ],
+        ),
+    }
+}
+
+/// Writes the call `head(args)` followed by `tail`: on one line when the arguments fit in
+/// rustfmt's `fn_call_width`, else one argument per line.
+fn call(out: &mut Out, head: &str, args: &[Expr], tail: &str) {
+    let flat_args = args.iter().map(Expr::flat).collect::<Vec<_>>().join(", ");
+    let one = format!("{head}({flat_args}){tail}");
+    if display_width(&flat_args) <= SMALL_WIDTH && out.fits(&one) {
+        out.line(&one);
+        return;
+    }
+    if let [arg] = args {
+        // A single argument may overflow from the call's line, as rustfmt lets it.
+        out.assign(&format!("{head}("), arg, &format!("){tail}"));
+        return;
+    }
+    out.open(&format!("{head}("));
+    for arg in args {
+        out.expr(arg, ",");
+    }
+    out.close(&format!("){tail}"));
 }
 
 fn enumeration(out: &mut Out, ty: &Type, e: &crate::model::Enum) {
@@ -950,7 +1042,11 @@ fn macro_call(out: &mut Out, name: &str, argument: &str) {
         return;
     }
     out.open(&format!("{name}("));
-    out.line(argument);
+    let arguments: Vec<&str> = argument.split(", ").collect();
+    for (i, a) in arguments.iter().enumerate() {
+        let comma = if i + 1 < arguments.len() { "," } else { "" };
+        out.line(&format!("{a}{comma}"));
+    }
     out.close(");");
 }
 
@@ -1176,15 +1272,15 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
     out.field("read_only", op.read_only.to_string());
     out.field("needs_session", op.needs_session.to_string());
     for (name, ty) in [("request", &req), ("response", &resp)] {
-        let line = format!("{name}: <{ty} as rt::Structure>::SCHEMA,");
+        let line = format!("{name}: <{ty} as rt::StructType>::SCHEMA,");
         if out.fits(&line) {
             out.line(&line);
         } else {
             out.field(name, format!("rt::schema_of::<{ty}>()"));
         }
     }
-    out.field("new_request", format!("rt::new_dyn::<{req}>"));
-    out.field("new_response", format!("rt::new_dyn::<{resp}>"));
+    out.field("new_request", format!("rt::new_boxed::<{req}>"));
+    out.field("new_response", format!("rt::new_boxed::<{resp}>"));
     out.close("};");
     out.close("}");
     if let Some(paging) = &op.paging {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::auth::{Secret, Session, SessionManager};
 use crate::error::{Error, Result};
 use crate::history::HistoryHook;
-use crate::model::{AnyValue, DynStructure, Operation, OperationInfo, PagedOperation};
+use crate::model::{AnyValue, Operation, OperationInfo, PagedOperation, Structure};
 use crate::paging::{Caller, ItemStream};
 use crate::rest::Download;
 use crate::transport::{BodyUse, Deadline, Http, Timeouts};
@@ -258,8 +258,8 @@ impl Client {
     pub fn call_dyn(
         &self,
         op: &'static OperationInfo,
-        request: &dyn DynStructure,
-    ) -> Result<Box<dyn DynStructure>> {
+        request: &dyn Structure,
+    ) -> Result<Box<dyn Structure>> {
         let mut out = (op.new_response)();
         self.call_into(op, request, out.as_mut())?;
         Ok(out)
@@ -269,8 +269,8 @@ impl Client {
     fn call_into(
         &self,
         op: &OperationInfo,
-        request: &dyn DynStructure,
-        out: &mut dyn DynStructure,
+        request: &dyn Structure,
+        out: &mut dyn Structure,
     ) -> Result<()> {
         let label = CallLabel::of(op);
         let wire = self.wire();
@@ -373,7 +373,7 @@ impl Caller for Client {
             body_use: BodyUse::Streamed,
         };
         self.run(&spec, self.deadline(), &mut |reply| match reply {
-            Reply::Streamed(response) => wire.stream::<O>(label, response),
+            Reply::Streamed(response) => wire.stream(O::INFO, label, response),
             // Not a list: the fault or error the answer stands for.
             Reply::Buffered(response) => {
                 let mut ignored = O::Response::default();

@@ -7,7 +7,7 @@ use std::fmt;
 
 use crate::auth::Secret;
 use crate::error::{Error, Result};
-use crate::model::{AnyValue, DynStructure, OperationInfo, PagedOperation};
+use crate::model::{AnyValue, OperationInfo, Slot, Structure};
 use crate::paging::ItemStream;
 use crate::rest::binding::RestWire;
 use crate::soap::binding::SoapWire;
@@ -78,7 +78,7 @@ impl Wire<'_> {
         &self,
         label: CallLabel<'_>,
         response: &HttpResponse,
-        out: &mut dyn DynStructure,
+        out: &mut dyn Structure,
     ) -> Result<()> {
         self.format().read_typed(label, response, out)
     }
@@ -89,14 +89,15 @@ impl Wire<'_> {
     }
 
     /// The items of a list answer (its status is 2xx), decoded as they arrive.
-    pub fn stream<O: PagedOperation>(
+    pub fn stream<T: Slot>(
         &self,
+        op: &'static OperationInfo,
         label: CallLabel<'_>,
         response: StreamingResponse,
-    ) -> Result<ItemStream<O::Item>> {
+    ) -> Result<ItemStream<T>> {
         match self {
-            Wire::Soap(soap) => crate::soap::stream::items::<O>(label, response, soap.limits),
-            Wire::Rest(rest) => crate::rest::stream::items::<O>(label, response, rest.limits),
+            Wire::Soap(soap) => crate::soap::stream::items(op, label, response, soap.limits),
+            Wire::Rest(rest) => crate::rest::stream::items(op, label, response, rest.limits),
         }
     }
 }
@@ -143,7 +144,7 @@ impl Protocol {
     /// Decodes a captured response body of `op` into its generated response type. A fault
     /// becomes [`Error::Fault`]. This is what `portabilling decode` does, for debugging real
     /// traffic (and for timing the decoder on captured bytes).
-    pub fn decode_response(self, op: &OperationInfo, body: &[u8]) -> Result<Box<dyn DynStructure>> {
+    pub fn decode_response(self, op: &OperationInfo, body: &[u8]) -> Result<Box<dyn Structure>> {
         let mut out = (op.new_response)();
         let response = captured(200, body);
         let (soap, rest) = decoding_wires();

@@ -1,28 +1,30 @@
-//! The data model: what a generated type is, independent of the wire that carries it.
+//! The data model: what a generated type is, independent of any wire that carries it.
 //!
-//! A generated struct implements [`Structure`]: a static [`StructSchema`] (names, XSD types,
-//! cardinality, docs, secrets), a lookup from wire name to field index, and two visitors that
-//! hand each field to a decoder or an encoder. The SOAP codec (`crate::soap`) and the JSON
-//! mapping (serde, used by REST and the command line) are written once against these traits,
-//! so the same type reads the same from either wire. The inspector, the simulator and the
-//! sample-request writer read the same schemas.
+//! A generated struct is plain data plus a constant description: a [`StructSchema`] (names,
+//! types, cardinality, docs, secrets, and a lookup table from wire name to field), and two
+//! small functions that hand out a field by index as a [`ValueRef`] or [`ValueMut`]. Every
+//! codec (the SOAP one in [`crate::soap`], the JSON mapping in [`json`], `Debug`, the
+//! unknown-field check) is written once, against `dyn` [`Structure`], so nothing large is
+//! compiled per type: a server's whole API (1,800 operations) costs little more to build than
+//! its structs. The inspector, the simulator and the sample-request writer read the same
+//! schemas.
 
-mod dynamic;
+mod field;
+mod index;
+pub mod json;
 mod scalar;
-mod serde_impl;
-mod value;
 
-pub use dynamic::{new_dyn, DynStructure};
+use std::any::Any;
+use std::fmt;
+
+pub use field::{
+    EnumSlot, ListSlot, ListValue, OptionalSlot, OwnedScalar, Scalar, ScalarKind, ScalarSlot, Slot,
+    ValueMut, ValueRef,
+};
+pub use index::field_index;
 pub(crate) use scalar::base64;
 pub(crate) use scalar::civil_from_days;
 pub use scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, ParseError, Time};
-pub use serde_impl::{
-    deserialize_enumeration, deserialize_structure, from_json_slice, serialize_enumeration,
-    serialize_structure,
-};
-pub use value::Value;
-
-use std::fmt;
 
 /// Any value, for `xsd:anyType` fields, unknown elements and untyped calls.
 pub type AnyValue = serde_json::Value;
@@ -30,52 +32,76 @@ pub type AnyValue = serde_json::Value;
 /// Elements or keys a server sent that the schema does not describe, kept by name.
 pub type Extra = serde_json::Map<String, AnyValue>;
 
-/// A generated struct: a static schema, and visitors over its fields.
-///
-/// Implemented by generated code; the [`structure_impls!`](crate::structure_impls) macro then
-/// derives `Debug` (with secrets redacted), `Serialize` and `Deserialize` from it.
-pub trait Structure: Value {
-    /// The schema: names, types, cardinality and documentation of the fields.
-    const SCHEMA: &'static StructSchema;
+/// A value a field can hold: a scalar, an `Option`, a `Vec`, a `Box`, a generated struct or
+/// enumeration, or an [`AnyValue`]. It hands itself to the codecs as a [`ValueRef`] to read
+/// or a [`ValueMut`] to fill.
+pub trait FieldValue: Send + Sync {
+    /// The value, to read.
+    fn value(&self) -> ValueRef<'_>;
 
-    /// The index of the field whose wire name is `name`.
-    fn field_index(name: &str) -> Option<usize>;
+    /// The value, to fill.
+    fn value_mut(&mut self) -> ValueMut<'_>;
+}
 
-    /// Decodes field `index` with `d`.
-    fn decode_field<D: FieldDecoder>(&mut self, index: usize, d: D) -> Result<(), D::Error>;
+/// A generated struct's fields, by their index in its schema: the one part of
+/// [`Structure`] written out per type.
+pub trait FieldAccess {
+    /// Field `index` of the schema, to read ([`ValueRef::Absent`] past the last).
+    fn field(&self, index: usize) -> ValueRef<'_>;
 
-    /// Hands every field, then the extra elements, to `e`.
-    fn encode_fields<E: FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error>;
+    /// Field `index` of the schema, to fill (`None` past the last).
+    fn field_mut(&mut self, index: usize) -> Option<ValueMut<'_>>;
+}
+
+/// A generated struct, seen through its schema: what every codec works on. Object-safe, so
+/// a codec is compiled once for all structs.
+pub trait Structure: FieldAccess + Any + Send + Sync {
+    /// The schema of the struct.
+    fn schema(&self) -> &'static StructSchema;
 
     /// Elements the schema does not describe.
     fn extra(&self) -> &Extra;
 
     /// Elements the schema does not describe.
     fn extra_mut(&mut self) -> &mut Extra;
+
+    /// A boxed copy.
+    fn boxed_clone(&self) -> Box<dyn Structure>;
 }
 
-/// Decodes one field's value from a wire format.
-pub trait FieldDecoder {
-    /// The decoder's error.
-    type Error;
-
-    /// Decodes into `slot` (which may already hold values, as for repeated elements).
-    fn decode<V: Value>(self, slot: &mut V) -> Result<(), Self::Error>;
-
-    /// Skips a value with no field.
-    fn skip(self) -> Result<(), Self::Error>;
+impl fmt::Debug for dyn Structure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_structure(self, f)
+    }
 }
 
-/// Receives the fields of a structure, in schema order.
-pub trait FieldEncoder {
-    /// The encoder's error.
-    type Error;
+impl dyn Structure {
+    /// The value as its generated type, if it is one.
+    pub fn downcast_ref<T: Structure>(&self) -> Option<&T> {
+        (self as &dyn Any).downcast_ref()
+    }
 
-    /// Receives field `index` of the structure's schema.
-    fn field<V: Value>(&mut self, index: usize, value: &V) -> Result<(), Self::Error>;
+    /// The value in PortaBilling's JSON form.
+    pub fn to_json(&self) -> AnyValue {
+        json::to_value(self)
+    }
 
-    /// Receives the extra elements.
-    fn extra(&mut self, extra: &Extra) -> Result<(), Self::Error>;
+    /// The value as indented JSON text, with fields in schema order.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Replaces the value with one read from JSON (leniently, as over REST).
+    pub fn set_json(&mut self, value: &AnyValue) -> Result<(), serde_json::Error> {
+        json::set_from_value(self, value)
+    }
+}
+
+/// A generated struct as a type: its schema as a constant. Every [`Structure`] the generator
+/// writes is one.
+pub trait StructType: Structure + Clone + Default + PartialEq + fmt::Debug + Sized {
+    /// The schema.
+    const SCHEMA: &'static StructSchema;
 }
 
 /// A generated enumeration of string values, which keeps values the schema does not list.
@@ -107,12 +133,38 @@ pub struct StructSchema {
     pub qualified: bool,
     /// The fields, in schema order.
     pub fields: &'static [FieldSchema],
+    /// The fields' documentation, in the same order (empty when none has any).
+    pub docs: &'static [&'static str],
+    /// The fields by wire name: an open-addressing table built at compile time by
+    /// [`field_index`].
+    pub index: &'static [u16],
 }
 
 impl StructSchema {
+    /// The index of the field whose wire name is `name` (not the text content field).
+    #[inline]
+    pub fn lookup(&self, name: &str) -> Option<usize> {
+        index::lookup(self.fields, self.index, name)
+    }
+
     /// The field with wire name `name`.
     pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
-        self.fields.iter().find(|f| f.name == name)
+        self.lookup(name).map(|i| &self.fields[i])
+    }
+
+    /// The index of the simple-content (text) field, if the struct has one.
+    pub fn text_field(&self) -> Option<usize> {
+        self.fields.iter().position(|f| f.kind == FieldKind::Text)
+    }
+
+    /// The documentation of field `index` (empty when it has none).
+    pub fn field_doc(&self, index: usize) -> &'static str {
+        self.docs.get(index).copied().unwrap_or("")
+    }
+
+    /// Whether any field is an attribute.
+    pub fn has_attributes(&self) -> bool {
+        self.fields.iter().any(|f| f.kind == FieldKind::Attribute)
     }
 }
 
@@ -121,12 +173,8 @@ impl StructSchema {
 pub struct FieldSchema {
     /// The element or attribute name on the wire (empty for simple content).
     pub name: &'static str,
-    /// The Rust field name.
-    pub rust_name: &'static str,
     /// The value type.
     pub ty: TypeInfo,
-    /// The declared XSD type, for display (`xsd:long`, `AccountInfo[]`).
-    pub xsd_type: &'static str,
     /// How many values it holds.
     pub occurs: Occurs,
     /// Element, attribute or text content.
@@ -134,8 +182,58 @@ pub struct FieldSchema {
     /// Whether the value is a secret (passwords, tokens, session ids): redacted in `Debug`
     /// output and in recorded exchanges.
     pub sensitive: bool,
-    /// Documentation from the schema.
-    pub doc: &'static str,
+}
+
+impl FieldSchema {
+    /// A field of any kind.
+    pub const fn new(
+        name: &'static str,
+        ty: TypeInfo,
+        occurs: Occurs,
+        kind: FieldKind,
+        sensitive: bool,
+    ) -> Self {
+        FieldSchema {
+            name,
+            ty,
+            occurs,
+            kind,
+            sensitive,
+        }
+    }
+
+    /// An optional element, the usual field.
+    pub const fn element(name: &'static str, ty: TypeInfo) -> Self {
+        FieldSchema::new(name, ty, Occurs::Optional, FieldKind::Element, false)
+    }
+
+    /// An element that is always there.
+    pub const fn required(name: &'static str, ty: TypeInfo) -> Self {
+        FieldSchema::new(name, ty, Occurs::Required, FieldKind::Element, false)
+    }
+
+    /// A repeated element.
+    pub const fn many(name: &'static str, ty: TypeInfo) -> Self {
+        FieldSchema::new(name, ty, Occurs::Many, FieldKind::Element, false)
+    }
+
+    /// The declared type, for display: `xsd:long`, `AccountInfo`, `AccountInfo[]` (repeated
+    /// elements show as arrays too).
+    pub fn display_type(&self) -> String {
+        fn xsd(ty: &TypeInfo) -> String {
+            match ty {
+                TypeInfo::Struct(_) | TypeInfo::Enum(_) | TypeInfo::Flag => ty.display_name(),
+                TypeInfo::List(inner) => format!("{}[]", xsd(inner)),
+                other => other.xsd_name().to_string(),
+            }
+        }
+        let name = xsd(&self.ty);
+        if self.occurs.is_repeated() {
+            format!("{name}[]")
+        } else {
+            name
+        }
+    }
 }
 
 /// How many values a field holds.
@@ -231,6 +329,7 @@ impl TypeInfo {
             TypeInfo::Struct(s) => s().name.to_string(),
             TypeInfo::Enum(e) => e().name.to_string(),
             TypeInfo::List(inner) => format!("{}[]", inner.display_name()),
+            TypeInfo::Flag => "Flag".to_string(),
             other => other.xsd_name().trim_start_matches("xsd:").to_string(),
         }
     }
@@ -259,6 +358,23 @@ impl TypeInfo {
             TypeInfo::Base64Binary => "xsd:base64Binary",
             TypeInfo::HexBinary => "xsd:hexBinary",
             TypeInfo::Any | TypeInfo::Struct(_) | TypeInfo::List(_) => "xsd:anyType",
+        }
+    }
+
+    /// The type of one item: the inner type of an array, or the type itself (the items of a
+    /// repeated element).
+    pub fn item(&self) -> &TypeInfo {
+        match self {
+            TypeInfo::List(inner) => inner,
+            other => other,
+        }
+    }
+
+    /// Whether a struct of this type has a field named `name`.
+    pub fn has_field(&self, name: &str) -> bool {
+        match self {
+            TypeInfo::Struct(schema) => schema().lookup(name).is_some(),
+            _ => false,
         }
     }
 }
@@ -342,9 +458,9 @@ pub struct OperationInfo {
     /// The response type's schema.
     pub response: &'static StructSchema,
     /// A new, empty request value.
-    pub new_request: fn() -> Box<dyn DynStructure>,
+    pub new_request: fn() -> Box<dyn Structure>,
     /// A new, empty response value.
-    pub new_response: fn() -> Box<dyn DynStructure>,
+    pub new_response: fn() -> Box<dyn Structure>,
 }
 
 impl OperationInfo {
@@ -394,9 +510,9 @@ impl ServiceInfo {
 /// unit struct per operation, in each service's `op` module.
 pub trait Operation: 'static {
     /// The request type.
-    type Request: Structure;
+    type Request: StructType;
     /// The response type.
-    type Response: Structure;
+    type Response: StructType;
     /// The descriptor.
     const INFO: &'static OperationInfo;
 }
@@ -404,7 +520,7 @@ pub trait Operation: 'static {
 /// A list operation that pages with `limit` and `offset`.
 pub trait PagedOperation: Operation {
     /// The list item type.
-    type Item: Value;
+    type Item: Slot;
 
     /// Whether the request can ask for the total (`get_total`) and the response reports it.
     const REPORTS_TOTAL: bool;
@@ -420,13 +536,18 @@ pub trait PagedOperation: Operation {
 }
 
 /// The schema of `T`, as a function usable in statics.
-pub const fn schema_of<T: Structure>() -> &'static StructSchema {
+pub const fn schema_of<T: StructType>() -> &'static StructSchema {
     T::SCHEMA
 }
 
 /// The schema of enumeration `T`, as a function usable in statics.
 pub const fn enum_schema_of<T: Enumeration>() -> &'static EnumSchema {
     T::SCHEMA
+}
+
+/// A new, empty value of `T` behind a trait object.
+pub fn new_boxed<T: StructType>() -> Box<dyn Structure> {
+    Box::new(T::default())
 }
 
 /// Converts a page position to a request field's integer type, saturating.
@@ -464,32 +585,13 @@ page_number!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128);
 /// The paths of every value in `value` that the schema does not describe and that was kept in
 /// an `extra` map (`account_info.new_field`, `account_list[3].other`). Empty when the
 /// generated types cover everything the server sent.
-pub fn unknown_fields<V: Value>(value: &V) -> Vec<String> {
+pub fn unknown_fields(value: &dyn FieldValue) -> Vec<String> {
     let mut out = Vec::new();
-    value.collect_unknown("", &mut out);
+    collect_unknown(value.value(), "", &mut out);
     out
 }
 
-/// [`Value::collect_unknown`] for a structure.
-pub fn collect_unknown_structure<T: Structure>(value: &T, path: &str, out: &mut Vec<String>) {
-    struct Collect<'a> {
-        path: &'a str,
-        out: &'a mut Vec<String>,
-        schema: &'static StructSchema,
-    }
-    impl FieldEncoder for Collect<'_> {
-        type Error = std::convert::Infallible;
-        fn field<V: Value>(&mut self, index: usize, value: &V) -> Result<(), Self::Error> {
-            if let Some(field) = self.schema.fields.get(index) {
-                value.collect_unknown(&join(self.path, field.name), self.out);
-            }
-            Ok(())
-        }
-        fn extra(&mut self, extra: &Extra) -> Result<(), Self::Error> {
-            self.out.extend(extra.keys().map(|k| join(self.path, k)));
-            Ok(())
-        }
-    }
+fn collect_unknown(value: ValueRef<'_>, path: &str, out: &mut Vec<String>) {
     fn join(path: &str, name: &str) -> String {
         if path.is_empty() {
             name.to_string()
@@ -497,55 +599,75 @@ pub fn collect_unknown_structure<T: Structure>(value: &T, path: &str, out: &mut 
             format!("{path}.{name}")
         }
     }
-    let Ok(()) = value.encode_fields(&mut Collect {
-        path,
-        out,
-        schema: T::SCHEMA,
-    });
+    match value {
+        ValueRef::Struct(s) => {
+            let schema = s.schema();
+            for (i, field) in schema.fields.iter().enumerate() {
+                collect_unknown(s.field(i), &join(path, field.name), out);
+            }
+            out.extend(s.extra().keys().map(|k| join(path, k)));
+        }
+        ValueRef::List(list) => {
+            for i in 0..list.len() {
+                collect_unknown(list.item(i), &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Writes a structure's fields for `Debug`, with secrets redacted.
-pub fn debug_structure<T: Structure>(value: &T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    struct DebugFields<'a, 'b> {
-        out: fmt::DebugStruct<'a, 'b>,
-        schema: &'static StructSchema,
+pub fn debug_structure(value: &dyn Structure, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let schema = value.schema();
+    let mut out = f.debug_struct(schema.name);
+    for (i, field) in schema.fields.iter().enumerate() {
+        let shown = value.field(i);
+        let name = if field.kind == FieldKind::Text {
+            "value"
+        } else {
+            field.name
+        };
+        if field.sensitive && !shown.is_absent() {
+            out.field(name, &Redacted);
+        } else {
+            out.field(name, &DebugValue(shown));
+        }
     }
-    impl FieldEncoder for DebugFields<'_, '_> {
-        type Error = std::convert::Infallible;
-        fn field<V: Value>(&mut self, index: usize, value: &V) -> Result<(), Self::Error> {
-            if let Some(field) = self.schema.fields.get(index) {
-                if field.sensitive && !value.is_absent() {
-                    self.out.field(field.rust_name, &Redacted);
+    let extra = value.extra();
+    if !extra.is_empty() {
+        let redacted: Vec<(&String, &dyn fmt::Debug)> = extra
+            .iter()
+            .map(|(k, v)| {
+                let shown: &dyn fmt::Debug = if crate::redact::is_secret_name(k) {
+                    &Redacted
                 } else {
-                    self.out.field(field.rust_name, value);
-                }
-            }
-            Ok(())
-        }
-        fn extra(&mut self, extra: &Extra) -> Result<(), Self::Error> {
-            if !extra.is_empty() {
-                let redacted: Vec<(&String, &dyn fmt::Debug)> = extra
-                    .iter()
-                    .map(|(k, v)| {
-                        let shown: &dyn fmt::Debug = if crate::redact::is_secret_name(k) {
-                            &Redacted
-                        } else {
-                            v
-                        };
-                        (k, shown)
-                    })
-                    .collect();
-                self.out.field("extra", &DebugMap(&redacted));
-            }
-            Ok(())
+                    v
+                };
+                (k, shown)
+            })
+            .collect();
+        out.field("extra", &DebugMap(&redacted));
+    }
+    out.finish()
+}
+
+/// A field value in `Debug` output, as its Rust value would print.
+struct DebugValue<'a>(ValueRef<'a>);
+
+impl fmt::Debug for DebugValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            ValueRef::Absent => f.write_str("None"),
+            ValueRef::Scalar(s) => fmt::Debug::fmt(s, f),
+            ValueRef::Enum(e) => fmt::Debug::fmt(e, f),
+            ValueRef::Struct(s) => debug_structure(*s, f),
+            ValueRef::List(list) => f
+                .debug_list()
+                .entries((0..list.len()).map(|i| DebugValue(list.item(i))))
+                .finish(),
+            ValueRef::Any(v) => fmt::Debug::fmt(v, f),
         }
     }
-    let mut fields = DebugFields {
-        out: f.debug_struct(T::SCHEMA.name),
-        schema: T::SCHEMA,
-    };
-    let Ok(()) = value.encode_fields(&mut fields);
-    fields.out.finish()
 }
 
 struct DebugMap<'a>(&'a [(&'a String, &'a dyn fmt::Debug)]);
@@ -565,159 +687,4 @@ impl fmt::Debug for Redacted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
-}
-
-/// Implements `Debug` (secrets redacted), `Serialize`, `Deserialize` and [`Value`] for a
-/// generated [`Structure`].
-#[macro_export]
-#[doc(hidden)]
-macro_rules! structure_impls {
-    ($t:ty) => {
-        impl ::core::fmt::Debug for $t {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                $crate::runtime::debug_structure(self, f)
-            }
-        }
-
-        impl $crate::runtime::serde::Serialize for $t {
-            fn serialize<S: $crate::runtime::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::core::result::Result<S::Ok, S::Error> {
-                $crate::runtime::serialize_structure(self, serializer)
-            }
-        }
-
-        impl<'de> $crate::runtime::serde::Deserialize<'de> for $t {
-            fn deserialize<D: $crate::runtime::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
-                $crate::runtime::deserialize_structure(deserializer)
-            }
-        }
-
-        impl $crate::runtime::Value for $t {
-            fn from_json<'de, D: $crate::runtime::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
-                $crate::runtime::deserialize_structure(deserializer)
-            }
-
-            fn decode_xml<S: $crate::runtime::Source>(
-                slot: &mut Self,
-                decoder: &mut $crate::runtime::XmlDecoder<S>,
-                start: $crate::runtime::Start,
-                _repeated: bool,
-            ) -> ::core::result::Result<bool, $crate::runtime::DecodeError> {
-                decoder.decode_structure(slot, &start)
-            }
-
-            fn encode_xml(
-                &self,
-                encoder: &mut $crate::runtime::XmlEncoder,
-                name: &str,
-                _repeated: bool,
-            ) -> ::core::result::Result<(), $crate::runtime::EncodeError> {
-                encoder.structure(name, self)
-            }
-
-            fn type_name() -> $crate::runtime::TypeName {
-                let schema = <Self as $crate::runtime::Structure>::SCHEMA;
-                $crate::runtime::TypeName::Named(schema.namespace, schema.name)
-            }
-
-            fn has_field(name: &str) -> bool {
-                <Self as $crate::runtime::Structure>::field_index(name).is_some()
-            }
-
-            fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-                $crate::runtime::collect_unknown_structure(self, path, out)
-            }
-        }
-    };
-}
-
-/// Implements `Display`, `FromStr`, `Serialize`, `Deserialize` and [`Value`] for a generated
-/// [`Enumeration`].
-#[macro_export]
-#[doc(hidden)]
-macro_rules! enumeration_impls {
-    ($t:ty) => {
-        impl ::core::fmt::Display for $t {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str($crate::runtime::Enumeration::as_str(self))
-            }
-        }
-
-        impl ::core::str::FromStr for $t {
-            type Err = ::core::convert::Infallible;
-            fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
-                Ok(<$t as $crate::runtime::Enumeration>::from_wire(s))
-            }
-        }
-
-        impl $crate::runtime::serde::Serialize for $t {
-            fn serialize<S: $crate::runtime::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::core::result::Result<S::Ok, S::Error> {
-                $crate::runtime::serialize_enumeration(self, serializer)
-            }
-        }
-
-        impl<'de> $crate::runtime::serde::Deserialize<'de> for $t {
-            fn deserialize<D: $crate::runtime::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
-                $crate::runtime::deserialize_enumeration(deserializer)
-            }
-        }
-
-        impl $crate::runtime::Value for $t {
-            fn from_json<'de, D: $crate::runtime::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
-                $crate::runtime::deserialize_enumeration(deserializer)
-            }
-
-            fn parse_text(text: &str) -> ::core::result::Result<Self, String> {
-                Ok(<Self as $crate::runtime::Enumeration>::from_wire(text))
-            }
-
-            fn to_text(&self) -> Option<String> {
-                Some($crate::runtime::Enumeration::as_str(self).to_string())
-            }
-
-            fn decode_xml<S: $crate::runtime::Source>(
-                slot: &mut Self,
-                decoder: &mut $crate::runtime::XmlDecoder<S>,
-                start: $crate::runtime::Start,
-                repeated: bool,
-            ) -> ::core::result::Result<bool, $crate::runtime::DecodeError> {
-                let mut text = String::new();
-                let present = <String as $crate::runtime::Value>::decode_xml(
-                    &mut text, decoder, start, repeated,
-                )?;
-                if present {
-                    *slot = <Self as $crate::runtime::Enumeration>::from_wire(&text);
-                }
-                Ok(present)
-            }
-
-            fn encode_xml(
-                &self,
-                encoder: &mut $crate::runtime::XmlEncoder,
-                name: &str,
-                repeated: bool,
-            ) -> ::core::result::Result<(), $crate::runtime::EncodeError> {
-                $crate::runtime::Enumeration::as_str(self)
-                    .to_string()
-                    .encode_xml(encoder, name, repeated)
-            }
-
-            fn type_name() -> $crate::runtime::TypeName {
-                $crate::runtime::TypeName::Xsd("string")
-            }
-        }
-    };
 }

@@ -13,7 +13,7 @@
 use std::io::Read;
 
 use crate::error::{Error, Result};
-use crate::model::{AnyValue, DynStructure, TypeInfo};
+use crate::model::{AnyValue, Structure, TypeInfo};
 use crate::urlencoded::percent_encode;
 use crate::wire::{
     fault_error, http_error, read_all, CallAuth, CallLabel, Fault, HttpRequest, HttpResponse,
@@ -412,11 +412,10 @@ impl WireFormat for RestWire {
         &self,
         label: CallLabel<'_>,
         response: &HttpResponse,
-        out: &mut dyn DynStructure,
+        out: &mut dyn Structure,
     ) -> Result<()> {
         let body = self.json_body(label, response)?;
-        out.decode_json(body)
-            .map_err(|e| json_error(label, e, body))
+        crate::model::json::decode_slice(out, body).map_err(|e| json_error(label, e, body))
     }
 
     fn read_untyped(&self, label: CallLabel<'_>, response: &HttpResponse) -> Result<AnyValue> {

@@ -5,32 +5,31 @@
 //! time, whatever the length of the list; an item longer than the body limit is an error.
 
 use std::io::{BufRead, BufReader, Read};
-use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
-use crate::model::{PagedOperation, Value};
-use crate::paging::ItemStream;
+use crate::model::{json, OperationInfo, Slot, ValueMut};
+use crate::paging::{ItemSource, ItemStream};
 
 use crate::wire::{body_read_error, CallLabel, Limits, StreamingResponse};
 
-/// The items of `O`'s list in a streaming JSON response.
-pub(crate) fn items<O: PagedOperation>(
+/// The items of `op`'s list in a streaming JSON response.
+pub(crate) fn items<T: Slot>(
+    op: &'static OperationInfo,
     label: CallLabel<'_>,
     response: StreamingResponse,
     limits: Limits,
-) -> Result<ItemStream<O::Item>> {
-    Ok(ItemStream::new(Items::<O> {
+) -> Result<ItemStream<T>> {
+    Ok(ItemStream::decoding(Items {
         scanner: Scanner {
             reader: BufReader::with_capacity(64 * 1024, response.body),
             limits,
             offset: 0,
         },
         state: State::Start,
-        list_field: O::INFO.list_field.unwrap_or(""),
+        list_field: op.list_field.unwrap_or(""),
         service: label.service.to_string(),
         method: label.method.to_string(),
         item: Vec::new(),
-        _op: PhantomData,
     }))
 }
 
@@ -40,14 +39,13 @@ enum State {
     Done,
 }
 
-struct Items<O> {
+struct Items {
     scanner: Scanner,
     state: State,
     list_field: &'static str,
     service: String,
     method: String,
     item: Vec<u8>,
-    _op: PhantomData<fn() -> O>,
 }
 
 struct Scanner {
@@ -190,7 +188,7 @@ fn scratch_trim(v: &mut Vec<u8>) {
     }
 }
 
-impl<O: PagedOperation> Items<O> {
+impl Items {
     fn fail(&self, f: Fail) -> Error {
         match f {
             Fail::Io(e) => body_read_error(&self.service, &self.method, e),
@@ -204,15 +202,15 @@ impl<O: PagedOperation> Items<O> {
         }
     }
 
-    fn advance(&mut self) -> std::result::Result<Option<O::Item>, Fail> {
+    fn advance(&mut self, slot: ValueMut<'_>) -> std::result::Result<bool, Fail> {
         loop {
             match self.state {
-                State::Done => return Ok(None),
+                State::Done => return Ok(false),
                 State::Start => {
                     self.scanner.expect(b'{')?;
                     if !self.find_list()? {
                         self.state = State::Done;
-                        return Ok(None);
+                        return Ok(false);
                     }
                 }
                 State::InArray { first } => {
@@ -220,7 +218,7 @@ impl<O: PagedOperation> Items<O> {
                     if b == b']' {
                         self.finish_object()?;
                         self.state = State::Done;
-                        return Ok(None);
+                        return Ok(false);
                     }
                     if !first {
                         if b != b',' {
@@ -235,12 +233,11 @@ impl<O: PagedOperation> Items<O> {
                     self.item.clear();
                     let mut item = std::mem::take(&mut self.item);
                     self.scanner.value(b, Some(&mut item))?;
-                    let mut de = serde_json::Deserializer::from_slice(&item);
-                    let decoded = O::Item::from_json(&mut de).map_err(|e| {
+                    let decoded = json::decode_value_slice(slot, &item).map_err(|e| {
                         Fail::Syntax(format!("an item of `{}`: {e}", self.list_field))
                     });
                     self.item = item;
-                    return decoded.map(Some);
+                    return decoded.map(|()| true);
                 }
             }
         }
@@ -316,16 +313,13 @@ impl<O: PagedOperation> Items<O> {
     }
 }
 
-impl<O: PagedOperation> Iterator for Items<O> {
-    type Item = Result<O::Item>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self.advance() {
-            Ok(Some(item)) => Some(Ok(item)),
-            Ok(None) => None,
+impl ItemSource for Items {
+    fn next_into(&mut self, slot: ValueMut<'_>) -> Result<bool> {
+        match self.advance(slot) {
+            Ok(more) => Ok(more),
             Err(f) => {
                 self.state = State::Done;
-                Some(Err(self.fail(f)))
+                Err(self.fail(f))
             }
         }
     }

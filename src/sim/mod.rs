@@ -568,7 +568,7 @@ fn soap(
                     &format!("simulator response does not fit {}: {e}", op.response.name),
                 );
             }
-            match envelope::encode_dyn(
+            match envelope::encode(
                 None,
                 &BodyTarget::response(op, &namespace),
                 response.as_ref(),

@@ -3,7 +3,7 @@
 //! [`envelope`](super::envelope)'s.
 
 use crate::error::{Error, Result};
-use crate::model::{AnyValue, DynStructure};
+use crate::model::{AnyValue, Structure};
 use crate::wire::{
     fault_error, http_error, CallAuth, CallLabel, HttpRequest, HttpResponse, Limits, Params,
     WireFormat,
@@ -105,7 +105,7 @@ impl WireFormat for SoapWire {
             values,
         });
         let body = match params {
-            Params::Typed(_, value) => envelope::encode_dyn(header, &target, value),
+            Params::Typed(_, value) => envelope::encode(header, &target, value),
             Params::Untyped(value) => envelope::encode_any(header, &target, value),
         }
         .map_err(|e| Error::Config(format!("{}/{}: {e}", label.service, label.method)))?;
@@ -127,10 +127,10 @@ impl WireFormat for SoapWire {
         &self,
         label: CallLabel<'_>,
         response: &HttpResponse,
-        out: &mut dyn DynStructure,
+        out: &mut dyn Structure,
     ) -> Result<()> {
         self.read(label, response, |body| {
-            envelope::decode_response_dyn(body, self.limits, out).map(|fault| match fault {
+            envelope::decode_response_into(body, self.limits, out).map(|fault| match fault {
                 Some(f) => ValueOrFault::Fault(f),
                 None => ValueOrFault::Value(()),
             })

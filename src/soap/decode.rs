@@ -17,7 +17,10 @@ use std::io::BufRead;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use crate::model::{base64, AnyValue, Decimal, Extra, FieldDecoder, FieldKind, Structure, Value};
+use crate::model::{
+    base64, AnyValue, Decimal, Extra, FieldKind, ScalarKind, ScalarSlot, Structure, TypeInfo,
+    ValueMut,
+};
 use crate::wire::Limits;
 
 /// A body that could not be decoded, with where it went wrong. Its details are boxed so that
@@ -285,26 +288,6 @@ pub(crate) enum Child<R> {
     Start(R, Start),
     /// The end tag of the current element.
     End,
-}
-
-/// The most memory a declared array length may reserve up front.
-const MAX_RESERVE_BYTES: usize = 64 * 1024 * 1024;
-
-/// Appends to a list whose final length is unknown, growing it by a quarter at a time rather
-/// than doubling, so the spare capacity (and the peak while decoding) stays small. Large
-/// blocks grow in place through `realloc`.
-pub(crate) fn push_growing<T>(list: &mut Vec<T>, item: T) {
-    if list.len() == list.capacity() {
-        list.reserve_exact((list.len() / 4).max(4));
-    }
-    list.push(item);
-}
-
-/// Gives back the spare capacity of a list, so a decoded result holds about what it needs.
-pub(crate) fn shrink<T>(list: &mut Vec<T>) {
-    if list.capacity() > list.len() + list.len() / 8 + 4 {
-        list.shrink_to_fit();
-    }
 }
 
 /// A start tag read ahead and put back.
@@ -601,44 +584,36 @@ impl<S: Source> XmlDecoder<S> {
 
     /// Decodes the content of a structure whose start tag was just read. Returns whether the
     /// element held anything (an empty or nil element is absent).
-    pub fn decode_structure<T: Structure>(
+    pub fn decode_structure(
         &mut self,
-        slot: &mut T,
+        target: &mut dyn Structure,
         start: &Start,
     ) -> Result<bool, DecodeError> {
         if start.nil {
             self.skip(start)?;
             return Ok(false);
         }
-        let schema = T::SCHEMA;
+        let schema = target.schema();
         let mut seen = false;
         if !self.attrs.is_empty() {
             let attrs = std::mem::take(&mut self.attrs);
             for (name, value) in &attrs {
-                if let Some(i) = T::field_index(name) {
-                    if schema.fields[i].kind == FieldKind::Attribute {
-                        slot.decode_field(
-                            i,
-                            TextField {
-                                text: value,
-                                decoder: &*self,
-                            },
-                        )?;
-                        seen = true;
-                    }
+                let Some(i) = schema.lookup(name) else {
+                    continue;
+                };
+                if schema.fields[i].kind != FieldKind::Attribute {
+                    continue;
+                }
+                if let Some(slot) = target.field_mut(i) {
+                    self.set_from_text(slot, value)?;
+                    seen = true;
                 }
             }
         }
-        if let Some(i) = schema.fields.iter().position(|f| f.kind == FieldKind::Text) {
+        if let Some(i) = schema.text_field() {
             let text = self.read_text(start)?.map(str::to_string);
-            if let Some(text) = text {
-                slot.decode_field(
-                    i,
-                    TextField {
-                        text: &text,
-                        decoder: &*self,
-                    },
-                )?;
+            if let (Some(text), Some(slot)) = (text, target.field_mut(i)) {
+                self.set_from_text(slot, &text)?;
                 seen = true;
             }
             return Ok(seen);
@@ -647,69 +622,153 @@ impl<S: Source> XmlDecoder<S> {
             return Ok(seen);
         }
         loop {
-            match self.next_child(|name| T::field_index(name).ok_or_else(|| name.to_string()))? {
+            match self.next_child(|name| schema.lookup(name).ok_or_else(|| name.to_string()))? {
                 Child::End => return Ok(seen),
                 Child::Start(Ok(index), child) => {
                     seen = true;
                     let field = &schema.fields[index];
                     self.path.push(Cow::Borrowed(field.name));
-                    slot.decode_field(
-                        index,
-                        XmlField {
-                            decoder: self,
-                            start: child,
-                            repeated: field.occurs.is_repeated(),
-                        },
-                    )?;
+                    match target.field_mut(index) {
+                        Some(slot) => {
+                            self.decode_value(slot, &field.ty, child, field.occurs.is_repeated())?;
+                        }
+                        None => self.skip(&child)?,
+                    }
                     self.path.pop();
                 }
                 Child::Start(Err(name), child) => {
                     seen = true;
                     let value = self.decode_any(&child)?;
-                    insert_extra(slot.extra_mut(), name, value);
+                    insert_extra(target.extra_mut(), name, value);
                 }
             }
         }
     }
 
-    /// Decodes one value of type `V` from the element whose start tag was just read.
-    pub fn decode_value<V: Value>(
-        &mut self,
-        slot: &mut V,
-        start: Start,
-    ) -> Result<bool, DecodeError> {
-        V::decode_xml(slot, self, start, false)
+    /// Sets a value written as attribute or simple-content text.
+    fn set_from_text(&self, slot: ValueMut<'_>, text: &str) -> Result<(), DecodeError> {
+        match slot {
+            ValueMut::Scalar(s) => s.set_text(text).map_err(|m| self.error(m)),
+            ValueMut::Enum(e) => {
+                e.set_wire(text);
+                Ok(())
+            }
+            ValueMut::Any(a) => {
+                *a = AnyValue::String(text.to_string());
+                Ok(())
+            }
+            ValueMut::Optional(o) => self.set_from_text(o.insert_default(), text),
+            ValueMut::Struct(_) | ValueMut::List(_) => {
+                Err(self.error("a structure or list cannot be read from text"))
+            }
+        }
     }
 
-    /// Decodes a list from the element whose start tag was just read, into `slot`. `repeated`
-    /// says the field is a repeated element (each occurrence one item) rather than an array.
-    pub(crate) fn decode_list<T: Value>(
+    /// Decodes one value of type `ty` from the element whose start tag was just read, into
+    /// `slot`. Returns whether a value was present. `repeated` says the element is one
+    /// occurrence of a repeated field.
+    pub fn decode_value(
         &mut self,
-        slot: &mut Vec<T>,
+        slot: ValueMut<'_>,
+        ty: &TypeInfo,
+        start: Start,
+        repeated: bool,
+    ) -> Result<bool, DecodeError> {
+        match slot {
+            ValueMut::Scalar(s) => self.decode_scalar(s, &start),
+            ValueMut::Enum(e) => {
+                if start.nil {
+                    self.skip(&start)?;
+                    return Ok(e.clear());
+                }
+                match scalar_text(self, &start)? {
+                    Some(text) => {
+                        e.set_wire(&text);
+                        Ok(true)
+                    }
+                    None if start.xsi == XsiType::String => {
+                        e.set_wire("");
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                }
+            }
+            ValueMut::Struct(target) => self.decode_structure(target, &start),
+            ValueMut::Optional(o) => {
+                if start.nil {
+                    self.skip(&start)?;
+                    o.clear();
+                    return Ok(true);
+                }
+                let present = self.decode_value(o.insert_default(), ty, start, repeated)?;
+                if !present {
+                    o.clear();
+                }
+                Ok(present)
+            }
+            ValueMut::List(list) => self.decode_list(list, ty.item(), start, repeated),
+            ValueMut::Any(a) => {
+                *a = self.decode_any(&start)?;
+                Ok(!a.is_null())
+            }
+        }
+    }
+
+    /// Decodes a scalar: an empty or blank element is absent (a number, a date), except an
+    /// empty string where the element is typed as one: SOAP::Lite writes undef as `xsi:nil`,
+    /// and '' as an empty element typed `xsd:string`.
+    fn decode_scalar(
+        &mut self,
+        slot: &mut dyn ScalarSlot,
+        start: &Start,
+    ) -> Result<bool, DecodeError> {
+        if start.nil {
+            self.skip(start)?;
+            return Ok(slot.clear());
+        }
+        let is_string = slot.kind() == ScalarKind::String;
+        let typed = matches!(start.xsi, XsiType::String | XsiType::Base64);
+        match scalar_text(self, start)? {
+            Some(text) if is_string || !is_blank(&text) => {
+                let result = slot.set_text(&text);
+                result.map_err(|m| self.error(m))?;
+                Ok(true)
+            }
+            None if is_string && typed => {
+                slot.set_text("").map_err(|m| self.error(m))?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Decodes a list from the element whose start tag was just read. `repeated` says the
+    /// field is a repeated element (each occurrence one item) rather than an array.
+    fn decode_list(
+        &mut self,
+        list: &mut dyn crate::model::ListSlot,
+        item_ty: &TypeInfo,
         start: Start,
         repeated: bool,
     ) -> Result<bool, DecodeError> {
         if start.nil && !start.array {
             self.skip(&start)?;
             if repeated {
-                let mut item = T::default();
-                if T::decode_xml(
-                    &mut item,
-                    self,
-                    Start {
-                        nil: true,
-                        empty: true,
-                        ..start
-                    },
-                    false,
-                )? {
-                    slot.push(item);
+                // A nil occurrence of a repeated element keeps its place when items may be
+                // nil.
+                let nil = Start {
+                    nil: true,
+                    empty: true,
+                    ..start
+                };
+                if !self.decode_value(list.push_default(), item_ty, nil, false)? {
+                    list.pop();
                 }
             }
             return Ok(true);
         }
         if !start.array && repeated {
-            return self.decode_item(slot, start);
+            return self.decode_item(list, item_ty, start);
         }
         if start.empty {
             return Ok(true);
@@ -717,46 +776,39 @@ impl<S: Source> XmlDecoder<S> {
         if !start.array {
             // A declared array without an array marker: either a wrapper of items, or (from a
             // server that writes lists as repeated elements) one item. Look at the first child.
-            match self.peek(&T::has_field)? {
+            match self.peek(&|name| item_ty.has_field(name))? {
                 Peek::End => return Ok(true),
-                Peek::Text => return self.decode_item(slot, start),
-                Peek::Child { is_field: true } => return self.decode_item(slot, start),
+                Peek::Text => return self.decode_item(list, item_ty, start),
+                Peek::Child { is_field: true } => return self.decode_item(list, item_ty, start),
                 Peek::Child { is_field: false } => {}
             }
         }
         if let Some(n) = start.declared_len {
-            // Trust the declared count only up to a bound: a hostile body could declare
-            // billions of items it does not contain.
-            let cap = (MAX_RESERVE_BYTES / std::mem::size_of::<T>().max(1)).min(n as usize);
-            slot.reserve_exact(cap.saturating_sub(slot.len()));
+            list.reserve_declared(n as usize);
         }
         self.path.push(Cow::Borrowed("item"));
         loop {
             match self.next_child(|_| ())? {
                 Child::End => break,
                 Child::Start((), item_start) => {
-                    self.decode_item(slot, item_start)?;
+                    self.decode_item(list, item_ty, item_start)?;
                 }
             }
         }
         self.path.pop();
-        shrink(slot);
+        list.finish();
         Ok(true)
     }
 
-    fn decode_item<T: Value>(
+    fn decode_item(
         &mut self,
-        slot: &mut Vec<T>,
+        list: &mut dyn crate::model::ListSlot,
+        item_ty: &TypeInfo,
         start: Start,
     ) -> Result<bool, DecodeError> {
         // Decode in place: an item can be large, and moving it into the list costs a copy.
-        push_growing(slot, T::default());
-        let present = match slot.last_mut() {
-            Some(item) => T::decode_xml(item, self, start, false)?,
-            None => false,
-        };
-        if !present {
-            slot.pop();
+        if !self.decode_value(list.push_default(), item_ty, start, false)? {
+            list.pop();
         }
         Ok(true)
     }
@@ -996,6 +1048,34 @@ impl<S: Source> XmlDecoder<S> {
     }
 }
 
+/// Reads a scalar's text; `None` for an empty element. Base64 text is decoded when the
+/// `xsi:type` says so.
+fn scalar_text<'d, S: Source>(
+    decoder: &'d mut XmlDecoder<S>,
+    start: &Start,
+) -> Result<Option<Cow<'d, str>>, DecodeError> {
+    if start.nil {
+        decoder.skip(start)?;
+        return Ok(None);
+    }
+    if start.xsi == XsiType::Base64 {
+        let decoded = match decoder.read_text(start)? {
+            None => return Ok(None),
+            Some(t) => base64_text(t),
+        };
+        return match decoded {
+            Ok(s) => Ok(Some(Cow::Owned(s))),
+            Err(m) => Err(decoder.error(m)),
+        };
+    }
+    Ok(decoder.read_text(start)?.map(Cow::Borrowed))
+}
+
+/// Whether text holds only whitespace (numbers and dates around it are absent values).
+fn is_blank(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_whitespace())
+}
+
 /// An untyped value from text, by its `xsi:type`.
 fn typed_text(text: &str, xsi: XsiType) -> Result<AnyValue, String> {
     let t = text.trim();
@@ -1199,44 +1279,6 @@ fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
 fn unknown_entity(name: &str) -> String {
     let name: String = name.chars().take(32).collect();
     format!("entity reference `&{name};` is not allowed (no DTD entities are expanded)")
-}
-
-/// Decodes a structure field from XML.
-pub(crate) struct XmlField<'d, S> {
-    pub(crate) decoder: &'d mut XmlDecoder<S>,
-    pub(crate) start: Start,
-    pub(crate) repeated: bool,
-}
-
-impl<S: Source> FieldDecoder for XmlField<'_, S> {
-    type Error = DecodeError;
-
-    fn decode<V: Value>(self, slot: &mut V) -> Result<(), DecodeError> {
-        V::decode_xml(slot, self.decoder, self.start, self.repeated).map(|_| ())
-    }
-
-    fn skip(self) -> Result<(), DecodeError> {
-        self.decoder.skip(&self.start)
-    }
-}
-
-/// Decodes a field from attribute or simple-content text.
-struct TextField<'a, S> {
-    text: &'a str,
-    decoder: &'a XmlDecoder<S>,
-}
-
-impl<S: Source> FieldDecoder for TextField<'_, S> {
-    type Error = DecodeError;
-
-    fn decode<V: Value>(self, slot: &mut V) -> Result<(), DecodeError> {
-        *slot = V::parse_text(self.text).map_err(|e| self.decoder.error(e))?;
-        Ok(())
-    }
-
-    fn skip(self) -> Result<(), DecodeError> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

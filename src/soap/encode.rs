@@ -9,7 +9,7 @@
 use std::fmt::Display;
 use std::io::Write as _;
 
-use crate::model::{AnyValue, FieldEncoder, FieldKind, StructSchema, Structure, Value};
+use crate::model::{AnyValue, FieldKind, Scalar, Structure, TypeInfo, ValueRef};
 
 /// The XML Schema namespace, bound to `xsd`.
 pub const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
@@ -167,8 +167,8 @@ impl XmlEncoder {
     }
 
     /// A structure: its fields as child elements, its attribute fields as attributes.
-    pub fn structure<T: Structure>(&mut self, name: &str, value: &T) -> Result<(), EncodeError> {
-        let schema = T::SCHEMA;
+    pub fn structure(&mut self, name: &str, value: &dyn Structure) -> Result<(), EncodeError> {
+        let schema = value.schema();
         self.out.push(b'<');
         self.out.extend_from_slice(name.as_bytes());
         if self.encoded {
@@ -177,12 +177,7 @@ impl XmlEncoder {
             self.out.extend_from_slice(ty.as_bytes());
             self.out.push(b'"');
         }
-        if schema.fields.iter().any(|f| f.kind == FieldKind::Attribute) {
-            value.encode_fields(&mut Attributes {
-                encoder: self,
-                schema,
-            })?;
-        }
+        write_attributes(&mut self.out, value);
         self.out.push(b'>');
         self.structure_content(value)?;
         self.close(name);
@@ -190,21 +185,15 @@ impl XmlEncoder {
     }
 
     /// The attribute fields of a structure, written as ` name="value"` pairs.
-    pub fn attributes_of<T: Structure>(value: &T) -> Result<Vec<u8>, EncodeError> {
-        let schema = T::SCHEMA;
-        let mut enc = XmlEncoder::new(false);
-        if schema.fields.iter().any(|f| f.kind == FieldKind::Attribute) {
-            value.encode_fields(&mut Attributes {
-                encoder: &mut enc,
-                schema,
-            })?;
-        }
-        Ok(enc.out)
+    pub fn attributes_of(value: &dyn Structure) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_attributes(&mut out, value);
+        out
     }
 
     /// The fields of a structure without an element around them (the spread form of a body).
-    pub fn structure_content<T: Structure>(&mut self, value: &T) -> Result<(), EncodeError> {
-        let schema = T::SCHEMA;
+    pub fn structure_content(&mut self, value: &dyn Structure) -> Result<(), EncodeError> {
+        let schema = value.schema();
         let prefix = if schema.qualified {
             let p = self.prefix(schema.namespace);
             (!p.is_empty()).then_some(p)
@@ -212,21 +201,94 @@ impl XmlEncoder {
             None
         };
         self.depth += 1;
-        let result = value.encode_fields(&mut Elements {
-            encoder: self,
-            schema,
-            prefix,
-        });
+        let result = self.fields(value, prefix.as_deref());
         self.depth -= 1;
         result
     }
 
+    fn fields(&mut self, value: &dyn Structure, prefix: Option<&str>) -> Result<(), EncodeError> {
+        let schema = value.schema();
+        for (i, field) in schema.fields.iter().enumerate() {
+            let v = value.field(i);
+            match field.kind {
+                FieldKind::Attribute => {}
+                FieldKind::Text => {
+                    if let Some(text) = attribute_text(v) {
+                        escape_into(&mut self.out, &text, false);
+                    }
+                }
+                FieldKind::Element => {
+                    let repeated = field.occurs.is_repeated();
+                    // A response's empty lists show as empty arrays where Perl code expects
+                    // them.
+                    let show_empty = self.empty_lists
+                        && self.depth == 1
+                        && !repeated
+                        && matches!(v, ValueRef::List(_));
+                    if v.is_absent() && !show_empty {
+                        continue;
+                    }
+                    match prefix {
+                        Some(p) => {
+                            let name = format!("{p}:{}", field.name);
+                            self.value(&name, &field.ty, v, repeated)?;
+                        }
+                        None => self.value(field.name, &field.ty, v, repeated)?,
+                    }
+                }
+            }
+        }
+        for (key, v) in value.extra() {
+            check_name(key)?;
+            self.any(key, v)?;
+        }
+        Ok(())
+    }
+
+    /// A value of type `ty` as element `name` (as several, for a repeated field). An absent
+    /// item of a list keeps its place as a nil element.
+    fn value(
+        &mut self,
+        name: &str,
+        ty: &TypeInfo,
+        value: ValueRef<'_>,
+        repeated: bool,
+    ) -> Result<(), EncodeError> {
+        match value {
+            ValueRef::Absent if repeated => {
+                self.nil(name);
+                Ok(())
+            }
+            ValueRef::Absent => Ok(()),
+            ValueRef::Scalar(Scalar::String(text)) => self.text(name, "string", text),
+            ValueRef::Scalar(scalar) => {
+                self.display(name, xsd_local(ty), &scalar);
+                Ok(())
+            }
+            ValueRef::Enum(text) => self.text(name, "string", text),
+            ValueRef::Struct(s) => self.structure(name, s),
+            ValueRef::List(list) if repeated => {
+                for i in 0..list.len() {
+                    self.value(name, ty.item(), list.item(i), true)?;
+                }
+                Ok(())
+            }
+            ValueRef::List(list) => self.array(name, ty.item(), list),
+            ValueRef::Any(v) => self.any(name, v),
+        }
+    }
+
     /// A list as a SOAP-encoded array of `item` elements (a plain wrapper in literal use).
-    pub(crate) fn array<T: Value>(&mut self, name: &str, items: &[T]) -> Result<(), EncodeError> {
+    fn array(
+        &mut self,
+        name: &str,
+        item_ty: &TypeInfo,
+        items: &dyn crate::model::ListValue,
+    ) -> Result<(), EncodeError> {
         self.out.push(b'<');
         self.out.extend_from_slice(name.as_bytes());
         if self.encoded {
-            let item_type = match T::type_name() {
+            let item_type = match item_type_name(item_ty) {
                 // An array of arrays declares its items as arrays of any type.
                 TypeName::Array => "xsd:anyType[]".to_string(),
                 other => self.qualified(other),
@@ -242,13 +304,14 @@ impl XmlEncoder {
             return Ok(());
         }
         self.out.push(b'>');
-        for item in items {
-            if item.is_absent() && !item.is_empty_list() {
+        for i in 0..items.len() {
+            let item = items.item(i);
+            if item.is_absent() && !matches!(item, ValueRef::List(_)) {
                 // A missing item keeps its place.
                 self.nil("item");
             } else {
                 // An item is one element even when it is itself a list (arrays of arrays).
-                item.encode_xml(self, "item", false)?;
+                self.value("item", item_ty, item, false)?;
             }
         }
         self.close(name);
@@ -307,85 +370,56 @@ impl XmlEncoder {
     }
 }
 
-/// Writes element fields.
-struct Elements<'e> {
-    encoder: &'e mut XmlEncoder,
-    schema: &'static StructSchema,
-    prefix: Option<String>,
-}
-
-impl FieldEncoder for Elements<'_> {
-    type Error = EncodeError;
-
-    fn field<V: Value>(&mut self, index: usize, value: &V) -> Result<(), EncodeError> {
-        let Some(field) = self.schema.fields.get(index) else {
-            return Ok(());
-        };
-        match field.kind {
-            FieldKind::Attribute => Ok(()),
-            FieldKind::Text => {
-                if let Some(text) = value.to_text() {
-                    escape_into(&mut self.encoder.out, &text, false);
-                }
-                Ok(())
-            }
-            FieldKind::Element
-                if value.is_absent()
-                    && !(self.encoder.empty_lists
-                        && self.encoder.depth == 1
-                        && value.is_empty_list()
-                        && !field.occurs.is_repeated()) =>
-            {
-                Ok(())
-            }
-            FieldKind::Element => match &self.prefix {
-                Some(p) => {
-                    let name = format!("{p}:{}", field.name);
-                    value.encode_xml(self.encoder, &name, field.occurs.is_repeated())
-                }
-                None => value.encode_xml(self.encoder, field.name, field.occurs.is_repeated()),
-            },
-        }
+/// Writes the attribute fields of a structure into an open start tag.
+fn write_attributes(out: &mut Vec<u8>, value: &dyn Structure) {
+    let schema = value.schema();
+    if !schema.has_attributes() {
+        return;
     }
-
-    fn extra(&mut self, extra: &crate::model::Extra) -> Result<(), EncodeError> {
-        for (key, value) in extra {
-            check_name(key)?;
-            self.encoder.any(key, value)?;
-        }
-        Ok(())
-    }
-}
-
-/// Writes attribute fields into the open start tag.
-struct Attributes<'e> {
-    encoder: &'e mut XmlEncoder,
-    schema: &'static StructSchema,
-}
-
-impl FieldEncoder for Attributes<'_> {
-    type Error = EncodeError;
-
-    fn field<V: Value>(&mut self, index: usize, value: &V) -> Result<(), EncodeError> {
-        let Some(field) = self.schema.fields.get(index) else {
-            return Ok(());
-        };
+    for (i, field) in schema.fields.iter().enumerate() {
         if field.kind != FieldKind::Attribute {
-            return Ok(());
+            continue;
         }
-        if let Some(text) = value.to_text() {
-            let out = &mut self.encoder.out;
+        if let Some(text) = attribute_text(value.field(i)) {
             out.push(b' ');
             out.extend_from_slice(field.name.as_bytes());
             out.extend_from_slice(b"=\"");
             escape_into(out, &text, true);
             out.push(b'"');
         }
-        Ok(())
     }
+}
 
-    fn extra(&mut self, _extra: &crate::model::Extra) -> Result<(), EncodeError> {
-        Ok(())
+/// A value written as text (an attribute or simple content).
+fn attribute_text(value: ValueRef<'_>) -> Option<String> {
+    match value {
+        ValueRef::Scalar(s) => Some(s.to_string()),
+        ValueRef::Enum(e) => Some(e.to_string()),
+        ValueRef::Any(AnyValue::String(s)) => Some(s.clone()),
+        ValueRef::Any(v) => Some(v.to_string()),
+        _ => None,
+    }
+}
+
+/// The `xsi:type` local name of a scalar of type `ty` (PortaBilling's datetimes, flags and
+/// enumerations travel as strings: `2026-11-27 12:00:00` is not xsd:dateTime's lexical form).
+fn xsd_local(ty: &TypeInfo) -> &'static str {
+    match ty {
+        TypeInfo::DateTime | TypeInfo::Flag | TypeInfo::Enum(_) => "string",
+        other => other.xsd_name().trim_start_matches("xsd:"),
+    }
+}
+
+/// The type an array declares for its items.
+fn item_type_name(ty: &TypeInfo) -> TypeName {
+    match ty {
+        TypeInfo::Struct(schema) => {
+            let schema = schema();
+            TypeName::Named(schema.namespace, schema.name)
+        }
+        TypeInfo::List(_) => TypeName::Array,
+        TypeInfo::Any => TypeName::Any,
+        other => TypeName::Xsd(xsd_local(other)),
     }
 }
 

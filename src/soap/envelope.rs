@@ -6,7 +6,7 @@
 //! server put the structure under one accessor element of any name or spread its fields
 //! directly in the response element. The same functions serve the simulator's side.
 
-use crate::model::{AnyValue, DynStructure, Extra, OperationInfo, Structure, Style};
+use crate::model::{AnyValue, Extra, OperationInfo, StructType, Structure, Style};
 
 use super::decode::{insert_extra, Child, DecodeError, Peek, Source, Start, XmlDecoder};
 use super::encode::{EncodeError, XmlEncoder, SOAPENC_NS, SOAP_ENV_NS, XSD_NS, XSI_NS};
@@ -157,46 +157,22 @@ fn envelope_with(
     Ok(out)
 }
 
-/// Writes a typed structure as a request or response body.
-pub fn encode<T: Structure>(
+/// Writes a structure as a request or response body.
+pub fn encode(
     header: Option<HeaderEntry<'_>>,
     target: &BodyTarget<'_>,
-    value: &T,
+    value: &dyn Structure,
 ) -> Result<Vec<u8>, EncodeError> {
     match target.accessor {
         Some(accessor) => envelope(header, target, |enc| enc.structure(accessor, value)),
         None => {
             // Spread: the body element is the structure's own element, with its attributes.
-            let attributes = XmlEncoder::attributes_of(value)?;
+            let attributes = XmlEncoder::attributes_of(value);
             envelope_with(header, target, &attributes, |enc| {
                 enc.structure_content(value)
             })
         }
     }
-}
-
-/// Writes a structure known only at run time.
-pub fn encode_dyn(
-    header: Option<HeaderEntry<'_>>,
-    target: &BodyTarget<'_>,
-    value: &dyn DynStructure,
-) -> Result<Vec<u8>, EncodeError> {
-    envelope(header, target, |enc| match target.accessor {
-        Some(accessor) => value.encode_xml(enc, accessor),
-        None => {
-            // Spread: write the structure under a throwaway name and keep its content.
-            let mut inner = XmlEncoder::new(target.encoded);
-            inner.empty_lists = target.empty_lists;
-            value.encode_xml(&mut inner, "x")?;
-            let bytes = inner.into_bytes();
-            let start = bytes.iter().position(|&b| b == b'>').map_or(0, |i| i + 1);
-            let end = bytes.len().saturating_sub(4);
-            if start <= end {
-                enc.out.extend_from_slice(&bytes[start..end]);
-            }
-            Ok(())
-        }
-    })
 }
 
 /// Writes an untyped value (an object of parameters) as a request body.
@@ -384,34 +360,23 @@ fn decode_wrapper<S: Source>(
     }
 }
 
-/// Decodes a response into a typed structure.
-pub fn decode_response<T: Structure>(
+/// Decodes a response into a value of its generated type.
+pub fn decode_response<T: StructType>(
     body: &[u8],
     limits: Limits,
 ) -> Result<ValueOrFault<T>, DecodeError> {
-    let mut d = XmlDecoder::from_slice(body, limits)?;
-    match open_body(&mut d, None)? {
-        BodyStart::Fault(fault) => Ok(ValueOrFault::Fault(fault)),
-        BodyStart::Element { name, start, .. } => {
-            let mut value = T::default();
-            d.enter_owned(&name);
-            decode_wrapper(
-                &mut d,
-                start,
-                &|n| T::field_index(n).is_some(),
-                &mut |d, s| d.decode_structure(&mut value, s),
-            )?;
-            d.finish()?;
-            Ok(ValueOrFault::Value(value))
-        }
-    }
+    let mut value = T::default();
+    Ok(match decode_response_into(body, limits, &mut value)? {
+        Some(fault) => ValueOrFault::Fault(fault),
+        None => ValueOrFault::Value(value),
+    })
 }
 
-/// Decodes a response into a structure known only at run time.
-pub fn decode_response_dyn(
+/// Decodes a response into `value`, or returns the fault it holds.
+pub fn decode_response_into(
     body: &[u8],
     limits: Limits,
-    value: &mut dyn DynStructure,
+    value: &mut dyn Structure,
 ) -> Result<Option<Fault>, DecodeError> {
     let mut d = XmlDecoder::from_slice(body, limits)?;
     match open_body(&mut d, None)? {
@@ -422,8 +387,8 @@ pub fn decode_response_dyn(
             decode_wrapper(
                 &mut d,
                 start,
-                &|n| schema.field(n).is_some(),
-                &mut |d, s| value.decode_xml(d, s),
+                &|n| schema.lookup(n).is_some(),
+                &mut |d, s| d.decode_structure(value, s),
             )?;
             d.finish()?;
             Ok(None)
@@ -483,14 +448,14 @@ pub struct IncomingRequest {
 }
 
 /// A decoded request: the envelope's facts and the value, or the error `select` gave.
-pub type DecodedRequest<E> = Result<(IncomingRequest, Box<dyn DynStructure>), E>;
+pub type DecodedRequest<E> = Result<(IncomingRequest, Box<dyn Structure>), E>;
 
 /// Reads a request's envelope up to the method, then decodes its content into the structure
 /// `select` returns for the method (or fails with its error).
 pub fn decode_request<E>(
     body: &[u8],
     limits: Limits,
-    select: impl FnOnce(&IncomingRequest) -> Result<Box<dyn DynStructure>, E>,
+    select: impl FnOnce(&IncomingRequest) -> Result<Box<dyn Structure>, E>,
 ) -> Result<DecodedRequest<E>, DecodeError> {
     let mut d = XmlDecoder::from_slice(body, limits)?;
     let mut header = Extra::new();
@@ -516,8 +481,8 @@ pub fn decode_request<E>(
     decode_wrapper(
         &mut d,
         start,
-        &|n| schema.field(n).is_some(),
-        &mut |d, s| value.decode_xml(d, s),
+        &|n| schema.lookup(n).is_some(),
+        &mut |d, s| d.decode_structure(value.as_mut(), s),
     )?;
     d.finish()?;
     Ok(Ok((incoming, value)))

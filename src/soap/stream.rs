@@ -6,15 +6,14 @@
 //! length of the list.
 
 use std::io::{BufReader, Read};
-use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
 use super::decode::{Child, Peek, Start, StreamSource, XmlDecoder};
 use super::envelope::{open_body, BodyStart};
 
 use crate::error::{Error, Result};
-use crate::model::{PagedOperation, Structure, Value};
-use crate::paging::ItemStream;
+use crate::model::{OperationInfo, StructSchema, TypeInfo, ValueMut};
+use crate::paging::{ItemSource, ItemStream};
 use crate::wire::{body_read_error, fault_error, CallLabel, Limits, StreamingResponse};
 
 type Decoder = XmlDecoder<StreamSource<BufReader<Box<dyn Read + Send>>>>;
@@ -32,13 +31,18 @@ enum State {
     Done,
 }
 
-/// The items of `O`'s list in a streaming response.
-pub(crate) fn items<O: PagedOperation>(
+/// The items of `op`'s list in a streaming response.
+pub(crate) fn items<T: crate::model::Slot>(
+    op: &'static OperationInfo,
     label: CallLabel<'_>,
     response: StreamingResponse,
     limits: Limits,
-) -> Result<ItemStream<O::Item>> {
-    let list_field = O::INFO.list_field.unwrap_or("");
+) -> Result<ItemStream<T>> {
+    let list_field = op.list_field.unwrap_or("");
+    let item_ty = op
+        .response
+        .field(list_field)
+        .map_or(&TypeInfo::Any, |f| f.ty.item());
     let io_failure = Arc::new(Mutex::new(None));
     let body: Box<dyn Read + Send> = Box::new(IoTrap {
         inner: response.body,
@@ -46,15 +50,16 @@ pub(crate) fn items<O: PagedOperation>(
     });
     let decoder =
         XmlDecoder::from_unbounded_reader(BufReader::with_capacity(64 * 1024, body), limits);
-    Ok(ItemStream::new(Items::<O> {
+    Ok(ItemStream::decoding(Items {
         decoder,
         io_failure,
         state: State::Start,
         list_field,
+        response_schema: op.response,
+        item_ty,
         service: label.service.to_string(),
         method: label.method.to_string(),
         status: response.status,
-        _op: PhantomData,
     }))
 }
 
@@ -76,19 +81,20 @@ impl Read for IoTrap {
     }
 }
 
-struct Items<O> {
+struct Items {
     decoder: Decoder,
     /// The socket's I/O error, if reading failed.
     io_failure: Arc<Mutex<Option<std::io::Error>>>,
     state: State,
     list_field: &'static str,
+    response_schema: &'static StructSchema,
+    item_ty: &'static TypeInfo,
     service: String,
     method: String,
     status: u16,
-    _op: PhantomData<fn() -> O>,
 }
 
-impl<O: PagedOperation> Items<O> {
+impl Items {
     fn label(&self) -> CallLabel<'_> {
         CallLabel {
             service: &self.service,
@@ -115,11 +121,11 @@ impl<O: PagedOperation> Items<O> {
         )
     }
 
-    /// Advances to the next item, or `None` at the end of the list.
-    fn advance(&mut self) -> Result<Option<O::Item>> {
+    /// Decodes the next item into `slot`: `false` at the end of the list.
+    fn advance(&mut self, mut slot: ValueMut<'_>) -> Result<bool> {
         loop {
             match self.state {
-                State::Done => return Ok(None),
+                State::Done => return Ok(false),
                 State::Start => {
                     match open_body(&mut self.decoder, None).map_err(|e| self.error(e))? {
                         BodyStart::Fault(fault) => {
@@ -129,7 +135,7 @@ impl<O: PagedOperation> Items<O> {
                         BodyStart::Element { start, .. } => {
                             if start.empty {
                                 self.finish()?;
-                                return Ok(None);
+                                return Ok(false);
                             }
                             self.state = State::Scanning(1);
                         }
@@ -137,12 +143,13 @@ impl<O: PagedOperation> Items<O> {
                 }
                 State::Scanning(depth) => {
                     let list_field = self.list_field;
+                    let response = self.response_schema;
                     let child = self
                         .decoder
                         .next_child(|name| {
                             if name == list_field {
                                 Found::List
-                            } else if <O::Response as Structure>::field_index(name).is_some() {
+                            } else if response.lookup(name).is_some() {
                                 Found::OtherField
                             } else {
                                 Found::Unknown
@@ -152,12 +159,12 @@ impl<O: PagedOperation> Items<O> {
                     match child {
                         Child::End if depth == 1 => {
                             self.finish()?;
-                            return Ok(None);
+                            return Ok(false);
                         }
                         Child::End => self.state = State::Scanning(depth - 1),
                         Child::Start(Found::List, start) => {
-                            if let Some(item) = self.list_element(start, depth)? {
-                                return Ok(Some(item));
+                            if self.list_element(start, depth, reborrow(&mut slot))? {
+                                return Ok(true);
                             }
                         }
                         Child::Start(Found::OtherField, start) => {
@@ -175,8 +182,8 @@ impl<O: PagedOperation> Items<O> {
                     match child {
                         Child::End => self.state = State::Scanning(depth),
                         Child::Start((), start) => {
-                            if let Some(item) = self.item(start)? {
-                                return Ok(Some(item));
+                            if self.item(start, reborrow(&mut slot))? {
+                                return Ok(true);
                             }
                         }
                     }
@@ -185,32 +192,35 @@ impl<O: PagedOperation> Items<O> {
         }
     }
 
-    /// The list field's element was found: an array of items, or (repeated elements) one item.
-    fn list_element(&mut self, start: Start, depth: usize) -> Result<Option<O::Item>> {
+    /// The list field's element was found: an array of items, or (repeated elements) one
+    /// item, decoded into `slot` (`true`).
+    fn list_element(&mut self, start: Start, depth: usize, slot: ValueMut<'_>) -> Result<bool> {
         if start.empty || start.nil {
             self.decoder.skip(&start).map_err(|e| self.error(e))?;
-            return Ok(None);
+            return Ok(false);
         }
         if !start.array {
+            let item_ty = self.item_ty;
             let peeked = self
                 .decoder
-                .peek(&O::Item::has_field)
+                .peek(&|name| item_ty.has_field(name))
                 .map_err(|e| self.error(e))?;
             match peeked {
-                Peek::End => return Ok(None),
-                Peek::Text | Peek::Child { is_field: true } => return self.item(start),
+                Peek::End => return Ok(false),
+                Peek::Text | Peek::Child { is_field: true } => return self.item(start, slot),
                 Peek::Child { is_field: false } => {}
             }
         }
         self.state = State::InArray(depth);
-        Ok(None)
+        Ok(false)
     }
 
-    fn item(&mut self, start: Start) -> Result<Option<O::Item>> {
-        let mut item = O::Item::default();
-        let present = O::Item::decode_xml(&mut item, &mut self.decoder, start, false)
-            .map_err(|e| self.error(e))?;
-        Ok(present.then_some(item))
+    /// Decodes one item into `slot`; `false` when it was absent (an empty element).
+    fn item(&mut self, start: Start, slot: ValueMut<'_>) -> Result<bool> {
+        let item_ty = self.item_ty;
+        self.decoder
+            .decode_value(slot, item_ty, start, false)
+            .map_err(|e| self.error(e))
     }
 
     fn finish(&mut self) -> Result<()> {
@@ -225,17 +235,27 @@ enum Found {
     Unknown,
 }
 
-impl<O: PagedOperation> Iterator for Items<O> {
-    type Item = Result<O::Item>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self.advance() {
-            Ok(Some(item)) => Some(Ok(item)),
-            Ok(None) => None,
-            Err(e) => {
-                self.state = State::Done;
-                Some(Err(e))
-            }
+impl ItemSource for Items {
+    fn next_into(&mut self, slot: ValueMut<'_>) -> Result<bool> {
+        if matches!(self.state, State::Done) {
+            return Ok(false);
         }
+        let result = self.advance(slot);
+        if result.is_err() {
+            self.state = State::Done;
+        }
+        result
+    }
+}
+
+/// `slot` again, for one more attempt: an absent item leaves it as it was.
+fn reborrow<'a>(slot: &'a mut ValueMut<'_>) -> ValueMut<'a> {
+    match slot {
+        ValueMut::Scalar(s) => ValueMut::Scalar(&mut **s),
+        ValueMut::Enum(e) => ValueMut::Enum(&mut **e),
+        ValueMut::Struct(s) => ValueMut::Struct(&mut **s),
+        ValueMut::Optional(o) => ValueMut::Optional(&mut **o),
+        ValueMut::List(l) => ValueMut::List(&mut **l),
+        ValueMut::Any(a) => ValueMut::Any(a),
     }
 }

@@ -2,7 +2,7 @@
 //! and written as JSON and read back, through the public `portabilling` runtime only.
 
 use portabilling::runtime::{
-    AnyValue, Base64Binary, Date, DateTime, Decimal, Flag, Operation, Structure,
+    AnyValue, Base64Binary, Date, DateTime, Decimal, Flag, Operation, StructType,
 };
 use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
 use portabilling::soap::{Limits, ValueOrFault};
@@ -24,7 +24,7 @@ fn response_round_trip<O: Operation>(value: &O::Response) -> (O::Response, Strin
     round_trip(&target, value)
 }
 
-fn round_trip<T: Structure>(target: &BodyTarget<'_>, value: &T) -> (T, String) {
+fn round_trip<T: StructType>(target: &BodyTarget<'_>, value: &T) -> (T, String) {
     let bytes = encode(None, target, value).unwrap_or_else(|e| panic!("encode: {e}"));
     let text = String::from_utf8(bytes).expect("the envelope is UTF-8");
     match decode_response::<T>(text.as_bytes(), Limits::default()) {
@@ -131,7 +131,7 @@ fn document_literal_wrapped() {
         info.soap_action,
         "http://example.com/library/ws/SearchBooks"
     );
-    assert!(<library::Book as Structure>::SCHEMA.qualified);
+    assert!(<library::Book as StructType>::SCHEMA.qualified);
 
     let request = library::GetBook {
         isbn: "9780000000001".to_string(),
@@ -259,13 +259,13 @@ fn types_from_imported_and_included_files() {
     // service module's own type keeps it, and the shared one is not re-exported there.
     let _: &types::Address = &request.shipment.from;
     let _: &Vec<types::Quote> = &response.quote;
-    assert_eq!(<shipping::Quote as Structure>::SCHEMA.name, "quote");
-    assert_eq!(<types::Quote as Structure>::SCHEMA.name, "Quote");
+    assert_eq!(<shipping::Quote as StructType>::SCHEMA.name, "quote");
+    assert_eq!(<types::Quote as StructType>::SCHEMA.name, "Quote");
     assert_eq!(
-        <shipping::Address as Structure>::SCHEMA.namespace,
+        <shipping::Address as StructType>::SCHEMA.namespace,
         "urn:common:address"
     );
-    assert!(<shipping::Parcel as Structure>::SCHEMA
+    assert!(<shipping::Parcel as StructType>::SCHEMA
         .source
         .starts_with("shipping-parts.xsd:"));
     // Simple content: the amount is the text, the currency an attribute.

@@ -10,7 +10,7 @@ use portabilling::account::{
     GetAccountInfoRequest, GetAccountInfoResponse, GetAccountListRequest, GetAccountListResponse,
 };
 use portabilling::espf::{basic_authorization, custom_authorization, signature_authorization};
-use portabilling::model::Structure;
+use portabilling::model::StructType;
 use portabilling::soap::envelope::{encode, encode_fault, BodyTarget, HeaderEntry, PORTAONE_NS};
 
 /// Seeds larger than this are skipped (the fuzzers run with -max_len=65536).
@@ -61,7 +61,7 @@ fn stem(path: &Path, root: &Path) -> String {
 }
 
 /// The SOAP response to `op` holding `value`, in the three shapes a server may use.
-fn soap_responses<T: Structure>(seeds: &mut Seeds, method: &str, name: &str, value: &T) {
+fn soap_responses<T: StructType>(seeds: &mut Seeds, method: &str, name: &str, value: &T) {
     let op = portabilling::registry::operation("Account", method).expect("a bundled operation");
     let mut targets = vec![("rpc_encoded", BodyTarget::response(op, op.namespace))];
     let mut literal = BodyTarget::response(op, op.namespace);

@@ -15,8 +15,6 @@ pub mod any_type {
     #[derive(Clone, Default, PartialEq)]
     pub struct Envelope {
         /// Anything: kept as a raw value.
-        ///
-        /// Element `payload`, `xsd:anyType`.
         pub payload: rt::AnyValue,
         /// Element `untyped`, `xsd:anyType`.
         pub untyped: Option<rt::AnyValue>,
@@ -28,99 +26,50 @@ pub mod any_type {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Envelope {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Envelope",
-            namespace: "urn:case:any_type",
-            doc: "",
-            source: "service.wsdl:10",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "payload",
-                    rust_name: "payload",
-                    ty: rt::TypeInfo::Any,
-                    xsd_type: "xsd:anyType",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "Anything: kept as a raw value.",
-                },
-                rt::FieldSchema {
-                    name: "untyped",
-                    rust_name: "untyped",
-                    ty: rt::TypeInfo::Any,
-                    xsd_type: "xsd:anyType",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "many",
-                    rust_name: "many",
-                    ty: rt::TypeInfo::Any,
-                    xsd_type: "xsd:anyType[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "simple",
-                    rust_name: "simple",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:anySimpleType",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Envelope {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("payload", rt::TypeInfo::Any),
+                rt::FieldSchema::element("untyped", rt::TypeInfo::Any),
+                rt::FieldSchema::many("many", rt::TypeInfo::Any),
+                rt::FieldSchema::required("simple", rt::TypeInfo::String),
+            ];
+            &rt::StructSchema {
+                name: "Envelope",
+                namespace: "urn:case:any_type",
+                doc: "",
+                source: "service.wsdl:10",
+                qualified: true,
+                fields: FIELDS,
+                docs: &["Anything: kept as a raw value.", "", "", ""],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "payload" => Some(0),
-                "untyped" => Some(1),
-                "many" => Some(2),
-                "simple" => Some(3),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Envelope {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.payload),
-                1 => d.decode(&mut self.untyped),
-                2 => d.decode(&mut self.many),
-                3 => d.decode(&mut self.simple),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.payload),
+                1 => rt::FieldValue::value(&self.untyped),
+                2 => rt::FieldValue::value(&self.many),
+                3 => rt::FieldValue::value(&self.simple),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.payload)?;
-            e.field(1, &self.untyped)?;
-            e.field(2, &self.many)?;
-            e.field(3, &self.simple)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.payload),
+                1 => rt::FieldValue::value_mut(&mut self.untyped),
+                2 => rt::FieldValue::value_mut(&mut self.many),
+                3 => rt::FieldValue::value_mut(&mut self.simple),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Envelope);
+    rt::structure_impls!(Envelope, extra);
 
     /// The type of `Echo`.
     ///
@@ -133,58 +82,42 @@ pub mod any_type {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:any_type",
-            doc: "",
-            source: "service.wsdl:23",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "envelope",
-                rust_name: "envelope",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Envelope>),
-                xsd_type: "Envelope",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "envelope",
+                rt::TypeInfo::Struct(rt::schema_of::<Envelope>),
+            )];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:any_type",
                 doc: "",
-            }],
+                source: "service.wsdl:23",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "envelope" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.envelope),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.envelope),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.envelope)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.envelope),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The type of `EchoResponse`.
     ///
@@ -195,42 +128,33 @@ pub mod any_type {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "EchoResponse",
-            namespace: "urn:case:any_type",
-            doc: "",
-            source: "service.wsdl:30",
-            qualified: true,
-            fields: &[],
+    impl rt::StructType for EchoResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[];
+            &rt::StructSchema {
+                name: "EchoResponse",
+                namespace: "urn:case:any_type",
+                doc: "",
+                source: "service.wsdl:30",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(_name: &str) -> Option<usize> {
+    impl rt::FieldAccess for EchoResponse {
+        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
+            rt::ValueRef::Absent
+        }
+
+        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            _index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
-            d.skip()
-        }
-
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
-    rt::structure_impls!(EchoResponse);
+    rt::structure_impls!(EchoResponse, extra);
 
     /// The typed calls of the AnyType service.
     ///
@@ -291,10 +215,10 @@ pub mod any_type {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <EchoResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<EchoResponse>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <EchoResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<EchoResponse>,
             };
         }
 

@@ -17,12 +17,8 @@ pub mod attributes {
         /// Element `label`, `xsd:string`.
         pub label: String,
         /// The item id.
-        ///
-        /// Attribute `id`, `xsd:long`.
         pub id: i64,
         /// Defaults to `1`.
-        ///
-        /// Attribute `count`, `xsd:unsignedInt`.
         pub count: Option<u32>,
         /// Attribute `created`, `xsd:dateTime`.
         pub created: Option<rt::DateTime>,
@@ -34,125 +30,86 @@ pub mod attributes {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Item {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Item",
-            namespace: "urn:case:attributes",
-            doc: "",
-            source: "service.wsdl:11",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "label",
-                    rust_name: "label",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "id",
-                    rust_name: "id",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "The item id.",
-                },
-                rt::FieldSchema {
-                    name: "count",
-                    rust_name: "count",
-                    ty: rt::TypeInfo::UnsignedInt,
-                    xsd_type: "xsd:unsignedInt",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "Defaults to `1`.",
-                },
-                rt::FieldSchema {
-                    name: "created",
-                    rust_name: "created",
-                    ty: rt::TypeInfo::DateTime,
-                    xsd_type: "xsd:dateTime",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "state",
-                    rust_name: "state",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<ItemState>),
-                    xsd_type: "anonymous",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "lang",
-                    rust_name: "lang",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:language",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Item {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("label", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "id",
+                    rt::TypeInfo::Long,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "count",
+                    rt::TypeInfo::UnsignedInt,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "created",
+                    rt::TypeInfo::DateTime,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "state",
+                    rt::TypeInfo::Enum(rt::enum_schema_of::<ItemState>),
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "lang",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Item",
+                namespace: "urn:case:attributes",
+                doc: "",
+                source: "service.wsdl:11",
+                qualified: true,
+                fields: FIELDS,
+                docs: &["", "The item id.", "Defaults to `1`.", "", "", ""],
+                index: &rt::field_index::<16>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "label" => Some(0),
-                "id" => Some(1),
-                "count" => Some(2),
-                "created" => Some(3),
-                "state" => Some(4),
-                "lang" => Some(5),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Item {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.label),
-                1 => d.decode(&mut self.id),
-                2 => d.decode(&mut self.count),
-                3 => d.decode(&mut self.created),
-                4 => d.decode(&mut self.state),
-                5 => d.decode(&mut self.lang),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.label),
+                1 => rt::FieldValue::value(&self.id),
+                2 => rt::FieldValue::value(&self.count),
+                3 => rt::FieldValue::value(&self.created),
+                4 => rt::FieldValue::value(&self.state),
+                5 => rt::FieldValue::value(&self.lang),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.label)?;
-            e.field(1, &self.id)?;
-            e.field(2, &self.count)?;
-            e.field(3, &self.created)?;
-            e.field(4, &self.state)?;
-            e.field(5, &self.lang)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.label),
+                1 => rt::FieldValue::value_mut(&mut self.id),
+                2 => rt::FieldValue::value_mut(&mut self.count),
+                3 => rt::FieldValue::value_mut(&mut self.created),
+                4 => rt::FieldValue::value_mut(&mut self.state),
+                5 => rt::FieldValue::value_mut(&mut self.lang),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Item);
+    rt::structure_impls!(Item, extra);
 
     /// The type of `Item_state`.
     ///
@@ -209,73 +166,56 @@ pub mod attributes {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for OnlyAttributes {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "OnlyAttributes",
-            namespace: "urn:case:attributes",
-            doc: "",
-            source: "service.wsdl:32",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "a",
-                    rust_name: "a",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "b-c",
-                    rust_name: "b_c",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for OnlyAttributes {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::new(
+                    "a",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "b-c",
+                    rt::TypeInfo::Int,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "OnlyAttributes",
+                namespace: "urn:case:attributes",
+                doc: "",
+                source: "service.wsdl:32",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "a" => Some(0),
-                "b-c" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for OnlyAttributes {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.a),
-                1 => d.decode(&mut self.b_c),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.a),
+                1 => rt::FieldValue::value(&self.b_c),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.a)?;
-            e.field(1, &self.b_c)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.a),
+                1 => rt::FieldValue::value_mut(&mut self.b_c),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(OnlyAttributes);
+    rt::structure_impls!(OnlyAttributes, extra);
 
     /// The type of `Echo`.
     ///
@@ -292,86 +232,56 @@ pub mod attributes {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:attributes",
-            doc: "",
-            source: "service.wsdl:37",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "item",
-                    rust_name: "item",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Item>),
-                    xsd_type: "Item",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "only",
-                    rust_name: "only",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<OnlyAttributes>),
-                    xsd_type: "OnlyAttributes",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "request_id",
-                    rust_name: "request_id",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("item", rt::TypeInfo::Struct(rt::schema_of::<Item>)),
+                rt::FieldSchema::required(
+                    "only",
+                    rt::TypeInfo::Struct(rt::schema_of::<OnlyAttributes>),
+                ),
+                rt::FieldSchema::new(
+                    "request_id",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:attributes",
+                doc: "",
+                source: "service.wsdl:37",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "item" => Some(0),
-                "only" => Some(1),
-                "request_id" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.item),
-                1 => d.decode(&mut self.only),
-                2 => d.decode(&mut self.request_id),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.item),
+                1 => rt::FieldValue::value(&self.only),
+                2 => rt::FieldValue::value(&self.request_id),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.item)?;
-            e.field(1, &self.only)?;
-            e.field(2, &self.request_id)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.item),
+                1 => rt::FieldValue::value_mut(&mut self.only),
+                2 => rt::FieldValue::value_mut(&mut self.request_id),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The type of `EchoResponse`.
     ///
@@ -384,58 +294,45 @@ pub mod attributes {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "EchoResponse",
-            namespace: "urn:case:attributes",
-            doc: "",
-            source: "service.wsdl:46",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "ok",
-                rust_name: "ok",
-                ty: rt::TypeInfo::Boolean,
-                xsd_type: "xsd:boolean",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Attribute,
-                sensitive: false,
+    impl rt::StructType for EchoResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::new(
+                "ok",
+                rt::TypeInfo::Boolean,
+                rt::Occurs::Required,
+                rt::FieldKind::Attribute,
+                false,
+            )];
+            &rt::StructSchema {
+                name: "EchoResponse",
+                namespace: "urn:case:attributes",
                 doc: "",
-            }],
+                source: "service.wsdl:46",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "ok" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for EchoResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.ok),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.ok),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.ok)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.ok),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(EchoResponse);
+    rt::structure_impls!(EchoResponse, extra);
 
     /// The typed calls of the Attributes service.
     ///
@@ -496,10 +393,10 @@ pub mod attributes {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <EchoResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<EchoResponse>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <EchoResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<EchoResponse>,
             };
         }
 

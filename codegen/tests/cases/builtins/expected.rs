@@ -18,7 +18,9 @@ pub mod builtins {
         pub f_string: String,
         /// Element `f_normalizedString`, `xsd:normalizedString`.
         pub f_normalized_string: String,
-        /// Element `f_token`, `xsd:token`, a secret: shown as `<redacted>` in `Debug` output.
+        /// Element `f_token`, `xsd:token`.
+        ///
+        /// A secret: shown as `<redacted>` in `Debug` output.
         pub f_token: String,
         /// Element `f_language`, `xsd:language`.
         pub f_language: String,
@@ -26,7 +28,9 @@ pub mod builtins {
         pub f_name: String,
         /// Element `f_NCName`, `xsd:NCName`.
         pub f_nc_name: String,
-        /// Element `f_NMTOKEN`, `xsd:NMTOKEN`, a secret: shown as `<redacted>` in `Debug` output.
+        /// Element `f_NMTOKEN`, `xsd:NMTOKEN`.
+        ///
+        /// A secret: shown as `<redacted>` in `Debug` output.
         pub f_nmtoken: String,
         /// Element `f_NMTOKENS`, `xsd:NMTOKENS`.
         pub f_nmtokens: String,
@@ -122,723 +126,206 @@ pub mod builtins {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Builtins {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Builtins",
-            namespace: "urn:case:builtins",
-            doc: "One field of every XSD built-in type.",
-            source: "service.wsdl:10",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "f_string",
-                    rust_name: "f_string",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_normalizedString",
-                    rust_name: "f_normalized_string",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:normalizedString",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_token",
-                    rust_name: "f_token",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:token",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: true,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_language",
-                    rust_name: "f_language",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:language",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_Name",
-                    rust_name: "f_name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:Name",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_NCName",
-                    rust_name: "f_nc_name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:NCName",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_NMTOKEN",
-                    rust_name: "f_nmtoken",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:NMTOKEN",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: true,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_NMTOKENS",
-                    rust_name: "f_nmtokens",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:NMTOKENS",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_ID",
-                    rust_name: "f_id",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:ID",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_IDREF",
-                    rust_name: "f_idref",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:IDREF",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_IDREFS",
-                    rust_name: "f_idrefs",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:IDREFS",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_ENTITY",
-                    rust_name: "f_entity",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:ENTITY",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_ENTITIES",
-                    rust_name: "f_entities",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:ENTITIES",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_anyURI",
-                    rust_name: "f_any_uri",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:anyURI",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_QName",
-                    rust_name: "f_q_name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:QName",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_NOTATION",
-                    rust_name: "f_notation",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:NOTATION",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_duration",
-                    rust_name: "f_duration",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:duration",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_gYear",
-                    rust_name: "f_g_year",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:gYear",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_gYearMonth",
-                    rust_name: "f_g_year_month",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:gYearMonth",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_gMonth",
-                    rust_name: "f_g_month",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:gMonth",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_gMonthDay",
-                    rust_name: "f_g_month_day",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:gMonthDay",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_gDay",
-                    rust_name: "f_g_day",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:gDay",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_anySimpleType",
-                    rust_name: "f_any_simple_type",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:anySimpleType",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_boolean",
-                    rust_name: "f_boolean",
-                    ty: rt::TypeInfo::Boolean,
-                    xsd_type: "xsd:boolean",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_byte",
-                    rust_name: "f_byte",
-                    ty: rt::TypeInfo::Byte,
-                    xsd_type: "xsd:byte",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_short",
-                    rust_name: "f_short",
-                    ty: rt::TypeInfo::Short,
-                    xsd_type: "xsd:short",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_int",
-                    rust_name: "f_int",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_long",
-                    rust_name: "f_long",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_integer",
-                    rust_name: "f_integer",
-                    ty: rt::TypeInfo::Integer,
-                    xsd_type: "xsd:integer",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_negativeInteger",
-                    rust_name: "f_negative_integer",
-                    ty: rt::TypeInfo::Integer,
-                    xsd_type: "xsd:negativeInteger",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_nonPositiveInteger",
-                    rust_name: "f_non_positive_integer",
-                    ty: rt::TypeInfo::Integer,
-                    xsd_type: "xsd:nonPositiveInteger",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_unsignedByte",
-                    rust_name: "f_unsigned_byte",
-                    ty: rt::TypeInfo::UnsignedByte,
-                    xsd_type: "xsd:unsignedByte",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_unsignedShort",
-                    rust_name: "f_unsigned_short",
-                    ty: rt::TypeInfo::UnsignedShort,
-                    xsd_type: "xsd:unsignedShort",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_unsignedInt",
-                    rust_name: "f_unsigned_int",
-                    ty: rt::TypeInfo::UnsignedInt,
-                    xsd_type: "xsd:unsignedInt",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_unsignedLong",
-                    rust_name: "f_unsigned_long",
-                    ty: rt::TypeInfo::UnsignedLong,
-                    xsd_type: "xsd:unsignedLong",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_nonNegativeInteger",
-                    rust_name: "f_non_negative_integer",
-                    ty: rt::TypeInfo::NonNegativeInteger,
-                    xsd_type: "xsd:nonNegativeInteger",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_positiveInteger",
-                    rust_name: "f_positive_integer",
-                    ty: rt::TypeInfo::NonNegativeInteger,
-                    xsd_type: "xsd:positiveInteger",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_float",
-                    rust_name: "f_float",
-                    ty: rt::TypeInfo::Float,
-                    xsd_type: "xsd:float",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_double",
-                    rust_name: "f_double",
-                    ty: rt::TypeInfo::Double,
-                    xsd_type: "xsd:double",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_decimal",
-                    rust_name: "f_decimal",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_date",
-                    rust_name: "f_date",
-                    ty: rt::TypeInfo::Date,
-                    xsd_type: "xsd:date",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_dateTime",
-                    rust_name: "f_date_time",
-                    ty: rt::TypeInfo::DateTime,
-                    xsd_type: "xsd:dateTime",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_time",
-                    rust_name: "f_time",
-                    ty: rt::TypeInfo::Time,
-                    xsd_type: "xsd:time",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_base64Binary",
-                    rust_name: "f_base64_binary",
-                    ty: rt::TypeInfo::Base64Binary,
-                    xsd_type: "xsd:base64Binary",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_hexBinary",
-                    rust_name: "f_hex_binary",
-                    ty: rt::TypeInfo::HexBinary,
-                    xsd_type: "xsd:hexBinary",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "f_anyType",
-                    rust_name: "f_any_type",
-                    ty: rt::TypeInfo::Any,
-                    xsd_type: "xsd:anyType",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "xsd11_date_time_stamp",
-                    rust_name: "xsd11_date_time_stamp",
-                    ty: rt::TypeInfo::DateTime,
-                    xsd_type: "xsd:dateTimeStamp",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "xsd11_day_time_duration",
-                    rust_name: "xsd11_day_time_duration",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:dayTimeDuration",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "xsd11_year_month_duration",
-                    rust_name: "xsd11_year_month_duration",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:yearMonthDuration",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "xsd11_any_atomic_type",
-                    rust_name: "xsd11_any_atomic_type",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:anyAtomicType",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "optional_decimal",
-                    rust_name: "optional_decimal",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "dates",
-                    rust_name: "dates",
-                    ty: rt::TypeInfo::Date,
-                    xsd_type: "xsd:date[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Builtins {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("f_string", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_normalizedString", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "f_token",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Element,
+                    true,
+                ),
+                rt::FieldSchema::required("f_language", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_Name", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_NCName", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "f_NMTOKEN",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Element,
+                    true,
+                ),
+                rt::FieldSchema::required("f_NMTOKENS", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_ID", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_IDREF", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_IDREFS", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_ENTITY", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_ENTITIES", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_anyURI", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_QName", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_NOTATION", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_duration", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_gYear", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_gYearMonth", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_gMonth", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_gMonthDay", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_gDay", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_anySimpleType", rt::TypeInfo::String),
+                rt::FieldSchema::required("f_boolean", rt::TypeInfo::Boolean),
+                rt::FieldSchema::required("f_byte", rt::TypeInfo::Byte),
+                rt::FieldSchema::required("f_short", rt::TypeInfo::Short),
+                rt::FieldSchema::required("f_int", rt::TypeInfo::Int),
+                rt::FieldSchema::required("f_long", rt::TypeInfo::Long),
+                rt::FieldSchema::required("f_integer", rt::TypeInfo::Integer),
+                rt::FieldSchema::required("f_negativeInteger", rt::TypeInfo::Integer),
+                rt::FieldSchema::required("f_nonPositiveInteger", rt::TypeInfo::Integer),
+                rt::FieldSchema::required("f_unsignedByte", rt::TypeInfo::UnsignedByte),
+                rt::FieldSchema::required("f_unsignedShort", rt::TypeInfo::UnsignedShort),
+                rt::FieldSchema::required("f_unsignedInt", rt::TypeInfo::UnsignedInt),
+                rt::FieldSchema::required("f_unsignedLong", rt::TypeInfo::UnsignedLong),
+                rt::FieldSchema::required("f_nonNegativeInteger", rt::TypeInfo::NonNegativeInteger),
+                rt::FieldSchema::required("f_positiveInteger", rt::TypeInfo::NonNegativeInteger),
+                rt::FieldSchema::required("f_float", rt::TypeInfo::Float),
+                rt::FieldSchema::required("f_double", rt::TypeInfo::Double),
+                rt::FieldSchema::required("f_decimal", rt::TypeInfo::Decimal),
+                rt::FieldSchema::required("f_date", rt::TypeInfo::Date),
+                rt::FieldSchema::required("f_dateTime", rt::TypeInfo::DateTime),
+                rt::FieldSchema::required("f_time", rt::TypeInfo::Time),
+                rt::FieldSchema::required("f_base64Binary", rt::TypeInfo::Base64Binary),
+                rt::FieldSchema::required("f_hexBinary", rt::TypeInfo::HexBinary),
+                rt::FieldSchema::required("f_anyType", rt::TypeInfo::Any),
+                rt::FieldSchema::required("xsd11_date_time_stamp", rt::TypeInfo::DateTime),
+                rt::FieldSchema::required("xsd11_day_time_duration", rt::TypeInfo::String),
+                rt::FieldSchema::required("xsd11_year_month_duration", rt::TypeInfo::String),
+                rt::FieldSchema::required("xsd11_any_atomic_type", rt::TypeInfo::String),
+                rt::FieldSchema::element("optional_decimal", rt::TypeInfo::Decimal),
+                rt::FieldSchema::many("dates", rt::TypeInfo::Date),
+            ];
+            &rt::StructSchema {
+                name: "Builtins",
+                namespace: "urn:case:builtins",
+                doc: "One field of every XSD built-in type.",
+                source: "service.wsdl:10",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<128>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "f_string" => Some(0),
-                "f_normalizedString" => Some(1),
-                "f_token" => Some(2),
-                "f_language" => Some(3),
-                "f_Name" => Some(4),
-                "f_NCName" => Some(5),
-                "f_NMTOKEN" => Some(6),
-                "f_NMTOKENS" => Some(7),
-                "f_ID" => Some(8),
-                "f_IDREF" => Some(9),
-                "f_IDREFS" => Some(10),
-                "f_ENTITY" => Some(11),
-                "f_ENTITIES" => Some(12),
-                "f_anyURI" => Some(13),
-                "f_QName" => Some(14),
-                "f_NOTATION" => Some(15),
-                "f_duration" => Some(16),
-                "f_gYear" => Some(17),
-                "f_gYearMonth" => Some(18),
-                "f_gMonth" => Some(19),
-                "f_gMonthDay" => Some(20),
-                "f_gDay" => Some(21),
-                "f_anySimpleType" => Some(22),
-                "f_boolean" => Some(23),
-                "f_byte" => Some(24),
-                "f_short" => Some(25),
-                "f_int" => Some(26),
-                "f_long" => Some(27),
-                "f_integer" => Some(28),
-                "f_negativeInteger" => Some(29),
-                "f_nonPositiveInteger" => Some(30),
-                "f_unsignedByte" => Some(31),
-                "f_unsignedShort" => Some(32),
-                "f_unsignedInt" => Some(33),
-                "f_unsignedLong" => Some(34),
-                "f_nonNegativeInteger" => Some(35),
-                "f_positiveInteger" => Some(36),
-                "f_float" => Some(37),
-                "f_double" => Some(38),
-                "f_decimal" => Some(39),
-                "f_date" => Some(40),
-                "f_dateTime" => Some(41),
-                "f_time" => Some(42),
-                "f_base64Binary" => Some(43),
-                "f_hexBinary" => Some(44),
-                "f_anyType" => Some(45),
-                "xsd11_date_time_stamp" => Some(46),
-                "xsd11_day_time_duration" => Some(47),
-                "xsd11_year_month_duration" => Some(48),
-                "xsd11_any_atomic_type" => Some(49),
-                "optional_decimal" => Some(50),
-                "dates" => Some(51),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Builtins {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.f_string),
-                1 => d.decode(&mut self.f_normalized_string),
-                2 => d.decode(&mut self.f_token),
-                3 => d.decode(&mut self.f_language),
-                4 => d.decode(&mut self.f_name),
-                5 => d.decode(&mut self.f_nc_name),
-                6 => d.decode(&mut self.f_nmtoken),
-                7 => d.decode(&mut self.f_nmtokens),
-                8 => d.decode(&mut self.f_id),
-                9 => d.decode(&mut self.f_idref),
-                10 => d.decode(&mut self.f_idrefs),
-                11 => d.decode(&mut self.f_entity),
-                12 => d.decode(&mut self.f_entities),
-                13 => d.decode(&mut self.f_any_uri),
-                14 => d.decode(&mut self.f_q_name),
-                15 => d.decode(&mut self.f_notation),
-                16 => d.decode(&mut self.f_duration),
-                17 => d.decode(&mut self.f_g_year),
-                18 => d.decode(&mut self.f_g_year_month),
-                19 => d.decode(&mut self.f_g_month),
-                20 => d.decode(&mut self.f_g_month_day),
-                21 => d.decode(&mut self.f_g_day),
-                22 => d.decode(&mut self.f_any_simple_type),
-                23 => d.decode(&mut self.f_boolean),
-                24 => d.decode(&mut self.f_byte),
-                25 => d.decode(&mut self.f_short),
-                26 => d.decode(&mut self.f_int),
-                27 => d.decode(&mut self.f_long),
-                28 => d.decode(&mut self.f_integer),
-                29 => d.decode(&mut self.f_negative_integer),
-                30 => d.decode(&mut self.f_non_positive_integer),
-                31 => d.decode(&mut self.f_unsigned_byte),
-                32 => d.decode(&mut self.f_unsigned_short),
-                33 => d.decode(&mut self.f_unsigned_int),
-                34 => d.decode(&mut self.f_unsigned_long),
-                35 => d.decode(&mut self.f_non_negative_integer),
-                36 => d.decode(&mut self.f_positive_integer),
-                37 => d.decode(&mut self.f_float),
-                38 => d.decode(&mut self.f_double),
-                39 => d.decode(&mut self.f_decimal),
-                40 => d.decode(&mut self.f_date),
-                41 => d.decode(&mut self.f_date_time),
-                42 => d.decode(&mut self.f_time),
-                43 => d.decode(&mut self.f_base64_binary),
-                44 => d.decode(&mut self.f_hex_binary),
-                45 => d.decode(&mut self.f_any_type),
-                46 => d.decode(&mut self.xsd11_date_time_stamp),
-                47 => d.decode(&mut self.xsd11_day_time_duration),
-                48 => d.decode(&mut self.xsd11_year_month_duration),
-                49 => d.decode(&mut self.xsd11_any_atomic_type),
-                50 => d.decode(&mut self.optional_decimal),
-                51 => d.decode(&mut self.dates),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.f_string),
+                1 => rt::FieldValue::value(&self.f_normalized_string),
+                2 => rt::FieldValue::value(&self.f_token),
+                3 => rt::FieldValue::value(&self.f_language),
+                4 => rt::FieldValue::value(&self.f_name),
+                5 => rt::FieldValue::value(&self.f_nc_name),
+                6 => rt::FieldValue::value(&self.f_nmtoken),
+                7 => rt::FieldValue::value(&self.f_nmtokens),
+                8 => rt::FieldValue::value(&self.f_id),
+                9 => rt::FieldValue::value(&self.f_idref),
+                10 => rt::FieldValue::value(&self.f_idrefs),
+                11 => rt::FieldValue::value(&self.f_entity),
+                12 => rt::FieldValue::value(&self.f_entities),
+                13 => rt::FieldValue::value(&self.f_any_uri),
+                14 => rt::FieldValue::value(&self.f_q_name),
+                15 => rt::FieldValue::value(&self.f_notation),
+                16 => rt::FieldValue::value(&self.f_duration),
+                17 => rt::FieldValue::value(&self.f_g_year),
+                18 => rt::FieldValue::value(&self.f_g_year_month),
+                19 => rt::FieldValue::value(&self.f_g_month),
+                20 => rt::FieldValue::value(&self.f_g_month_day),
+                21 => rt::FieldValue::value(&self.f_g_day),
+                22 => rt::FieldValue::value(&self.f_any_simple_type),
+                23 => rt::FieldValue::value(&self.f_boolean),
+                24 => rt::FieldValue::value(&self.f_byte),
+                25 => rt::FieldValue::value(&self.f_short),
+                26 => rt::FieldValue::value(&self.f_int),
+                27 => rt::FieldValue::value(&self.f_long),
+                28 => rt::FieldValue::value(&self.f_integer),
+                29 => rt::FieldValue::value(&self.f_negative_integer),
+                30 => rt::FieldValue::value(&self.f_non_positive_integer),
+                31 => rt::FieldValue::value(&self.f_unsigned_byte),
+                32 => rt::FieldValue::value(&self.f_unsigned_short),
+                33 => rt::FieldValue::value(&self.f_unsigned_int),
+                34 => rt::FieldValue::value(&self.f_unsigned_long),
+                35 => rt::FieldValue::value(&self.f_non_negative_integer),
+                36 => rt::FieldValue::value(&self.f_positive_integer),
+                37 => rt::FieldValue::value(&self.f_float),
+                38 => rt::FieldValue::value(&self.f_double),
+                39 => rt::FieldValue::value(&self.f_decimal),
+                40 => rt::FieldValue::value(&self.f_date),
+                41 => rt::FieldValue::value(&self.f_date_time),
+                42 => rt::FieldValue::value(&self.f_time),
+                43 => rt::FieldValue::value(&self.f_base64_binary),
+                44 => rt::FieldValue::value(&self.f_hex_binary),
+                45 => rt::FieldValue::value(&self.f_any_type),
+                46 => rt::FieldValue::value(&self.xsd11_date_time_stamp),
+                47 => rt::FieldValue::value(&self.xsd11_day_time_duration),
+                48 => rt::FieldValue::value(&self.xsd11_year_month_duration),
+                49 => rt::FieldValue::value(&self.xsd11_any_atomic_type),
+                50 => rt::FieldValue::value(&self.optional_decimal),
+                51 => rt::FieldValue::value(&self.dates),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.f_string)?;
-            e.field(1, &self.f_normalized_string)?;
-            e.field(2, &self.f_token)?;
-            e.field(3, &self.f_language)?;
-            e.field(4, &self.f_name)?;
-            e.field(5, &self.f_nc_name)?;
-            e.field(6, &self.f_nmtoken)?;
-            e.field(7, &self.f_nmtokens)?;
-            e.field(8, &self.f_id)?;
-            e.field(9, &self.f_idref)?;
-            e.field(10, &self.f_idrefs)?;
-            e.field(11, &self.f_entity)?;
-            e.field(12, &self.f_entities)?;
-            e.field(13, &self.f_any_uri)?;
-            e.field(14, &self.f_q_name)?;
-            e.field(15, &self.f_notation)?;
-            e.field(16, &self.f_duration)?;
-            e.field(17, &self.f_g_year)?;
-            e.field(18, &self.f_g_year_month)?;
-            e.field(19, &self.f_g_month)?;
-            e.field(20, &self.f_g_month_day)?;
-            e.field(21, &self.f_g_day)?;
-            e.field(22, &self.f_any_simple_type)?;
-            e.field(23, &self.f_boolean)?;
-            e.field(24, &self.f_byte)?;
-            e.field(25, &self.f_short)?;
-            e.field(26, &self.f_int)?;
-            e.field(27, &self.f_long)?;
-            e.field(28, &self.f_integer)?;
-            e.field(29, &self.f_negative_integer)?;
-            e.field(30, &self.f_non_positive_integer)?;
-            e.field(31, &self.f_unsigned_byte)?;
-            e.field(32, &self.f_unsigned_short)?;
-            e.field(33, &self.f_unsigned_int)?;
-            e.field(34, &self.f_unsigned_long)?;
-            e.field(35, &self.f_non_negative_integer)?;
-            e.field(36, &self.f_positive_integer)?;
-            e.field(37, &self.f_float)?;
-            e.field(38, &self.f_double)?;
-            e.field(39, &self.f_decimal)?;
-            e.field(40, &self.f_date)?;
-            e.field(41, &self.f_date_time)?;
-            e.field(42, &self.f_time)?;
-            e.field(43, &self.f_base64_binary)?;
-            e.field(44, &self.f_hex_binary)?;
-            e.field(45, &self.f_any_type)?;
-            e.field(46, &self.xsd11_date_time_stamp)?;
-            e.field(47, &self.xsd11_day_time_duration)?;
-            e.field(48, &self.xsd11_year_month_duration)?;
-            e.field(49, &self.xsd11_any_atomic_type)?;
-            e.field(50, &self.optional_decimal)?;
-            e.field(51, &self.dates)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.f_string),
+                1 => rt::FieldValue::value_mut(&mut self.f_normalized_string),
+                2 => rt::FieldValue::value_mut(&mut self.f_token),
+                3 => rt::FieldValue::value_mut(&mut self.f_language),
+                4 => rt::FieldValue::value_mut(&mut self.f_name),
+                5 => rt::FieldValue::value_mut(&mut self.f_nc_name),
+                6 => rt::FieldValue::value_mut(&mut self.f_nmtoken),
+                7 => rt::FieldValue::value_mut(&mut self.f_nmtokens),
+                8 => rt::FieldValue::value_mut(&mut self.f_id),
+                9 => rt::FieldValue::value_mut(&mut self.f_idref),
+                10 => rt::FieldValue::value_mut(&mut self.f_idrefs),
+                11 => rt::FieldValue::value_mut(&mut self.f_entity),
+                12 => rt::FieldValue::value_mut(&mut self.f_entities),
+                13 => rt::FieldValue::value_mut(&mut self.f_any_uri),
+                14 => rt::FieldValue::value_mut(&mut self.f_q_name),
+                15 => rt::FieldValue::value_mut(&mut self.f_notation),
+                16 => rt::FieldValue::value_mut(&mut self.f_duration),
+                17 => rt::FieldValue::value_mut(&mut self.f_g_year),
+                18 => rt::FieldValue::value_mut(&mut self.f_g_year_month),
+                19 => rt::FieldValue::value_mut(&mut self.f_g_month),
+                20 => rt::FieldValue::value_mut(&mut self.f_g_month_day),
+                21 => rt::FieldValue::value_mut(&mut self.f_g_day),
+                22 => rt::FieldValue::value_mut(&mut self.f_any_simple_type),
+                23 => rt::FieldValue::value_mut(&mut self.f_boolean),
+                24 => rt::FieldValue::value_mut(&mut self.f_byte),
+                25 => rt::FieldValue::value_mut(&mut self.f_short),
+                26 => rt::FieldValue::value_mut(&mut self.f_int),
+                27 => rt::FieldValue::value_mut(&mut self.f_long),
+                28 => rt::FieldValue::value_mut(&mut self.f_integer),
+                29 => rt::FieldValue::value_mut(&mut self.f_negative_integer),
+                30 => rt::FieldValue::value_mut(&mut self.f_non_positive_integer),
+                31 => rt::FieldValue::value_mut(&mut self.f_unsigned_byte),
+                32 => rt::FieldValue::value_mut(&mut self.f_unsigned_short),
+                33 => rt::FieldValue::value_mut(&mut self.f_unsigned_int),
+                34 => rt::FieldValue::value_mut(&mut self.f_unsigned_long),
+                35 => rt::FieldValue::value_mut(&mut self.f_non_negative_integer),
+                36 => rt::FieldValue::value_mut(&mut self.f_positive_integer),
+                37 => rt::FieldValue::value_mut(&mut self.f_float),
+                38 => rt::FieldValue::value_mut(&mut self.f_double),
+                39 => rt::FieldValue::value_mut(&mut self.f_decimal),
+                40 => rt::FieldValue::value_mut(&mut self.f_date),
+                41 => rt::FieldValue::value_mut(&mut self.f_date_time),
+                42 => rt::FieldValue::value_mut(&mut self.f_time),
+                43 => rt::FieldValue::value_mut(&mut self.f_base64_binary),
+                44 => rt::FieldValue::value_mut(&mut self.f_hex_binary),
+                45 => rt::FieldValue::value_mut(&mut self.f_any_type),
+                46 => rt::FieldValue::value_mut(&mut self.xsd11_date_time_stamp),
+                47 => rt::FieldValue::value_mut(&mut self.xsd11_day_time_duration),
+                48 => rt::FieldValue::value_mut(&mut self.xsd11_year_month_duration),
+                49 => rt::FieldValue::value_mut(&mut self.xsd11_any_atomic_type),
+                50 => rt::FieldValue::value_mut(&mut self.optional_decimal),
+                51 => rt::FieldValue::value_mut(&mut self.dates),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Builtins);
+    rt::structure_impls!(Builtins, extra);
 
     /// The type of `Echo`.
     ///
@@ -851,58 +338,42 @@ pub mod builtins {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:builtins",
-            doc: "",
-            source: "service.wsdl:68",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "all",
-                rust_name: "all",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Builtins>),
-                xsd_type: "Builtins",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "all",
+                rt::TypeInfo::Struct(rt::schema_of::<Builtins>),
+            )];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:builtins",
                 doc: "",
-            }],
+                source: "service.wsdl:68",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "all" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.all),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.all),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.all)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.all),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The typed calls of the Builtins service.
     ///
@@ -963,10 +434,10 @@ pub mod builtins {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Builtins as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Builtins>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Builtins as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Builtins>,
             };
         }
 

@@ -30,125 +30,68 @@ pub mod extension {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Derived {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Derived",
-            namespace: "urn:case:complex_extension",
-            doc: "Base fields first, then Middle's, then its own.",
-            source: "service.wsdl:27",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "id",
-                    rust_name: "id",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "note",
-                    rust_name: "note",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "version",
-                    rust_name: "version",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "name",
-                    rust_name: "name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "extra_info",
-                    rust_name: "extra_info",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "flag",
-                    rust_name: "flag",
-                    ty: rt::TypeInfo::Boolean,
-                    xsd_type: "xsd:boolean",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Derived {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("id", rt::TypeInfo::Long),
+                rt::FieldSchema::element("note", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "version",
+                    rt::TypeInfo::Int,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::required("name", rt::TypeInfo::String),
+                rt::FieldSchema::element("extra_info", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "flag",
+                    rt::TypeInfo::Boolean,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Derived",
+                namespace: "urn:case:complex_extension",
+                doc: "Base fields first, then Middle's, then its own.",
+                source: "service.wsdl:27",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<16>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "id" => Some(0),
-                "note" => Some(1),
-                "version" => Some(2),
-                "name" => Some(3),
-                "extra_info" => Some(4),
-                "flag" => Some(5),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Derived {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.id),
-                1 => d.decode(&mut self.note),
-                2 => d.decode(&mut self.version),
-                3 => d.decode(&mut self.name),
-                4 => d.decode(&mut self.extra_info),
-                5 => d.decode(&mut self.flag),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.id),
+                1 => rt::FieldValue::value(&self.note),
+                2 => rt::FieldValue::value(&self.version),
+                3 => rt::FieldValue::value(&self.name),
+                4 => rt::FieldValue::value(&self.extra_info),
+                5 => rt::FieldValue::value(&self.flag),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.id)?;
-            e.field(1, &self.note)?;
-            e.field(2, &self.version)?;
-            e.field(3, &self.name)?;
-            e.field(4, &self.extra_info)?;
-            e.field(5, &self.flag)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.id),
+                1 => rt::FieldValue::value_mut(&mut self.note),
+                2 => rt::FieldValue::value_mut(&mut self.version),
+                3 => rt::FieldValue::value_mut(&mut self.name),
+                4 => rt::FieldValue::value_mut(&mut self.extra_info),
+                5 => rt::FieldValue::value_mut(&mut self.flag),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Derived);
+    rt::structure_impls!(Derived, extra);
 
     /// The `OnlyAttributes` type.
     ///
@@ -167,99 +110,62 @@ pub mod extension {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for OnlyAttributes {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "OnlyAttributes",
-            namespace: "urn:case:complex_extension",
-            doc: "",
-            source: "service.wsdl:38",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "id",
-                    rust_name: "id",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "note",
-                    rust_name: "note",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "version",
-                    rust_name: "version",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "lang",
-                    rust_name: "lang",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:language",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for OnlyAttributes {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("id", rt::TypeInfo::Long),
+                rt::FieldSchema::element("note", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "version",
+                    rt::TypeInfo::Int,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "lang",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "OnlyAttributes",
+                namespace: "urn:case:complex_extension",
+                doc: "",
+                source: "service.wsdl:38",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "id" => Some(0),
-                "note" => Some(1),
-                "version" => Some(2),
-                "lang" => Some(3),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for OnlyAttributes {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.id),
-                1 => d.decode(&mut self.note),
-                2 => d.decode(&mut self.version),
-                3 => d.decode(&mut self.lang),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.id),
+                1 => rt::FieldValue::value(&self.note),
+                2 => rt::FieldValue::value(&self.version),
+                3 => rt::FieldValue::value(&self.lang),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.id)?;
-            e.field(1, &self.note)?;
-            e.field(2, &self.version)?;
-            e.field(3, &self.lang)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.id),
+                1 => rt::FieldValue::value_mut(&mut self.note),
+                2 => rt::FieldValue::value_mut(&mut self.version),
+                3 => rt::FieldValue::value_mut(&mut self.lang),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(OnlyAttributes);
+    rt::structure_impls!(OnlyAttributes, extra);
 
     /// The type of `Echo`.
     ///
@@ -274,73 +180,50 @@ pub mod extension {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:complex_extension",
-            doc: "",
-            source: "service.wsdl:46",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "derived",
-                    rust_name: "derived",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Derived>),
-                    xsd_type: "Derived",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "only_attributes",
-                    rust_name: "only_attributes",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<OnlyAttributes>),
-                    xsd_type: "OnlyAttributes",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required(
+                    "derived",
+                    rt::TypeInfo::Struct(rt::schema_of::<Derived>),
+                ),
+                rt::FieldSchema::required(
+                    "only_attributes",
+                    rt::TypeInfo::Struct(rt::schema_of::<OnlyAttributes>),
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:complex_extension",
+                doc: "",
+                source: "service.wsdl:46",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "derived" => Some(0),
-                "only_attributes" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.derived),
-                1 => d.decode(&mut self.only_attributes),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.derived),
+                1 => rt::FieldValue::value(&self.only_attributes),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.derived)?;
-            e.field(1, &self.only_attributes)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.derived),
+                1 => rt::FieldValue::value_mut(&mut self.only_attributes),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The type of `EchoResponse`.
     ///
@@ -359,99 +242,56 @@ pub mod extension {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "EchoResponse",
-            namespace: "urn:case:complex_extension",
-            doc: "",
-            source: "service.wsdl:54",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "id",
-                    rust_name: "id",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "note",
-                    rust_name: "note",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "version",
-                    rust_name: "version",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "echoed",
-                    rust_name: "echoed",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Derived>),
-                    xsd_type: "Derived",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for EchoResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("id", rt::TypeInfo::Long),
+                rt::FieldSchema::element("note", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "version",
+                    rt::TypeInfo::Int,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::required("echoed", rt::TypeInfo::Struct(rt::schema_of::<Derived>)),
+            ];
+            &rt::StructSchema {
+                name: "EchoResponse",
+                namespace: "urn:case:complex_extension",
+                doc: "",
+                source: "service.wsdl:54",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "id" => Some(0),
-                "note" => Some(1),
-                "version" => Some(2),
-                "echoed" => Some(3),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for EchoResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.id),
-                1 => d.decode(&mut self.note),
-                2 => d.decode(&mut self.version),
-                3 => d.decode(&mut self.echoed),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.id),
+                1 => rt::FieldValue::value(&self.note),
+                2 => rt::FieldValue::value(&self.version),
+                3 => rt::FieldValue::value(&self.echoed),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.id)?;
-            e.field(1, &self.note)?;
-            e.field(2, &self.version)?;
-            e.field(3, &self.echoed)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.id),
+                1 => rt::FieldValue::value_mut(&mut self.note),
+                2 => rt::FieldValue::value_mut(&mut self.version),
+                3 => rt::FieldValue::value_mut(&mut self.echoed),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(EchoResponse);
+    rt::structure_impls!(EchoResponse, extra);
 
     /// The typed calls of the Extension service.
     ///
@@ -512,10 +352,10 @@ pub mod extension {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <EchoResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<EchoResponse>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <EchoResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<EchoResponse>,
             };
         }
 

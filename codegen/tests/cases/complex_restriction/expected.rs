@@ -26,99 +26,56 @@ pub mod restriction {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Wide {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Wide",
-            namespace: "urn:case:complex_restriction",
-            doc: "",
-            source: "service.wsdl:10",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "a",
-                    rust_name: "a",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "b",
-                    rust_name: "b",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "c",
-                    rust_name: "c",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "kind",
-                    rust_name: "kind",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Wide {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("a", rt::TypeInfo::String),
+                rt::FieldSchema::element("b", rt::TypeInfo::String),
+                rt::FieldSchema::many("c", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "kind",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Wide",
+                namespace: "urn:case:complex_restriction",
+                doc: "",
+                source: "service.wsdl:10",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "a" => Some(0),
-                "b" => Some(1),
-                "c" => Some(2),
-                "kind" => Some(3),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Wide {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.a),
-                1 => d.decode(&mut self.b),
-                2 => d.decode(&mut self.c),
-                3 => d.decode(&mut self.kind),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.a),
+                1 => rt::FieldValue::value(&self.b),
+                2 => rt::FieldValue::value(&self.c),
+                3 => rt::FieldValue::value(&self.kind),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.a)?;
-            e.field(1, &self.b)?;
-            e.field(2, &self.c)?;
-            e.field(3, &self.kind)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.a),
+                1 => rt::FieldValue::value_mut(&mut self.b),
+                2 => rt::FieldValue::value_mut(&mut self.c),
+                3 => rt::FieldValue::value_mut(&mut self.kind),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Wide);
+    rt::structure_impls!(Wide, extra);
 
     /// A restriction lists the fields it keeps; those of the base it leaves out are gone.
     ///
@@ -135,87 +92,53 @@ pub mod restriction {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Narrow {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Narrow",
-            namespace: "urn:case:complex_restriction",
-            doc:
-                "A restriction lists the fields it keeps; those of the base it leaves out are gone.",
-            source: "service.wsdl:18",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "a",
-                    rust_name: "a",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "c",
-                    rust_name: "c",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "kind",
-                    rust_name: "kind",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Narrow {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("a", rt::TypeInfo::String),
+                rt::FieldSchema::many("c", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "kind",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Narrow",
+                namespace: "urn:case:complex_restriction",
+                doc: "A restriction lists the fields it keeps; those of the base it leaves out are gone.",
+                source: "service.wsdl:18",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "a" => Some(0),
-                "c" => Some(1),
-                "kind" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Narrow {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.a),
-                1 => d.decode(&mut self.c),
-                2 => d.decode(&mut self.kind),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.a),
+                1 => rt::FieldValue::value(&self.c),
+                2 => rt::FieldValue::value(&self.kind),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.a)?;
-            e.field(1, &self.c)?;
-            e.field(2, &self.kind)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.a),
+                1 => rt::FieldValue::value_mut(&mut self.c),
+                2 => rt::FieldValue::value_mut(&mut self.kind),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Narrow);
+    rt::structure_impls!(Narrow, extra);
 
     /// The `Empty` type.
     ///
@@ -226,42 +149,33 @@ pub mod restriction {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Empty {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Empty",
-            namespace: "urn:case:complex_restriction",
-            doc: "",
-            source: "service.wsdl:30",
-            qualified: true,
-            fields: &[],
+    impl rt::StructType for Empty {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[];
+            &rt::StructSchema {
+                name: "Empty",
+                namespace: "urn:case:complex_restriction",
+                doc: "",
+                source: "service.wsdl:30",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(_name: &str) -> Option<usize> {
+    impl rt::FieldAccess for Empty {
+        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
+            rt::ValueRef::Absent
+        }
+
+        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            _index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
-            d.skip()
-        }
-
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
-    rt::structure_impls!(Empty);
+    rt::structure_impls!(Empty, extra);
 
     /// The type of `Echo`.
     ///
@@ -278,86 +192,47 @@ pub mod restriction {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:complex_restriction",
-            doc: "",
-            source: "service.wsdl:36",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "wide",
-                    rust_name: "wide",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Wide>),
-                    xsd_type: "Wide",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "narrow",
-                    rust_name: "narrow",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Narrow>),
-                    xsd_type: "Narrow",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "empty",
-                    rust_name: "empty",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Empty>),
-                    xsd_type: "Empty",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("wide", rt::TypeInfo::Struct(rt::schema_of::<Wide>)),
+                rt::FieldSchema::required("narrow", rt::TypeInfo::Struct(rt::schema_of::<Narrow>)),
+                rt::FieldSchema::required("empty", rt::TypeInfo::Struct(rt::schema_of::<Empty>)),
+            ];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:complex_restriction",
+                doc: "",
+                source: "service.wsdl:36",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "wide" => Some(0),
-                "narrow" => Some(1),
-                "empty" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.wide),
-                1 => d.decode(&mut self.narrow),
-                2 => d.decode(&mut self.empty),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.wide),
+                1 => rt::FieldValue::value(&self.narrow),
+                2 => rt::FieldValue::value(&self.empty),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.wide)?;
-            e.field(1, &self.narrow)?;
-            e.field(2, &self.empty)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.wide),
+                1 => rt::FieldValue::value_mut(&mut self.narrow),
+                2 => rt::FieldValue::value_mut(&mut self.empty),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The type of `EchoResponse`.
     ///
@@ -370,58 +245,42 @@ pub mod restriction {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "EchoResponse",
-            namespace: "urn:case:complex_restriction",
-            doc: "",
-            source: "service.wsdl:45",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "narrow",
-                rust_name: "narrow",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Narrow>),
-                xsd_type: "Narrow",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for EchoResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "narrow",
+                rt::TypeInfo::Struct(rt::schema_of::<Narrow>),
+            )];
+            &rt::StructSchema {
+                name: "EchoResponse",
+                namespace: "urn:case:complex_restriction",
                 doc: "",
-            }],
+                source: "service.wsdl:45",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "narrow" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for EchoResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.narrow),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.narrow),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.narrow)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.narrow),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(EchoResponse);
+    rt::structure_impls!(EchoResponse, extra);
 
     /// The typed calls of the Restriction service.
     ///
@@ -482,10 +341,10 @@ pub mod restriction {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <EchoResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<EchoResponse>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <EchoResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<EchoResponse>,
             };
         }
 

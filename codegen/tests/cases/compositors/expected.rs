@@ -22,73 +22,44 @@ pub mod compositors {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Sequence {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Sequence",
-            namespace: "urn:case:compositors",
-            doc: "Fields in order.",
-            source: "service.wsdl:10",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "first",
-                    rust_name: "first",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "second",
-                    rust_name: "second",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Sequence {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("first", rt::TypeInfo::String),
+                rt::FieldSchema::required("second", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "Sequence",
+                namespace: "urn:case:compositors",
+                doc: "Fields in order.",
+                source: "service.wsdl:10",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "first" => Some(0),
-                "second" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Sequence {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.first),
-                1 => d.decode(&mut self.second),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.first),
+                1 => rt::FieldValue::value(&self.second),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.first)?;
-            e.field(1, &self.second)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.first),
+                1 => rt::FieldValue::value_mut(&mut self.second),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Sequence);
+    rt::structure_impls!(Sequence, extra);
 
     /// The `All` type.
     ///
@@ -103,73 +74,44 @@ pub mod compositors {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for All {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "All",
-            namespace: "urn:case:compositors",
-            doc: "",
-            source: "service.wsdl:17",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "x",
-                    rust_name: "x",
-                    ty: rt::TypeInfo::Double,
-                    xsd_type: "xsd:double",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "y",
-                    rust_name: "y",
-                    ty: rt::TypeInfo::Double,
-                    xsd_type: "xsd:double",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for All {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("x", rt::TypeInfo::Double),
+                rt::FieldSchema::element("y", rt::TypeInfo::Double),
+            ];
+            &rt::StructSchema {
+                name: "All",
+                namespace: "urn:case:compositors",
+                doc: "",
+                source: "service.wsdl:17",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "x" => Some(0),
-                "y" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for All {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.x),
-                1 => d.decode(&mut self.y),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.x),
+                1 => rt::FieldValue::value(&self.y),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.x)?;
-            e.field(1, &self.y)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.x),
+                1 => rt::FieldValue::value_mut(&mut self.y),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(All);
+    rt::structure_impls!(All, extra);
 
     /// Either a name, or an id and a version.
     ///
@@ -179,131 +121,70 @@ pub mod compositors {
         /// Element `kind`, `xsd:string`.
         pub kind: String,
         /// A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `by_name`, `xsd:string`.
         pub by_name: Option<String>,
         /// A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `by_id`, `xsd:long`.
         pub by_id: Option<i64>,
         /// A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `version`, `xsd:int`.
         pub version: Option<i32>,
         /// A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.
-        ///
-        /// Element `many`, `xsd:string[]`.
         pub many: Vec<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Choice {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Choice",
-            namespace: "urn:case:compositors",
-            doc: "Either a name, or an id and a version.",
-            source: "service.wsdl:23",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "kind",
-                    rust_name: "kind",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "by_name",
-                    rust_name: "by_name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
-                },
-                rt::FieldSchema {
-                    name: "by_id",
-                    rust_name: "by_id",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
-                },
-                rt::FieldSchema {
-                    name: "version",
-                    rust_name: "version",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
-                },
-                rt::FieldSchema {
-                    name: "many",
-                    rust_name: "many",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
-                },
-            ],
+    impl rt::StructType for Choice {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("kind", rt::TypeInfo::String),
+                rt::FieldSchema::element("by_name", rt::TypeInfo::String),
+                rt::FieldSchema::element("by_id", rt::TypeInfo::Long),
+                rt::FieldSchema::element("version", rt::TypeInfo::Int),
+                rt::FieldSchema::many("many", rt::TypeInfo::String),
+            ];
+            &rt::StructSchema {
+                name: "Choice",
+                namespace: "urn:case:compositors",
+                doc: "Either a name, or an id and a version.",
+                source: "service.wsdl:23",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[
+                    "",
+                    "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
+                    "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
+                    "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
+                    "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
+                ],
+                index: &rt::field_index::<16>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "kind" => Some(0),
-                "by_name" => Some(1),
-                "by_id" => Some(2),
-                "version" => Some(3),
-                "many" => Some(4),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Choice {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.kind),
-                1 => d.decode(&mut self.by_name),
-                2 => d.decode(&mut self.by_id),
-                3 => d.decode(&mut self.version),
-                4 => d.decode(&mut self.many),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.kind),
+                1 => rt::FieldValue::value(&self.by_name),
+                2 => rt::FieldValue::value(&self.by_id),
+                3 => rt::FieldValue::value(&self.version),
+                4 => rt::FieldValue::value(&self.many),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.kind)?;
-            e.field(1, &self.by_name)?;
-            e.field(2, &self.by_id)?;
-            e.field(3, &self.version)?;
-            e.field(4, &self.many)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.kind),
+                1 => rt::FieldValue::value_mut(&mut self.by_name),
+                2 => rt::FieldValue::value_mut(&mut self.by_id),
+                3 => rt::FieldValue::value_mut(&mut self.version),
+                4 => rt::FieldValue::value_mut(&mut self.many),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Choice);
+    rt::structure_impls!(Choice, extra);
 
     /// The `OptionalSequence` type.
     ///
@@ -318,73 +199,44 @@ pub mod compositors {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for OptionalSequence {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "OptionalSequence",
-            namespace: "urn:case:compositors",
-            doc: "",
-            source: "service.wsdl:37",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "a",
-                    rust_name: "a",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "b",
-                    rust_name: "b",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for OptionalSequence {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("a", rt::TypeInfo::String),
+                rt::FieldSchema::element("b", rt::TypeInfo::String),
+            ];
+            &rt::StructSchema {
+                name: "OptionalSequence",
+                namespace: "urn:case:compositors",
+                doc: "",
+                source: "service.wsdl:37",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "a" => Some(0),
-                "b" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for OptionalSequence {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.a),
-                1 => d.decode(&mut self.b),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.a),
+                1 => rt::FieldValue::value(&self.b),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.a)?;
-            e.field(1, &self.b)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.a),
+                1 => rt::FieldValue::value_mut(&mut self.b),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(OptionalSequence);
+    rt::structure_impls!(OptionalSequence, extra);
 
     /// The `RepeatedChoice` type.
     ///
@@ -392,84 +244,54 @@ pub mod compositors {
     #[derive(Clone, Default, PartialEq)]
     pub struct RepeatedChoice {
         /// A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.
-        ///
-        /// Element `text`, `xsd:string[]`.
         pub text: Vec<String>,
         /// A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.
-        ///
-        /// Element `number`, `xsd:int[]`.
         pub number: Vec<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for RepeatedChoice {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "RepeatedChoice",
-            namespace: "urn:case:compositors",
-            doc: "",
-            source: "service.wsdl:43",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "text",
-                    rust_name: "text",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
-                },
-                rt::FieldSchema {
-                    name: "number",
-                    rust_name: "number",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
-                },
-            ],
+    impl rt::StructType for RepeatedChoice {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::many("text", rt::TypeInfo::String),
+                rt::FieldSchema::many("number", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "RepeatedChoice",
+                namespace: "urn:case:compositors",
+                doc: "",
+                source: "service.wsdl:43",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[
+                    "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
+                    "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
+                ],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "text" => Some(0),
-                "number" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for RepeatedChoice {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.text),
-                1 => d.decode(&mut self.number),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.text),
+                1 => rt::FieldValue::value(&self.number),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.text)?;
-            e.field(1, &self.number)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.text),
+                1 => rt::FieldValue::value_mut(&mut self.number),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(RepeatedChoice);
+    rt::structure_impls!(RepeatedChoice, extra);
 
     /// The type of `Echo`.
     ///
@@ -490,112 +312,62 @@ pub mod compositors {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:compositors",
-            doc: "",
-            source: "service.wsdl:50",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "sequence",
-                    rust_name: "sequence",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Sequence>),
-                    xsd_type: "Sequence",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "all",
-                    rust_name: "all",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<All>),
-                    xsd_type: "All",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "choice",
-                    rust_name: "choice",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Choice>),
-                    xsd_type: "Choice",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "optional_sequence",
-                    rust_name: "optional_sequence",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<OptionalSequence>),
-                    xsd_type: "OptionalSequence",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "repeated_choice",
-                    rust_name: "repeated_choice",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<RepeatedChoice>),
-                    xsd_type: "RepeatedChoice",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required(
+                    "sequence",
+                    rt::TypeInfo::Struct(rt::schema_of::<Sequence>),
+                ),
+                rt::FieldSchema::required("all", rt::TypeInfo::Struct(rt::schema_of::<All>)),
+                rt::FieldSchema::required("choice", rt::TypeInfo::Struct(rt::schema_of::<Choice>)),
+                rt::FieldSchema::required(
+                    "optional_sequence",
+                    rt::TypeInfo::Struct(rt::schema_of::<OptionalSequence>),
+                ),
+                rt::FieldSchema::required(
+                    "repeated_choice",
+                    rt::TypeInfo::Struct(rt::schema_of::<RepeatedChoice>),
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:compositors",
+                doc: "",
+                source: "service.wsdl:50",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<16>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "sequence" => Some(0),
-                "all" => Some(1),
-                "choice" => Some(2),
-                "optional_sequence" => Some(3),
-                "repeated_choice" => Some(4),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.sequence),
-                1 => d.decode(&mut self.all),
-                2 => d.decode(&mut self.choice),
-                3 => d.decode(&mut self.optional_sequence),
-                4 => d.decode(&mut self.repeated_choice),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.sequence),
+                1 => rt::FieldValue::value(&self.all),
+                2 => rt::FieldValue::value(&self.choice),
+                3 => rt::FieldValue::value(&self.optional_sequence),
+                4 => rt::FieldValue::value(&self.repeated_choice),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.sequence)?;
-            e.field(1, &self.all)?;
-            e.field(2, &self.choice)?;
-            e.field(3, &self.optional_sequence)?;
-            e.field(4, &self.repeated_choice)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.sequence),
+                1 => rt::FieldValue::value_mut(&mut self.all),
+                2 => rt::FieldValue::value_mut(&mut self.choice),
+                3 => rt::FieldValue::value_mut(&mut self.optional_sequence),
+                4 => rt::FieldValue::value_mut(&mut self.repeated_choice),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The type of `EchoResponse`.
     ///
@@ -608,58 +380,42 @@ pub mod compositors {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "EchoResponse",
-            namespace: "urn:case:compositors",
-            doc: "",
-            source: "service.wsdl:61",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "choice",
-                rust_name: "choice",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Choice>),
-                xsd_type: "Choice",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for EchoResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "choice",
+                rt::TypeInfo::Struct(rt::schema_of::<Choice>),
+            )];
+            &rt::StructSchema {
+                name: "EchoResponse",
+                namespace: "urn:case:compositors",
                 doc: "",
-            }],
+                source: "service.wsdl:61",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "choice" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for EchoResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.choice),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.choice),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.choice)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.choice),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(EchoResponse);
+    rt::structure_impls!(EchoResponse, extra);
 
     /// The typed calls of the Compositors service.
     ///
@@ -720,10 +476,10 @@ pub mod compositors {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <EchoResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<EchoResponse>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <EchoResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<EchoResponse>,
             };
         }
 

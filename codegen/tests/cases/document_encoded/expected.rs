@@ -20,58 +20,42 @@ pub mod mixed_use {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Sum {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Sum",
-            namespace: "urn:case:document_encoded",
-            doc: "",
-            source: "service.wsdl:24",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "values",
-                rust_name: "values",
-                ty: rt::TypeInfo::List(&rt::TypeInfo::Int),
-                xsd_type: "IntArray[]",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Sum {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "values",
+                rt::TypeInfo::List(&rt::TypeInfo::Int),
+            )];
+            &rt::StructSchema {
+                name: "Sum",
+                namespace: "urn:case:document_encoded",
                 doc: "",
-            }],
+                source: "service.wsdl:24",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "values" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Sum {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.values),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.values),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.values)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.values),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Sum);
+    rt::structure_impls!(Sum, extra);
 
     /// The type of `SumResponse`.
     ///
@@ -84,58 +68,40 @@ pub mod mixed_use {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for SumResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "SumResponse",
-            namespace: "urn:case:document_encoded",
-            doc: "",
-            source: "service.wsdl:31",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "total",
-                rust_name: "total",
-                ty: rt::TypeInfo::Long,
-                xsd_type: "xsd:long",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for SumResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::required("total", rt::TypeInfo::Long)];
+            &rt::StructSchema {
+                name: "SumResponse",
+                namespace: "urn:case:document_encoded",
                 doc: "",
-            }],
+                source: "service.wsdl:31",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "total" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for SumResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.total),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.total),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.total)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.total),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(SumResponse);
+    rt::structure_impls!(SumResponse, extra);
 
     /// The parts of the `Max` message.
     ///
@@ -148,58 +114,42 @@ pub mod mixed_use {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for MaxRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Max",
-            namespace: "urn:case:document_encoded:rpc",
-            doc: "",
-            source: "service.wsdl:48",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "values",
-                rust_name: "values",
-                ty: rt::TypeInfo::List(&rt::TypeInfo::Int),
-                xsd_type: "IntArray[]",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for MaxRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+                "values",
+                rt::TypeInfo::List(&rt::TypeInfo::Int),
+            )];
+            &rt::StructSchema {
+                name: "Max",
+                namespace: "urn:case:document_encoded:rpc",
                 doc: "",
-            }],
+                source: "service.wsdl:48",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "values" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for MaxRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.values),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.values),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.values)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.values),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(MaxRequest);
+    rt::structure_impls!(MaxRequest, extra);
 
     /// The parts of the `MaxResponse` message.
     ///
@@ -212,58 +162,40 @@ pub mod mixed_use {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for MaxResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "MaxResponse",
-            namespace: "urn:case:document_encoded:rpc",
-            doc: "",
-            source: "service.wsdl:48",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "max",
-                rust_name: "max",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for MaxResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::element("max", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "MaxResponse",
+                namespace: "urn:case:document_encoded:rpc",
                 doc: "",
-            }],
+                source: "service.wsdl:48",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "max" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for MaxResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.max),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.max),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.max)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.max),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(MaxResponse);
+    rt::structure_impls!(MaxResponse, extra);
 
     /// The typed calls of the MixedUse service.
     ///
@@ -331,10 +263,10 @@ pub mod mixed_use {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Sum as rt::Structure>::SCHEMA,
-                response: <SumResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Sum>,
-                new_response: rt::new_dyn::<SumResponse>,
+                request: <super::Sum as rt::StructType>::SCHEMA,
+                response: <SumResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Sum>,
+                new_response: rt::new_boxed::<SumResponse>,
             };
         }
 
@@ -363,10 +295,10 @@ pub mod mixed_use {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <MaxRequest as rt::Structure>::SCHEMA,
-                response: <MaxResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<MaxRequest>,
-                new_response: rt::new_dyn::<MaxResponse>,
+                request: <MaxRequest as rt::StructType>::SCHEMA,
+                response: <MaxResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<MaxRequest>,
+                new_response: rt::new_boxed::<MaxResponse>,
             };
         }
 

@@ -22,73 +22,44 @@ pub mod type_part {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Query {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Query",
-            namespace: "urn:case:document_type_part",
-            doc: "",
-            source: "service.wsdl:12",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "text",
-                    rust_name: "text",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "limit",
-                    rust_name: "limit",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Query {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("text", rt::TypeInfo::String),
+                rt::FieldSchema::element("limit", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "Query",
+                namespace: "urn:case:document_type_part",
+                doc: "",
+                source: "service.wsdl:12",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "text" => Some(0),
-                "limit" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Query {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.text),
-                1 => d.decode(&mut self.limit),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.text),
+                1 => rt::FieldValue::value(&self.limit),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.text)?;
-            e.field(1, &self.limit)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.text),
+                1 => rt::FieldValue::value_mut(&mut self.limit),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Query);
+    rt::structure_impls!(Query, extra);
 
     /// The `Hits` type.
     ///
@@ -101,58 +72,40 @@ pub mod type_part {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Hits {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Hits",
-            namespace: "urn:case:document_type_part",
-            doc: "",
-            source: "service.wsdl:18",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "hit",
-                rust_name: "hit",
-                ty: rt::TypeInfo::String,
-                xsd_type: "xsd:string[]",
-                occurs: rt::Occurs::Many,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Hits {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::many("hit", rt::TypeInfo::String)];
+            &rt::StructSchema {
+                name: "Hits",
+                namespace: "urn:case:document_type_part",
                 doc: "",
-            }],
+                source: "service.wsdl:18",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "hit" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Hits {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.hit),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.hit),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.hit)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.hit),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Hits);
+    rt::structure_impls!(Hits, extra);
 
     /// The typed calls of the TypePart service.
     ///
@@ -213,10 +166,10 @@ pub mod type_part {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <Query as rt::Structure>::SCHEMA,
-                response: <Hits as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<Query>,
-                new_response: rt::new_dyn::<Hits>,
+                request: <Query as rt::StructType>::SCHEMA,
+                response: <Hits as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<Query>,
+                new_response: rt::new_boxed::<Hits>,
             };
         }
 

@@ -21,16 +21,12 @@ pub mod documentation {
     #[derive(Clone, Default, PartialEq)]
     pub struct Documented {
         /// CDATA text with &lt;b&gt;markup&lt;/b&gt; kept as text.
-        ///
-        /// Element `plain`, `xsd:string`.
         pub plain: String,
         /// Text with XHTML inside.
-        ///
-        /// Element `xhtml`, `xsd:string`.
         pub xhtml: String,
         /// A secret: redacted in Debug output.
         ///
-        /// Element `password`, `xsd:string`, a secret: shown as `<redacted>` in `Debug` output.
+        /// A secret: shown as `<redacted>` in `Debug` output.
         pub password: Option<String>,
         /// A fenced example, which must not become a doctest:
         /// '''
@@ -40,124 +36,81 @@ pub mod documentation {
         /// tilde fence
         /// \~~~
         ///
-        /// Element `api_token`, `xsd:string`, a secret: shown as `<redacted>` in `Debug` output.
+        /// A secret: shown as `<redacted>` in `Debug` output.
         pub api_token: Option<String>,
         /// "Quoted" text and a backslash \ in the documentation.
         ///
         /// Defaults to `say "hi"`.
-        ///
-        /// Element `quotes`, `xsd:string`.
         pub quotes: String,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Documented {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Documented",
-            namespace: "urn:case:documentation",
-            doc: "The first paragraph, indented in the source\nand spread over two lines.\n\nA second paragraph with a link: see https://example.com/docs/page, and [brackets] that are\nnot links, and `code [with brackets]` kept as written. An HTML entity: <tag> & more.\n\nEine zweite Dokumentation.",
-            source: "service.wsdl:10",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "plain",
-                    rust_name: "plain",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "CDATA text with <b>markup</b> kept as text.",
-                },
-                rt::FieldSchema {
-                    name: "xhtml",
-                    rust_name: "xhtml",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "Text with XHTML inside.",
-                },
-                rt::FieldSchema {
-                    name: "password",
-                    rust_name: "password",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: true,
-                    doc: "A secret: redacted in Debug output.",
-                },
-                rt::FieldSchema {
-                    name: "api_token",
-                    rust_name: "api_token",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: true,
-                    doc: "A fenced example, which must not become a doctest:\n```\nlet x = 1;\n```\n~~~\ntilde fence\n~~~",
-                },
-                rt::FieldSchema {
-                    name: "quotes",
-                    rust_name: "quotes",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "\"Quoted\" text and a backslash \\ in the documentation.\n\nDefaults to `say \"hi\"`.",
-                },
-            ],
+    impl rt::StructType for Documented {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("plain", rt::TypeInfo::String),
+                rt::FieldSchema::required("xhtml", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "password",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Element,
+                    true,
+                ),
+                rt::FieldSchema::new(
+                    "api_token",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Element,
+                    true,
+                ),
+                rt::FieldSchema::required("quotes", rt::TypeInfo::String),
+            ];
+            &rt::StructSchema {
+                name: "Documented",
+                namespace: "urn:case:documentation",
+                doc: "The first paragraph, indented in the source\nand spread over two lines.\n\nA second paragraph with a link: see https://example.com/docs/page, and [brackets] that are\nnot links, and `code [with brackets]` kept as written. An HTML entity: <tag> & more.\n\nEine zweite Dokumentation.",
+                source: "service.wsdl:10",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[
+                    "CDATA text with <b>markup</b> kept as text.",
+                    "Text with XHTML inside.",
+                    "A secret: redacted in Debug output.",
+                    "A fenced example, which must not become a doctest:\n```\nlet x = 1;\n```\n~~~\ntilde fence\n~~~",
+                    "\"Quoted\" text and a backslash \\ in the documentation.\n\nDefaults to `say \"hi\"`.",
+                ],
+                index: &rt::field_index::<16>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "plain" => Some(0),
-                "xhtml" => Some(1),
-                "password" => Some(2),
-                "api_token" => Some(3),
-                "quotes" => Some(4),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Documented {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.plain),
-                1 => d.decode(&mut self.xhtml),
-                2 => d.decode(&mut self.password),
-                3 => d.decode(&mut self.api_token),
-                4 => d.decode(&mut self.quotes),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.plain),
+                1 => rt::FieldValue::value(&self.xhtml),
+                2 => rt::FieldValue::value(&self.password),
+                3 => rt::FieldValue::value(&self.api_token),
+                4 => rt::FieldValue::value(&self.quotes),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.plain)?;
-            e.field(1, &self.xhtml)?;
-            e.field(2, &self.password)?;
-            e.field(3, &self.api_token)?;
-            e.field(4, &self.quotes)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.plain),
+                1 => rt::FieldValue::value_mut(&mut self.xhtml),
+                2 => rt::FieldValue::value_mut(&mut self.password),
+                3 => rt::FieldValue::value_mut(&mut self.api_token),
+                4 => rt::FieldValue::value_mut(&mut self.quotes),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Documented);
+    rt::structure_impls!(Documented, extra);
 
     /// The type of `Echo`.
     ///
@@ -170,58 +123,42 @@ pub mod documentation {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:documentation",
-            doc: "",
-            source: "service.wsdl:51",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "documented",
-                rust_name: "documented",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Documented>),
-                xsd_type: "Documented",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "documented",
+                rt::TypeInfo::Struct(rt::schema_of::<Documented>),
+            )];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:documentation",
                 doc: "",
-            }],
+                source: "service.wsdl:51",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "documented" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.documented),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.documented),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.documented)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.documented),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The typed calls of the Documentation service.
     ///
@@ -282,10 +219,10 @@ pub mod documentation {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Documented as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Documented>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Documented as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Documented>,
             };
         }
 

@@ -22,73 +22,44 @@ pub mod element_refs {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Address {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Address",
-            namespace: "urn:case:element_refs",
-            doc: "",
-            source: "service.wsdl:15",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "street",
-                    rust_name: "street",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "zip",
-                    rust_name: "zip",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Address {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("street", rt::TypeInfo::String),
+                rt::FieldSchema::element("zip", rt::TypeInfo::String),
+            ];
+            &rt::StructSchema {
+                name: "Address",
+                namespace: "urn:case:element_refs",
+                doc: "",
+                source: "service.wsdl:15",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "street" => Some(0),
-                "zip" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Address {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.street),
-                1 => d.decode(&mut self.zip),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.street),
+                1 => rt::FieldValue::value(&self.zip),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.street)?;
-            e.field(1, &self.zip)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.street),
+                1 => rt::FieldValue::value_mut(&mut self.zip),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Address);
+    rt::structure_impls!(Address, extra);
 
     /// The `Person` type.
     ///
@@ -98,8 +69,6 @@ pub mod element_refs {
         /// Element `name`, `xsd:string`.
         pub name: String,
         /// A global element with a simple type.
-        ///
-        /// Element `Note`, `xsd:string`.
         pub note: Option<String>,
         /// Element `Address`, `anonymous[]`.
         pub address: Vec<Address>,
@@ -111,112 +80,53 @@ pub mod element_refs {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Person {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Person",
-            namespace: "urn:case:element_refs",
-            doc: "",
-            source: "service.wsdl:23",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "name",
-                    rust_name: "name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "Note",
-                    rust_name: "note",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A global element with a simple type.",
-                },
-                rt::FieldSchema {
-                    name: "Address",
-                    rust_name: "address",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Address>),
-                    xsd_type: "anonymous[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "Amount",
-                    rust_name: "amount",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "Stamp",
-                    rust_name: "stamp",
-                    ty: rt::TypeInfo::DateTime,
-                    xsd_type: "xsd:dateTime",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Person {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("name", rt::TypeInfo::String),
+                rt::FieldSchema::element("Note", rt::TypeInfo::String),
+                rt::FieldSchema::many("Address", rt::TypeInfo::Struct(rt::schema_of::<Address>)),
+                rt::FieldSchema::element("Amount", rt::TypeInfo::Decimal),
+                rt::FieldSchema::required("Stamp", rt::TypeInfo::DateTime),
+            ];
+            &rt::StructSchema {
+                name: "Person",
+                namespace: "urn:case:element_refs",
+                doc: "",
+                source: "service.wsdl:23",
+                qualified: true,
+                fields: FIELDS,
+                docs: &["", "A global element with a simple type.", "", "", ""],
+                index: &rt::field_index::<16>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "name" => Some(0),
-                "Note" => Some(1),
-                "Address" => Some(2),
-                "Amount" => Some(3),
-                "Stamp" => Some(4),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Person {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.name),
-                1 => d.decode(&mut self.note),
-                2 => d.decode(&mut self.address),
-                3 => d.decode(&mut self.amount),
-                4 => d.decode(&mut self.stamp),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.name),
+                1 => rt::FieldValue::value(&self.note),
+                2 => rt::FieldValue::value(&self.address),
+                3 => rt::FieldValue::value(&self.amount),
+                4 => rt::FieldValue::value(&self.stamp),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.name)?;
-            e.field(1, &self.note)?;
-            e.field(2, &self.address)?;
-            e.field(3, &self.amount)?;
-            e.field(4, &self.stamp)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.name),
+                1 => rt::FieldValue::value_mut(&mut self.note),
+                2 => rt::FieldValue::value_mut(&mut self.address),
+                3 => rt::FieldValue::value_mut(&mut self.amount),
+                4 => rt::FieldValue::value_mut(&mut self.stamp),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Person);
+    rt::structure_impls!(Person, extra);
 
     /// The type of `Echo`.
     ///
@@ -229,58 +139,42 @@ pub mod element_refs {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:element_refs",
-            doc: "",
-            source: "service.wsdl:33",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "person",
-                rust_name: "person",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Person>),
-                xsd_type: "Person",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "person",
+                rt::TypeInfo::Struct(rt::schema_of::<Person>),
+            )];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:element_refs",
                 doc: "",
-            }],
+                source: "service.wsdl:33",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "person" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.person),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.person),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.person)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.person),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The typed calls of the ElementRefs service.
     ///
@@ -341,10 +235,10 @@ pub mod element_refs {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Person as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Person>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Person as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Person>,
             };
         }
 

@@ -345,12 +345,8 @@ pub mod enumerations {
         /// Element `odd`, `Odd`.
         pub odd: Odd,
         /// One of `1`, `2`, `3`.
-        ///
-        /// Element `priority`, `Priority`.
         pub priority: i32,
         /// One of `red`.
-        ///
-        /// Element `derived`, `DerivedColor`.
         pub derived: Color,
         /// Element `many`, `Many`.
         pub many: Many,
@@ -364,177 +360,94 @@ pub mod enumerations {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Palette {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Palette",
-            namespace: "urn:case:enumerations",
-            doc: "",
-            source: "service.wsdl:76",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "color",
-                    rust_name: "color",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
-                    xsd_type: "Color",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "colors",
-                    rust_name: "colors",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
-                    xsd_type: "Color[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "active",
-                    rust_name: "active",
-                    ty: rt::TypeInfo::Flag,
-                    xsd_type: "YesNo",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "odd",
-                    rust_name: "odd",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Odd>),
-                    xsd_type: "Odd",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "priority",
-                    rust_name: "priority",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "Priority",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "One of `1`, `2`, `3`.",
-                },
-                rt::FieldSchema {
-                    name: "derived",
-                    rust_name: "derived",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
-                    xsd_type: "DerivedColor",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "One of `red`.",
-                },
-                rt::FieldSchema {
-                    name: "many",
-                    rust_name: "many",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Many>),
-                    xsd_type: "Many",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "long_values",
-                    rust_name: "long_values",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<LongValues>),
-                    xsd_type: "LongValues",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "inline",
-                    rust_name: "inline",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<PaletteInline>),
-                    xsd_type: "anonymous",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "mode",
-                    rust_name: "mode",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
-                    xsd_type: "Color",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Palette {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("color", rt::TypeInfo::Enum(rt::enum_schema_of::<Color>)),
+                rt::FieldSchema::many("colors", rt::TypeInfo::Enum(rt::enum_schema_of::<Color>)),
+                rt::FieldSchema::element("active", rt::TypeInfo::Flag),
+                rt::FieldSchema::required("odd", rt::TypeInfo::Enum(rt::enum_schema_of::<Odd>)),
+                rt::FieldSchema::required("priority", rt::TypeInfo::Int),
+                rt::FieldSchema::required(
+                    "derived",
+                    rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
+                ),
+                rt::FieldSchema::required("many", rt::TypeInfo::Enum(rt::enum_schema_of::<Many>)),
+                rt::FieldSchema::required(
+                    "long_values",
+                    rt::TypeInfo::Enum(rt::enum_schema_of::<LongValues>),
+                ),
+                rt::FieldSchema::required(
+                    "inline",
+                    rt::TypeInfo::Enum(rt::enum_schema_of::<PaletteInline>),
+                ),
+                rt::FieldSchema::new(
+                    "mode",
+                    rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Palette",
+                namespace: "urn:case:enumerations",
+                doc: "",
+                source: "service.wsdl:76",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[
+                    "",
+                    "",
+                    "",
+                    "",
+                    "One of `1`, `2`, `3`.",
+                    "One of `red`.",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                index: &rt::field_index::<32>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "color" => Some(0),
-                "colors" => Some(1),
-                "active" => Some(2),
-                "odd" => Some(3),
-                "priority" => Some(4),
-                "derived" => Some(5),
-                "many" => Some(6),
-                "long_values" => Some(7),
-                "inline" => Some(8),
-                "mode" => Some(9),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Palette {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.color),
-                1 => d.decode(&mut self.colors),
-                2 => d.decode(&mut self.active),
-                3 => d.decode(&mut self.odd),
-                4 => d.decode(&mut self.priority),
-                5 => d.decode(&mut self.derived),
-                6 => d.decode(&mut self.many),
-                7 => d.decode(&mut self.long_values),
-                8 => d.decode(&mut self.inline),
-                9 => d.decode(&mut self.mode),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.color),
+                1 => rt::FieldValue::value(&self.colors),
+                2 => rt::FieldValue::value(&self.active),
+                3 => rt::FieldValue::value(&self.odd),
+                4 => rt::FieldValue::value(&self.priority),
+                5 => rt::FieldValue::value(&self.derived),
+                6 => rt::FieldValue::value(&self.many),
+                7 => rt::FieldValue::value(&self.long_values),
+                8 => rt::FieldValue::value(&self.inline),
+                9 => rt::FieldValue::value(&self.mode),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.color)?;
-            e.field(1, &self.colors)?;
-            e.field(2, &self.active)?;
-            e.field(3, &self.odd)?;
-            e.field(4, &self.priority)?;
-            e.field(5, &self.derived)?;
-            e.field(6, &self.many)?;
-            e.field(7, &self.long_values)?;
-            e.field(8, &self.inline)?;
-            e.field(9, &self.mode)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.color),
+                1 => rt::FieldValue::value_mut(&mut self.colors),
+                2 => rt::FieldValue::value_mut(&mut self.active),
+                3 => rt::FieldValue::value_mut(&mut self.odd),
+                4 => rt::FieldValue::value_mut(&mut self.priority),
+                5 => rt::FieldValue::value_mut(&mut self.derived),
+                6 => rt::FieldValue::value_mut(&mut self.many),
+                7 => rt::FieldValue::value_mut(&mut self.long_values),
+                8 => rt::FieldValue::value_mut(&mut self.inline),
+                9 => rt::FieldValue::value_mut(&mut self.mode),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Palette);
+    rt::structure_impls!(Palette, extra);
 
     /// The type of `Palette_inline`.
     ///
@@ -589,58 +502,42 @@ pub mod enumerations {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:enumerations",
-            doc: "",
-            source: "service.wsdl:98",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "palette",
-                rust_name: "palette",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Palette>),
-                xsd_type: "Palette",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "palette",
+                rt::TypeInfo::Struct(rt::schema_of::<Palette>),
+            )];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:enumerations",
                 doc: "",
-            }],
+                source: "service.wsdl:98",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "palette" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.palette),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.palette),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.palette)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.palette),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The type of `EchoResponse`.
     ///
@@ -653,58 +550,42 @@ pub mod enumerations {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "EchoResponse",
-            namespace: "urn:case:enumerations",
-            doc: "",
-            source: "service.wsdl:105",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "color",
-                rust_name: "color",
-                ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
-                xsd_type: "Color",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for EchoResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "color",
+                rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
+            )];
+            &rt::StructSchema {
+                name: "EchoResponse",
+                namespace: "urn:case:enumerations",
                 doc: "",
-            }],
+                source: "service.wsdl:105",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "color" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for EchoResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.color),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.color),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.color)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.color),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(EchoResponse);
+    rt::structure_impls!(EchoResponse, extra);
 
     /// The typed calls of the Enumerations service.
     ///
@@ -765,10 +646,10 @@ pub mod enumerations {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <EchoResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<EchoResponse>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <EchoResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<EchoResponse>,
             };
         }
 

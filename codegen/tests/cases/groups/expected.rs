@@ -21,12 +21,8 @@ pub mod groups {
         /// Element `created_at`, `xsd:dateTime`.
         pub created_at: Option<rt::DateTime>,
         /// A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `email`, `xsd:string`.
         pub email: Option<String>,
         /// A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `phone`, `xsd:string`.
         pub phone: Option<String>,
         /// Element `changed_at`, `xsd:dateTime[]`.
         pub changed_at: Vec<rt::DateTime>,
@@ -42,177 +38,97 @@ pub mod groups {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Record {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Record",
-            namespace: "urn:case:groups",
-            doc: "",
-            source: "service.wsdl:41",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "title",
-                    rust_name: "title",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "created_by",
-                    rust_name: "created_by",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "created_at",
-                    rust_name: "created_at",
-                    ty: rt::TypeInfo::DateTime,
-                    xsd_type: "xsd:dateTime",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "email",
-                    rust_name: "email",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.",
-                },
-                rt::FieldSchema {
-                    name: "phone",
-                    rust_name: "phone",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.",
-                },
-                rt::FieldSchema {
-                    name: "changed_at",
-                    rust_name: "changed_at",
-                    ty: rt::TypeInfo::DateTime,
-                    xsd_type: "xsd:dateTime[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "revision",
-                    rust_name: "revision",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "id",
-                    rust_name: "id",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:ID",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "lang",
-                    rust_name: "lang",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:language",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "source",
-                    rust_name: "source",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:anyURI",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Record {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("title", rt::TypeInfo::String),
+                rt::FieldSchema::required("created_by", rt::TypeInfo::String),
+                rt::FieldSchema::element("created_at", rt::TypeInfo::DateTime),
+                rt::FieldSchema::element("email", rt::TypeInfo::String),
+                rt::FieldSchema::element("phone", rt::TypeInfo::String),
+                rt::FieldSchema::many("changed_at", rt::TypeInfo::DateTime),
+                rt::FieldSchema::many("revision", rt::TypeInfo::Int),
+                rt::FieldSchema::new(
+                    "id",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "lang",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "source",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Record",
+                namespace: "urn:case:groups",
+                doc: "",
+                source: "service.wsdl:41",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[
+                    "",
+                    "",
+                    "",
+                    "A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.",
+                    "A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                index: &rt::field_index::<32>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "title" => Some(0),
-                "created_by" => Some(1),
-                "created_at" => Some(2),
-                "email" => Some(3),
-                "phone" => Some(4),
-                "changed_at" => Some(5),
-                "revision" => Some(6),
-                "id" => Some(7),
-                "lang" => Some(8),
-                "source" => Some(9),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Record {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.title),
-                1 => d.decode(&mut self.created_by),
-                2 => d.decode(&mut self.created_at),
-                3 => d.decode(&mut self.email),
-                4 => d.decode(&mut self.phone),
-                5 => d.decode(&mut self.changed_at),
-                6 => d.decode(&mut self.revision),
-                7 => d.decode(&mut self.id),
-                8 => d.decode(&mut self.lang),
-                9 => d.decode(&mut self.source),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.title),
+                1 => rt::FieldValue::value(&self.created_by),
+                2 => rt::FieldValue::value(&self.created_at),
+                3 => rt::FieldValue::value(&self.email),
+                4 => rt::FieldValue::value(&self.phone),
+                5 => rt::FieldValue::value(&self.changed_at),
+                6 => rt::FieldValue::value(&self.revision),
+                7 => rt::FieldValue::value(&self.id),
+                8 => rt::FieldValue::value(&self.lang),
+                9 => rt::FieldValue::value(&self.source),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.title)?;
-            e.field(1, &self.created_by)?;
-            e.field(2, &self.created_at)?;
-            e.field(3, &self.email)?;
-            e.field(4, &self.phone)?;
-            e.field(5, &self.changed_at)?;
-            e.field(6, &self.revision)?;
-            e.field(7, &self.id)?;
-            e.field(8, &self.lang)?;
-            e.field(9, &self.source)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.title),
+                1 => rt::FieldValue::value_mut(&mut self.created_by),
+                2 => rt::FieldValue::value_mut(&mut self.created_at),
+                3 => rt::FieldValue::value_mut(&mut self.email),
+                4 => rt::FieldValue::value_mut(&mut self.phone),
+                5 => rt::FieldValue::value_mut(&mut self.changed_at),
+                6 => rt::FieldValue::value_mut(&mut self.revision),
+                7 => rt::FieldValue::value_mut(&mut self.id),
+                8 => rt::FieldValue::value_mut(&mut self.lang),
+                9 => rt::FieldValue::value_mut(&mut self.source),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Record);
+    rt::structure_impls!(Record, extra);
 
     /// The `ChoiceOfGroups` type.
     ///
@@ -220,101 +136,60 @@ pub mod groups {
     #[derive(Clone, Default, PartialEq)]
     pub struct ChoiceOfGroups {
         /// A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `created_by`, `xsd:string`.
         pub created_by: Option<String>,
         /// A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `created_at`, `xsd:dateTime`.
         pub created_at: Option<rt::DateTime>,
         /// A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `anonymous`, `xsd:boolean`.
         pub anonymous: Option<bool>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for ChoiceOfGroups {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "ChoiceOfGroups",
-            namespace: "urn:case:groups",
-            doc: "",
-            source: "service.wsdl:50",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "created_by",
-                    rust_name: "created_by",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
-                },
-                rt::FieldSchema {
-                    name: "created_at",
-                    rust_name: "created_at",
-                    ty: rt::TypeInfo::DateTime,
-                    xsd_type: "xsd:dateTime",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
-                },
-                rt::FieldSchema {
-                    name: "anonymous",
-                    rust_name: "anonymous",
-                    ty: rt::TypeInfo::Boolean,
-                    xsd_type: "xsd:boolean",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
-                },
-            ],
+    impl rt::StructType for ChoiceOfGroups {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("created_by", rt::TypeInfo::String),
+                rt::FieldSchema::element("created_at", rt::TypeInfo::DateTime),
+                rt::FieldSchema::element("anonymous", rt::TypeInfo::Boolean),
+            ];
+            &rt::StructSchema {
+                name: "ChoiceOfGroups",
+                namespace: "urn:case:groups",
+                doc: "",
+                source: "service.wsdl:50",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[
+                    "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
+                    "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
+                    "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
+                ],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "created_by" => Some(0),
-                "created_at" => Some(1),
-                "anonymous" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for ChoiceOfGroups {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.created_by),
-                1 => d.decode(&mut self.created_at),
-                2 => d.decode(&mut self.anonymous),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.created_by),
+                1 => rt::FieldValue::value(&self.created_at),
+                2 => rt::FieldValue::value(&self.anonymous),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.created_by)?;
-            e.field(1, &self.created_at)?;
-            e.field(2, &self.anonymous)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.created_by),
+                1 => rt::FieldValue::value_mut(&mut self.created_at),
+                2 => rt::FieldValue::value_mut(&mut self.anonymous),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(ChoiceOfGroups);
+    rt::structure_impls!(ChoiceOfGroups, extra);
 
     /// The type of `Echo`.
     ///
@@ -329,73 +204,47 @@ pub mod groups {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:groups",
-            doc: "",
-            source: "service.wsdl:57",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "record",
-                    rust_name: "record",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Record>),
-                    xsd_type: "Record",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "choice",
-                    rust_name: "choice",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<ChoiceOfGroups>),
-                    xsd_type: "ChoiceOfGroups",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("record", rt::TypeInfo::Struct(rt::schema_of::<Record>)),
+                rt::FieldSchema::required(
+                    "choice",
+                    rt::TypeInfo::Struct(rt::schema_of::<ChoiceOfGroups>),
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:groups",
+                doc: "",
+                source: "service.wsdl:57",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "record" => Some(0),
-                "choice" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.record),
-                1 => d.decode(&mut self.choice),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.record),
+                1 => rt::FieldValue::value(&self.choice),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.record)?;
-            e.field(1, &self.choice)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.record),
+                1 => rt::FieldValue::value_mut(&mut self.choice),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The typed calls of the Groups service.
     ///
@@ -456,10 +305,10 @@ pub mod groups {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Record as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Record>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Record as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Record>,
             };
         }
 

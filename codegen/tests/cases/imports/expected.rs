@@ -20,72 +20,56 @@ pub mod types {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Money {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Money",
-            namespace: "urn:case:imports:money",
-            doc: "",
-            source: "money.xsd:4",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "currency",
-                    rust_name: "currency",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "",
-                    rust_name: "value",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Text,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Money {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::new(
+                    "currency",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "",
+                    rt::TypeInfo::Decimal,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Text,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Money",
+                namespace: "urn:case:imports:money",
+                doc: "",
+                source: "money.xsd:4",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "currency" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Money {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.currency),
-                1 => d.decode(&mut self.value),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.currency),
+                1 => rt::FieldValue::value(&self.value),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.currency)?;
-            e.field(1, &self.value)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.currency),
+                1 => rt::FieldValue::value_mut(&mut self.value),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Money);
+    rt::structure_impls!(Money, extra);
 
     /// An order, declared in an imported XSD file.
     ///
@@ -100,73 +84,44 @@ pub mod types {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Order {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Order",
-            namespace: "urn:case:imports:orders",
-            doc: "An order, declared in an imported XSD file.",
-            source: "orders.xsd:9",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "lines",
-                    rust_name: "lines",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<OrderLine>),
-                    xsd_type: "OrderLine[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "total",
-                    rust_name: "total",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Money>),
-                    xsd_type: "Money",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Order {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::many("lines", rt::TypeInfo::Struct(rt::schema_of::<OrderLine>)),
+                rt::FieldSchema::required("total", rt::TypeInfo::Struct(rt::schema_of::<Money>)),
+            ];
+            &rt::StructSchema {
+                name: "Order",
+                namespace: "urn:case:imports:orders",
+                doc: "An order, declared in an imported XSD file.",
+                source: "orders.xsd:9",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "lines" => Some(0),
-                "total" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Order {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.lines),
-                1 => d.decode(&mut self.total),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.lines),
+                1 => rt::FieldValue::value(&self.total),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.lines)?;
-            e.field(1, &self.total)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.lines),
+                1 => rt::FieldValue::value_mut(&mut self.total),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Order);
+    rt::structure_impls!(Order, extra);
 
     /// The `Receipt` type.
     ///
@@ -181,73 +136,44 @@ pub mod types {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Receipt {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Receipt",
-            namespace: "urn:case:imports:orders",
-            doc: "",
-            source: "orders.xsd:16",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "order_id",
-                    rust_name: "order_id",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "charged",
-                    rust_name: "charged",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Money>),
-                    xsd_type: "Money",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Receipt {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("order_id", rt::TypeInfo::Long),
+                rt::FieldSchema::required("charged", rt::TypeInfo::Struct(rt::schema_of::<Money>)),
+            ];
+            &rt::StructSchema {
+                name: "Receipt",
+                namespace: "urn:case:imports:orders",
+                doc: "",
+                source: "orders.xsd:16",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "order_id" => Some(0),
-                "charged" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Receipt {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.order_id),
-                1 => d.decode(&mut self.charged),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.order_id),
+                1 => rt::FieldValue::value(&self.charged),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.order_id)?;
-            e.field(1, &self.charged)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.order_id),
+                1 => rt::FieldValue::value_mut(&mut self.charged),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Receipt);
+    rt::structure_impls!(Receipt, extra);
 
     /// The `OrderLine` type.
     ///
@@ -262,73 +188,44 @@ pub mod types {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for OrderLine {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "OrderLine",
-            namespace: "urn:case:imports:orders",
-            doc: "",
-            source: "order-parts.xsd:7",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "sku",
-                    rust_name: "sku",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "quantity",
-                    rust_name: "quantity",
-                    ty: rt::TypeInfo::NonNegativeInteger,
-                    xsd_type: "xsd:positiveInteger",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for OrderLine {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("sku", rt::TypeInfo::String),
+                rt::FieldSchema::required("quantity", rt::TypeInfo::NonNegativeInteger),
+            ];
+            &rt::StructSchema {
+                name: "OrderLine",
+                namespace: "urn:case:imports:orders",
+                doc: "",
+                source: "order-parts.xsd:7",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "sku" => Some(0),
-                "quantity" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for OrderLine {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.sku),
-                1 => d.decode(&mut self.quantity),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.sku),
+                1 => rt::FieldValue::value(&self.quantity),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.sku)?;
-            e.field(1, &self.quantity)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.sku),
+                1 => rt::FieldValue::value_mut(&mut self.quantity),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(OrderLine);
+    rt::structure_impls!(OrderLine, extra);
 }
 
 /// The Orders service.
@@ -353,58 +250,42 @@ pub mod orders {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for PlaceOrder {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "PlaceOrder",
-            namespace: "urn:case:imports",
-            doc: "",
-            source: "service.wsdl:17",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "order",
-                rust_name: "order",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Order>),
-                xsd_type: "Order",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for PlaceOrder {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "order",
+                rt::TypeInfo::Struct(rt::schema_of::<Order>),
+            )];
+            &rt::StructSchema {
+                name: "PlaceOrder",
+                namespace: "urn:case:imports",
                 doc: "",
-            }],
+                source: "service.wsdl:17",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "order" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for PlaceOrder {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.order),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.order),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.order)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.order),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(PlaceOrder);
+    rt::structure_impls!(PlaceOrder, extra);
 
     /// The type of `PlaceOrderResponse`.
     ///
@@ -417,58 +298,42 @@ pub mod orders {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for PlaceOrderResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "PlaceOrderResponse",
-            namespace: "urn:case:imports",
-            doc: "",
-            source: "service.wsdl:24",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "receipt",
-                rust_name: "receipt",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Receipt>),
-                xsd_type: "Receipt",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for PlaceOrderResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "receipt",
+                rt::TypeInfo::Struct(rt::schema_of::<Receipt>),
+            )];
+            &rt::StructSchema {
+                name: "PlaceOrderResponse",
+                namespace: "urn:case:imports",
                 doc: "",
-            }],
+                source: "service.wsdl:24",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "receipt" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for PlaceOrderResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.receipt),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.receipt),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.receipt)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.receipt),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(PlaceOrderResponse);
+    rt::structure_impls!(PlaceOrderResponse, extra);
 
     /// The typed calls of the Orders service.
     ///
@@ -529,10 +394,10 @@ pub mod orders {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::PlaceOrder as rt::Structure>::SCHEMA,
-                response: <PlaceOrderResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::PlaceOrder>,
-                new_response: rt::new_dyn::<PlaceOrderResponse>,
+                request: <super::PlaceOrder as rt::StructType>::SCHEMA,
+                response: <PlaceOrderResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::PlaceOrder>,
+                new_response: rt::new_boxed::<PlaceOrderResponse>,
             };
         }
 

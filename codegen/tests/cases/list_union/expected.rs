@@ -15,149 +15,90 @@ pub mod list_union {
     #[derive(Clone, Default, PartialEq)]
     pub struct Values {
         /// A whitespace-separated list of `int` values, kept as written.
-        ///
-        /// Element `numbers`, `Numbers`.
         pub numbers: String,
         /// A whitespace-separated list, kept as written.
-        ///
-        /// Element `words`, `Words`.
         pub words: Option<String>,
         /// A union of simple types, kept as written.
-        ///
-        /// Element `size`, `SizeOrAuto`.
         pub size: String,
         /// A union of simple types, kept as written.
-        ///
-        /// Element `sizes`, `SizeOrAuto[]`.
         pub sizes: Vec<String>,
         /// Attribute `tokens`, `xsd:NMTOKENS`.
         pub tokens: Option<String>,
         /// A union of simple types, kept as written.
-        ///
-        /// Attribute `size`, `SizeOrAuto`.
         pub size_2: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Values {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Values",
-            namespace: "urn:case:list_union",
-            doc: "",
-            source: "service.wsdl:32",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "numbers",
-                    rust_name: "numbers",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "Numbers",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A whitespace-separated list of `int` values, kept as written.",
-                },
-                rt::FieldSchema {
-                    name: "words",
-                    rust_name: "words",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "Words",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A whitespace-separated list, kept as written.",
-                },
-                rt::FieldSchema {
-                    name: "size",
-                    rust_name: "size",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "SizeOrAuto",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A union of simple types, kept as written.",
-                },
-                rt::FieldSchema {
-                    name: "sizes",
-                    rust_name: "sizes",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "SizeOrAuto[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A union of simple types, kept as written.",
-                },
-                rt::FieldSchema {
-                    name: "tokens",
-                    rust_name: "tokens",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:NMTOKENS",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "size",
-                    rust_name: "size_2",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "SizeOrAuto",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "A union of simple types, kept as written.",
-                },
-            ],
+    impl rt::StructType for Values {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("numbers", rt::TypeInfo::String),
+                rt::FieldSchema::element("words", rt::TypeInfo::String),
+                rt::FieldSchema::required("size", rt::TypeInfo::String),
+                rt::FieldSchema::many("sizes", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "tokens",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "size",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Values",
+                namespace: "urn:case:list_union",
+                doc: "",
+                source: "service.wsdl:32",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[
+                    "A whitespace-separated list of `int` values, kept as written.",
+                    "A whitespace-separated list, kept as written.",
+                    "A union of simple types, kept as written.",
+                    "A union of simple types, kept as written.",
+                    "",
+                    "A union of simple types, kept as written.",
+                ],
+                index: &rt::field_index::<16>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "numbers" => Some(0),
-                "words" => Some(1),
-                "size" => Some(2),
-                "sizes" => Some(3),
-                "tokens" => Some(4),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Values {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.numbers),
-                1 => d.decode(&mut self.words),
-                2 => d.decode(&mut self.size),
-                3 => d.decode(&mut self.sizes),
-                4 => d.decode(&mut self.tokens),
-                5 => d.decode(&mut self.size_2),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.numbers),
+                1 => rt::FieldValue::value(&self.words),
+                2 => rt::FieldValue::value(&self.size),
+                3 => rt::FieldValue::value(&self.sizes),
+                4 => rt::FieldValue::value(&self.tokens),
+                5 => rt::FieldValue::value(&self.size_2),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.numbers)?;
-            e.field(1, &self.words)?;
-            e.field(2, &self.size)?;
-            e.field(3, &self.sizes)?;
-            e.field(4, &self.tokens)?;
-            e.field(5, &self.size_2)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.numbers),
+                1 => rt::FieldValue::value_mut(&mut self.words),
+                2 => rt::FieldValue::value_mut(&mut self.size),
+                3 => rt::FieldValue::value_mut(&mut self.sizes),
+                4 => rt::FieldValue::value_mut(&mut self.tokens),
+                5 => rt::FieldValue::value_mut(&mut self.size_2),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Values);
+    rt::structure_impls!(Values, extra);
 
     /// The type of `Echo`.
     ///
@@ -170,58 +111,42 @@ pub mod list_union {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:list_union",
-            doc: "",
-            source: "service.wsdl:43",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "values",
-                rust_name: "values",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Values>),
-                xsd_type: "Values",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "values",
+                rt::TypeInfo::Struct(rt::schema_of::<Values>),
+            )];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:list_union",
                 doc: "",
-            }],
+                source: "service.wsdl:43",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "values" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.values),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.values),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.values)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.values),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The typed calls of the ListUnion service.
     ///
@@ -282,10 +207,10 @@ pub mod list_union {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Values as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Values>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Values as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Values>,
             };
         }
 

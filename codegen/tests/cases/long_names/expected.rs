@@ -237,8 +237,6 @@ pub mod long_names {
     #[derive(Clone, Default, PartialEq)]
     pub struct ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns {
         /// A field documentation that is long enough to go past the end of the line when written as a string literal in the schema.
-        ///
-        /// Element `a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x`, `xsd:string`.
         pub a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x:
             Option<String>,
         /// Element `kind`, `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsKind`.
@@ -259,152 +257,103 @@ pub mod long_names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure
+    impl rt::StructType
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns
     {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns",
-            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-            doc: "A type with a name long enough to break lines that mention it.",
-            source: "service.wsdl:38",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
-                    rust_name: "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A field documentation that is long enough to go past the end of the line when written as a string literal in the schema.",
-                },
-                rt::FieldSchema {
-                    name: "kind",
-                    rust_name: "kind",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsKind>),
-                    xsd_type: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsKind",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "digits",
-                    rust_name: "digits",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Digits>),
-                    xsd_type: "Digits",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "widths",
-                    rust_name: "widths",
-                    ty: rt::TypeInfo::Enum(rt::enum_schema_of::<Widths>),
-                    xsd_type: "Widths",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "self_ref",
-                    rust_name: "self_ref",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
-                    xsd_type: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "nested",
-                    rust_name: "nested",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::List(
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element(
+                    "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
+                    rt::TypeInfo::String,
+                ),
+                rt::FieldSchema::required(
+                    "kind",
+                    rt::TypeInfo::Enum(rt::enum_schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsKind>),
+                ),
+                rt::FieldSchema::required(
+                    "digits",
+                    rt::TypeInfo::Enum(rt::enum_schema_of::<Digits>),
+                ),
+                rt::FieldSchema::required(
+                    "widths",
+                    rt::TypeInfo::Enum(rt::enum_schema_of::<Widths>),
+                ),
+                rt::FieldSchema::element(
+                    "self_ref",
+                    rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
+                ),
+                rt::FieldSchema::element(
+                    "nested",
+                    rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::List(
                         &rt::TypeInfo::Struct(
                             rt::schema_of::<MediumLengthTypeNameForNestedArraysOfThings>,
                         ),
                     ))),
-                    xsd_type: "MediumLengthTypeNameForNestedArraysOfThingsArrayArray[]",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "many",
-                    rust_name: "many",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
-                    xsd_type: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
-        };
-
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x" => {
-                    Some(0)
-                }
-                "kind" => Some(1),
-                "digits" => Some(2),
-                "widths" => Some(3),
-                "self_ref" => Some(4),
-                "nested" => Some(5),
-                "many" => Some(6),
-                _ => None,
+                ),
+                rt::FieldSchema::many(
+                    "many",
+                    rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
+                ),
+            ];
+            &rt::StructSchema {
+                name:
+                    "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns",
+                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+                doc: "A type with a name long enough to break lines that mention it.",
+                source: "service.wsdl:38",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[
+                    "A field documentation that is long enough to go past the end of the line when written as a string literal in the schema.",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                index: &rt::field_index::<16>(FIELDS),
             }
-        }
+        };
+    }
 
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess
+        for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns
+    {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
-                    d.decode(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
+                    rt::FieldValue::value(&self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
                 }
-                1 => d.decode(&mut self.kind),
-                2 => d.decode(&mut self.digits),
-                3 => d.decode(&mut self.widths),
-                4 => d.decode(&mut self.self_ref),
-                5 => d.decode(&mut self.nested),
-                6 => d.decode(&mut self.many),
-                _ => d.skip(),
+                1 => rt::FieldValue::value(&self.kind),
+                2 => rt::FieldValue::value(&self.digits),
+                3 => rt::FieldValue::value(&self.widths),
+                4 => rt::FieldValue::value(&self.self_ref),
+                5 => rt::FieldValue::value(&self.nested),
+                6 => rt::FieldValue::value(&self.many),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(
-                0,
-                &self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x,
-            )?;
-            e.field(1, &self.kind)?;
-            e.field(2, &self.digits)?;
-            e.field(3, &self.widths)?;
-            e.field(4, &self.self_ref)?;
-            e.field(5, &self.nested)?;
-            e.field(6, &self.many)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => {
+                    rt::FieldValue::value_mut(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
+                }
+                1 => rt::FieldValue::value_mut(&mut self.kind),
+                2 => rt::FieldValue::value_mut(&mut self.digits),
+                3 => rt::FieldValue::value_mut(&mut self.widths),
+                4 => rt::FieldValue::value_mut(&mut self.self_ref),
+                5 => rt::FieldValue::value_mut(&mut self.nested),
+                6 => rt::FieldValue::value_mut(&mut self.many),
+                _ => return None,
+            })
         }
     }
 
     rt::structure_impls!(
-        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns
+        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns,
+        extra
     );
 
     /// The `MediumLengthTypeNameForNestedArraysOfThings` type.
@@ -418,58 +367,39 @@ pub mod long_names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for MediumLengthTypeNameForNestedArraysOfThings {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "MediumLengthTypeNameForNestedArraysOfThings",
-            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-            doc: "",
-            source: "service.wsdl:52",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "x",
-                rust_name: "x",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for MediumLengthTypeNameForNestedArraysOfThings {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("x", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "MediumLengthTypeNameForNestedArraysOfThings",
+                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
                 doc: "",
-            }],
+                source: "service.wsdl:52",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "x" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for MediumLengthTypeNameForNestedArraysOfThings {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.x),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.x),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.x)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.x),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(MediumLengthTypeNameForNestedArraysOfThings);
+    rt::structure_impls!(MediumLengthTypeNameForNestedArraysOfThings, extra);
 
     /// The `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest` type.
     ///
@@ -484,76 +414,50 @@ pub mod long_names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure
+    impl rt::StructType
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
     {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest",
-            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-            doc: "",
-            source: "service.wsdl:71",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "limit",
-                    rust_name: "limit",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "offset",
-                    rust_name: "offset",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("limit", rt::TypeInfo::Int),
+                rt::FieldSchema::element("offset", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest",
+                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+                doc: "",
+                source: "service.wsdl:71",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "limit" => Some(0),
-                "offset" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess
+        for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
+    {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.limit),
-                1 => d.decode(&mut self.offset),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.limit),
+                1 => rt::FieldValue::value(&self.offset),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.limit)?;
-            e.field(1, &self.offset)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.limit),
+                1 => rt::FieldValue::value_mut(&mut self.offset),
+                _ => return None,
+            })
         }
     }
 
     rt::structure_impls!(
-        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
+        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest,
+        extra
     );
 
     /// The `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse` type.
@@ -570,76 +474,53 @@ pub mod long_names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure
+    impl rt::StructType
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
     {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse",
-            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-            doc: "",
-            source: "service.wsdl:77",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "items",
-                    rust_name: "items",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>)),
-                    xsd_type: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsArray[]",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "total",
-                    rust_name: "total",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element(
+                    "items",
+                    rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>)),
+                ),
+                rt::FieldSchema::element("total", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse",
+                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+                doc: "",
+                source: "service.wsdl:77",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "items" => Some(0),
-                "total" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess
+        for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
+    {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.items),
-                1 => d.decode(&mut self.total),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.items),
+                1 => rt::FieldValue::value(&self.total),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.items)?;
-            e.field(1, &self.total)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.items),
+                1 => rt::FieldValue::value_mut(&mut self.total),
+                _ => return None,
+            })
         }
     }
 
     rt::structure_impls!(
-        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
+        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse,
+        extra
     );
 
     /// The parts of the `x` message.
@@ -656,82 +537,56 @@ pub mod long_names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for XRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "x",
-            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-            doc: "",
-            source: "service.wsdl:101",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
-                    rust_name: "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
-                    xsd_type: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "second",
-                    rust_name: "second",
-                    ty: rt::TypeInfo::Struct(
+    impl rt::StructType for XRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element(
+                    "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
+                    rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
+                ),
+                rt::FieldSchema::element(
+                    "second",
+                    rt::TypeInfo::Struct(
                         rt::schema_of::<MediumLengthTypeNameForNestedArraysOfThings>,
                     ),
-                    xsd_type: "MediumLengthTypeNameForNestedArraysOfThings",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
-        };
-
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x" => {
-                    Some(0)
-                }
-                "second" => Some(1),
-                _ => None,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "x",
+                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+                doc: "",
+                source: "service.wsdl:101",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
             }
-        }
+        };
+    }
 
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for XRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
-                    d.decode(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
+                    rt::FieldValue::value(&self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
                 }
-                1 => d.decode(&mut self.second),
-                _ => d.skip(),
+                1 => rt::FieldValue::value(&self.second),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(
-                0,
-                &self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x,
-            )?;
-            e.field(1, &self.second)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => {
+                    rt::FieldValue::value_mut(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
+                }
+                1 => rt::FieldValue::value_mut(&mut self.second),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(XRequest);
+    rt::structure_impls!(XRequest, extra);
 
     /// The parts of the `xResponse` message.
     ///
@@ -747,82 +602,56 @@ pub mod long_names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for XResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "xResponse",
-            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-            doc: "",
-            source: "service.wsdl:101",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
-                    rust_name: "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
-                    xsd_type: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "second",
-                    rust_name: "second",
-                    ty: rt::TypeInfo::Struct(
+    impl rt::StructType for XResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element(
+                    "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
+                    rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
+                ),
+                rt::FieldSchema::element(
+                    "second",
+                    rt::TypeInfo::Struct(
                         rt::schema_of::<MediumLengthTypeNameForNestedArraysOfThings>,
                     ),
-                    xsd_type: "MediumLengthTypeNameForNestedArraysOfThings",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
-        };
-
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x" => {
-                    Some(0)
-                }
-                "second" => Some(1),
-                _ => None,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "xResponse",
+                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+                doc: "",
+                source: "service.wsdl:101",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
             }
-        }
+        };
+    }
 
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for XResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
-                    d.decode(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
+                    rt::FieldValue::value(&self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
                 }
-                1 => d.decode(&mut self.second),
-                _ => d.skip(),
+                1 => rt::FieldValue::value(&self.second),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(
-                0,
-                &self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x,
-            )?;
-            e.field(1, &self.second)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => {
+                    rt::FieldValue::value_mut(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
+                }
+                1 => rt::FieldValue::value_mut(&mut self.second),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(XResponse);
+    rt::structure_impls!(XResponse, extra);
 
     /// The typed calls of the LongNames service.
     ///
@@ -923,8 +752,8 @@ pub mod long_names {
                 needs_session: true,
                 request: rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest>(),
                 response: rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse>(),
-                new_request: rt::new_dyn::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest>,
-                new_response: rt::new_dyn::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse>,
+                new_request: rt::new_boxed::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest>,
+                new_response: rt::new_boxed::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse>,
             };
         }
 
@@ -982,10 +811,10 @@ pub mod long_names {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <XRequest as rt::Structure>::SCHEMA,
-                response: <XResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<XRequest>,
-                new_response: rt::new_dyn::<XResponse>,
+                request: <XRequest as rt::StructType>::SCHEMA,
+                response: <XResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<XRequest>,
+                new_response: rt::new_boxed::<XResponse>,
             };
         }
 

@@ -22,73 +22,44 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Add {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Add",
-            namespace: "http://tempuri.org/",
-            doc: "",
-            source: "service.wsdl:16",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "intA",
-                    rust_name: "int_a",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "intB",
-                    rust_name: "int_b",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Add {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("intA", rt::TypeInfo::Int),
+                rt::FieldSchema::required("intB", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "Add",
+                namespace: "http://tempuri.org/",
+                doc: "",
+                source: "service.wsdl:16",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "intA" => Some(0),
-                "intB" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Add {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.int_a),
-                1 => d.decode(&mut self.int_b),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.int_a),
+                1 => rt::FieldValue::value(&self.int_b),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.int_a)?;
-            e.field(1, &self.int_b)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.int_a),
+                1 => rt::FieldValue::value_mut(&mut self.int_b),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Add);
+    rt::structure_impls!(Add, extra);
 
     /// The type of `AddResponse`.
     ///
@@ -101,58 +72,40 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for AddResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "AddResponse",
-            namespace: "http://tempuri.org/",
-            doc: "",
-            source: "service.wsdl:24",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "AddResult",
-                rust_name: "add_result",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for AddResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::required("AddResult", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "AddResponse",
+                namespace: "http://tempuri.org/",
                 doc: "",
-            }],
+                source: "service.wsdl:24",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "AddResult" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for AddResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.add_result),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.add_result),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.add_result)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.add_result),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(AddResponse);
+    rt::structure_impls!(AddResponse, extra);
 
     /// The typed calls of the Calculator service.
     ///
@@ -213,10 +166,10 @@ pub mod calculator {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Add as rt::Structure>::SCHEMA,
-                response: <AddResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Add>,
-                new_response: rt::new_dyn::<AddResponse>,
+                request: <super::Add as rt::StructType>::SCHEMA,
+                response: <AddResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Add>,
+                new_response: rt::new_boxed::<AddResponse>,
             };
         }
 

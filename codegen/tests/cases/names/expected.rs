@@ -20,58 +20,39 @@ pub mod names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Foo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Foo",
-            namespace: "urn:case:names",
-            doc: "",
-            source: "service.wsdl:10",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "a",
-                rust_name: "a",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Foo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("a", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "Foo",
+                namespace: "urn:case:names",
                 doc: "",
-            }],
+                source: "service.wsdl:10",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "a" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Foo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.a),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.a),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.a)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.a),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Foo);
+    rt::structure_impls!(Foo, extra);
 
     /// The `foo` type.
     ///
@@ -84,58 +65,39 @@ pub mod names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Foo2 {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "foo",
-            namespace: "urn:case:names",
-            doc: "",
-            source: "service.wsdl:13",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "b",
-                rust_name: "b",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Foo2 {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("b", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "foo",
+                namespace: "urn:case:names",
                 doc: "",
-            }],
+                source: "service.wsdl:13",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "b" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Foo2 {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.b),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.b),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.b)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.b),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Foo2);
+    rt::structure_impls!(Foo2, extra);
 
     /// The `FOO_` type.
     ///
@@ -148,58 +110,39 @@ pub mod names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Foo3 {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "FOO_",
-            namespace: "urn:case:names",
-            doc: "",
-            source: "service.wsdl:16",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "c",
-                rust_name: "c",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Foo3 {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("c", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "FOO_",
+                namespace: "urn:case:names",
                 doc: "",
-            }],
+                source: "service.wsdl:16",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "c" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Foo3 {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.c),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.c),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.c)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.c),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Foo3);
+    rt::structure_impls!(Foo3, extra);
 
     /// Named like the generated service struct, which keeps its name.
     ///
@@ -212,58 +155,39 @@ pub mod names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Api2 {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Api",
-            namespace: "urn:case:names",
-            doc: "Named like the generated service struct, which keeps its name.",
-            source: "service.wsdl:19",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "d",
-                rust_name: "d",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
-                doc: "",
-            }],
+    impl rt::StructType for Api2 {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("d", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "Api",
+                namespace: "urn:case:names",
+                doc: "Named like the generated service struct, which keeps its name.",
+                source: "service.wsdl:19",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "d" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Api2 {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.d),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.d),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.d)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.d),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Api2);
+    rt::structure_impls!(Api2, extra);
 
     /// Named like a prelude type.
     ///
@@ -276,58 +200,39 @@ pub mod names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Option2 {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Option",
-            namespace: "urn:case:names",
-            doc: "Named like a prelude type.",
-            source: "service.wsdl:23",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "e",
-                rust_name: "e",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
-                doc: "",
-            }],
+    impl rt::StructType for Option2 {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("e", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "Option",
+                namespace: "urn:case:names",
+                doc: "Named like a prelude type.",
+                source: "service.wsdl:23",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "e" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Option2 {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.e),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.e),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.e)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.e),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Option2);
+    rt::structure_impls!(Option2, extra);
 
     /// The `Keywords` type.
     ///
@@ -380,319 +285,107 @@ pub mod names {
         pub extra_2: rt::Extra,
     }
 
-    impl rt::Structure for Keywords {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Keywords",
-            namespace: "urn:case:names",
-            doc: "",
-            source: "service.wsdl:27",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "type",
-                    rust_name: "type",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "match",
-                    rust_name: "match",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "self",
-                    rust_name: "self_",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "Self",
-                    rust_name: "self_2",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "super",
-                    rust_name: "super_",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "crate",
-                    rust_name: "crate_",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "async",
-                    rust_name: "async",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "fn",
-                    rust_name: "fn",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "_",
-                    rust_name: "value",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "a-b",
-                    rust_name: "a_b",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "a_b",
-                    rust_name: "a_b_2",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "aB",
-                    rust_name: "a_b_3",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "extra",
-                    rust_name: "extra",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "1st",
-                    rust_name: "n_1st",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "Option",
-                    rust_name: "option",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Option2>),
-                    xsd_type: "Option",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "foo",
-                    rust_name: "foo",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Foo2>),
-                    xsd_type: "foo",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "Foo",
-                    rust_name: "foo_2",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Foo>),
-                    xsd_type: "Foo",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "FOO_",
-                    rust_name: "foo_3",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Foo3>),
-                    xsd_type: "FOO_",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "api",
-                    rust_name: "api",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Api2>),
-                    xsd_type: "Api",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "value",
-                    rust_name: "value_2",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "type",
-                    rust_name: "type_2",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Keywords {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("type", rt::TypeInfo::String),
+                rt::FieldSchema::required("match", rt::TypeInfo::String),
+                rt::FieldSchema::required("self", rt::TypeInfo::String),
+                rt::FieldSchema::required("Self", rt::TypeInfo::String),
+                rt::FieldSchema::required("super", rt::TypeInfo::String),
+                rt::FieldSchema::required("crate", rt::TypeInfo::String),
+                rt::FieldSchema::required("async", rt::TypeInfo::String),
+                rt::FieldSchema::required("fn", rt::TypeInfo::String),
+                rt::FieldSchema::required("_", rt::TypeInfo::String),
+                rt::FieldSchema::required("a-b", rt::TypeInfo::String),
+                rt::FieldSchema::required("a_b", rt::TypeInfo::String),
+                rt::FieldSchema::required("aB", rt::TypeInfo::String),
+                rt::FieldSchema::required("extra", rt::TypeInfo::String),
+                rt::FieldSchema::required("1st", rt::TypeInfo::String),
+                rt::FieldSchema::required("Option", rt::TypeInfo::Struct(rt::schema_of::<Option2>)),
+                rt::FieldSchema::required("foo", rt::TypeInfo::Struct(rt::schema_of::<Foo2>)),
+                rt::FieldSchema::required("Foo", rt::TypeInfo::Struct(rt::schema_of::<Foo>)),
+                rt::FieldSchema::required("FOO_", rt::TypeInfo::Struct(rt::schema_of::<Foo3>)),
+                rt::FieldSchema::required("api", rt::TypeInfo::Struct(rt::schema_of::<Api2>)),
+                rt::FieldSchema::required("value", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "type",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Keywords",
+                namespace: "urn:case:names",
+                doc: "",
+                source: "service.wsdl:27",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<64>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "type" => Some(0),
-                "match" => Some(1),
-                "self" => Some(2),
-                "Self" => Some(3),
-                "super" => Some(4),
-                "crate" => Some(5),
-                "async" => Some(6),
-                "fn" => Some(7),
-                "_" => Some(8),
-                "a-b" => Some(9),
-                "a_b" => Some(10),
-                "aB" => Some(11),
-                "extra" => Some(12),
-                "1st" => Some(13),
-                "Option" => Some(14),
-                "foo" => Some(15),
-                "Foo" => Some(16),
-                "FOO_" => Some(17),
-                "api" => Some(18),
-                "value" => Some(19),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Keywords {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.r#type),
-                1 => d.decode(&mut self.r#match),
-                2 => d.decode(&mut self.self_),
-                3 => d.decode(&mut self.self_2),
-                4 => d.decode(&mut self.super_),
-                5 => d.decode(&mut self.crate_),
-                6 => d.decode(&mut self.r#async),
-                7 => d.decode(&mut self.r#fn),
-                8 => d.decode(&mut self.value),
-                9 => d.decode(&mut self.a_b),
-                10 => d.decode(&mut self.a_b_2),
-                11 => d.decode(&mut self.a_b_3),
-                12 => d.decode(&mut self.extra),
-                13 => d.decode(&mut self.n_1st),
-                14 => d.decode(&mut self.option),
-                15 => d.decode(&mut self.foo),
-                16 => d.decode(&mut self.foo_2),
-                17 => d.decode(&mut self.foo_3),
-                18 => d.decode(&mut self.api),
-                19 => d.decode(&mut self.value_2),
-                20 => d.decode(&mut self.type_2),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.r#type),
+                1 => rt::FieldValue::value(&self.r#match),
+                2 => rt::FieldValue::value(&self.self_),
+                3 => rt::FieldValue::value(&self.self_2),
+                4 => rt::FieldValue::value(&self.super_),
+                5 => rt::FieldValue::value(&self.crate_),
+                6 => rt::FieldValue::value(&self.r#async),
+                7 => rt::FieldValue::value(&self.r#fn),
+                8 => rt::FieldValue::value(&self.value),
+                9 => rt::FieldValue::value(&self.a_b),
+                10 => rt::FieldValue::value(&self.a_b_2),
+                11 => rt::FieldValue::value(&self.a_b_3),
+                12 => rt::FieldValue::value(&self.extra),
+                13 => rt::FieldValue::value(&self.n_1st),
+                14 => rt::FieldValue::value(&self.option),
+                15 => rt::FieldValue::value(&self.foo),
+                16 => rt::FieldValue::value(&self.foo_2),
+                17 => rt::FieldValue::value(&self.foo_3),
+                18 => rt::FieldValue::value(&self.api),
+                19 => rt::FieldValue::value(&self.value_2),
+                20 => rt::FieldValue::value(&self.type_2),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.r#type)?;
-            e.field(1, &self.r#match)?;
-            e.field(2, &self.self_)?;
-            e.field(3, &self.self_2)?;
-            e.field(4, &self.super_)?;
-            e.field(5, &self.crate_)?;
-            e.field(6, &self.r#async)?;
-            e.field(7, &self.r#fn)?;
-            e.field(8, &self.value)?;
-            e.field(9, &self.a_b)?;
-            e.field(10, &self.a_b_2)?;
-            e.field(11, &self.a_b_3)?;
-            e.field(12, &self.extra)?;
-            e.field(13, &self.n_1st)?;
-            e.field(14, &self.option)?;
-            e.field(15, &self.foo)?;
-            e.field(16, &self.foo_2)?;
-            e.field(17, &self.foo_3)?;
-            e.field(18, &self.api)?;
-            e.field(19, &self.value_2)?;
-            e.field(20, &self.type_2)?;
-            e.extra(&self.extra_2)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra_2
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra_2
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.r#type),
+                1 => rt::FieldValue::value_mut(&mut self.r#match),
+                2 => rt::FieldValue::value_mut(&mut self.self_),
+                3 => rt::FieldValue::value_mut(&mut self.self_2),
+                4 => rt::FieldValue::value_mut(&mut self.super_),
+                5 => rt::FieldValue::value_mut(&mut self.crate_),
+                6 => rt::FieldValue::value_mut(&mut self.r#async),
+                7 => rt::FieldValue::value_mut(&mut self.r#fn),
+                8 => rt::FieldValue::value_mut(&mut self.value),
+                9 => rt::FieldValue::value_mut(&mut self.a_b),
+                10 => rt::FieldValue::value_mut(&mut self.a_b_2),
+                11 => rt::FieldValue::value_mut(&mut self.a_b_3),
+                12 => rt::FieldValue::value_mut(&mut self.extra),
+                13 => rt::FieldValue::value_mut(&mut self.n_1st),
+                14 => rt::FieldValue::value_mut(&mut self.option),
+                15 => rt::FieldValue::value_mut(&mut self.foo),
+                16 => rt::FieldValue::value_mut(&mut self.foo_2),
+                17 => rt::FieldValue::value_mut(&mut self.foo_3),
+                18 => rt::FieldValue::value_mut(&mut self.api),
+                19 => rt::FieldValue::value_mut(&mut self.value_2),
+                20 => rt::FieldValue::value_mut(&mut self.type_2),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Keywords);
+    rt::structure_impls!(Keywords, extra_2);
 
     /// The type of `Echo`.
     ///
@@ -705,58 +398,42 @@ pub mod names {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:names",
-            doc: "",
-            source: "service.wsdl:53",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "keywords",
-                rust_name: "keywords",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Keywords>),
-                xsd_type: "Keywords",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "keywords",
+                rt::TypeInfo::Struct(rt::schema_of::<Keywords>),
+            )];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:names",
                 doc: "",
-            }],
+                source: "service.wsdl:53",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "keywords" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.keywords),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.keywords),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.keywords)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.keywords),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The typed calls of the Names service.
     ///
@@ -838,10 +515,10 @@ pub mod names {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Keywords as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Keywords>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Keywords as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Keywords>,
             };
         }
 
@@ -870,10 +547,10 @@ pub mod names {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Keywords as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Keywords>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Keywords as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Keywords>,
             };
         }
 
@@ -902,10 +579,10 @@ pub mod names {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Keywords as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Keywords>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Keywords as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Keywords>,
             };
         }
 
@@ -934,10 +611,10 @@ pub mod names {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Keywords as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Keywords>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Keywords as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Keywords>,
             };
         }
 

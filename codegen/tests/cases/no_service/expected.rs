@@ -22,73 +22,44 @@ pub mod billing {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Invoice {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Invoice",
-            namespace: "urn:case:no_service",
-            doc: "",
-            source: "Billing.wsdl:11",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "number",
-                    rust_name: "number",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "amount",
-                    rust_name: "amount",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Invoice {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("number", rt::TypeInfo::String),
+                rt::FieldSchema::required("amount", rt::TypeInfo::Decimal),
+            ];
+            &rt::StructSchema {
+                name: "Invoice",
+                namespace: "urn:case:no_service",
+                doc: "",
+                source: "Billing.wsdl:11",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "number" => Some(0),
-                "amount" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Invoice {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.number),
-                1 => d.decode(&mut self.amount),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.number),
+                1 => rt::FieldValue::value(&self.amount),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.number)?;
-            e.field(1, &self.amount)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.number),
+                1 => rt::FieldValue::value_mut(&mut self.amount),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Invoice);
+    rt::structure_impls!(Invoice, extra);
 
     /// The parts of the `get_invoice` message.
     ///
@@ -101,58 +72,40 @@ pub mod billing {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetInvoiceRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "get_invoice",
-            namespace: "urn:case:no_service",
-            doc: "",
-            source: "Billing.wsdl:26",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "number",
-                rust_name: "number",
-                ty: rt::TypeInfo::String,
-                xsd_type: "xsd:string",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for GetInvoiceRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::element("number", rt::TypeInfo::String)];
+            &rt::StructSchema {
+                name: "get_invoice",
+                namespace: "urn:case:no_service",
                 doc: "",
-            }],
+                source: "Billing.wsdl:26",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "number" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetInvoiceRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.number),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.number),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.number)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.number),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetInvoiceRequest);
+    rt::structure_impls!(GetInvoiceRequest, extra);
 
     /// The typed calls of the Billing service.
     ///
@@ -213,10 +166,10 @@ pub mod billing {
                 list_field: None,
                 read_only: true,
                 needs_session: true,
-                request: <GetInvoiceRequest as rt::Structure>::SCHEMA,
-                response: <Invoice as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<GetInvoiceRequest>,
-                new_response: rt::new_dyn::<Invoice>,
+                request: <GetInvoiceRequest as rt::StructType>::SCHEMA,
+                response: <Invoice as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<GetInvoiceRequest>,
+                new_response: rt::new_boxed::<Invoice>,
             };
         }
 

@@ -20,58 +20,40 @@ pub mod occurrence {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Item {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Item",
-            namespace: "urn:case:occurrence",
-            doc: "",
-            source: "service.wsdl:10",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "id",
-                rust_name: "id",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Item {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::required("id", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "Item",
+                namespace: "urn:case:occurrence",
                 doc: "",
-            }],
+                source: "service.wsdl:10",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "id" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Item {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.id),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.id),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.id)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.id),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Item);
+    rt::structure_impls!(Item, extra);
 
     /// Every combination of minOccurs, maxOccurs and nillable.
     ///
@@ -110,229 +92,95 @@ pub mod occurrence {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Occurrences {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Occurrences",
-            namespace: "urn:case:occurrence",
-            doc: "Every combination of minOccurs, maxOccurs and nillable.",
-            source: "service.wsdl:15",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "required",
-                    rust_name: "required",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "optional",
-                    rust_name: "optional",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "nillable",
-                    rust_name: "nillable",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "optional_nillable",
-                    rust_name: "optional_nillable",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "unbounded",
-                    rust_name: "unbounded",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "optional_unbounded",
-                    rust_name: "optional_unbounded",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "nillable_unbounded",
-                    rust_name: "nillable_unbounded",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::ManyNillable,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "at_most_three",
-                    rust_name: "at_most_three",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "exactly_one",
-                    rust_name: "exactly_one",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "two_to_five",
-                    rust_name: "two_to_five",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "items",
-                    rust_name: "items",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Item>),
-                    xsd_type: "Item[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "nillable_items",
-                    rust_name: "nillable_items",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Item>),
-                    xsd_type: "Item[]",
-                    occurs: rt::Occurs::ManyNillable,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "optional_item",
-                    rust_name: "optional_item",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Item>),
-                    xsd_type: "Item",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "nil_item",
-                    rust_name: "nil_item",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Item>),
-                    xsd_type: "Item",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Occurrences {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("required", rt::TypeInfo::String),
+                rt::FieldSchema::element("optional", rt::TypeInfo::String),
+                rt::FieldSchema::element("nillable", rt::TypeInfo::String),
+                rt::FieldSchema::element("optional_nillable", rt::TypeInfo::String),
+                rt::FieldSchema::many("unbounded", rt::TypeInfo::String),
+                rt::FieldSchema::many("optional_unbounded", rt::TypeInfo::String),
+                rt::FieldSchema::new(
+                    "nillable_unbounded",
+                    rt::TypeInfo::String,
+                    rt::Occurs::ManyNillable,
+                    rt::FieldKind::Element,
+                    false,
+                ),
+                rt::FieldSchema::many("at_most_three", rt::TypeInfo::Int),
+                rt::FieldSchema::required("exactly_one", rt::TypeInfo::Int),
+                rt::FieldSchema::many("two_to_five", rt::TypeInfo::Int),
+                rt::FieldSchema::many("items", rt::TypeInfo::Struct(rt::schema_of::<Item>)),
+                rt::FieldSchema::new(
+                    "nillable_items",
+                    rt::TypeInfo::Struct(rt::schema_of::<Item>),
+                    rt::Occurs::ManyNillable,
+                    rt::FieldKind::Element,
+                    false,
+                ),
+                rt::FieldSchema::element(
+                    "optional_item",
+                    rt::TypeInfo::Struct(rt::schema_of::<Item>),
+                ),
+                rt::FieldSchema::element("nil_item", rt::TypeInfo::Struct(rt::schema_of::<Item>)),
+            ];
+            &rt::StructSchema {
+                name: "Occurrences",
+                namespace: "urn:case:occurrence",
+                doc: "Every combination of minOccurs, maxOccurs and nillable.",
+                source: "service.wsdl:15",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<32>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "required" => Some(0),
-                "optional" => Some(1),
-                "nillable" => Some(2),
-                "optional_nillable" => Some(3),
-                "unbounded" => Some(4),
-                "optional_unbounded" => Some(5),
-                "nillable_unbounded" => Some(6),
-                "at_most_three" => Some(7),
-                "exactly_one" => Some(8),
-                "two_to_five" => Some(9),
-                "items" => Some(10),
-                "nillable_items" => Some(11),
-                "optional_item" => Some(12),
-                "nil_item" => Some(13),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Occurrences {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.required),
-                1 => d.decode(&mut self.optional),
-                2 => d.decode(&mut self.nillable),
-                3 => d.decode(&mut self.optional_nillable),
-                4 => d.decode(&mut self.unbounded),
-                5 => d.decode(&mut self.optional_unbounded),
-                6 => d.decode(&mut self.nillable_unbounded),
-                7 => d.decode(&mut self.at_most_three),
-                8 => d.decode(&mut self.exactly_one),
-                9 => d.decode(&mut self.two_to_five),
-                10 => d.decode(&mut self.items),
-                11 => d.decode(&mut self.nillable_items),
-                12 => d.decode(&mut self.optional_item),
-                13 => d.decode(&mut self.nil_item),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.required),
+                1 => rt::FieldValue::value(&self.optional),
+                2 => rt::FieldValue::value(&self.nillable),
+                3 => rt::FieldValue::value(&self.optional_nillable),
+                4 => rt::FieldValue::value(&self.unbounded),
+                5 => rt::FieldValue::value(&self.optional_unbounded),
+                6 => rt::FieldValue::value(&self.nillable_unbounded),
+                7 => rt::FieldValue::value(&self.at_most_three),
+                8 => rt::FieldValue::value(&self.exactly_one),
+                9 => rt::FieldValue::value(&self.two_to_five),
+                10 => rt::FieldValue::value(&self.items),
+                11 => rt::FieldValue::value(&self.nillable_items),
+                12 => rt::FieldValue::value(&self.optional_item),
+                13 => rt::FieldValue::value(&self.nil_item),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.required)?;
-            e.field(1, &self.optional)?;
-            e.field(2, &self.nillable)?;
-            e.field(3, &self.optional_nillable)?;
-            e.field(4, &self.unbounded)?;
-            e.field(5, &self.optional_unbounded)?;
-            e.field(6, &self.nillable_unbounded)?;
-            e.field(7, &self.at_most_three)?;
-            e.field(8, &self.exactly_one)?;
-            e.field(9, &self.two_to_five)?;
-            e.field(10, &self.items)?;
-            e.field(11, &self.nillable_items)?;
-            e.field(12, &self.optional_item)?;
-            e.field(13, &self.nil_item)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.required),
+                1 => rt::FieldValue::value_mut(&mut self.optional),
+                2 => rt::FieldValue::value_mut(&mut self.nillable),
+                3 => rt::FieldValue::value_mut(&mut self.optional_nillable),
+                4 => rt::FieldValue::value_mut(&mut self.unbounded),
+                5 => rt::FieldValue::value_mut(&mut self.optional_unbounded),
+                6 => rt::FieldValue::value_mut(&mut self.nillable_unbounded),
+                7 => rt::FieldValue::value_mut(&mut self.at_most_three),
+                8 => rt::FieldValue::value_mut(&mut self.exactly_one),
+                9 => rt::FieldValue::value_mut(&mut self.two_to_five),
+                10 => rt::FieldValue::value_mut(&mut self.items),
+                11 => rt::FieldValue::value_mut(&mut self.nillable_items),
+                12 => rt::FieldValue::value_mut(&mut self.optional_item),
+                13 => rt::FieldValue::value_mut(&mut self.nil_item),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Occurrences);
+    rt::structure_impls!(Occurrences, extra);
 
     /// The `RepeatedSequence` type.
     ///
@@ -347,73 +195,44 @@ pub mod occurrence {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for RepeatedSequence {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "RepeatedSequence",
-            namespace: "urn:case:occurrence",
-            doc: "",
-            source: "service.wsdl:35",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "key",
-                    rust_name: "key",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "value",
-                    rust_name: "value",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for RepeatedSequence {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::many("key", rt::TypeInfo::String),
+                rt::FieldSchema::many("value", rt::TypeInfo::String),
+            ];
+            &rt::StructSchema {
+                name: "RepeatedSequence",
+                namespace: "urn:case:occurrence",
+                doc: "",
+                source: "service.wsdl:35",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "key" => Some(0),
-                "value" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for RepeatedSequence {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.key),
-                1 => d.decode(&mut self.value),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.key),
+                1 => rt::FieldValue::value(&self.value),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.key)?;
-            e.field(1, &self.value)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.key),
+                1 => rt::FieldValue::value_mut(&mut self.value),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(RepeatedSequence);
+    rt::structure_impls!(RepeatedSequence, extra);
 
     /// The type of `Echo`.
     ///
@@ -428,73 +247,50 @@ pub mod occurrence {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:occurrence",
-            doc: "",
-            source: "service.wsdl:42",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "occurrences",
-                    rust_name: "occurrences",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Occurrences>),
-                    xsd_type: "Occurrences",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "pairs",
-                    rust_name: "pairs",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<RepeatedSequence>),
-                    xsd_type: "RepeatedSequence",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required(
+                    "occurrences",
+                    rt::TypeInfo::Struct(rt::schema_of::<Occurrences>),
+                ),
+                rt::FieldSchema::required(
+                    "pairs",
+                    rt::TypeInfo::Struct(rt::schema_of::<RepeatedSequence>),
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:occurrence",
+                doc: "",
+                source: "service.wsdl:42",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "occurrences" => Some(0),
-                "pairs" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.occurrences),
-                1 => d.decode(&mut self.pairs),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.occurrences),
+                1 => rt::FieldValue::value(&self.pairs),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.occurrences)?;
-            e.field(1, &self.pairs)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.occurrences),
+                1 => rt::FieldValue::value_mut(&mut self.pairs),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The typed calls of the Occurrence service.
     ///
@@ -555,10 +351,10 @@ pub mod occurrence {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Occurrences as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Occurrences>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Occurrences as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Occurrences>,
             };
         }
 

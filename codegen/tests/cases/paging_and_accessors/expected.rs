@@ -22,73 +22,44 @@ pub mod soap_2 {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for ThingInfo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "ThingInfo",
-            namespace: "urn:case:paging",
-            doc: "",
-            source: "SoapAdminService.wsdl:15",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "i_thing",
-                    rust_name: "i_thing",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "name",
-                    rust_name: "name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for ThingInfo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("i_thing", rt::TypeInfo::Long),
+                rt::FieldSchema::element("name", rt::TypeInfo::String),
+            ];
+            &rt::StructSchema {
+                name: "ThingInfo",
+                namespace: "urn:case:paging",
+                doc: "",
+                source: "SoapAdminService.wsdl:15",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "i_thing" => Some(0),
-                "name" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for ThingInfo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.i_thing),
-                1 => d.decode(&mut self.name),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.i_thing),
+                1 => rt::FieldValue::value(&self.name),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.i_thing)?;
-            e.field(1, &self.name)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.i_thing),
+                1 => rt::FieldValue::value_mut(&mut self.name),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(ThingInfo);
+    rt::structure_impls!(ThingInfo, extra);
 
     /// The `GetThingListRequest` type.
     ///
@@ -107,99 +78,50 @@ pub mod soap_2 {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetThingListRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "GetThingListRequest",
-            namespace: "urn:case:paging",
-            doc: "",
-            source: "SoapAdminService.wsdl:28",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "name_pattern",
-                    rust_name: "name_pattern",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "limit",
-                    rust_name: "limit",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "offset",
-                    rust_name: "offset",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "get_total",
-                    rust_name: "get_total",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for GetThingListRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("name_pattern", rt::TypeInfo::String),
+                rt::FieldSchema::element("limit", rt::TypeInfo::Int),
+                rt::FieldSchema::element("offset", rt::TypeInfo::Int),
+                rt::FieldSchema::element("get_total", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "GetThingListRequest",
+                namespace: "urn:case:paging",
+                doc: "",
+                source: "SoapAdminService.wsdl:28",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "name_pattern" => Some(0),
-                "limit" => Some(1),
-                "offset" => Some(2),
-                "get_total" => Some(3),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetThingListRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.name_pattern),
-                1 => d.decode(&mut self.limit),
-                2 => d.decode(&mut self.offset),
-                3 => d.decode(&mut self.get_total),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.name_pattern),
+                1 => rt::FieldValue::value(&self.limit),
+                2 => rt::FieldValue::value(&self.offset),
+                3 => rt::FieldValue::value(&self.get_total),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.name_pattern)?;
-            e.field(1, &self.limit)?;
-            e.field(2, &self.offset)?;
-            e.field(3, &self.get_total)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.name_pattern),
+                1 => rt::FieldValue::value_mut(&mut self.limit),
+                2 => rt::FieldValue::value_mut(&mut self.offset),
+                3 => rt::FieldValue::value_mut(&mut self.get_total),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetThingListRequest);
+    rt::structure_impls!(GetThingListRequest, extra);
 
     /// The `GetThingListResponse` type.
     ///
@@ -214,73 +136,47 @@ pub mod soap_2 {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetThingListResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "GetThingListResponse",
-            namespace: "urn:case:paging",
-            doc: "",
-            source: "SoapAdminService.wsdl:36",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "thing_list",
-                    rust_name: "thing_list",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<ThingInfo>)),
-                    xsd_type: "ThingInfoArray[]",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "total",
-                    rust_name: "total",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for GetThingListResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element(
+                    "thing_list",
+                    rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<ThingInfo>)),
+                ),
+                rt::FieldSchema::element("total", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "GetThingListResponse",
+                namespace: "urn:case:paging",
+                doc: "",
+                source: "SoapAdminService.wsdl:36",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "thing_list" => Some(0),
-                "total" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetThingListResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.thing_list),
-                1 => d.decode(&mut self.total),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.thing_list),
+                1 => rt::FieldValue::value(&self.total),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.thing_list)?;
-            e.field(1, &self.total)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.thing_list),
+                1 => rt::FieldValue::value_mut(&mut self.total),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetThingListResponse);
+    rt::structure_impls!(GetThingListResponse, extra);
 
     /// The `GetNameListRequest` type.
     ///
@@ -295,73 +191,44 @@ pub mod soap_2 {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetNameListRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "GetNameListRequest",
-            namespace: "urn:case:paging",
-            doc: "",
-            source: "SoapAdminService.wsdl:42",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "limit",
-                    rust_name: "limit",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "offset",
-                    rust_name: "offset",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for GetNameListRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("limit", rt::TypeInfo::Long),
+                rt::FieldSchema::required("offset", rt::TypeInfo::Long),
+            ];
+            &rt::StructSchema {
+                name: "GetNameListRequest",
+                namespace: "urn:case:paging",
+                doc: "",
+                source: "SoapAdminService.wsdl:42",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "limit" => Some(0),
-                "offset" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetNameListRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.limit),
-                1 => d.decode(&mut self.offset),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.limit),
+                1 => rt::FieldValue::value(&self.offset),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.limit)?;
-            e.field(1, &self.offset)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.limit),
+                1 => rt::FieldValue::value_mut(&mut self.offset),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetNameListRequest);
+    rt::structure_impls!(GetNameListRequest, extra);
 
     /// The `GetNameListResponse` type.
     ///
@@ -374,58 +241,45 @@ pub mod soap_2 {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetNameListResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "GetNameListResponse",
-            namespace: "urn:case:paging",
-            doc: "",
-            source: "SoapAdminService.wsdl:48",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "name",
-                rust_name: "name",
-                ty: rt::TypeInfo::String,
-                xsd_type: "xsd:string[]",
-                occurs: rt::Occurs::ManyNillable,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for GetNameListResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::new(
+                "name",
+                rt::TypeInfo::String,
+                rt::Occurs::ManyNillable,
+                rt::FieldKind::Element,
+                false,
+            )];
+            &rt::StructSchema {
+                name: "GetNameListResponse",
+                namespace: "urn:case:paging",
                 doc: "",
-            }],
+                source: "SoapAdminService.wsdl:48",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "name" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetNameListResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.name),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.name),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.name)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.name),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetNameListResponse);
+    rt::structure_impls!(GetNameListResponse, extra);
 
     /// The typed calls of the Soap service.
     ///
@@ -535,10 +389,10 @@ pub mod soap_2 {
                 list_field: Some("thing_list"),
                 read_only: true,
                 needs_session: true,
-                request: <GetThingListRequest as rt::Structure>::SCHEMA,
-                response: <GetThingListResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<GetThingListRequest>,
-                new_response: rt::new_dyn::<GetThingListResponse>,
+                request: <GetThingListRequest as rt::StructType>::SCHEMA,
+                response: <GetThingListResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<GetThingListRequest>,
+                new_response: rt::new_boxed::<GetThingListResponse>,
             };
         }
 
@@ -591,10 +445,10 @@ pub mod soap_2 {
                 list_field: Some("name"),
                 read_only: true,
                 needs_session: true,
-                request: <GetNameListRequest as rt::Structure>::SCHEMA,
-                response: <GetNameListResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<GetNameListRequest>,
-                new_response: rt::new_dyn::<GetNameListResponse>,
+                request: <GetNameListRequest as rt::StructType>::SCHEMA,
+                response: <GetNameListResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<GetNameListRequest>,
+                new_response: rt::new_boxed::<GetNameListResponse>,
             };
         }
 

@@ -24,86 +24,47 @@ pub mod recursion {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Node {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Node",
-            namespace: "urn:case:recursion",
-            doc: "A tree node: the optional parent is boxed, the children are a list (no box needed).",
-            source: "service.wsdl:10",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "name",
-                    rust_name: "name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "parent",
-                    rust_name: "parent",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Node>),
-                    xsd_type: "Node",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "children",
-                    rust_name: "children",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Node>),
-                    xsd_type: "Node[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Node {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("name", rt::TypeInfo::String),
+                rt::FieldSchema::element("parent", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
+                rt::FieldSchema::many("children", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
+            ];
+            &rt::StructSchema {
+                name: "Node",
+                namespace: "urn:case:recursion",
+                doc: "A tree node: the optional parent is boxed, the children are a list (no box needed).",
+                source: "service.wsdl:10",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "name" => Some(0),
-                "parent" => Some(1),
-                "children" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Node {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.name),
-                1 => d.decode(&mut self.parent),
-                2 => d.decode(&mut self.children),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.name),
+                1 => rt::FieldValue::value(&self.parent),
+                2 => rt::FieldValue::value(&self.children),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.name)?;
-            e.field(1, &self.parent)?;
-            e.field(2, &self.children)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.name),
+                1 => rt::FieldValue::value_mut(&mut self.parent),
+                2 => rt::FieldValue::value_mut(&mut self.children),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Node);
+    rt::structure_impls!(Node, extra);
 
     /// Mutual recursion through Op: both directions are boxed.
     ///
@@ -111,84 +72,54 @@ pub mod recursion {
     #[derive(Clone, Default, PartialEq)]
     pub struct Expr {
         /// A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `literal`, `xsd:int`.
         pub literal: Option<i32>,
         /// A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.
-        ///
-        /// Element `op`, `Op`.
         pub op: Option<Box<Op>>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Expr {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Expr",
-            namespace: "urn:case:recursion",
-            doc: "Mutual recursion through Op: both directions are boxed.",
-            source: "service.wsdl:18",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "literal",
-                    rust_name: "literal",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
-                },
-                rt::FieldSchema {
-                    name: "op",
-                    rust_name: "op",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Op>),
-                    xsd_type: "Op",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
-                },
-            ],
+    impl rt::StructType for Expr {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("literal", rt::TypeInfo::Int),
+                rt::FieldSchema::element("op", rt::TypeInfo::Struct(rt::schema_of::<Op>)),
+            ];
+            &rt::StructSchema {
+                name: "Expr",
+                namespace: "urn:case:recursion",
+                doc: "Mutual recursion through Op: both directions are boxed.",
+                source: "service.wsdl:18",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[
+                    "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
+                    "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
+                ],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "literal" => Some(0),
-                "op" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Expr {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.literal),
-                1 => d.decode(&mut self.op),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.literal),
+                1 => rt::FieldValue::value(&self.op),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.literal)?;
-            e.field(1, &self.op)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.literal),
+                1 => rt::FieldValue::value_mut(&mut self.op),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Expr);
+    rt::structure_impls!(Expr, extra);
 
     /// The `Op` type.
     ///
@@ -205,86 +136,47 @@ pub mod recursion {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Op {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Op",
-            namespace: "urn:case:recursion",
-            doc: "",
-            source: "service.wsdl:25",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "symbol",
-                    rust_name: "symbol",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "left",
-                    rust_name: "left",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Expr>),
-                    xsd_type: "Expr",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "right",
-                    rust_name: "right",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Expr>),
-                    xsd_type: "Expr",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Op {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("symbol", rt::TypeInfo::String),
+                rt::FieldSchema::required("left", rt::TypeInfo::Struct(rt::schema_of::<Expr>)),
+                rt::FieldSchema::required("right", rt::TypeInfo::Struct(rt::schema_of::<Expr>)),
+            ];
+            &rt::StructSchema {
+                name: "Op",
+                namespace: "urn:case:recursion",
+                doc: "",
+                source: "service.wsdl:25",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "symbol" => Some(0),
-                "left" => Some(1),
-                "right" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Op {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.symbol),
-                1 => d.decode(&mut self.left),
-                2 => d.decode(&mut self.right),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.symbol),
+                1 => rt::FieldValue::value(&self.left),
+                2 => rt::FieldValue::value(&self.right),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.symbol)?;
-            e.field(1, &self.left)?;
-            e.field(2, &self.right)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.symbol),
+                1 => rt::FieldValue::value_mut(&mut self.left),
+                2 => rt::FieldValue::value_mut(&mut self.right),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Op);
+    rt::structure_impls!(Op, extra);
 
     /// Refers to recursive types without being part of a cycle: not boxed.
     ///
@@ -299,73 +191,44 @@ pub mod recursion {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Holder {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Holder",
-            namespace: "urn:case:recursion",
-            doc: "Refers to recursive types without being part of a cycle: not boxed.",
-            source: "service.wsdl:32",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "root",
-                    rust_name: "root",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Node>),
-                    xsd_type: "Node",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "expr",
-                    rust_name: "expr",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Expr>),
-                    xsd_type: "Expr",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Holder {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("root", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
+                rt::FieldSchema::element("expr", rt::TypeInfo::Struct(rt::schema_of::<Expr>)),
+            ];
+            &rt::StructSchema {
+                name: "Holder",
+                namespace: "urn:case:recursion",
+                doc: "Refers to recursive types without being part of a cycle: not boxed.",
+                source: "service.wsdl:32",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "root" => Some(0),
-                "expr" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Holder {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.root),
-                1 => d.decode(&mut self.expr),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.root),
+                1 => rt::FieldValue::value(&self.expr),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.root)?;
-            e.field(1, &self.expr)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.root),
+                1 => rt::FieldValue::value_mut(&mut self.expr),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Holder);
+    rt::structure_impls!(Holder, extra);
 
     /// Recursion through an anonymous type and an extension base.
     ///
@@ -378,58 +241,42 @@ pub mod recursion {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Linked {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Linked",
-            namespace: "urn:case:recursion",
-            doc: "Recursion through an anonymous type and an extension base.",
-            source: "service.wsdl:39",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "next",
-                rust_name: "next",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<LinkedNext>),
-                xsd_type: "anonymous",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
-                doc: "",
-            }],
+    impl rt::StructType for Linked {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "next",
+                rt::TypeInfo::Struct(rt::schema_of::<LinkedNext>),
+            )];
+            &rt::StructSchema {
+                name: "Linked",
+                namespace: "urn:case:recursion",
+                doc: "Recursion through an anonymous type and an extension base.",
+                source: "service.wsdl:39",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "next" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Linked {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.next),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.next),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.next)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.next),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Linked);
+    rt::structure_impls!(Linked, extra);
 
     /// The type of `Linked_next`.
     ///
@@ -442,58 +289,42 @@ pub mod recursion {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for LinkedNext {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Linked_next",
-            namespace: "urn:case:recursion",
-            doc: "",
-            source: "service.wsdl:43",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "value",
-                rust_name: "value",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Linked>),
-                xsd_type: "Linked",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for LinkedNext {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+                "value",
+                rt::TypeInfo::Struct(rt::schema_of::<Linked>),
+            )];
+            &rt::StructSchema {
+                name: "Linked_next",
+                namespace: "urn:case:recursion",
                 doc: "",
-            }],
+                source: "service.wsdl:43",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "value" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for LinkedNext {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.value),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.value),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.value)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.value),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(LinkedNext);
+    rt::structure_impls!(LinkedNext, extra);
 
     /// The `SpecialNode` type.
     ///
@@ -512,99 +343,53 @@ pub mod recursion {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for SpecialNode {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "SpecialNode",
-            namespace: "urn:case:recursion",
-            doc: "",
-            source: "service.wsdl:51",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "name",
-                    rust_name: "name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "parent",
-                    rust_name: "parent",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Node>),
-                    xsd_type: "Node",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "children",
-                    rust_name: "children",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Node>),
-                    xsd_type: "Node[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "special",
-                    rust_name: "special",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<SpecialNode>),
-                    xsd_type: "SpecialNode",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for SpecialNode {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("name", rt::TypeInfo::String),
+                rt::FieldSchema::element("parent", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
+                rt::FieldSchema::many("children", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
+                rt::FieldSchema::element(
+                    "special",
+                    rt::TypeInfo::Struct(rt::schema_of::<SpecialNode>),
+                ),
+            ];
+            &rt::StructSchema {
+                name: "SpecialNode",
+                namespace: "urn:case:recursion",
+                doc: "",
+                source: "service.wsdl:51",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "name" => Some(0),
-                "parent" => Some(1),
-                "children" => Some(2),
-                "special" => Some(3),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for SpecialNode {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.name),
-                1 => d.decode(&mut self.parent),
-                2 => d.decode(&mut self.children),
-                3 => d.decode(&mut self.special),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.name),
+                1 => rt::FieldValue::value(&self.parent),
+                2 => rt::FieldValue::value(&self.children),
+                3 => rt::FieldValue::value(&self.special),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.name)?;
-            e.field(1, &self.parent)?;
-            e.field(2, &self.children)?;
-            e.field(3, &self.special)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.name),
+                1 => rt::FieldValue::value_mut(&mut self.parent),
+                2 => rt::FieldValue::value_mut(&mut self.children),
+                3 => rt::FieldValue::value_mut(&mut self.special),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(SpecialNode);
+    rt::structure_impls!(SpecialNode, extra);
 
     /// The type of `Echo`.
     ///
@@ -621,86 +406,50 @@ pub mod recursion {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:recursion",
-            doc: "",
-            source: "service.wsdl:61",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "holder",
-                    rust_name: "holder",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Holder>),
-                    xsd_type: "Holder",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "linked",
-                    rust_name: "linked",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Linked>),
-                    xsd_type: "Linked",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "special",
-                    rust_name: "special",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<SpecialNode>),
-                    xsd_type: "SpecialNode",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("holder", rt::TypeInfo::Struct(rt::schema_of::<Holder>)),
+                rt::FieldSchema::required("linked", rt::TypeInfo::Struct(rt::schema_of::<Linked>)),
+                rt::FieldSchema::required(
+                    "special",
+                    rt::TypeInfo::Struct(rt::schema_of::<SpecialNode>),
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:recursion",
+                doc: "",
+                source: "service.wsdl:61",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "holder" => Some(0),
-                "linked" => Some(1),
-                "special" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.holder),
-                1 => d.decode(&mut self.linked),
-                2 => d.decode(&mut self.special),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.holder),
+                1 => rt::FieldValue::value(&self.linked),
+                2 => rt::FieldValue::value(&self.special),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.holder)?;
-            e.field(1, &self.linked)?;
-            e.field(2, &self.special)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.holder),
+                1 => rt::FieldValue::value_mut(&mut self.linked),
+                2 => rt::FieldValue::value_mut(&mut self.special),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The typed calls of the Recursion service.
     ///
@@ -761,10 +510,10 @@ pub mod recursion {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Holder as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Holder>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Holder as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Holder>,
             };
         }
 

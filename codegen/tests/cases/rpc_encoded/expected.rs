@@ -16,79 +16,58 @@ pub mod widget {
     pub struct GetWidgetRequest {
         /// Element `i_widget`, `xsd:long`.
         pub i_widget: i64,
-        /// Element `api_token`, `xsd:string`, a secret: shown as `<redacted>` in `Debug` output.
+        /// Element `api_token`, `xsd:string`.
+        ///
+        /// A secret: shown as `<redacted>` in `Debug` output.
         pub api_token: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetWidgetRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "GetWidgetRequest",
-            namespace: "urn:case:rpc_encoded",
-            doc: "",
-            source: "service.wsdl:21",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "i_widget",
-                    rust_name: "i_widget",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "api_token",
-                    rust_name: "api_token",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: true,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for GetWidgetRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("i_widget", rt::TypeInfo::Long),
+                rt::FieldSchema::new(
+                    "api_token",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Element,
+                    true,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "GetWidgetRequest",
+                namespace: "urn:case:rpc_encoded",
+                doc: "",
+                source: "service.wsdl:21",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "i_widget" => Some(0),
-                "api_token" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetWidgetRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.i_widget),
-                1 => d.decode(&mut self.api_token),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.i_widget),
+                1 => rt::FieldValue::value(&self.api_token),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.i_widget)?;
-            e.field(1, &self.api_token)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.i_widget),
+                1 => rt::FieldValue::value_mut(&mut self.api_token),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetWidgetRequest);
+    rt::structure_impls!(GetWidgetRequest, extra);
 
     /// The `WidgetInfo` type.
     ///
@@ -105,86 +84,47 @@ pub mod widget {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for WidgetInfo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "WidgetInfo",
-            namespace: "urn:case:rpc_encoded",
-            doc: "",
-            source: "service.wsdl:27",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "i_widget",
-                    rust_name: "i_widget",
-                    ty: rt::TypeInfo::Long,
-                    xsd_type: "xsd:long",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "name",
-                    rust_name: "name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "price",
-                    rust_name: "price",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for WidgetInfo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("i_widget", rt::TypeInfo::Long),
+                rt::FieldSchema::element("name", rt::TypeInfo::String),
+                rt::FieldSchema::element("price", rt::TypeInfo::Decimal),
+            ];
+            &rt::StructSchema {
+                name: "WidgetInfo",
+                namespace: "urn:case:rpc_encoded",
+                doc: "",
+                source: "service.wsdl:27",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "i_widget" => Some(0),
-                "name" => Some(1),
-                "price" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for WidgetInfo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.i_widget),
-                1 => d.decode(&mut self.name),
-                2 => d.decode(&mut self.price),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.i_widget),
+                1 => rt::FieldValue::value(&self.name),
+                2 => rt::FieldValue::value(&self.price),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.i_widget)?;
-            e.field(1, &self.name)?;
-            e.field(2, &self.price)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.i_widget),
+                1 => rt::FieldValue::value_mut(&mut self.name),
+                2 => rt::FieldValue::value_mut(&mut self.price),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(WidgetInfo);
+    rt::structure_impls!(WidgetInfo, extra);
 
     /// The `GetWidgetResponse` type.
     ///
@@ -197,58 +137,42 @@ pub mod widget {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetWidgetResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "GetWidgetResponse",
-            namespace: "urn:case:rpc_encoded",
-            doc: "",
-            source: "service.wsdl:34",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "widget_info",
-                rust_name: "widget_info",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<WidgetInfo>),
-                xsd_type: "WidgetInfo",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for GetWidgetResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+                "widget_info",
+                rt::TypeInfo::Struct(rt::schema_of::<WidgetInfo>),
+            )];
+            &rt::StructSchema {
+                name: "GetWidgetResponse",
+                namespace: "urn:case:rpc_encoded",
                 doc: "",
-            }],
+                source: "service.wsdl:34",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "widget_info" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetWidgetResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.widget_info),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.widget_info),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.widget_info)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.widget_info),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetWidgetResponse);
+    rt::structure_impls!(GetWidgetResponse, extra);
 
     /// The parts of the `count` message.
     ///
@@ -261,58 +185,40 @@ pub mod widget {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for CountRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "count",
-            namespace: "urn:case:rpc_encoded",
-            doc: "",
-            source: "service.wsdl:62",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "filter",
-                rust_name: "filter",
-                ty: rt::TypeInfo::String,
-                xsd_type: "xsd:string",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for CountRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::element("filter", rt::TypeInfo::String)];
+            &rt::StructSchema {
+                name: "count",
+                namespace: "urn:case:rpc_encoded",
                 doc: "",
-            }],
+                source: "service.wsdl:62",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "filter" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for CountRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.filter),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.filter),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.filter)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.filter),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(CountRequest);
+    rt::structure_impls!(CountRequest, extra);
 
     /// The parts of the `countResponse` message.
     ///
@@ -325,58 +231,40 @@ pub mod widget {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for CountResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "countResponse",
-            namespace: "urn:case:rpc_encoded",
-            doc: "",
-            source: "service.wsdl:62",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "count",
-                rust_name: "count",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for CountResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::element("count", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "countResponse",
+                namespace: "urn:case:rpc_encoded",
                 doc: "",
-            }],
+                source: "service.wsdl:62",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "count" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for CountResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.count),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.count),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.count)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.count),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(CountResponse);
+    rt::structure_impls!(CountResponse, extra);
 
     /// The typed calls of the Widget service.
     ///
@@ -447,10 +335,10 @@ pub mod widget {
                 list_field: None,
                 read_only: true,
                 needs_session: true,
-                request: <GetWidgetRequest as rt::Structure>::SCHEMA,
-                response: <GetWidgetResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<GetWidgetRequest>,
-                new_response: rt::new_dyn::<GetWidgetResponse>,
+                request: <GetWidgetRequest as rt::StructType>::SCHEMA,
+                response: <GetWidgetResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<GetWidgetRequest>,
+                new_response: rt::new_boxed::<GetWidgetResponse>,
             };
         }
 
@@ -482,10 +370,10 @@ pub mod widget {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <CountRequest as rt::Structure>::SCHEMA,
-                response: <CountResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<CountRequest>,
-                new_response: rt::new_dyn::<CountResponse>,
+                request: <CountRequest as rt::StructType>::SCHEMA,
+                response: <CountResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<CountRequest>,
+                new_response: rt::new_boxed::<CountResponse>,
             };
         }
 

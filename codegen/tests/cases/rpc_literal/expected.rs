@@ -22,73 +22,44 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Operands {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Operands",
-            namespace: "urn:case:rpc_literal",
-            doc: "",
-            source: "service.wsdl:13",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "left",
-                    rust_name: "left",
-                    ty: rt::TypeInfo::Double,
-                    xsd_type: "xsd:double",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "right",
-                    rust_name: "right",
-                    ty: rt::TypeInfo::Double,
-                    xsd_type: "xsd:double",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Operands {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("left", rt::TypeInfo::Double),
+                rt::FieldSchema::required("right", rt::TypeInfo::Double),
+            ];
+            &rt::StructSchema {
+                name: "Operands",
+                namespace: "urn:case:rpc_literal",
+                doc: "",
+                source: "service.wsdl:13",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "left" => Some(0),
-                "right" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Operands {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.left),
-                1 => d.decode(&mut self.right),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.left),
+                1 => rt::FieldValue::value(&self.right),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.left)?;
-            e.field(1, &self.right)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.left),
+                1 => rt::FieldValue::value_mut(&mut self.right),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Operands);
+    rt::structure_impls!(Operands, extra);
 
     /// The parts of the `add` message.
     ///
@@ -105,86 +76,47 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for AddRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "add",
-            namespace: "urn:case:rpc_literal:body",
-            doc: "",
-            source: "service.wsdl:43",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "a",
-                    rust_name: "a",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "b",
-                    rust_name: "b",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "label",
-                    rust_name: "label",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for AddRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("a", rt::TypeInfo::Int),
+                rt::FieldSchema::element("b", rt::TypeInfo::Int),
+                rt::FieldSchema::element("label", rt::TypeInfo::String),
+            ];
+            &rt::StructSchema {
+                name: "add",
+                namespace: "urn:case:rpc_literal:body",
+                doc: "",
+                source: "service.wsdl:43",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "a" => Some(0),
-                "b" => Some(1),
-                "label" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for AddRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.a),
-                1 => d.decode(&mut self.b),
-                2 => d.decode(&mut self.label),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.a),
+                1 => rt::FieldValue::value(&self.b),
+                2 => rt::FieldValue::value(&self.label),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.a)?;
-            e.field(1, &self.b)?;
-            e.field(2, &self.label)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.a),
+                1 => rt::FieldValue::value_mut(&mut self.b),
+                2 => rt::FieldValue::value_mut(&mut self.label),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(AddRequest);
+    rt::structure_impls!(AddRequest, extra);
 
     /// The parts of the `addResponse` message.
     ///
@@ -197,58 +129,40 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for AddResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "addResponse",
-            namespace: "urn:case:rpc_literal:body",
-            doc: "",
-            source: "service.wsdl:43",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "sum",
-                rust_name: "sum",
-                ty: rt::TypeInfo::Long,
-                xsd_type: "xsd:long",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for AddResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::element("sum", rt::TypeInfo::Long)];
+            &rt::StructSchema {
+                name: "addResponse",
+                namespace: "urn:case:rpc_literal:body",
                 doc: "",
-            }],
+                source: "service.wsdl:43",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "sum" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for AddResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.sum),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.sum),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.sum)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.sum),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(AddResponse);
+    rt::structure_impls!(AddResponse, extra);
 
     /// The parts of the `divide` message.
     ///
@@ -263,73 +177,47 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for DivideRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "divide",
-            namespace: "urn:case:rpc_literal:body",
-            doc: "",
-            source: "service.wsdl:47",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "operands",
-                    rust_name: "operands",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Operands>),
-                    xsd_type: "Operands",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "precision",
-                    rust_name: "precision",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for DivideRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element(
+                    "operands",
+                    rt::TypeInfo::Struct(rt::schema_of::<Operands>),
+                ),
+                rt::FieldSchema::element("precision", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "divide",
+                namespace: "urn:case:rpc_literal:body",
+                doc: "",
+                source: "service.wsdl:47",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "operands" => Some(0),
-                "precision" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for DivideRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.operands),
-                1 => d.decode(&mut self.precision),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.operands),
+                1 => rt::FieldValue::value(&self.precision),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.operands)?;
-            e.field(1, &self.precision)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.operands),
+                1 => rt::FieldValue::value_mut(&mut self.precision),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(DivideRequest);
+    rt::structure_impls!(DivideRequest, extra);
 
     /// The parts of the `divideResponse` message.
     ///
@@ -344,73 +232,44 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for DivideResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "divideResponse",
-            namespace: "urn:case:rpc_literal:body",
-            doc: "",
-            source: "service.wsdl:47",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "quotient",
-                    rust_name: "quotient",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "remainder",
-                    rust_name: "remainder",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for DivideResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::element("quotient", rt::TypeInfo::Decimal),
+                rt::FieldSchema::element("remainder", rt::TypeInfo::Decimal),
+            ];
+            &rt::StructSchema {
+                name: "divideResponse",
+                namespace: "urn:case:rpc_literal:body",
+                doc: "",
+                source: "service.wsdl:47",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "quotient" => Some(0),
-                "remainder" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for DivideResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.quotient),
-                1 => d.decode(&mut self.remainder),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.quotient),
+                1 => rt::FieldValue::value(&self.remainder),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.quotient)?;
-            e.field(1, &self.remainder)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.quotient),
+                1 => rt::FieldValue::value_mut(&mut self.remainder),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(DivideResponse);
+    rt::structure_impls!(DivideResponse, extra);
 
     /// No parts in, none out.
     ///
@@ -421,42 +280,33 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for ResetRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "reset",
-            namespace: "urn:case:rpc_literal",
-            doc: "No parts in, none out.",
-            source: "service.wsdl:51",
-            qualified: false,
-            fields: &[],
+    impl rt::StructType for ResetRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[];
+            &rt::StructSchema {
+                name: "reset",
+                namespace: "urn:case:rpc_literal",
+                doc: "No parts in, none out.",
+                source: "service.wsdl:51",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(_name: &str) -> Option<usize> {
+    impl rt::FieldAccess for ResetRequest {
+        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
+            rt::ValueRef::Absent
+        }
+
+        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            _index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
-            d.skip()
-        }
-
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
-    rt::structure_impls!(ResetRequest);
+    rt::structure_impls!(ResetRequest, extra);
 
     /// No parts in, none out.
     ///
@@ -467,42 +317,33 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for ResetResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "resetResponse",
-            namespace: "urn:case:rpc_literal",
-            doc: "No parts in, none out.",
-            source: "service.wsdl:51",
-            qualified: false,
-            fields: &[],
+    impl rt::StructType for ResetResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[];
+            &rt::StructSchema {
+                name: "resetResponse",
+                namespace: "urn:case:rpc_literal",
+                doc: "No parts in, none out.",
+                source: "service.wsdl:51",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(_name: &str) -> Option<usize> {
+    impl rt::FieldAccess for ResetResponse {
+        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
+            rt::ValueRef::Absent
+        }
+
+        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            _index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
-            d.skip()
-        }
-
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
-    rt::structure_impls!(ResetResponse);
+    rt::structure_impls!(ResetResponse, extra);
 
     /// The parts of the `last_operands` message.
     ///
@@ -513,42 +354,33 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for LastOperandsRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "last_operands",
-            namespace: "urn:case:rpc_literal",
-            doc: "",
-            source: "service.wsdl:56",
-            qualified: false,
-            fields: &[],
+    impl rt::StructType for LastOperandsRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[];
+            &rt::StructSchema {
+                name: "last_operands",
+                namespace: "urn:case:rpc_literal",
+                doc: "",
+                source: "service.wsdl:56",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(_name: &str) -> Option<usize> {
+    impl rt::FieldAccess for LastOperandsRequest {
+        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
+            rt::ValueRef::Absent
+        }
+
+        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            _index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
-            d.skip()
-        }
-
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
-    rt::structure_impls!(LastOperandsRequest);
+    rt::structure_impls!(LastOperandsRequest, extra);
 
     /// One-way: no output message.
     ///
@@ -559,42 +391,33 @@ pub mod calculator {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for NotifyResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "notifyResponse",
-            namespace: "urn:case:rpc_literal",
-            doc: "One-way: no output message.",
-            source: "service.wsdl:60",
-            qualified: false,
-            fields: &[],
+    impl rt::StructType for NotifyResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[];
+            &rt::StructSchema {
+                name: "notifyResponse",
+                namespace: "urn:case:rpc_literal",
+                doc: "One-way: no output message.",
+                source: "service.wsdl:60",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(_name: &str) -> Option<usize> {
+    impl rt::FieldAccess for NotifyResponse {
+        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
+            rt::ValueRef::Absent
+        }
+
+        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            _index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
-            d.skip()
-        }
-
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
-    rt::structure_impls!(NotifyResponse);
+    rt::structure_impls!(NotifyResponse, extra);
 
     /// The typed calls of the Calculator service.
     ///
@@ -683,10 +506,10 @@ pub mod calculator {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <AddRequest as rt::Structure>::SCHEMA,
-                response: <AddResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<AddRequest>,
-                new_response: rt::new_dyn::<AddResponse>,
+                request: <AddRequest as rt::StructType>::SCHEMA,
+                response: <AddResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<AddRequest>,
+                new_response: rt::new_boxed::<AddResponse>,
             };
         }
 
@@ -715,10 +538,10 @@ pub mod calculator {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <DivideRequest as rt::Structure>::SCHEMA,
-                response: <DivideResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<DivideRequest>,
-                new_response: rt::new_dyn::<DivideResponse>,
+                request: <DivideRequest as rt::StructType>::SCHEMA,
+                response: <DivideResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<DivideRequest>,
+                new_response: rt::new_boxed::<DivideResponse>,
             };
         }
 
@@ -747,10 +570,10 @@ pub mod calculator {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <ResetRequest as rt::Structure>::SCHEMA,
-                response: <ResetResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<ResetRequest>,
-                new_response: rt::new_dyn::<ResetResponse>,
+                request: <ResetRequest as rt::StructType>::SCHEMA,
+                response: <ResetResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<ResetRequest>,
+                new_response: rt::new_boxed::<ResetResponse>,
             };
         }
 
@@ -779,10 +602,10 @@ pub mod calculator {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <LastOperandsRequest as rt::Structure>::SCHEMA,
-                response: <Operands as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<LastOperandsRequest>,
-                new_response: rt::new_dyn::<Operands>,
+                request: <LastOperandsRequest as rt::StructType>::SCHEMA,
+                response: <Operands as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<LastOperandsRequest>,
+                new_response: rt::new_boxed::<Operands>,
             };
         }
 
@@ -811,10 +634,10 @@ pub mod calculator {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <Operands as rt::Structure>::SCHEMA,
-                response: <NotifyResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<Operands>,
-                new_response: rt::new_dyn::<NotifyResponse>,
+                request: <Operands as rt::StructType>::SCHEMA,
+                response: <NotifyResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<Operands>,
+                new_response: rt::new_boxed::<NotifyResponse>,
             };
         }
 

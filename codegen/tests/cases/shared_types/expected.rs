@@ -19,58 +19,40 @@ pub mod types {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Widget {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Widget",
-            namespace: "urn:case:shared_types:alpha",
-            doc: "Declared in Alpha.wsdl but also used by Beta: moves to `types`.",
-            source: "Alpha.wsdl:13",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "name",
-                rust_name: "name",
-                ty: rt::TypeInfo::String,
-                xsd_type: "xsd:string",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
-                doc: "",
-            }],
+    impl rt::StructType for Widget {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::required("name", rt::TypeInfo::String)];
+            &rt::StructSchema {
+                name: "Widget",
+                namespace: "urn:case:shared_types:alpha",
+                doc: "Declared in Alpha.wsdl but also used by Beta: moves to `types`.",
+                source: "Alpha.wsdl:13",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "name" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Widget {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.name),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.name),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.name)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.name),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Widget);
+    rt::structure_impls!(Widget, extra);
 
     /// Shared by both services: generated once, in `types`, and re-exported.
     ///
@@ -85,73 +67,44 @@ pub mod types {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Page {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Page",
-            namespace: "urn:case:shared_types:common",
-            doc: "Shared by both services: generated once, in `types`, and re-exported.",
-            source: "common.xsd:4",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "offset",
-                    rust_name: "offset",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "limit",
-                    rust_name: "limit",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Page {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("offset", rt::TypeInfo::Int),
+                rt::FieldSchema::required("limit", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "Page",
+                namespace: "urn:case:shared_types:common",
+                doc: "Shared by both services: generated once, in `types`, and re-exported.",
+                source: "common.xsd:4",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "offset" => Some(0),
-                "limit" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Page {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.offset),
-                1 => d.decode(&mut self.limit),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.offset),
+                1 => rt::FieldValue::value(&self.limit),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.offset)?;
-            e.field(1, &self.limit)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.offset),
+                1 => rt::FieldValue::value_mut(&mut self.limit),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Page);
+    rt::structure_impls!(Page, extra);
 
     /// The `OnlyUsedByA` type.
     ///
@@ -164,58 +117,40 @@ pub mod types {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for OnlyUsedByA {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "OnlyUsedByA",
-            namespace: "urn:case:shared_types:common",
-            doc: "",
-            source: "common.xsd:11",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "x",
-                rust_name: "x",
-                ty: rt::TypeInfo::String,
-                xsd_type: "xsd:string",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for OnlyUsedByA {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::required("x", rt::TypeInfo::String)];
+            &rt::StructSchema {
+                name: "OnlyUsedByA",
+                namespace: "urn:case:shared_types:common",
                 doc: "",
-            }],
+                source: "common.xsd:11",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "x" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for OnlyUsedByA {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.x),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.x),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.x)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.x),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(OnlyUsedByA);
+    rt::structure_impls!(OnlyUsedByA, extra);
 }
 
 /// The Alpha service.
@@ -243,86 +178,50 @@ pub mod alpha {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for AlphaOnly {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "AlphaOnly",
-            namespace: "urn:case:shared_types:alpha",
-            doc: "",
-            source: "Alpha.wsdl:19",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "page",
-                    rust_name: "page",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Page>),
-                    xsd_type: "Page",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "only",
-                    rust_name: "only",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<OnlyUsedByA>),
-                    xsd_type: "OnlyUsedByA",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "widget",
-                    rust_name: "widget",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Widget>),
-                    xsd_type: "Widget",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for AlphaOnly {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("page", rt::TypeInfo::Struct(rt::schema_of::<Page>)),
+                rt::FieldSchema::required(
+                    "only",
+                    rt::TypeInfo::Struct(rt::schema_of::<OnlyUsedByA>),
+                ),
+                rt::FieldSchema::required("widget", rt::TypeInfo::Struct(rt::schema_of::<Widget>)),
+            ];
+            &rt::StructSchema {
+                name: "AlphaOnly",
+                namespace: "urn:case:shared_types:alpha",
+                doc: "",
+                source: "Alpha.wsdl:19",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "page" => Some(0),
-                "only" => Some(1),
-                "widget" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for AlphaOnly {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.page),
-                1 => d.decode(&mut self.only),
-                2 => d.decode(&mut self.widget),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.page),
+                1 => rt::FieldValue::value(&self.only),
+                2 => rt::FieldValue::value(&self.widget),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.page)?;
-            e.field(1, &self.only)?;
-            e.field(2, &self.widget)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.page),
+                1 => rt::FieldValue::value_mut(&mut self.only),
+                2 => rt::FieldValue::value_mut(&mut self.widget),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(AlphaOnly);
+    rt::structure_impls!(AlphaOnly, extra);
 
     /// The typed calls of the Alpha service.
     ///
@@ -383,10 +282,10 @@ pub mod alpha {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <Page as rt::Structure>::SCHEMA,
-                response: <AlphaOnly as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<Page>,
-                new_response: rt::new_dyn::<AlphaOnly>,
+                request: <Page as rt::StructType>::SCHEMA,
+                response: <AlphaOnly as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<Page>,
+                new_response: rt::new_boxed::<AlphaOnly>,
             };
         }
 
@@ -414,58 +313,40 @@ pub mod beta {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Page {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Page",
-            namespace: "urn:case:shared_types:beta",
-            doc: "A local type with the name of a shared one: the shared one is not re-exported here.",
-            source: "Beta.wsdl:14",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "number",
-                rust_name: "number",
-                ty: rt::TypeInfo::Int,
-                xsd_type: "xsd:int",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
-                doc: "",
-            }],
+    impl rt::StructType for Page {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::required("number", rt::TypeInfo::Int)];
+            &rt::StructSchema {
+                name: "Page",
+                namespace: "urn:case:shared_types:beta",
+                doc: "A local type with the name of a shared one: the shared one is not re-exported here.",
+                source: "Beta.wsdl:14",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "number" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Page {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.number),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.number),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.number)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.number),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Page);
+    rt::structure_impls!(Page, extra);
 
     /// The `BetaOnly` type.
     ///
@@ -482,86 +363,53 @@ pub mod beta {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for BetaOnly {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "BetaOnly",
-            namespace: "urn:case:shared_types:beta",
-            doc: "",
-            source: "Beta.wsdl:20",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "page",
-                    rust_name: "page",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<super::types::Page>),
-                    xsd_type: "Page",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "local_page",
-                    rust_name: "local_page",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Page>),
-                    xsd_type: "Page",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "widget",
-                    rust_name: "widget",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Widget>),
-                    xsd_type: "Widget",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for BetaOnly {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required(
+                    "page",
+                    rt::TypeInfo::Struct(rt::schema_of::<super::types::Page>),
+                ),
+                rt::FieldSchema::required(
+                    "local_page",
+                    rt::TypeInfo::Struct(rt::schema_of::<Page>),
+                ),
+                rt::FieldSchema::required("widget", rt::TypeInfo::Struct(rt::schema_of::<Widget>)),
+            ];
+            &rt::StructSchema {
+                name: "BetaOnly",
+                namespace: "urn:case:shared_types:beta",
+                doc: "",
+                source: "Beta.wsdl:20",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "page" => Some(0),
-                "local_page" => Some(1),
-                "widget" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for BetaOnly {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.page),
-                1 => d.decode(&mut self.local_page),
-                2 => d.decode(&mut self.widget),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.page),
+                1 => rt::FieldValue::value(&self.local_page),
+                2 => rt::FieldValue::value(&self.widget),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.page)?;
-            e.field(1, &self.local_page)?;
-            e.field(2, &self.widget)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.page),
+                1 => rt::FieldValue::value_mut(&mut self.local_page),
+                2 => rt::FieldValue::value_mut(&mut self.widget),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(BetaOnly);
+    rt::structure_impls!(BetaOnly, extra);
 
     /// The typed calls of the Beta service.
     ///
@@ -622,10 +470,10 @@ pub mod beta {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::super::types::Page as rt::Structure>::SCHEMA,
-                response: <BetaOnly as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::super::types::Page>,
-                new_response: rt::new_dyn::<BetaOnly>,
+                request: <super::super::types::Page as rt::StructType>::SCHEMA,
+                response: <BetaOnly as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::super::types::Page>,
+                new_response: rt::new_boxed::<BetaOnly>,
             };
         }
 

@@ -24,85 +24,65 @@ pub mod simple_content {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Money {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Money",
-            namespace: "urn:case:simple_content",
-            doc: "An amount with its currency.",
-            source: "service.wsdl:10",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "currency",
-                    rust_name: "currency",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "precision",
-                    rust_name: "precision",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "",
-                    rust_name: "value",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Text,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Money {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::new(
+                    "currency",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "precision",
+                    rt::TypeInfo::Int,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "",
+                    rt::TypeInfo::Decimal,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Text,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Money",
+                namespace: "urn:case:simple_content",
+                doc: "An amount with its currency.",
+                source: "service.wsdl:10",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "currency" => Some(0),
-                "precision" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Money {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.currency),
-                1 => d.decode(&mut self.precision),
-                2 => d.decode(&mut self.value),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.currency),
+                1 => rt::FieldValue::value(&self.precision),
+                2 => rt::FieldValue::value(&self.value),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.currency)?;
-            e.field(1, &self.precision)?;
-            e.field(2, &self.value)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.currency),
+                1 => rt::FieldValue::value_mut(&mut self.precision),
+                2 => rt::FieldValue::value_mut(&mut self.value),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Money);
+    rt::structure_impls!(Money, extra);
 
     /// The `Tagged` type.
     ///
@@ -112,79 +92,61 @@ pub mod simple_content {
         /// Attribute `tag`, `xsd:token`.
         pub tag: Option<String>,
         /// Restricted by maxLength `8`.
-        ///
-        /// The text content, `Code`.
         pub value: String,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Tagged {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Tagged",
-            namespace: "urn:case:simple_content",
-            doc: "",
-            source: "service.wsdl:24",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "tag",
-                    rust_name: "tag",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:token",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "",
-                    rust_name: "value",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "Code",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Text,
-                    sensitive: false,
-                    doc: "Restricted by maxLength `8`.",
-                },
-            ],
+    impl rt::StructType for Tagged {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::new(
+                    "tag",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Text,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Tagged",
+                namespace: "urn:case:simple_content",
+                doc: "",
+                source: "service.wsdl:24",
+                qualified: true,
+                fields: FIELDS,
+                docs: &["", "Restricted by maxLength `8`."],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "tag" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Tagged {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.tag),
-                1 => d.decode(&mut self.value),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.tag),
+                1 => rt::FieldValue::value(&self.value),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.tag)?;
-            e.field(1, &self.value)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.tag),
+                1 => rt::FieldValue::value_mut(&mut self.value),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Tagged);
+    rt::structure_impls!(Tagged, extra);
 
     /// The `Euro` type.
     ///
@@ -192,8 +154,6 @@ pub mod simple_content {
     #[derive(Clone, Default, PartialEq)]
     pub struct Euro {
         /// Fixed to `EUR`.
-        ///
-        /// Attribute `currency`, `xsd:string`.
         pub currency: Option<String>,
         /// Attribute `precision`, `xsd:int`.
         pub precision: Option<i32>,
@@ -203,85 +163,65 @@ pub mod simple_content {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Euro {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Euro",
-            namespace: "urn:case:simple_content",
-            doc: "",
-            source: "service.wsdl:31",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "currency",
-                    rust_name: "currency",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "Fixed to `EUR`.",
-                },
-                rt::FieldSchema {
-                    name: "precision",
-                    rust_name: "precision",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Attribute,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "",
-                    rust_name: "value",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "xsd:decimal",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Text,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Euro {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::new(
+                    "currency",
+                    rt::TypeInfo::String,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "precision",
+                    rt::TypeInfo::Int,
+                    rt::Occurs::Optional,
+                    rt::FieldKind::Attribute,
+                    false,
+                ),
+                rt::FieldSchema::new(
+                    "",
+                    rt::TypeInfo::Decimal,
+                    rt::Occurs::Required,
+                    rt::FieldKind::Text,
+                    false,
+                ),
+            ];
+            &rt::StructSchema {
+                name: "Euro",
+                namespace: "urn:case:simple_content",
+                doc: "",
+                source: "service.wsdl:31",
+                qualified: true,
+                fields: FIELDS,
+                docs: &["Fixed to `EUR`.", "", ""],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "currency" => Some(0),
-                "precision" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Euro {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.currency),
-                1 => d.decode(&mut self.precision),
-                2 => d.decode(&mut self.value),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.currency),
+                1 => rt::FieldValue::value(&self.precision),
+                2 => rt::FieldValue::value(&self.value),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.currency)?;
-            e.field(1, &self.precision)?;
-            e.field(2, &self.value)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.currency),
+                1 => rt::FieldValue::value_mut(&mut self.precision),
+                2 => rt::FieldValue::value_mut(&mut self.value),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Euro);
+    rt::structure_impls!(Euro, extra);
 
     /// The type of `Echo`.
     ///
@@ -298,86 +238,47 @@ pub mod simple_content {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:simple_content",
-            doc: "",
-            source: "service.wsdl:39",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "price",
-                    rust_name: "price",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Money>),
-                    xsd_type: "Money",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "tagged",
-                    rust_name: "tagged",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Tagged>),
-                    xsd_type: "Tagged[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "euro",
-                    rust_name: "euro",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Euro>),
-                    xsd_type: "Euro",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("price", rt::TypeInfo::Struct(rt::schema_of::<Money>)),
+                rt::FieldSchema::many("tagged", rt::TypeInfo::Struct(rt::schema_of::<Tagged>)),
+                rt::FieldSchema::element("euro", rt::TypeInfo::Struct(rt::schema_of::<Euro>)),
+            ];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:simple_content",
+                doc: "",
+                source: "service.wsdl:39",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<8>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "price" => Some(0),
-                "tagged" => Some(1),
-                "euro" => Some(2),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.price),
-                1 => d.decode(&mut self.tagged),
-                2 => d.decode(&mut self.euro),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.price),
+                1 => rt::FieldValue::value(&self.tagged),
+                2 => rt::FieldValue::value(&self.euro),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.price)?;
-            e.field(1, &self.tagged)?;
-            e.field(2, &self.euro)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.price),
+                1 => rt::FieldValue::value_mut(&mut self.tagged),
+                2 => rt::FieldValue::value_mut(&mut self.euro),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The type of `EchoResponse`.
     ///
@@ -390,58 +291,42 @@ pub mod simple_content {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "EchoResponse",
-            namespace: "urn:case:simple_content",
-            doc: "",
-            source: "service.wsdl:48",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "price",
-                rust_name: "price",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Money>),
-                xsd_type: "Money",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for EchoResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "price",
+                rt::TypeInfo::Struct(rt::schema_of::<Money>),
+            )];
+            &rt::StructSchema {
+                name: "EchoResponse",
+                namespace: "urn:case:simple_content",
                 doc: "",
-            }],
+                source: "service.wsdl:48",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "price" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for EchoResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.price),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.price),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.price)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.price),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(EchoResponse);
+    rt::structure_impls!(EchoResponse, extra);
 
     /// The typed calls of the SimpleContent service.
     ///
@@ -502,10 +387,10 @@ pub mod simple_content {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <EchoResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<EchoResponse>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <EchoResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<EchoResponse>,
             };
         }
 

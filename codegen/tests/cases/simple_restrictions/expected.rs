@@ -15,171 +15,86 @@ pub mod simple_restrictions {
     #[derive(Clone, Default, PartialEq)]
     pub struct Contact {
         /// Restricted by pattern `\+?[0-9]{3,15}`.
-        ///
-        /// Element `phone`, `Phone`.
         pub phone: String,
         /// Restricted by length `3`.
-        ///
-        /// Element `country`, `Code`.
         pub country: Option<String>,
         /// Restricted by minLength `1`, maxLength `64`, whiteSpace `collapse`.
-        ///
-        /// Element `name`, `Name`.
         pub name: String,
         /// Restricted by minInclusive `0`, maxInclusive `100`, fractionDigits `2`, totalDigits `5`.
-        ///
-        /// Element `discount`, `Percent`.
         pub discount: rt::Decimal,
         /// The field's own documentation comes first.
         ///
         /// Restricted by maxLength `16`.
-        ///
-        /// Element `nick`, `ShortName`.
         pub nick: Option<String>,
         /// Restricted by minInclusive `2000-01-01`.
-        ///
-        /// Element `since`, `Day`.
         pub since: rt::Date,
         /// Restricted by maxExclusive `150`.
-        ///
-        /// Element `age`, `anonymous`.
         pub age: u8,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Contact {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Contact",
-            namespace: "urn:case:simple_restrictions",
-            doc: "",
-            source: "service.wsdl:50",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "phone",
-                    rust_name: "phone",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "Phone",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "Restricted by pattern `\\+?[0-9]{3,15}`.",
-                },
-                rt::FieldSchema {
-                    name: "country",
-                    rust_name: "country",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "Code",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "Restricted by length `3`.",
-                },
-                rt::FieldSchema {
-                    name: "name",
-                    rust_name: "name",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "Name",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "Restricted by minLength `1`, maxLength `64`, whiteSpace `collapse`.",
-                },
-                rt::FieldSchema {
-                    name: "discount",
-                    rust_name: "discount",
-                    ty: rt::TypeInfo::Decimal,
-                    xsd_type: "Percent",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "Restricted by minInclusive `0`, maxInclusive `100`, fractionDigits `2`, totalDigits `5`.",
-                },
-                rt::FieldSchema {
-                    name: "nick",
-                    rust_name: "nick",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "ShortName",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "The field's own documentation comes first.\n\nRestricted by maxLength `16`.",
-                },
-                rt::FieldSchema {
-                    name: "since",
-                    rust_name: "since",
-                    ty: rt::TypeInfo::Date,
-                    xsd_type: "Day",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "Restricted by minInclusive `2000-01-01`.",
-                },
-                rt::FieldSchema {
-                    name: "age",
-                    rust_name: "age",
-                    ty: rt::TypeInfo::UnsignedByte,
-                    xsd_type: "anonymous",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "Restricted by maxExclusive `150`.",
-                },
-            ],
+    impl rt::StructType for Contact {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("phone", rt::TypeInfo::String),
+                rt::FieldSchema::element("country", rt::TypeInfo::String),
+                rt::FieldSchema::required("name", rt::TypeInfo::String),
+                rt::FieldSchema::required("discount", rt::TypeInfo::Decimal),
+                rt::FieldSchema::element("nick", rt::TypeInfo::String),
+                rt::FieldSchema::required("since", rt::TypeInfo::Date),
+                rt::FieldSchema::required("age", rt::TypeInfo::UnsignedByte),
+            ];
+            &rt::StructSchema {
+                name: "Contact",
+                namespace: "urn:case:simple_restrictions",
+                doc: "",
+                source: "service.wsdl:50",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[
+                    "Restricted by pattern `\\+?[0-9]{3,15}`.",
+                    "Restricted by length `3`.",
+                    "Restricted by minLength `1`, maxLength `64`, whiteSpace `collapse`.",
+                    "Restricted by minInclusive `0`, maxInclusive `100`, fractionDigits `2`, totalDigits `5`.",
+                    "The field's own documentation comes first.\n\nRestricted by maxLength `16`.",
+                    "Restricted by minInclusive `2000-01-01`.",
+                    "Restricted by maxExclusive `150`.",
+                ],
+                index: &rt::field_index::<16>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "phone" => Some(0),
-                "country" => Some(1),
-                "name" => Some(2),
-                "discount" => Some(3),
-                "nick" => Some(4),
-                "since" => Some(5),
-                "age" => Some(6),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Contact {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.phone),
-                1 => d.decode(&mut self.country),
-                2 => d.decode(&mut self.name),
-                3 => d.decode(&mut self.discount),
-                4 => d.decode(&mut self.nick),
-                5 => d.decode(&mut self.since),
-                6 => d.decode(&mut self.age),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.phone),
+                1 => rt::FieldValue::value(&self.country),
+                2 => rt::FieldValue::value(&self.name),
+                3 => rt::FieldValue::value(&self.discount),
+                4 => rt::FieldValue::value(&self.nick),
+                5 => rt::FieldValue::value(&self.since),
+                6 => rt::FieldValue::value(&self.age),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.phone)?;
-            e.field(1, &self.country)?;
-            e.field(2, &self.name)?;
-            e.field(3, &self.discount)?;
-            e.field(4, &self.nick)?;
-            e.field(5, &self.since)?;
-            e.field(6, &self.age)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.phone),
+                1 => rt::FieldValue::value_mut(&mut self.country),
+                2 => rt::FieldValue::value_mut(&mut self.name),
+                3 => rt::FieldValue::value_mut(&mut self.discount),
+                4 => rt::FieldValue::value_mut(&mut self.nick),
+                5 => rt::FieldValue::value_mut(&mut self.since),
+                6 => rt::FieldValue::value_mut(&mut self.age),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Contact);
+    rt::structure_impls!(Contact, extra);
 
     /// The type of `Echo`.
     ///
@@ -192,58 +107,42 @@ pub mod simple_restrictions {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Echo {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Echo",
-            namespace: "urn:case:simple_restrictions",
-            doc: "",
-            source: "service.wsdl:70",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "contact",
-                rust_name: "contact",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<Contact>),
-                xsd_type: "Contact",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for Echo {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+                "contact",
+                rt::TypeInfo::Struct(rt::schema_of::<Contact>),
+            )];
+            &rt::StructSchema {
+                name: "Echo",
+                namespace: "urn:case:simple_restrictions",
                 doc: "",
-            }],
+                source: "service.wsdl:70",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "contact" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Echo {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.contact),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.contact),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.contact)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.contact),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Echo);
+    rt::structure_impls!(Echo, extra);
 
     /// The typed calls of the SimpleRestrictions service.
     ///
@@ -304,10 +203,10 @@ pub mod simple_restrictions {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Echo as rt::Structure>::SCHEMA,
-                response: <Contact as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Echo>,
-                new_response: rt::new_dyn::<Contact>,
+                request: <super::Echo as rt::StructType>::SCHEMA,
+                response: <Contact as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Echo>,
+                new_response: rt::new_boxed::<Contact>,
             };
         }
 

@@ -18,42 +18,33 @@ pub mod header {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Ping {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Ping",
-            namespace: "urn:case:soap_header",
-            doc: "",
-            source: "service.wsdl:28",
-            qualified: true,
-            fields: &[],
+    impl rt::StructType for Ping {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[];
+            &rt::StructSchema {
+                name: "Ping",
+                namespace: "urn:case:soap_header",
+                doc: "",
+                source: "service.wsdl:28",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(_name: &str) -> Option<usize> {
+    impl rt::FieldAccess for Ping {
+        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
+            rt::ValueRef::Absent
+        }
+
+        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            _index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
-            d.skip()
-        }
-
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
-    rt::structure_impls!(Ping);
+    rt::structure_impls!(Ping, extra);
 
     /// The type of `PingResponse`.
     ///
@@ -66,58 +57,40 @@ pub mod header {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for PingResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "PingResponse",
-            namespace: "urn:case:soap_header",
-            doc: "",
-            source: "service.wsdl:31",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "pong",
-                rust_name: "pong",
-                ty: rt::TypeInfo::Boolean,
-                xsd_type: "xsd:boolean",
-                occurs: rt::Occurs::Required,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for PingResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::required("pong", rt::TypeInfo::Boolean)];
+            &rt::StructSchema {
+                name: "PingResponse",
+                namespace: "urn:case:soap_header",
                 doc: "",
-            }],
+                source: "service.wsdl:31",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "pong" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for PingResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.pong),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.pong),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.pong)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.pong),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(PingResponse);
+    rt::structure_impls!(PingResponse, extra);
 
     /// The typed calls of the Header service.
     ///
@@ -195,10 +168,10 @@ pub mod header {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Ping as rt::Structure>::SCHEMA,
-                response: <PingResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Ping>,
-                new_response: rt::new_dyn::<PingResponse>,
+                request: <super::Ping as rt::StructType>::SCHEMA,
+                response: <PingResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Ping>,
+                new_response: rt::new_boxed::<PingResponse>,
             };
         }
 
@@ -230,10 +203,10 @@ pub mod header {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Ping as rt::Structure>::SCHEMA,
-                response: <PingResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Ping>,
-                new_response: rt::new_dyn::<PingResponse>,
+                request: <super::Ping as rt::StructType>::SCHEMA,
+                response: <PingResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Ping>,
+                new_response: rt::new_boxed::<PingResponse>,
             };
         }
 
@@ -262,10 +235,10 @@ pub mod header {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::Ping as rt::Structure>::SCHEMA,
-                response: <PingResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::Ping>,
-                new_response: rt::new_dyn::<PingResponse>,
+                request: <super::Ping as rt::StructType>::SCHEMA,
+                response: <PingResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::Ping>,
+                new_response: rt::new_boxed::<PingResponse>,
             };
         }
 

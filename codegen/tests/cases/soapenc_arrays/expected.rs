@@ -22,73 +22,44 @@ pub mod arrays {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Point {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Point",
-            namespace: "urn:case:soapenc_arrays",
-            doc: "",
-            source: "service.wsdl:15",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "x",
-                    rust_name: "x",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "y",
-                    rust_name: "y",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for Point {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("x", rt::TypeInfo::Int),
+                rt::FieldSchema::required("y", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "Point",
+                namespace: "urn:case:soapenc_arrays",
+                doc: "",
+                source: "service.wsdl:15",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "x" => Some(0),
-                "y" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Point {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.x),
-                1 => d.decode(&mut self.y),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.x),
+                1 => rt::FieldValue::value(&self.y),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.x)?;
-            e.field(1, &self.y)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.x),
+                1 => rt::FieldValue::value_mut(&mut self.y),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Point);
+    rt::structure_impls!(Point, extra);
 
     /// The `Shapes` type.
     ///
@@ -117,166 +88,79 @@ pub mod arrays {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for Shapes {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "Shapes",
-            namespace: "urn:case:soapenc_arrays",
-            doc: "",
-            source: "service.wsdl:59",
-            qualified: false,
-            fields: &[
-                rt::FieldSchema {
-                    name: "points",
-                    rust_name: "points",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<Point>)),
-                    xsd_type: "PointArray[]",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "labels",
-                    rust_name: "labels",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::String),
-                    xsd_type: "StringArray[]",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "matrix",
-                    rust_name: "matrix",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Double)),
-                    xsd_type: "Matrix[]",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "groups",
-                    rust_name: "groups",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Struct(
+    impl rt::StructType for Shapes {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required(
+                    "points",
+                    rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<Point>)),
+                ),
+                rt::FieldSchema::element("labels", rt::TypeInfo::List(&rt::TypeInfo::String)),
+                rt::FieldSchema::required(
+                    "matrix",
+                    rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Double)),
+                ),
+                rt::FieldSchema::required(
+                    "groups",
+                    rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Struct(
                         rt::schema_of::<Point>,
                     ))),
-                    xsd_type: "PointArrayArray[]",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "ids",
-                    rust_name: "ids",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::Long),
-                    xsd_type: "SequenceArray[]",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "anything",
-                    rust_name: "anything",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::Any),
-                    xsd_type: "soapenc:Array",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "unbounded",
-                    rust_name: "unbounded",
-                    ty: rt::TypeInfo::Struct(rt::schema_of::<Point>),
-                    xsd_type: "Point[]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "unbounded_arrays",
-                    rust_name: "unbounded_arrays",
-                    ty: rt::TypeInfo::List(&rt::TypeInfo::String),
-                    xsd_type: "StringArray[][]",
-                    occurs: rt::Occurs::Many,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "encoded_string",
-                    rust_name: "encoded_string",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Optional,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+                ),
+                rt::FieldSchema::required("ids", rt::TypeInfo::List(&rt::TypeInfo::Long)),
+                rt::FieldSchema::required("anything", rt::TypeInfo::List(&rt::TypeInfo::Any)),
+                rt::FieldSchema::many("unbounded", rt::TypeInfo::Struct(rt::schema_of::<Point>)),
+                rt::FieldSchema::many(
+                    "unbounded_arrays",
+                    rt::TypeInfo::List(&rt::TypeInfo::String),
+                ),
+                rt::FieldSchema::element("encoded_string", rt::TypeInfo::String),
+            ];
+            &rt::StructSchema {
+                name: "Shapes",
+                namespace: "urn:case:soapenc_arrays",
+                doc: "",
+                source: "service.wsdl:59",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<32>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "points" => Some(0),
-                "labels" => Some(1),
-                "matrix" => Some(2),
-                "groups" => Some(3),
-                "ids" => Some(4),
-                "anything" => Some(5),
-                "unbounded" => Some(6),
-                "unbounded_arrays" => Some(7),
-                "encoded_string" => Some(8),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for Shapes {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.points),
-                1 => d.decode(&mut self.labels),
-                2 => d.decode(&mut self.matrix),
-                3 => d.decode(&mut self.groups),
-                4 => d.decode(&mut self.ids),
-                5 => d.decode(&mut self.anything),
-                6 => d.decode(&mut self.unbounded),
-                7 => d.decode(&mut self.unbounded_arrays),
-                8 => d.decode(&mut self.encoded_string),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.points),
+                1 => rt::FieldValue::value(&self.labels),
+                2 => rt::FieldValue::value(&self.matrix),
+                3 => rt::FieldValue::value(&self.groups),
+                4 => rt::FieldValue::value(&self.ids),
+                5 => rt::FieldValue::value(&self.anything),
+                6 => rt::FieldValue::value(&self.unbounded),
+                7 => rt::FieldValue::value(&self.unbounded_arrays),
+                8 => rt::FieldValue::value(&self.encoded_string),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.points)?;
-            e.field(1, &self.labels)?;
-            e.field(2, &self.matrix)?;
-            e.field(3, &self.groups)?;
-            e.field(4, &self.ids)?;
-            e.field(5, &self.anything)?;
-            e.field(6, &self.unbounded)?;
-            e.field(7, &self.unbounded_arrays)?;
-            e.field(8, &self.encoded_string)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.points),
+                1 => rt::FieldValue::value_mut(&mut self.labels),
+                2 => rt::FieldValue::value_mut(&mut self.matrix),
+                3 => rt::FieldValue::value_mut(&mut self.groups),
+                4 => rt::FieldValue::value_mut(&mut self.ids),
+                5 => rt::FieldValue::value_mut(&mut self.anything),
+                6 => rt::FieldValue::value_mut(&mut self.unbounded),
+                7 => rt::FieldValue::value_mut(&mut self.unbounded_arrays),
+                8 => rt::FieldValue::value_mut(&mut self.encoded_string),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(Shapes);
+    rt::structure_impls!(Shapes, extra);
 
     /// An array as the only part of an rpc message.
     ///
@@ -289,58 +173,42 @@ pub mod arrays {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetPointsRequest {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "get_points",
-            namespace: "urn:case:soapenc_arrays",
-            doc: "An array as the only part of an rpc message.",
-            source: "service.wsdl:91",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "points",
-                rust_name: "points",
-                ty: rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<Point>)),
-                xsd_type: "PointArray[]",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
-                doc: "",
-            }],
+    impl rt::StructType for GetPointsRequest {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+                "points",
+                rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<Point>)),
+            )];
+            &rt::StructSchema {
+                name: "get_points",
+                namespace: "urn:case:soapenc_arrays",
+                doc: "An array as the only part of an rpc message.",
+                source: "service.wsdl:91",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "points" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetPointsRequest {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.points),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.points),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.points)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.points),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetPointsRequest);
+    rt::structure_impls!(GetPointsRequest, extra);
 
     /// An array as the only part of an rpc message.
     ///
@@ -353,58 +221,42 @@ pub mod arrays {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetPointsResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "get_pointsResponse",
-            namespace: "urn:case:soapenc_arrays",
-            doc: "An array as the only part of an rpc message.",
-            source: "service.wsdl:91",
-            qualified: false,
-            fields: &[rt::FieldSchema {
-                name: "matrix",
-                rust_name: "matrix",
-                ty: rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Double)),
-                xsd_type: "Matrix[]",
-                occurs: rt::Occurs::Optional,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
-                doc: "",
-            }],
+    impl rt::StructType for GetPointsResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+                "matrix",
+                rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Double)),
+            )];
+            &rt::StructSchema {
+                name: "get_pointsResponse",
+                namespace: "urn:case:soapenc_arrays",
+                doc: "An array as the only part of an rpc message.",
+                source: "service.wsdl:91",
+                qualified: false,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "matrix" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetPointsResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.matrix),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.matrix),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.matrix)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.matrix),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetPointsResponse);
+    rt::structure_impls!(GetPointsResponse, extra);
 
     /// The typed calls of the Arrays service.
     ///
@@ -472,10 +324,10 @@ pub mod arrays {
                 list_field: None,
                 read_only: true,
                 needs_session: true,
-                request: <Shapes as rt::Structure>::SCHEMA,
-                response: <Shapes as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<Shapes>,
-                new_response: rt::new_dyn::<Shapes>,
+                request: <Shapes as rt::StructType>::SCHEMA,
+                response: <Shapes as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<Shapes>,
+                new_response: rt::new_boxed::<Shapes>,
             };
         }
 
@@ -504,10 +356,10 @@ pub mod arrays {
                 list_field: None,
                 read_only: true,
                 needs_session: true,
-                request: <GetPointsRequest as rt::Structure>::SCHEMA,
-                response: <GetPointsResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<GetPointsRequest>,
-                new_response: rt::new_dyn::<GetPointsResponse>,
+                request: <GetPointsRequest as rt::StructType>::SCHEMA,
+                response: <GetPointsResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<GetPointsRequest>,
+                new_response: rt::new_boxed::<GetPointsResponse>,
             };
         }
 

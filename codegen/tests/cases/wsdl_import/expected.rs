@@ -20,73 +20,44 @@ pub mod types {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for StockLevel {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "StockLevel",
-            namespace: "urn:case:wsdl_import:stock",
-            doc: "",
-            source: "stock.xsd:20",
-            qualified: true,
-            fields: &[
-                rt::FieldSchema {
-                    name: "sku",
-                    rust_name: "sku",
-                    ty: rt::TypeInfo::String,
-                    xsd_type: "xsd:string",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-                rt::FieldSchema {
-                    name: "count",
-                    rust_name: "count",
-                    ty: rt::TypeInfo::Int,
-                    xsd_type: "xsd:int",
-                    occurs: rt::Occurs::Required,
-                    kind: rt::FieldKind::Element,
-                    sensitive: false,
-                    doc: "",
-                },
-            ],
+    impl rt::StructType for StockLevel {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[
+                rt::FieldSchema::required("sku", rt::TypeInfo::String),
+                rt::FieldSchema::required("count", rt::TypeInfo::Int),
+            ];
+            &rt::StructSchema {
+                name: "StockLevel",
+                namespace: "urn:case:wsdl_import:stock",
+                doc: "",
+                source: "stock.xsd:20",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<4>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "sku" => Some(0),
-                "count" => Some(1),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for StockLevel {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.sku),
-                1 => d.decode(&mut self.count),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.sku),
+                1 => rt::FieldValue::value(&self.count),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.sku)?;
-            e.field(1, &self.count)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.sku),
+                1 => rt::FieldValue::value_mut(&mut self.count),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(StockLevel);
+    rt::structure_impls!(StockLevel, extra);
 }
 
 /// Stock levels.
@@ -108,58 +79,40 @@ pub mod inventory {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetStock {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "GetStock",
-            namespace: "urn:case:wsdl_import:stock",
-            doc: "",
-            source: "stock.xsd:7",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "sku",
-                rust_name: "sku",
-                ty: rt::TypeInfo::String,
-                xsd_type: "xsd:string[]",
-                occurs: rt::Occurs::Many,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for GetStock {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] =
+                &[rt::FieldSchema::many("sku", rt::TypeInfo::String)];
+            &rt::StructSchema {
+                name: "GetStock",
+                namespace: "urn:case:wsdl_import:stock",
                 doc: "",
-            }],
+                source: "stock.xsd:7",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "sku" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetStock {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.sku),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.sku),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.sku)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.sku),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetStock);
+    rt::structure_impls!(GetStock, extra);
 
     /// The type of `GetStockResponse`.
     ///
@@ -172,58 +125,42 @@ pub mod inventory {
         pub extra: rt::Extra,
     }
 
-    impl rt::Structure for GetStockResponse {
-        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
-            name: "GetStockResponse",
-            namespace: "urn:case:wsdl_import:stock",
-            doc: "",
-            source: "stock.xsd:14",
-            qualified: true,
-            fields: &[rt::FieldSchema {
-                name: "level",
-                rust_name: "level",
-                ty: rt::TypeInfo::Struct(rt::schema_of::<StockLevel>),
-                xsd_type: "StockLevel[]",
-                occurs: rt::Occurs::Many,
-                kind: rt::FieldKind::Element,
-                sensitive: false,
+    impl rt::StructType for GetStockResponse {
+        const SCHEMA: &'static rt::StructSchema = {
+            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::many(
+                "level",
+                rt::TypeInfo::Struct(rt::schema_of::<StockLevel>),
+            )];
+            &rt::StructSchema {
+                name: "GetStockResponse",
+                namespace: "urn:case:wsdl_import:stock",
                 doc: "",
-            }],
+                source: "stock.xsd:14",
+                qualified: true,
+                fields: FIELDS,
+                docs: &[],
+                index: &rt::field_index::<2>(FIELDS),
+            }
         };
+    }
 
-        fn field_index(name: &str) -> Option<usize> {
-            match name {
-                "level" => Some(0),
-                _ => None,
-            }
-        }
-
-        fn decode_field<D: rt::FieldDecoder>(
-            &mut self,
-            index: usize,
-            d: D,
-        ) -> Result<(), D::Error> {
+    impl rt::FieldAccess for GetStockResponse {
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => d.decode(&mut self.level),
-                _ => d.skip(),
+                0 => rt::FieldValue::value(&self.level),
+                _ => rt::ValueRef::Absent,
             }
         }
 
-        fn encode_fields<E: rt::FieldEncoder>(&self, e: &mut E) -> Result<(), E::Error> {
-            e.field(0, &self.level)?;
-            e.extra(&self.extra)
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::FieldValue::value_mut(&mut self.level),
+                _ => return None,
+            })
         }
     }
 
-    rt::structure_impls!(GetStockResponse);
+    rt::structure_impls!(GetStockResponse, extra);
 
     /// The typed calls of the Inventory service.
     ///
@@ -284,10 +221,10 @@ pub mod inventory {
                 list_field: None,
                 read_only: false,
                 needs_session: true,
-                request: <super::GetStock as rt::Structure>::SCHEMA,
-                response: <GetStockResponse as rt::Structure>::SCHEMA,
-                new_request: rt::new_dyn::<super::GetStock>,
-                new_response: rt::new_dyn::<GetStockResponse>,
+                request: <super::GetStock as rt::StructType>::SCHEMA,
+                response: <GetStockResponse as rt::StructType>::SCHEMA,
+                new_request: rt::new_boxed::<super::GetStock>,
+                new_response: rt::new_boxed::<GetStockResponse>,
             };
         }
 
