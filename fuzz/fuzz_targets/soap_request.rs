@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portabilling::soap::envelope::{decode_request, encode_dyn, BodyTarget};
+use portabilling::soap::envelope::{decode_request, encode, BodyTarget};
 use portabilling::soap::Limits;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
             portabilling::registry::operations().find(|op| op.request_element == incoming.method)
         {
             let target = BodyTarget::request(op, op.namespace);
-            let _ = encode_dyn(None, &target, value.as_ref());
+            let _ = encode(None, &target, value.as_ref());
         }
     }
 });
