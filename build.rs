@@ -1,7 +1,8 @@
 //! Generates the typed PortaBilling services into `OUT_DIR`, from the bundled WSDLs in `wsdl/`
 //! and, with `PORTABILLING_WSDL_DIR=<dir>`, a user's own WSDL files (which override the bundled
 //! service of the same name, or add a service). Each bundled service is built only when its
-//! cargo feature is on; Session always is.
+//! cargo feature is on; Session always is. `PORTABILLING_SERVICES=A,B,…` limits the services a
+//! user's directory adds to those named.
 
 /// The bundled services and their cargo features.
 const BUNDLED: &[(&str, &str)] = &[
@@ -56,6 +57,13 @@ fn main() {
             "wire",
         ]);
     println!("cargo:rerun-if-env-changed=PORTABILLING_WSDL_DIR");
+    println!("cargo:rerun-if-env-changed=PORTABILLING_SERVICES");
+    if let Some(names) = std::env::var("PORTABILLING_SERVICES")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+    {
+        config.only_added_services(names.split(',').map(str::trim).filter(|n| !n.is_empty()));
+    }
     if let Some(dir) = std::env::var_os("PORTABILLING_WSDL_DIR").filter(|d| !d.is_empty()) {
         config.override_dir(dir);
     }

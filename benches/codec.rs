@@ -264,6 +264,38 @@ fn main() {
         }
         return;
     }
+    // `--profile-rest N` / `--profile-encode N`: only decode the JSON fixture, or encode the
+    // SOAP one, N times.
+    if let Some(n) = std::env::args()
+        .skip_while(|a| a != "--profile-rest")
+        .nth(1)
+    {
+        for _ in 0..n.parse::<usize>().unwrap_or(20) {
+            std::hint::black_box(serde_json::from_slice::<GetAccountListResponse>(&json).unwrap());
+        }
+        return;
+    }
+    if let Some(n) = std::env::args()
+        .skip_while(|a| a != "--profile-encode")
+        .nth(1)
+    {
+        let response =
+            match decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap() {
+                ValueOrFault::Value(v) => v,
+                ValueOrFault::Fault(f) => panic!("{f:?}"),
+            };
+        let target = BodyTarget {
+            namespace: "https://billing.example.com/Porta/SOAP/Account",
+            element: "x",
+            accessor: Some("r"),
+            encoded: true,
+            empty_lists: false,
+        };
+        for _ in 0..n.parse::<usize>().unwrap_or(20) {
+            std::hint::black_box(encode(None, &target, &response).unwrap());
+        }
+        return;
+    }
     eprintln!(
         "fixtures: SOAP {:.1} MB, JSON {:.1} MB",
         xml.len() as f64 / 1e6,

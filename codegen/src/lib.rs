@@ -57,6 +57,7 @@ pub struct Config {
     inputs: Vec<PathBuf>,
     overrides: Vec<PathBuf>,
     only: Option<BTreeSet<String>>,
+    only_added: Option<BTreeSet<String>>,
     runtime: String,
     client: Option<String>,
     reserved: Vec<String>,
@@ -69,6 +70,7 @@ impl Default for Config {
             inputs: Vec::new(),
             overrides: Vec::new(),
             only: None,
+            only_added: None,
             runtime: "::portabilling::runtime".to_string(),
             client: None,
             reserved: Vec::new(),
@@ -117,8 +119,10 @@ impl Config {
 
     /// Adds a directory (or file) of WSDLs that take precedence over the [`wsdl`](Self::wsdl)
     /// inputs: a service it defines replaces the input service of the same name, whose
-    /// operations it lacks are kept; a service the inputs lack is added. Services from here are
-    /// always generated, whatever [`only_services`](Self::only_services) says.
+    /// operations it lacks are kept; a service the inputs lack is added. A replacement is
+    /// generated when the service it replaces is (see [`only_services`](Self::only_services));
+    /// an added service unless [`only_added_services`](Self::only_added_services) leaves it
+    /// out.
     pub fn override_dir(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.overrides.push(path.as_ref().to_path_buf());
         self
@@ -132,6 +136,23 @@ impl Config {
         S: AsRef<str>,
     {
         self.only = Some(
+            names
+                .into_iter()
+                .map(|s| s.as_ref().to_ascii_lowercase())
+                .collect(),
+        );
+        self
+    }
+
+    /// Generates only these of the services the [`override_dir`](Self::override_dir) adds (by
+    /// short name; case does not matter): a build from a server's 80 WSDL files can hold the
+    /// few services a program calls.
+    pub fn only_added_services<I, S>(&mut self, names: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.only_added = Some(
             names
                 .into_iter()
                 .map(|s| s.as_ref().to_ascii_lowercase())
@@ -188,10 +209,15 @@ impl Config {
         for file in &base_files {
             for base in wsdl::read(file, &mut schemas)? {
                 let key = base.name.to_ascii_lowercase();
+                let wanted = self.only.as_ref().is_none_or(|only| only.contains(&key));
                 if let Some(pos) = overriding
                     .iter()
                     .position(|s| s.name.to_ascii_lowercase() == key)
                 {
+                    used_overrides.insert(pos);
+                    if !wanted {
+                        continue;
+                    }
                     let mut user = overriding[pos].clone();
                     let known: BTreeSet<String> =
                         user.operations.iter().map(|o| o.name.clone()).collect();
@@ -200,15 +226,19 @@ impl Config {
                             .into_iter()
                             .filter(|o| !known.contains(&o.name)),
                     );
-                    used_overrides.insert(pos);
                     services.push(user);
-                } else if self.only.as_ref().is_none_or(|only| only.contains(&key)) {
+                } else if wanted {
                     services.push(base);
                 }
             }
         }
         for (pos, service) in overriding.into_iter().enumerate() {
-            if !used_overrides.contains(&pos) {
+            let key = service.name.to_ascii_lowercase();
+            let wanted = self
+                .only_added
+                .as_ref()
+                .is_none_or(|only| only.contains(&key));
+            if !used_overrides.contains(&pos) && wanted {
                 services.push(service);
             }
         }

@@ -42,7 +42,7 @@ impl ValueRef<'_> {
 /// A field's value, to fill.
 pub enum ValueMut<'a> {
     /// A scalar, required or optional.
-    Scalar(&'a mut dyn ScalarSlot),
+    Scalar(ScalarMut<'a>),
     /// An enumeration, required or optional.
     Enum(&'a mut dyn EnumSlot),
     /// A generated struct.
@@ -53,6 +53,21 @@ pub enum ValueMut<'a> {
     List(&'a mut dyn ListSlot),
     /// Any value.
     Any(&'a mut AnyValue),
+}
+
+impl ValueMut<'_> {
+    /// The same slot, borrowed for a shorter time (to try it again after an absent value,
+    /// which leaves it as it was).
+    pub fn reborrow(&mut self) -> ValueMut<'_> {
+        match self {
+            ValueMut::Scalar(s) => ValueMut::Scalar(s.reborrow()),
+            ValueMut::Enum(e) => ValueMut::Enum(&mut **e),
+            ValueMut::Struct(s) => ValueMut::Struct(&mut **s),
+            ValueMut::Optional(o) => ValueMut::Optional(&mut **o),
+            ValueMut::List(l) => ValueMut::List(&mut **l),
+            ValueMut::Any(a) => ValueMut::Any(a),
+        }
+    }
 }
 
 /// What a type needs to be a field's value inside an `Option` or a `Vec`. Scalars and
@@ -156,69 +171,144 @@ pub enum Scalar<'a> {
     Flag(Flag),
 }
 
-/// A scalar value, owned: what a decoder hands to a [`ScalarSlot`].
-#[derive(Clone, Debug, PartialEq)]
-pub enum OwnedScalar {
-    /// Text.
-    String(String),
-    /// A boolean.
-    Bool(bool),
-    /// `xsd:byte`.
-    I8(i8),
-    /// `xsd:short`.
-    I16(i16),
-    /// `xsd:int`.
-    I32(i32),
-    /// `xsd:long`.
-    I64(i64),
-    /// `xsd:integer`.
-    I128(i128),
-    /// `xsd:unsignedByte`.
-    U8(u8),
-    /// `xsd:unsignedShort`.
-    U16(u16),
-    /// `xsd:unsignedInt`.
-    U32(u32),
-    /// `xsd:unsignedLong`.
-    U64(u64),
-    /// `xsd:nonNegativeInteger`.
-    U128(u128),
-    /// `xsd:float`.
-    F32(f32),
-    /// `xsd:double`.
-    F64(f64),
-    /// `xsd:decimal`.
-    Decimal(Decimal),
-    /// `xsd:date`.
-    Date(Date),
-    /// `xsd:dateTime`.
-    DateTime(DateTime),
-    /// `xsd:time`.
-    Time(Time),
-    /// `xsd:base64Binary`.
-    Base64(Base64Binary),
-    /// `xsd:hexBinary`.
-    Hex(HexBinary),
-    /// A `Y`/`N` flag.
-    Flag(Flag),
+/// Lists every scalar type once, for the macros that write a line per type: the variant for
+/// the type, the variant for its `Option`, the type, and its kind.
+macro_rules! for_each_scalar {
+    ($m:ident) => {
+        $m! {
+            String, OptString, String, String;
+            Bool, OptBool, bool, Bool;
+            I8, OptI8, i8, I8;
+            I16, OptI16, i16, I16;
+            I32, OptI32, i32, I32;
+            I64, OptI64, i64, I64;
+            I128, OptI128, i128, I128;
+            U8, OptU8, u8, U8;
+            U16, OptU16, u16, U16;
+            U32, OptU32, u32, U32;
+            U64, OptU64, u64, U64;
+            U128, OptU128, u128, U128;
+            F32, OptF32, f32, F32;
+            F64, OptF64, f64, F64;
+            Decimal, OptDecimal, Decimal, Decimal;
+            Date, OptDate, Date, Date;
+            DateTime, OptDateTime, DateTime, DateTime;
+            Time, OptTime, Time, Time;
+            Base64, OptBase64, Base64Binary, Base64;
+            Hex, OptHex, HexBinary, Hex;
+            Flag, OptFlag, Flag, Flag;
+        }
+    };
+}
+pub(crate) use for_each_scalar;
+
+macro_rules! scalar_mut {
+    ($($v:ident, $o:ident, $t:ty, $k:ident;)*) => {
+        /// A scalar field, to fill: a reference to the field itself, required (`i64`) or
+        /// optional (`Option<i64>`), so a decoder stores into it directly.
+        pub enum ScalarMut<'a> {
+            $(
+                #[doc = concat!("A `", stringify!($t), "`.")]
+                $v(&'a mut $t),
+                #[doc = concat!("An `Option<", stringify!($t), ">`.")]
+                $o(&'a mut Option<$t>),
+            )*
+        }
+
+        impl ScalarMut<'_> {
+            /// The same slot, borrowed for a shorter time.
+            pub fn reborrow(&mut self) -> ScalarMut<'_> {
+                match self {
+                    $(
+                        ScalarMut::$v(slot) => ScalarMut::$v(slot),
+                        ScalarMut::$o(slot) => ScalarMut::$o(slot),
+                    )*
+                }
+            }
+
+            /// What it holds.
+            pub fn kind(&self) -> ScalarKind {
+                match self {
+                    $(ScalarMut::$v(_) | ScalarMut::$o(_) => ScalarKind::$k,)*
+                }
+            }
+
+            /// Sets the value from its text (an element's text or an attribute); an error
+            /// says why the text is not a value of the kind.
+            pub fn set_text(self, text: &str) -> Result<(), String> {
+                match self {
+                    $(
+                        ScalarMut::$v(slot) => *slot = <$t as FromText>::from_text(text)?,
+                        ScalarMut::$o(slot) => *slot = Some(<$t as FromText>::from_text(text)?),
+                    )*
+                }
+                Ok(())
+            }
+
+            /// Empties an optional slot and returns `true`; a required one is left as it is
+            /// (`false`).
+            pub fn clear(self) -> bool {
+                match self {
+                    $(
+                        ScalarMut::$v(_) => false,
+                        ScalarMut::$o(slot) => {
+                            *slot = None;
+                            true
+                        }
+                    )*
+                }
+            }
+        }
+
+        $(
+            impl FieldValue for $t {
+                fn value(&self) -> ValueRef<'_> {
+                    ValueRef::Scalar(Scalar::$v(scalar_ref!($v, self)))
+                }
+
+                fn value_mut(&mut self) -> ValueMut<'_> {
+                    ValueMut::Scalar(ScalarMut::$v(self))
+                }
+            }
+
+            impl Slot for $t {
+                fn option_value_mut(this: &mut Option<Self>) -> ValueMut<'_> {
+                    ValueMut::Scalar(ScalarMut::$o(this))
+                }
+            }
+        )*
+    };
 }
 
-/// A scalar field, required (`i64`) or optional (`Option<i64>`), to fill.
-pub trait ScalarSlot: Send + Sync {
-    /// What it holds.
-    fn kind(&self) -> ScalarKind;
-
-    /// Sets the value from its text (an element's text or an attribute); an error says why
-    /// the text is not a value of the kind.
-    fn set_text(&mut self, text: &str) -> Result<(), String>;
-
-    /// Sets the value; `false` (and nothing changes) when `value` is of another kind.
-    fn set(&mut self, value: OwnedScalar) -> bool;
-
-    /// Empties an optional slot and returns `true`; a required one is left as it is
-    /// (`false`).
-    fn clear(&mut self) -> bool;
+/// How a [`Scalar`] borrows a value: small ones by copy, the rest by reference.
+macro_rules! scalar_ref {
+    (String, $e:expr) => {
+        $e.as_str()
+    };
+    (Decimal, $e:expr) => {
+        $e
+    };
+    (Date, $e:expr) => {
+        $e
+    };
+    (DateTime, $e:expr) => {
+        $e
+    };
+    (Time, $e:expr) => {
+        $e
+    };
+    (Base64, $e:expr) => {
+        $e
+    };
+    (Hex, $e:expr) => {
+        $e
+    };
+    ($other:ident, $e:expr) => {
+        *$e
+    };
 }
+
+for_each_scalar!(scalar_mut);
 
 /// An enumeration field, required or optional, to fill.
 pub trait EnumSlot: Send + Sync {
@@ -465,7 +555,7 @@ pub(crate) fn parse_bool(v: &str) -> Option<bool> {
 }
 
 /// Parsing a scalar from text, as each kind reads it.
-trait FromText: Sized {
+pub(crate) trait FromText: Sized {
     fn from_text(text: &str) -> Result<Self, String>;
 }
 
@@ -506,101 +596,6 @@ impl FromText for Flag {
         text.parse().map_err(|e: super::ParseError| e.to_string())
     }
 }
-
-/// Implements the slot traits for a scalar type: `$borrow` makes a [`Scalar`] from `&self`.
-macro_rules! scalar {
-    ($t:ty, $kind:ident, |$v:ident| $borrow:expr) => {
-        impl FieldValue for $t {
-            fn value(&self) -> ValueRef<'_> {
-                let $v = self;
-                ValueRef::Scalar($borrow)
-            }
-
-            fn value_mut(&mut self) -> ValueMut<'_> {
-                ValueMut::Scalar(self)
-            }
-        }
-
-        impl Slot for $t {
-            fn option_value_mut(this: &mut Option<Self>) -> ValueMut<'_> {
-                ValueMut::Scalar(this)
-            }
-        }
-
-        impl ScalarSlot for $t {
-            fn kind(&self) -> ScalarKind {
-                ScalarKind::$kind
-            }
-
-            fn set_text(&mut self, text: &str) -> Result<(), String> {
-                *self = <$t as FromText>::from_text(text)?;
-                Ok(())
-            }
-
-            fn set(&mut self, value: OwnedScalar) -> bool {
-                match value {
-                    OwnedScalar::$kind(v) => {
-                        *self = v;
-                        true
-                    }
-                    _ => false,
-                }
-            }
-
-            fn clear(&mut self) -> bool {
-                false
-            }
-        }
-
-        impl ScalarSlot for Option<$t> {
-            fn kind(&self) -> ScalarKind {
-                ScalarKind::$kind
-            }
-
-            fn set_text(&mut self, text: &str) -> Result<(), String> {
-                *self = Some(<$t as FromText>::from_text(text)?);
-                Ok(())
-            }
-
-            fn set(&mut self, value: OwnedScalar) -> bool {
-                match value {
-                    OwnedScalar::$kind(v) => {
-                        *self = Some(v);
-                        true
-                    }
-                    _ => false,
-                }
-            }
-
-            fn clear(&mut self) -> bool {
-                *self = None;
-                true
-            }
-        }
-    };
-}
-
-scalar!(String, String, |v| Scalar::String(v));
-scalar!(bool, Bool, |v| Scalar::Bool(*v));
-scalar!(i8, I8, |v| Scalar::I8(*v));
-scalar!(i16, I16, |v| Scalar::I16(*v));
-scalar!(i32, I32, |v| Scalar::I32(*v));
-scalar!(i64, I64, |v| Scalar::I64(*v));
-scalar!(i128, I128, |v| Scalar::I128(*v));
-scalar!(u8, U8, |v| Scalar::U8(*v));
-scalar!(u16, U16, |v| Scalar::U16(*v));
-scalar!(u32, U32, |v| Scalar::U32(*v));
-scalar!(u64, U64, |v| Scalar::U64(*v));
-scalar!(u128, U128, |v| Scalar::U128(*v));
-scalar!(f32, F32, |v| Scalar::F32(*v));
-scalar!(f64, F64, |v| Scalar::F64(*v));
-scalar!(Decimal, Decimal, |v| Scalar::Decimal(v));
-scalar!(Date, Date, |v| Scalar::Date(v));
-scalar!(DateTime, DateTime, |v| Scalar::DateTime(v));
-scalar!(Time, Time, |v| Scalar::Time(v));
-scalar!(Base64Binary, Base64, |v| Scalar::Base64(v));
-scalar!(HexBinary, Hex, |v| Scalar::Hex(v));
-scalar!(Flag, Flag, |v| Scalar::Flag(*v));
 
 impl fmt::Display for Scalar<'_> {
     /// The value's text, as both wires write it (PortaBilling's forms for dates and flags).

@@ -7,18 +7,49 @@
 
 use super::{FieldKind, FieldSchema};
 
-/// The hash of a wire name: FNV-1a, folded. Names are short (`i_account`), so a byte loop is as
-/// fast as anything wider, and it runs in `const` contexts.
+/// The hash of a wire name: a multiply per eight bytes (as FxHash does), the last word read
+/// overlapping the one before, so a short name costs a few instructions and no byte loop. It
+/// runs in `const` contexts, where the tables are built.
 #[inline]
 const fn hash(name: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    let mut i = 0;
-    while i < name.len() {
-        h ^= name[i] as u32;
-        h = h.wrapping_mul(0x0100_0193);
-        i += 1;
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let n = name.len();
+    let mut h = (n as u64).wrapping_mul(K);
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            h = (h.rotate_left(5) ^ word(name, i)).wrapping_mul(K);
+            i += 8;
+        }
+        h = (h.rotate_left(5) ^ word(name, n - 8)).wrapping_mul(K);
+    } else if n >= 4 {
+        let low = half(name, 0) as u64;
+        let high = half(name, n - 4) as u64;
+        h = (h.rotate_left(5) ^ (high << 32 | low)).wrapping_mul(K);
+    } else if n > 0 {
+        let bytes = name[0] as u64 | (name[n / 2] as u64) << 8 | (name[n - 1] as u64) << 16;
+        h = (h.rotate_left(5) ^ bytes).wrapping_mul(K);
     }
-    h ^ (h >> 15)
+    (h >> 32) as u32
+}
+
+/// The eight bytes of `name` from `at`, little-endian (one load once compiled: a single
+/// length check, then the bytes).
+#[inline]
+const fn word(name: &[u8], at: usize) -> u64 {
+    match name.split_at(at).1 {
+        [a, b, c, d, e, f, g, h, ..] => u64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *h]),
+        _ => 0,
+    }
+}
+
+/// The four bytes of `name` from `at`, little-endian.
+#[inline]
+const fn half(name: &[u8], at: usize) -> u32 {
+    match name.split_at(at).1 {
+        [a, b, c, d, ..] => u32::from_le_bytes([*a, *b, *c, *d]),
+        _ => 0,
+    }
 }
 
 const fn same(a: &[u8], b: &[u8]) -> bool {
@@ -69,6 +100,21 @@ pub const fn field_index<const M: usize>(fields: &[FieldSchema]) -> [u16; M] {
     table
 }
 
+/// Whether two names are equal: short names (most are) by a word or two each, in line, rather
+/// than through `memcmp`.
+#[inline]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
 /// The index of the field named `name`, through the table [`field_index`] made.
 #[inline]
 pub(super) fn lookup(fields: &[FieldSchema], table: &[u16], name: &str) -> Option<usize> {
@@ -80,7 +126,10 @@ pub(super) fn lookup(fields: &[FieldSchema], table: &[u16], name: &str) -> Optio
             return None;
         }
         let index = held as usize - 1;
-        if fields.get(index).is_some_and(|f| f.name == name) {
+        if fields
+            .get(index)
+            .is_some_and(|f| same_name(f.name.as_bytes(), name.as_bytes()))
+        {
             return Some(index);
         }
         slot = (slot + 1) & mask;

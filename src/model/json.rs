@@ -10,14 +10,15 @@
 //! path and the type expected.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
-use super::field::{parse_bool, OwnedScalar};
+use super::field::{for_each_scalar, parse_bool};
 use super::scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, Time};
-use super::{AnyValue, Enumeration, FieldKind, Scalar, ScalarKind, Structure, ValueMut, ValueRef};
+use super::{AnyValue, Enumeration, FieldKind, Scalar, ScalarMut, Structure, ValueMut, ValueRef};
 
 /// A structure as a JSON value.
 pub fn to_value(value: &dyn Structure) -> AnyValue {
@@ -230,32 +231,12 @@ impl<'de> DeserializeSeed<'de> for Seed<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         match self.0 {
-            ValueMut::Scalar(slot) => {
-                let kind = slot.kind();
-                match d.deserialize_any(ScalarVisitor(kind))? {
-                    Some(value) => {
-                        if !slot.set(value) {
-                            return Err(de::Error::custom(format_args!(
-                                "the value does not fit {}",
-                                expecting(kind)
-                            )));
-                        }
-                    }
-                    None if slot.clear() => {}
-                    None => {
-                        return Err(de::Error::invalid_type(
-                            de::Unexpected::Unit,
-                            &expecting(kind),
-                        ))
-                    }
-                }
-                Ok(())
-            }
+            ValueMut::Scalar(slot) => read_scalar(slot, d),
             ValueMut::Enum(slot) => {
-                match d.deserialize_any(ScalarVisitor(ScalarKind::String))? {
-                    Some(OwnedScalar::String(text)) => slot.set_wire(&text),
-                    _ if slot.clear() => {}
-                    _ => return Err(de::Error::invalid_type(de::Unexpected::Unit, &"a string")),
+                match String::read(d)? {
+                    Some(text) => slot.set_wire(&text),
+                    None if slot.clear() => {}
+                    None => return Err(null_for(String::EXPECTING)),
                 }
                 Ok(())
             }
@@ -329,221 +310,364 @@ impl<'de> Visitor<'de> for ListVisitor<'_> {
     }
 }
 
-/// What a scalar of `kind` is called in errors.
-fn expecting(kind: ScalarKind) -> &'static str {
-    match kind {
-        ScalarKind::String => "a string",
-        ScalarKind::Bool => "a boolean (true/false, 1/0 or Y/N)",
-        ScalarKind::I8 => "an integer (xsd:byte)",
-        ScalarKind::I16 => "an integer (xsd:short)",
-        ScalarKind::I32 => "an integer (xsd:int)",
-        ScalarKind::I64 => "an integer (xsd:long)",
-        ScalarKind::I128 => "an integer (xsd:integer)",
-        ScalarKind::U8 => "a non-negative integer (xsd:unsignedByte)",
-        ScalarKind::U16 => "a non-negative integer (xsd:unsignedShort)",
-        ScalarKind::U32 => "a non-negative integer (xsd:unsignedInt)",
-        ScalarKind::U64 => "a non-negative integer (xsd:unsignedLong)",
-        ScalarKind::U128 => "a non-negative integer (xsd:nonNegativeInteger)",
-        ScalarKind::F32 => "a number (xsd:float)",
-        ScalarKind::F64 => "a number (xsd:double)",
-        ScalarKind::Decimal => "a decimal number",
-        ScalarKind::Date => "a date (YYYY-MM-DD)",
-        ScalarKind::DateTime => "a datetime (YYYY-MM-DD HH:MM:SS)",
-        ScalarKind::Time => "a time (HH:MM:SS)",
-        ScalarKind::Base64 => "base64 text",
-        ScalarKind::Hex => "hexadecimal text",
-        ScalarKind::Flag => "a Y/N flag",
-    }
+/// A scalar read leniently from whatever JSON type a server used for it; `None` for null.
+trait JsonScalar: Sized {
+    /// What the type is called in errors.
+    const EXPECTING: &'static str;
+
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error>;
 }
 
-fn is_integer(kind: ScalarKind) -> bool {
-    use ScalarKind as K;
-    matches!(
-        kind,
-        K::I8 | K::I16 | K::I32 | K::I64 | K::I128 | K::U8 | K::U16 | K::U32 | K::U64 | K::U128
-    )
-}
+/// The visitor of a [`JsonScalar`].
+struct Lenient<T>(PhantomData<T>);
 
-/// Reads a scalar of `kind` from text, as a JSON string holds it (numbers may be padded).
-fn parse_scalar(kind: ScalarKind, text: &str) -> Option<OwnedScalar> {
-    use OwnedScalar as O;
-    let t = text.trim();
-    Some(match kind {
-        ScalarKind::String => O::String(text.to_string()),
-        ScalarKind::Bool => O::Bool(parse_bool(text)?),
-        ScalarKind::I8 => O::I8(t.parse().ok()?),
-        ScalarKind::I16 => O::I16(t.parse().ok()?),
-        ScalarKind::I32 => O::I32(t.parse().ok()?),
-        ScalarKind::I64 => O::I64(t.parse().ok()?),
-        ScalarKind::I128 => O::I128(t.parse().ok()?),
-        ScalarKind::U8 => O::U8(t.parse().ok()?),
-        ScalarKind::U16 => O::U16(t.parse().ok()?),
-        ScalarKind::U32 => O::U32(t.parse().ok()?),
-        ScalarKind::U64 => O::U64(t.parse().ok()?),
-        ScalarKind::U128 => O::U128(t.parse().ok()?),
-        ScalarKind::F32 => O::F32(t.parse().ok()?),
-        ScalarKind::F64 => O::F64(t.parse().ok()?),
-        ScalarKind::Decimal => O::Decimal(text.parse().ok()?),
-        ScalarKind::Date => O::Date(text.parse().ok()?),
-        ScalarKind::DateTime => O::DateTime(text.parse().ok()?),
-        ScalarKind::Time => O::Time(text.parse().ok()?),
-        ScalarKind::Base64 => O::Base64(text.parse().ok()?),
-        ScalarKind::Hex => O::Hex(text.parse().ok()?),
-        ScalarKind::Flag => O::Flag(text.parse().ok()?),
-    })
-}
-
-/// Reads a scalar of any kind from whatever JSON type the server used for it.
-struct ScalarVisitor(ScalarKind);
-
-impl ScalarVisitor {
-    fn text<E: de::Error>(
-        &self,
-        text: &str,
-        unexpected: de::Unexpected<'_>,
-    ) -> Result<Option<OwnedScalar>, E> {
-        parse_scalar(self.0, text)
-            .map(Some)
-            .ok_or_else(|| E::invalid_value(unexpected, self))
-    }
-
-    /// A JSON number, for the kinds that take numbers.
-    fn number<E: de::Error>(
-        &self,
-        text: &str,
-        unexpected: de::Unexpected<'_>,
-    ) -> Result<Option<OwnedScalar>, E> {
-        use ScalarKind as K;
-        match self.0 {
-            K::String | K::Decimal | K::Flag | K::F32 | K::F64 | K::Bool => {
-                self.text(text, unexpected)
-            }
-            k if is_integer(k) => self.text(text, unexpected),
-            _ => Err(E::invalid_type(unexpected, self)),
+/// The visitor methods every scalar shares: null is absent.
+macro_rules! null_is_absent {
+    () => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
         }
-    }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    };
 }
 
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Option<OwnedScalar>;
+/// The [`JsonScalar`] impl around a visitor.
+macro_rules! json_scalar {
+    ($t:ty, $what:literal) => {
+        impl JsonScalar for $t {
+            const EXPECTING: &'static str = $what;
+
+            fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
+                d.deserialize_any(Lenient::<$t>(PhantomData))
+            }
+        }
+    };
+}
+
+/// Integers: numbers (integral floats too), booleans, numeric strings.
+macro_rules! integer {
+    ($t:ty, $what:literal) => {
+        json_scalar!($t, $what);
+
+        impl<'de> Visitor<'de> for Lenient<$t> {
+            type Value = Option<$t>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($what)
+            }
+
+            null_is_absent!();
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                <$t>::try_from(v)
+                    .map(Some)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                <$t>::try_from(v)
+                    .map(Some)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<Self::Value, E> {
+                <$t>::try_from(v)
+                    .map(Some)
+                    .map_err(|_| E::custom(format!("{v} is out of range for {}", $what)))
+            }
+
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<Self::Value, E> {
+                <$t>::try_from(v)
+                    .map(Some)
+                    .map_err(|_| E::custom(format!("{v} is out of range for {}", $what)))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                if v.fract() == 0.0 && v.is_finite() {
+                    format!("{v:.0}")
+                        .parse()
+                        .map(Some)
+                        .map_err(|_| E::invalid_value(de::Unexpected::Float(v), &self))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Float(v), &self))
+                }
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Some(<$t>::from(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                v.trim()
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+    };
+}
+
+integer!(i8, "an integer (xsd:byte)");
+integer!(i16, "an integer (xsd:short)");
+integer!(i32, "an integer (xsd:int)");
+integer!(i64, "an integer (xsd:long)");
+integer!(i128, "an integer (xsd:integer)");
+integer!(u8, "a non-negative integer (xsd:unsignedByte)");
+integer!(u16, "a non-negative integer (xsd:unsignedShort)");
+integer!(u32, "a non-negative integer (xsd:unsignedInt)");
+integer!(u64, "a non-negative integer (xsd:unsignedLong)");
+integer!(u128, "a non-negative integer (xsd:nonNegativeInteger)");
+
+/// Floats: numbers and numeric strings.
+macro_rules! float {
+    ($t:ty, $what:literal) => {
+        json_scalar!($t, $what);
+
+        impl<'de> Visitor<'de> for Lenient<$t> {
+            type Value = Option<$t>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($what)
+            }
+
+            null_is_absent!();
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Some(v as $t))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Some(v as $t))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Some(v as $t))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                v.trim()
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+    };
+}
+
+float!(f32, "a number (xsd:float)");
+float!(f64, "a number (xsd:double)");
+
+/// Types read from text: strings, and numbers (as their text) for the numeric ones.
+macro_rules! parsed {
+    ($t:ty, $what:literal, numbers: $numbers:expr) => {
+        json_scalar!($t, $what);
+
+        impl<'de> Visitor<'de> for Lenient<$t> {
+            type Value = Option<$t>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($what)
+            }
+
+            null_is_absent!();
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                v.parse()
+                    .map(Some)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                if $numbers {
+                    self.visit_str(&v.to_string())
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Signed(v), &self))
+                }
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                if $numbers {
+                    self.visit_str(&v.to_string())
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Unsigned(v), &self))
+                }
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                if $numbers {
+                    match Decimal::from_f64(v) {
+                        Some(d) => self.visit_str(&d.to_string()),
+                        None => Err(E::invalid_value(de::Unexpected::Float(v), &self)),
+                    }
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Float(v), &self))
+                }
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                if $numbers {
+                    self.visit_str(if v { "1" } else { "0" })
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Bool(v), &self))
+                }
+            }
+        }
+    };
+}
+
+parsed!(Flag, "a Y/N flag", numbers: true);
+parsed!(Date, "a date (YYYY-MM-DD)", numbers: false);
+parsed!(DateTime, "a datetime (YYYY-MM-DD HH:MM:SS)", numbers: false);
+parsed!(Time, "a time (HH:MM:SS)", numbers: false);
+parsed!(Base64Binary, "base64 text", numbers: false);
+parsed!(HexBinary, "hexadecimal text", numbers: false);
+
+json_scalar!(Decimal, "a decimal number");
+
+impl<'de> Visitor<'de> for Lenient<Decimal> {
+    type Value = Option<Decimal>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(expecting(self.0))
+        f.write_str(Decimal::EXPECTING)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+    null_is_absent!();
 
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        use ScalarKind as K;
-        let unexpected = de::Unexpected::Bool(v);
-        match self.0 {
-            K::Bool => Ok(Some(OwnedScalar::Bool(v))),
-            K::String => Ok(Some(OwnedScalar::String(v.to_string()))),
-            K::Decimal | K::Flag => self.text(if v { "1" } else { "0" }, unexpected),
-            k if is_integer(k) => self.text(if v { "1" } else { "0" }, unexpected),
-            _ => Err(E::invalid_type(unexpected, &self)),
-        }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        v.parse()
+            .map(Some)
+            .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        if self.0 == ScalarKind::F64 {
-            return Ok(Some(OwnedScalar::F64(v as f64)));
-        }
-        if self.0 == ScalarKind::F32 {
-            return Ok(Some(OwnedScalar::F32(v as f32)));
-        }
-        if self.0 == ScalarKind::Bool {
-            return match v {
-                0 => Ok(Some(OwnedScalar::Bool(false))),
-                1 => Ok(Some(OwnedScalar::Bool(true))),
-                _ => Err(E::invalid_value(de::Unexpected::Signed(v), &self)),
-            };
-        }
-        self.number(&v.to_string(), de::Unexpected::Signed(v))
+        Ok(Some(Decimal::from(v)))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        if self.0 == ScalarKind::F64 {
-            return Ok(Some(OwnedScalar::F64(v as f64)));
-        }
-        if self.0 == ScalarKind::F32 {
-            return Ok(Some(OwnedScalar::F32(v as f32)));
-        }
-        if self.0 == ScalarKind::Bool {
-            return self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX));
-        }
-        self.number(&v.to_string(), de::Unexpected::Unsigned(v))
-    }
-
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Self::Value, E> {
-        self.number(&v.to_string(), de::Unexpected::Other("a 128-bit integer"))
-    }
-
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Self::Value, E> {
-        self.number(&v.to_string(), de::Unexpected::Other("a 128-bit integer"))
+        Ok(Some(Decimal::new(i128::from(v), 0)))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        use ScalarKind as K;
-        let unexpected = de::Unexpected::Float(v);
-        match self.0 {
-            K::F64 => Ok(Some(OwnedScalar::F64(v))),
-            K::F32 => Ok(Some(OwnedScalar::F32(v as f32))),
-            K::String => Ok(Some(OwnedScalar::String(v.to_string()))),
-            K::Decimal | K::Flag => match Decimal::from_f64(v) {
-                Some(d) => self.text(&d.to_string(), unexpected),
-                None => Err(E::invalid_value(unexpected, &self)),
-            },
-            // An integral float (`5.0`) is an integer.
-            k if is_integer(k) && v.fract() == 0.0 && v.is_finite() => {
-                self.text(&format!("{v:.0}"), unexpected)
-            }
-            k if is_integer(k) => Err(E::invalid_value(unexpected, &self)),
-            _ => Err(E::invalid_type(unexpected, &self)),
+        Decimal::from_f64(v)
+            .map(Some)
+            .ok_or_else(|| E::invalid_value(de::Unexpected::Float(v), &self))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Decimal::from(i64::from(v))))
+    }
+}
+
+json_scalar!(bool, "a boolean (true/false, 1/0 or Y/N)");
+
+impl<'de> Visitor<'de> for Lenient<bool> {
+    type Value = Option<bool>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(bool::EXPECTING)
+    }
+
+    null_is_absent!();
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        match v {
+            0 => Ok(Some(false)),
+            1 => Ok(Some(true)),
+            _ => Err(E::invalid_value(de::Unexpected::Signed(v), &self)),
         }
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        self.text(v, de::Unexpected::Str(v))
+        parse_bool(v)
+            .map(Some)
+            .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+    }
+}
+
+json_scalar!(String, "a string");
+
+impl<'de> Visitor<'de> for Lenient<String> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(String::EXPECTING)
+    }
+
+    null_is_absent!();
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        if self.0 == ScalarKind::String {
-            return Ok(Some(OwnedScalar::String(v)));
-        }
-        self.visit_str(&v)
+        Ok(Some(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
     }
 }
 
-/// Deserializes a scalar type through the lenient scalar reader.
-fn deserialize_scalar<'de, D: Deserializer<'de>, T>(
-    d: D,
-    kind: ScalarKind,
-    take: fn(OwnedScalar) -> Option<T>,
-) -> Result<T, D::Error> {
-    match d.deserialize_any(ScalarVisitor(kind))? {
-        Some(value) => take(value)
-            .ok_or_else(|| de::Error::custom(format_args!("expected {}", expecting(kind)))),
-        None => Err(de::Error::invalid_type(
-            de::Unexpected::Unit,
-            &expecting(kind),
-        )),
-    }
+/// A value a required field cannot take: `null`.
+fn null_for<E: de::Error>(expecting: &'static str) -> E {
+    E::invalid_type(de::Unexpected::Unit, &expecting)
 }
+
+/// Reads a required scalar.
+fn read_required<'de, T: JsonScalar, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    T::read(d)?.ok_or_else(|| null_for(T::EXPECTING))
+}
+
+macro_rules! read_scalar {
+    ($($v:ident, $o:ident, $t:ty, $k:ident;)*) => {
+        /// Fills a scalar slot from serde, leniently.
+        fn read_scalar<'de, D: Deserializer<'de>>(
+            slot: ScalarMut<'_>,
+            d: D,
+        ) -> Result<(), D::Error> {
+            match slot {
+                $(
+                    ScalarMut::$v(s) => *s = read_required::<$t, D>(d)?,
+                    ScalarMut::$o(s) => *s = <$t as JsonScalar>::read(d)?,
+                )*
+            }
+            Ok(())
+        }
+    };
+}
+
+for_each_scalar!(read_scalar);
 
 /// `Serialize` (as text) and `Deserialize` (leniently) for a runtime scalar.
 macro_rules! text_serde {
-    ($t:ty, $kind:ident) => {
+    ($t:ty) => {
         impl Serialize for $t {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_str(self)
@@ -552,21 +676,18 @@ macro_rules! text_serde {
 
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                deserialize_scalar(d, ScalarKind::$kind, |v| match v {
-                    OwnedScalar::$kind(v) => Some(v),
-                    _ => None,
-                })
+                read_required(d)
             }
         }
     };
 }
 
-text_serde!(Date, Date);
-text_serde!(DateTime, DateTime);
-text_serde!(Time, Time);
-text_serde!(Base64Binary, Base64);
-text_serde!(HexBinary, Hex);
-text_serde!(Flag, Flag);
+text_serde!(Date);
+text_serde!(DateTime);
+text_serde!(Time);
+text_serde!(Base64Binary);
+text_serde!(HexBinary);
+text_serde!(Flag);
 
 impl Serialize for Decimal {
     /// A JSON number when an `f64` carries it exactly (PortaBilling sends amounts as numbers),
@@ -595,10 +716,7 @@ impl Serialize for Decimal {
 
 impl<'de> Deserialize<'de> for Decimal {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        deserialize_scalar(d, ScalarKind::Decimal, |v| match v {
-            OwnedScalar::Decimal(v) => Some(v),
-            _ => None,
-        })
+        read_required(d)
     }
 }
 
@@ -614,9 +732,6 @@ pub fn serialize_enumeration<T: Enumeration, S: Serializer>(
 pub fn deserialize_enumeration<'de, T: Enumeration, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<T, D::Error> {
-    let text = deserialize_scalar(deserializer, ScalarKind::String, |v| match v {
-        OwnedScalar::String(s) => Some(s),
-        _ => None,
-    })?;
+    let text: String = read_required(deserializer)?;
     Ok(T::from_wire(&text))
 }

@@ -18,8 +18,8 @@ use std::any::Any;
 use std::fmt;
 
 pub use field::{
-    EnumSlot, ListSlot, ListValue, OptionalSlot, OwnedScalar, Scalar, ScalarKind, ScalarSlot, Slot,
-    ValueMut, ValueRef,
+    EnumSlot, ListSlot, ListValue, OptionalSlot, Scalar, ScalarKind, ScalarMut, Slot, ValueMut,
+    ValueRef,
 };
 pub use index::field_index;
 pub(crate) use scalar::base64;
@@ -359,6 +359,12 @@ impl TypeInfo {
             TypeInfo::HexBinary => "xsd:hexBinary",
             TypeInfo::Any | TypeInfo::Struct(_) | TypeInfo::List(_) => "xsd:anyType",
         }
+    }
+
+    /// The local part of [`xsd_name`](Self::xsd_name): `long`, `anyType`.
+    pub fn xsd_local(&self) -> &'static str {
+        let name = self.xsd_name();
+        name.get(4..).unwrap_or(name)
     }
 
     /// The type of one item: the inner type of an array, or the type itself (the items of a

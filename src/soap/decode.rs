@@ -18,7 +18,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::model::{
-    base64, AnyValue, Decimal, Extra, FieldKind, ScalarKind, ScalarSlot, Structure, TypeInfo,
+    base64, AnyValue, Decimal, Extra, FieldKind, ScalarKind, ScalarMut, Structure, TypeInfo,
     ValueMut,
 };
 use crate::wire::Limits;
@@ -717,11 +717,7 @@ impl<S: Source> XmlDecoder<S> {
     /// Decodes a scalar: an empty or blank element is absent (a number, a date), except an
     /// empty string where the element is typed as one: SOAP::Lite writes undef as `xsi:nil`,
     /// and '' as an empty element typed `xsd:string`.
-    fn decode_scalar(
-        &mut self,
-        slot: &mut dyn ScalarSlot,
-        start: &Start,
-    ) -> Result<bool, DecodeError> {
+    fn decode_scalar(&mut self, slot: ScalarMut<'_>, start: &Start) -> Result<bool, DecodeError> {
         if start.nil {
             self.skip(start)?;
             return Ok(slot.clear());

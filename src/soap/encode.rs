@@ -147,7 +147,7 @@ impl XmlEncoder {
         xsd_local: &str,
         value: &str,
     ) -> Result<(), EncodeError> {
-        if value.chars().any(|c| !is_xml_char(c)) {
+        if !is_xml_text(value) {
             if !self.encoded {
                 return Err(EncodeError {
                     field: name.to_string(),
@@ -262,7 +262,9 @@ impl XmlEncoder {
             ValueRef::Absent => Ok(()),
             ValueRef::Scalar(Scalar::String(text)) => self.text(name, "string", text),
             ValueRef::Scalar(scalar) => {
-                self.display(name, xsd_local(ty), &scalar);
+                self.open_typed(name, scalar_type(&scalar));
+                write_scalar(&mut self.out, &scalar);
+                self.close(name);
                 Ok(())
             }
             ValueRef::Enum(text) => self.text(name, "string", text),
@@ -401,12 +403,12 @@ fn attribute_text(value: ValueRef<'_>) -> Option<String> {
     }
 }
 
-/// The `xsi:type` local name of a scalar of type `ty` (PortaBilling's datetimes, flags and
-/// enumerations travel as strings: `2026-11-27 12:00:00` is not xsd:dateTime's lexical form).
+/// The `xsi:type` local name of a value of type `ty`, as [`scalar_type`] gives it for scalars
+/// (enumerations travel as strings too).
 fn xsd_local(ty: &TypeInfo) -> &'static str {
     match ty {
         TypeInfo::DateTime | TypeInfo::Flag | TypeInfo::Enum(_) => "string",
-        other => other.xsd_name().trim_start_matches("xsd:"),
+        other => other.xsd_local(),
     }
 }
 
@@ -423,9 +425,92 @@ fn item_type_name(ty: &TypeInfo) -> TypeName {
     }
 }
 
-/// Whether XML 1.0 can carry `c` (escaped or not).
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+/// Whether XML 1.0 can carry every character of `text` (escaped or not). A `str` holds no
+/// surrogates, so what XML refuses is the C0 controls but tab, newline and carriage return, and
+/// U+FFFE and U+FFFF (`EF BF BE`, `EF BF BF` in UTF-8): a byte scan finds them.
+fn is_xml_text(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\t' | b'\n' | b'\r' => {}
+            0..=0x1F => return false,
+            0xEF if bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+            {
+                return false
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The `xsi:type` local name of a scalar (PortaBilling's datetimes and flags travel as
+/// strings: `2026-11-27 12:00:00` is not xsd:dateTime's lexical form).
+fn scalar_type(value: &Scalar<'_>) -> &'static str {
+    match value {
+        Scalar::String(_) | Scalar::DateTime(_) | Scalar::Flag(_) => "string",
+        Scalar::Bool(_) => "boolean",
+        Scalar::I8(_) => "byte",
+        Scalar::I16(_) => "short",
+        Scalar::I32(_) => "int",
+        Scalar::I64(_) => "long",
+        Scalar::I128(_) => "integer",
+        Scalar::U8(_) => "unsignedByte",
+        Scalar::U16(_) => "unsignedShort",
+        Scalar::U32(_) => "unsignedInt",
+        Scalar::U64(_) => "unsignedLong",
+        Scalar::U128(_) => "nonNegativeInteger",
+        Scalar::F32(_) => "float",
+        Scalar::F64(_) => "double",
+        Scalar::Decimal(_) => "decimal",
+        Scalar::Date(_) => "date",
+        Scalar::Time(_) => "time",
+        Scalar::Base64(_) => "base64Binary",
+        Scalar::Hex(_) => "hexBinary",
+    }
+}
+
+/// Writes a scalar's text (which needs no escaping); integers without the formatting
+/// machinery, as most values of a response are.
+fn write_scalar(out: &mut Vec<u8>, value: &Scalar<'_>) {
+    match *value {
+        Scalar::I8(v) => write_int(out, v < 0, i64::from(v).unsigned_abs()),
+        Scalar::I16(v) => write_int(out, v < 0, i64::from(v).unsigned_abs()),
+        Scalar::I32(v) => write_int(out, v < 0, i64::from(v).unsigned_abs()),
+        Scalar::I64(v) => write_int(out, v < 0, v.unsigned_abs()),
+        Scalar::U8(v) => write_int(out, false, u64::from(v)),
+        Scalar::U16(v) => write_int(out, false, u64::from(v)),
+        Scalar::U32(v) => write_int(out, false, u64::from(v)),
+        Scalar::U64(v) => write_int(out, false, v),
+        Scalar::Bool(v) => out.extend_from_slice(if v { b"true" } else { b"false" }),
+        Scalar::Flag(v) => out.extend_from_slice(v.as_str().as_bytes()),
+        ref other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+/// Writes an integer of up to 64 bits in decimal, from its sign and magnitude.
+fn write_int(out: &mut Vec<u8>, negative: bool, magnitude: u64) {
+    let mut digits = [0u8; 21];
+    let mut at = digits.len();
+    let mut n = magnitude;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if negative {
+        at -= 1;
+        digits[at] = b'-';
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Element names that come from data (untyped maps) must be valid XML names.

@@ -163,7 +163,7 @@ impl Items {
                         }
                         Child::End => self.state = State::Scanning(depth - 1),
                         Child::Start(Found::List, start) => {
-                            if self.list_element(start, depth, reborrow(&mut slot))? {
+                            if self.list_element(start, depth, slot.reborrow())? {
                                 return Ok(true);
                             }
                         }
@@ -182,7 +182,7 @@ impl Items {
                     match child {
                         Child::End => self.state = State::Scanning(depth),
                         Child::Start((), start) => {
-                            if self.item(start, reborrow(&mut slot))? {
+                            if self.item(start, slot.reborrow())? {
                                 return Ok(true);
                             }
                         }
@@ -245,17 +245,5 @@ impl ItemSource for Items {
             self.state = State::Done;
         }
         result
-    }
-}
-
-/// `slot` again, for one more attempt: an absent item leaves it as it was.
-fn reborrow<'a>(slot: &'a mut ValueMut<'_>) -> ValueMut<'a> {
-    match slot {
-        ValueMut::Scalar(s) => ValueMut::Scalar(&mut **s),
-        ValueMut::Enum(e) => ValueMut::Enum(&mut **e),
-        ValueMut::Struct(s) => ValueMut::Struct(&mut **s),
-        ValueMut::Optional(o) => ValueMut::Optional(&mut **o),
-        ValueMut::List(l) => ValueMut::List(&mut **l),
-        ValueMut::Any(a) => ValueMut::Any(a),
     }
 }
