@@ -55,19 +55,65 @@ fn main() {
             "transport",
             "urlencoded",
             "wire",
+            "wsdl",
         ]);
     println!("cargo:rerun-if-env-changed=PORTABILLING_WSDL_DIR");
     println!("cargo:rerun-if-env-changed=PORTABILLING_SERVICES");
+    let user_dir = std::env::var_os("PORTABILLING_WSDL_DIR").filter(|d| !d.is_empty());
     if let Some(names) = std::env::var("PORTABILLING_SERVICES")
         .ok()
         .filter(|n| !n.trim().is_empty())
     {
         config.only_added_services(names.split(',').map(str::trim).filter(|n| !n.is_empty()));
     }
-    if let Some(dir) = std::env::var_os("PORTABILLING_WSDL_DIR").filter(|d| !d.is_empty()) {
+    if let Some(dir) = &user_dir {
         config.override_dir(dir);
     }
-    if let Err(e) = config.compile() {
-        panic!("code generation failed: {e}");
+    let generated = match config.compile() {
+        Ok(generated) => generated,
+        Err(e) => panic!("code generation failed: {e}"),
+    };
+    let roots = [
+        user_dir.map(std::path::PathBuf::from),
+        Some(std::path::PathBuf::from(format!("{manifest}/wsdl"))),
+    ];
+    write_wsdl_files(&generated.files, &roots);
+}
+
+/// Writes `wsdl_files.rs` into `OUT_DIR`: the WSDL and XSD files the services were generated
+/// from, by their path in their directory, for the simulator to serve at `/wsdl/` (so that a
+/// client can fetch the set a server publishes). A user's file wins over a bundled one of the
+/// same name. Without the simulator the list is empty, and nothing is embedded.
+fn write_wsdl_files(files: &[std::path::PathBuf], roots: &[Option<std::path::PathBuf>]) {
+    let mut entries = std::collections::BTreeMap::new();
+    if std::env::var_os("CARGO_FEATURE_SIM").is_some() {
+        for root in roots.iter().flatten() {
+            let root = root.canonicalize().unwrap_or_else(|_| root.clone());
+            for file in files {
+                let file = file.canonicalize().unwrap_or_else(|_| file.clone());
+                if let Ok(relative) = file.strip_prefix(&root) {
+                    let name = relative.to_string_lossy().replace('\\', "/");
+                    entries.entry(name).or_insert(file);
+                }
+            }
+        }
+    }
+    let mut code = String::from(
+        "/// The WSDL and XSD files the services were generated from, by name.\n\
+         pub(crate) const WSDL_FILES: &[(&str, &str)] = &[\n",
+    );
+    for (name, file) in &entries {
+        code.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            file.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
+    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let path = std::path::Path::new(&out).join("wsdl_files.rs");
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(code.as_str()) {
+        if let Err(e) = std::fs::write(&path, code) {
+            panic!("cannot write {}: {e}", path.display());
+        }
     }
 }

@@ -88,6 +88,7 @@ pub mod soap;
 mod transport;
 mod urlencoded;
 mod wire;
+pub mod wsdl;
 
 pub use client::{Client, ClientBuilder, Protocol, RawReply};
 pub use error::{Error, Result};

@@ -231,6 +231,37 @@ impl Http {
         let response = builder
             .send(&request.body[..])
             .map_err(|e| transport_error(label, e))?;
+        Ok(self.streaming(label, response, body_use))
+    }
+
+    /// Fetches `path` with `GET` once (a WSDL file, a directory listing), the whole exchange
+    /// within `deadline`, and returns the response with its body unread.
+    pub fn get(
+        &self,
+        label: CallLabel<'_>,
+        path: &str,
+        deadline: Deadline,
+    ) -> Result<StreamingResponse, Error> {
+        let remaining = deadline.remaining();
+        if remaining.is_some_and(|r| r.is_zero()) {
+            return Err(deadline.error(label, "before the request was sent", false));
+        }
+        let url = format!("{}{path}", self.base);
+        let mut builder = self.agent.get(&url);
+        if let Some(remaining) = remaining {
+            builder = builder.config().timeout_global(Some(remaining)).build();
+        }
+        let response = builder.call().map_err(|e| transport_error(label, e))?;
+        Ok(self.streaming(label, response, BodyUse::Buffered))
+    }
+
+    /// A response with its body to read, limited for a buffered body.
+    fn streaming(
+        &self,
+        label: CallLabel<'_>,
+        response: ureq::http::Response<ureq::Body>,
+        body_use: BodyUse,
+    ) -> StreamingResponse {
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -252,7 +283,7 @@ impl Http {
             .into_with_config()
             .limit(limit)
             .reader();
-        Ok(StreamingResponse {
+        StreamingResponse {
             status,
             content_type,
             content_disposition,
@@ -261,7 +292,7 @@ impl Http {
                 service: label.service.to_string(),
                 method: label.method.to_string(),
             }),
-        })
+        }
     }
 }
 

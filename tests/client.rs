@@ -43,10 +43,10 @@ fn api_faults_keep_their_code() {
     for p in PROTOCOLS {
         let c = client(&sim, p);
         let dup = account::AddAccountRequest {
-            account_info: Some(account::AccountInfo {
+            account_info: account::AccountInfo {
                 id: Some("sim-000001".into()),
                 ..Default::default()
-            }),
+            },
             ..Default::default()
         };
         let err = c.account().add_account(&dup).unwrap_err();

@@ -278,10 +278,10 @@ fn exercise(seen: &mut Seen, what: &str, c: &Client, protocol: Protocol) {
         &c.account().update_account(&update(2, what)),
     );
     let dup = account::AddAccountRequest {
-        account_info: Some(account::AccountInfo {
+        account_info: account::AccountInfo {
             id: Some("sim-000001".into()),
             ..Default::default()
-        }),
+        },
         ..Default::default()
     };
     seen.result(

@@ -289,11 +289,11 @@ fn run_op(client: &Client, op: Op, thread: usize, seq: usize) -> Result<(), Erro
         }
         Op::Add => {
             let reply = client.account().add_account(&account::AddAccountRequest {
-                account_info: Some(account::AccountInfo {
+                account_info: account::AccountInfo {
                     id: Some(marker(thread, seq)),
                     i_customer: Some(1),
                     ..Default::default()
-                }),
+                },
                 ..Default::default()
             })?;
             assert!(reply.i_account.is_some_and(|i| i > ACCOUNTS));

@@ -368,7 +368,7 @@ fn drive(server: &PerlServer, endpoint: SoapEndpoint) {
     let added = client
         .account()
         .add_account(&AddAccountRequest {
-            account_info: Some(AccountInfo {
+            account_info: AccountInfo {
                 id: Some(new_id.clone()),
                 i_customer: Some(444),
                 i_product: Some(60),
@@ -384,7 +384,7 @@ fn drive(server: &PerlServer, endpoint: SoapEndpoint) {
                 }],
                 included_services: vec![1, 2],
                 ..Default::default()
-            }),
+            },
             ..Default::default()
         })
         .unwrap();
@@ -416,10 +416,10 @@ fn drive(server: &PerlServer, endpoint: SoapEndpoint) {
     let err = client
         .account()
         .add_account(&AddAccountRequest {
-            account_info: Some(AccountInfo {
+            account_info: AccountInfo {
                 id: Some(new_id.clone()),
                 ..Default::default()
-            }),
+            },
             ..Default::default()
         })
         .unwrap_err();

@@ -1,6 +1,8 @@
-//! A user's own WSDLs (`PORTABILLING_WSDL_DIR`): the crate builds from them as a user builds
-//! it, with one bundled service changed and one service added, and the `portabilling`
-//! command then knows the new method and reads the new field.
+//! A user's own WSDLs (`PORTABILLING_WSDL_DIR`): the set is fetched from a server (the
+//! simulator, which publishes its WSDLs at `/wsdl/`) with `wsdl::fetch`, one bundled service is
+//! changed and two are added, and the crate builds from the directory as a user builds it, with
+//! `PORTABILLING_SERVICES` naming the added services to keep. The `portabilling` command built
+//! so knows the new method, reads the new field, and calls the server.
 //!
 //! This runs `cargo build` with the override directory in a target directory of its own
 //! (`target/wsdl-override`), so the first run compiles the dependencies again: a minute or two.
@@ -8,6 +10,8 @@
 mod common;
 
 use common::cargo::user_cargo;
+use portabilling::sim::{SimConfig, Simulator};
+use portabilling::Client;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,12 +19,22 @@ fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Writes the user's WSDL directory: shared types whose AccountInfo has one field more, the
-/// Account service, and a UA service the bundle lacks.
-fn write_user_wsdls(dir: &Path) {
+/// Writes the user's WSDL directory: the set the server publishes, fetched, then shared types
+/// whose AccountInfo has one field more, and a UA and a Lab service the bundle lacks.
+fn write_user_wsdls(dir: &Path, server: &Client) {
     let bundled = manifest_dir().join("wsdl");
     let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).expect("override dir");
+    let set = portabilling::wsdl::fetch::<&str>(server, &[], dir).expect("fetch the WSDL set");
+    assert_eq!(set.services.len(), 12, "{set:?}");
+    // The set is the server's, byte for byte: every service and the shared schema it imports.
+    for (file, _) in &set.files {
+        assert_eq!(
+            std::fs::read(dir.join(file)).expect("fetched file"),
+            std::fs::read(bundled.join(file)).expect("bundled file"),
+            "{file}"
+        );
+    }
+    assert!(set.files.iter().any(|(f, _)| f == "PortaBillingTypes.xsd"));
     // A server's /wsdl/ holds its shared types file too; this one's AccountInfo has a field
     // the bundle lacks.
     let types = std::fs::read_to_string(bundled.join("PortaBillingTypes.xsd")).expect("types");
@@ -40,11 +54,6 @@ fn write_user_wsdls(dir: &Path) {
         &types[sequence..]
     );
     std::fs::write(dir.join("PortaBillingTypes.xsd"), types).expect("write the types");
-    std::fs::copy(
-        bundled.join("AccountAdminService.wsdl"),
-        dir.join("AccountAdminService.wsdl"),
-    )
-    .expect("copy Account");
 
     // The UA service, shaped like the bundled Env service.
     let env = std::fs::read_to_string(bundled.join("EnvAdminService.wsdl")).expect("Env WSDL");
@@ -56,13 +65,27 @@ fn write_user_wsdls(dir: &Path) {
         .replace('\u{0}', "Environment");
     assert!(ua.contains("get_ua_info") && ua.contains("UAAdminService"));
     std::fs::write(dir.join("UAAdminService.wsdl"), ua).expect("write UA");
+    // And a Lab service, which PORTABILLING_SERVICES leaves out.
+    let lab = env
+        .replace("Environment", "\u{0}")
+        .replace("Env", "Lab")
+        .replace("env_", "lab_")
+        .replace("i_env", "i_lab")
+        .replace('\u{0}', "Environment");
+    std::fs::write(dir.join("LabAdminService.wsdl"), lab).expect("write Lab");
 }
 
 #[test]
 fn the_build_takes_a_users_wsdls_and_the_command_uses_them() {
     let target = manifest_dir().join("target");
     let wsdl_dir = target.join("user-wsdl-test");
-    write_user_wsdls(&wsdl_dir);
+    let sim = Simulator::start(SimConfig {
+        accounts: 5,
+        ..SimConfig::default()
+    })
+    .expect("simulator");
+    let server = Client::builder(sim.url()).build().expect("client");
+    write_user_wsdls(&wsdl_dir, &server);
 
     // The command with the fewest services it can have: its simulator needs Account,
     // Customer and Invoice, which must keep compiling against the user's Account.
@@ -80,6 +103,7 @@ fn the_build_takes_a_users_wsdls_and_the_command_uses_them() {
             "json-render-diagnostics",
         ])
         .env("PORTABILLING_WSDL_DIR", &wsdl_dir)
+        .env("PORTABILLING_SERVICES", "UA, Session")
         // A target directory of its own: sharing the outer one would make each build undo the
         // other's artifacts (other features, other WSDLs).
         .env("CARGO_TARGET_DIR", target.join("wsdl-override"))
@@ -90,6 +114,9 @@ fn the_build_takes_a_users_wsdls_and_the_command_uses_them() {
         "the build with the user's WSDLs failed:\n{}",
         String::from_utf8_lossy(&build.stderr)
     );
+    // The user's set replaces the bundled files of the same name without a warning per type.
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(!stderr.contains("declared again"), "{stderr}");
     let binary = String::from_utf8_lossy(&build.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
@@ -121,10 +148,13 @@ fn the_build_takes_a_users_wsdls_and_the_command_uses_them() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
 
-    // The added service is there, with its methods; the services left out are not.
+    // The added service named in PORTABILLING_SERVICES is there, with its methods; the added
+    // service it does not name is not, nor the bundled services whose features are off.
     let services = run(&["services"], None);
     assert!(services.contains("UA"), "{services}");
     assert!(services.contains("Session"), "{services}");
+    assert!(services.contains("Account"), "{services}");
+    assert!(!services.contains("Lab"), "{services}");
     assert!(!services.contains("Subscription"), "{services}");
     let methods = run(&["methods", "UA"], None);
     assert!(
@@ -167,6 +197,25 @@ fn the_build_takes_a_users_wsdls_and_the_command_uses_them() {
     let json: serde_json::Value = serde_json::from_str(&json).expect("decode prints JSON");
     assert_eq!(json["ua_info"]["i_ua"], 3, "{json}");
     assert_eq!(json["ua_info"]["name"], "edge", "{json}");
+
+    // And the command built from the fetched set calls the server it came from.
+    let json = run(
+        &[
+            "--url",
+            &sim.url(),
+            "--login",
+            sim.login(),
+            "--password",
+            sim.password(),
+            "call",
+            "Account",
+            "get_account_info",
+            r#"{"i_account": 3}"#,
+        ],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_str(&json).expect("call prints JSON");
+    assert_eq!(json["account_info"]["i_account"], 3, "{json}");
 }
 
 /// A user's service named like one of the crate's modules gets another module name; that only

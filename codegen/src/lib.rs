@@ -200,6 +200,13 @@ impl Config {
             return Err(Error::Config("no WSDL files were given".into()));
         }
         let mut schemas = schema::SchemaSet::default();
+        for replaced in self.inputs.iter().filter(|p| p.is_dir()) {
+            for replacing in self.overrides.iter().filter(|p| p.is_dir()) {
+                schemas
+                    .redirects
+                    .push((replaced.clone(), replacing.clone()));
+            }
+        }
         let mut overriding: Vec<wsdl::ServiceDef> = Vec::new();
         for file in &override_files {
             overriding.extend(wsdl::read(file, &mut schemas)?);

@@ -210,6 +210,10 @@ pub struct SchemaSet {
     /// namespace.
     unlocated_imports: Vec<(String, Diagnostic)>,
     loaded: BTreeSet<PathBuf>,
+    /// Directories whose files another directory's files of the same path replace (the
+    /// bundled WSDLs and a user's): a schema the bundled WSDLs import is read from the user's
+    /// directory when it has one, so a shared types file is read once, not twice.
+    pub redirects: Vec<(PathBuf, PathBuf)>,
 }
 
 impl SchemaSet {
@@ -334,6 +338,21 @@ impl SchemaSet {
         self.read_schema(&root, path, &Origin::Xsd(name))
     }
 
+    /// The file a `schemaLocation` or `location` in `file` names: relative to `file`, or the
+    /// same path in a directory that replaces `file`'s (see [`redirects`](Self::redirects)).
+    pub fn locate(&self, file: &Path, location: &str) -> PathBuf {
+        let path = file.parent().unwrap_or(Path::new(".")).join(location);
+        for (replaced, replacing) in &self.redirects {
+            if let Ok(relative) = path.strip_prefix(replaced) {
+                let candidate = replacing.join(relative);
+                if candidate.is_file() {
+                    return candidate;
+                }
+            }
+        }
+        path
+    }
+
     fn read_import(&mut self, element: &Element, file: &Path) -> Result<(), Error> {
         let namespace = element.attr("namespace").unwrap_or("");
         let Some(location) = element.attr("schemaLocation") else {
@@ -359,7 +378,7 @@ impl SchemaSet {
             }
             return Ok(());
         }
-        let path = file.parent().unwrap_or(Path::new(".")).join(location);
+        let path = self.locate(file, location);
         if !path.exists() {
             return Err(element
                 .error(format!(
@@ -371,9 +390,20 @@ impl SchemaSet {
         self.read_xsd_file(&path)
     }
 
+    /// Whether the file `later` sits in a directory whose files `first`'s directory replaces:
+    /// the bundled copy of a type the user's WSDLs declare, expected and not worth a warning.
+    fn replaced(&self, later: &str, first: &str) -> bool {
+        self.redirects.iter().any(|(replaced, replacing)| {
+            Path::new(later).starts_with(replaced) && Path::new(first).starts_with(replacing)
+        })
+    }
+
     fn add_type(&mut self, decl: TypeDecl) {
         if let Some(existing) = self.types.get(&decl.name) {
-            if existing.origin != decl.origin && existing.loc != decl.loc {
+            if existing.origin != decl.origin
+                && existing.loc != decl.loc
+                && !self.replaced(&decl.loc.file, &existing.loc.file)
+            {
                 self.warnings.push(Diagnostic::new(
                     decl.loc.clone(),
                     format!(

@@ -287,7 +287,7 @@ fn read_definitions(
                     )));
                     continue;
                 }
-                let target = path.parent().unwrap_or(Path::new(".")).join(location);
+                let target = schemas.locate(path, location);
                 if target.extension().is_some_and(|e| e == "xsd") {
                     schemas.read_xsd_file(&target)?;
                 } else {

@@ -340,6 +340,16 @@ impl Client {
         }
     }
 
+    /// The HTTP side of the client, for requests outside the API (the WSDL set).
+    pub(crate) fn http(&self) -> &Http {
+        &self.inner.http
+    }
+
+    /// The time limit of a call.
+    pub(crate) fn call_timeout(&self) -> Option<std::time::Duration> {
+        self.inner.timeouts.call
+    }
+
     /// A new deadline for a call, from the configured time limit.
     fn deadline(&self) -> Deadline {
         Deadline::after(self.inner.timeouts.call)

@@ -21,6 +21,7 @@
 //! ```
 
 mod events;
+mod schema_data;
 mod state;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -415,6 +416,9 @@ fn handle(shared: &Shared, request: Request) -> Reply {
     if !delay.is_zero() {
         std::thread::sleep(delay);
     }
+    if request.method == "GET" {
+        return wsdl_file(&request.path);
+    }
     if request.method != "POST" {
         return Reply::new(405, "text/plain", "POST only");
     }
@@ -464,6 +468,39 @@ fn handle(shared: &Shared, request: Request) -> Reply {
             }
         }
         (_, reply) => reply,
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/wsdl_files.rs"));
+
+/// `GET /wsdl/` (a listing, as a web server's directory index writes it) and
+/// `GET /wsdl/<file>`: the WSDL set the simulator's services were generated from, as a real
+/// server publishes its own.
+fn wsdl_file(path: &str) -> Reply {
+    let path = path.split('?').next().unwrap_or(path);
+    let Some(name) = path.strip_prefix("/wsdl/") else {
+        return Reply::new(
+            404,
+            "text/html",
+            "<html><body><h1>404 Not Found</h1></body></html>",
+        );
+    };
+    if name.is_empty() {
+        let mut page = String::from("<html><head><title>Index of /wsdl/</title></head><body>\n");
+        page.push_str("<h1>Index of /wsdl/</h1><pre><a href=\"../\">../</a>\n");
+        for (file, _) in WSDL_FILES {
+            page.push_str(&format!("<a href=\"{file}\">{file}</a>\n"));
+        }
+        page.push_str("</pre></body></html>\n");
+        return Reply::new(200, "text/html", page);
+    }
+    match WSDL_FILES.iter().find(|(file, _)| *file == name) {
+        Some((_, text)) => Reply::new(200, "text/xml; charset=utf-8", *text),
+        None => Reply::new(
+            404,
+            "text/html",
+            "<html><body><h1>404 Not Found</h1></body></html>",
+        ),
     }
 }
 
@@ -550,6 +587,16 @@ fn soap(
         },
         _ => Credentials::default(),
     };
+    // A real server refuses a request that lacks a field its WSDL requires; the typed value
+    // cannot tell (a required field always has a value), the raw request can.
+    if let Ok(envelope::ValueOrFault::Value(raw)) =
+        envelope::decode_response_any(&request.body, shared.limits)
+    {
+        if let Some(missing) = schema_data::missing_required(op.request, &raw) {
+            let (code, message) = required_fault(op, &missing);
+            return soap_fault(&code, &message);
+        }
+    }
     let params = value.to_json();
     let answer = lock(&shared.state).call(op.service, op.method, &creds, &params);
     let namespace = incoming.namespace.unwrap_or_default();
@@ -579,6 +626,14 @@ fn soap(
         }
         Err(fault) => soap_fault(&fault.code, &fault.message),
     }
+}
+
+/// The fault for a request without a field its WSDL requires.
+fn required_fault(op: &OperationInfo, missing: &str) -> (String, String) {
+    (
+        format!("Client.{}.{}.required_field_missing", op.service, op.method),
+        format!("The required parameter `{missing}` is missing"),
+    )
 }
 
 fn json_reply(status: u16, value: &Value) -> Reply {
@@ -668,6 +723,10 @@ fn rest(shared: &Shared, request: &Request, service: &str, method: &str) -> Repl
             &format!("Method {service}/{method} not found"),
         );
     };
+    if let Some(missing) = schema_data::missing_required(op.request, &params) {
+        let (code, message) = required_fault(op, &missing);
+        return rest_fault(500, &code, &message);
+    }
     // Read the parameters through the generated request type, as a typed server would.
     let mut typed = (op.new_request)();
     if let Err(e) = typed.set_json(&params) {

@@ -280,8 +280,17 @@ impl State {
             ("Account", m) => self.account_call(m, p),
             ("Customer", m) => self.customer_call(m, p),
             ("Invoice", "get_invoice_info") => Ok(invoice(p)),
-            _ => Ok(Answer::Json(json!({}))),
+            _ => Ok(self.generated(service, method, p)),
         }
+    }
+
+    /// The answer of a method the simulator keeps no state for: a generated list for a list
+    /// method, an empty (valid) answer for the others.
+    fn generated(&self, service: &str, method: &str, p: &Map<String, Value>) -> Answer {
+        let list = crate::registry::operation(service, method)
+            .filter(|_| method.starts_with("get_"))
+            .and_then(|op| super::schema_data::generated_list(op, p, self.max_page_size));
+        Answer::Json(list.unwrap_or_else(|| json!({})))
     }
 
     fn session_call(
@@ -485,7 +494,7 @@ impl State {
                 self.event("Subscriber/Deleted", json!({ "i_account": i }));
                 Ok(Answer::Json(json!({ "success": 1 })))
             }
-            _ => Ok(Answer::Json(json!({}))),
+            m => Ok(self.generated("Account", m, p)),
         }
     }
 
@@ -588,7 +597,7 @@ impl State {
                 self.event("Customer/Deleted", json!({ "i_customer": i }));
                 Ok(Answer::Json(json!({ "success": 1 })))
             }
-            _ => Ok(Answer::Json(json!({}))),
+            m => Ok(self.generated("Customer", m, p)),
         }
     }
 

@@ -139,6 +139,23 @@ enum Command {
     Espf(espf::EspfCommand),
     /// Run the provisioning-event flow against an in-process simulator (or, read-only, a server).
     Demo,
+    /// The server's WSDL files.
+    #[command(subcommand)]
+    Wsdl(WsdlCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum WsdlCommand {
+    /// Download the server's WSDL set, with every schema it imports, into a directory ready for
+    /// PORTABILLING_WSDL_DIR.
+    Fetch {
+        /// The directory to write into (created if needed).
+        #[arg(long, default_value = "wsdl")]
+        out: PathBuf,
+        /// The services (Account, AccountAdminService or AccountAdminService.wsdl); every
+        /// *AdminService.wsdl of the server's /wsdl/ listing when none is given.
+        services: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -378,5 +395,20 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Sim(args) => sim::run(conn, args),
         Command::Espf(command) => espf::run(conn, command),
         Command::Demo => demo::run(conn),
+        Command::Wsdl(WsdlCommand::Fetch { out, services }) => {
+            let set = portabilling::wsdl::fetch(&conn.client()?, &services, &out)?;
+            let bytes: usize = set.files.iter().map(|(_, size)| size).sum();
+            for (file, size) in &set.files {
+                println!("{size:>10}  {file}");
+            }
+            println!(
+                "{} services, {} files, {bytes} bytes in {}; build with PORTABILLING_WSDL_DIR={}",
+                set.services.len(),
+                set.files.len(),
+                out.display(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
