@@ -53,6 +53,34 @@
 //! # }
 //! ```
 //!
+//! # Retries and time limits
+//!
+//! Every call (typed or untyped, a list stream, a download, the login it needs) goes through
+//! one call path, with one deadline and one retry policy:
+//!
+//! - **One deadline.** [`ClientBuilder::timeout`] (default 300 s) bounds the whole call:
+//!   connecting, TLS, sending, a login or token refresh the call needs, every retry and its
+//!   backoff, and reading the whole answer. When it passes, the call ends with a timeout
+//!   ([`Error::is_timeout`]) at once. A list stream or a download is covered up to its
+//!   answer's head; its body is read at the caller's pace, each read bounded by
+//!   [`ClientBuilder::read_timeout`].
+//! - **What is retried**, up to [`ClientBuilder::retries`] times (default 2): any call whose
+//!   request provably never reached the server (DNS failure, refused connection, connect
+//!   timeout); and calls that only read (the generated descriptor's
+//!   [`read_only`](model::OperationInfo::read_only); `Session/login` is one) after a lost
+//!   connection, an I/O error, or an HTTP 502, 503 or 504. A read is retried at most once
+//!   after a read timeout.
+//! - **Never retried:** TLS failures, answers over the size limit, API faults, other HTTP
+//!   statuses, undecodable answers, a wrong password or a lockout, and any write that may have
+//!   reached the server ([`Error::outcome_unknown`] says so). A method the generated set lacks
+//!   counts as a write.
+//! - **Backoff:** 100 ms before the first retry, doubling to at most 2 s, ±20 %. No retry
+//!   starts when its wait would end past the deadline.
+//! - **Sessions:** a session fault is not a retry: the session is renewed (one login for all
+//!   threads, or the fresh session another thread or process made) and the call sent again, up
+//!   to three times, and never when the credentials cannot log in (a refused
+//!   [`session_id`](ClientBuilder::session_id) ends the call with [`Error::Auth`]).
+//!
 //! Lists come a page at a time ([`paging::Pages`]) or item by item straight from the socket
 //! (`stream_*`), so memory stays flat whatever the size of the list. Method names, fields and
 //! sample requests are available at run time through [`registry`] and [`inspect`], which is
@@ -61,8 +89,8 @@
 //! The modules follow the data path: [`model`] (the data model every generated type
 //! implements), [`soap`] and [`rest`] (the two wire formats), [`auth`] (credentials,
 //! sessions and their stores), the transport behind [`Client`], and around them [`paging`],
-//! [`batch`], [`espf`] (provisioning events) and, with the `sim` feature, `sim` (a PortaBilling
-//! simulator for your own tests).
+//! [`batch`], [`espf`] (provisioning events), [`wsdl`] (fetching a server's WSDL set) and,
+//! with the `sim` feature, `sim` (a PortaBilling simulator for your own tests).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

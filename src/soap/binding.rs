@@ -1,6 +1,6 @@
 //! The client's side of SOAP over HTTP: where requests go, their headers and the `auth_info`
 //! header going out; answers, faults and HTTP errors coming back. The envelopes themselves are
-//! [`envelope`](super::envelope)'s.
+//! [`envelope`]'s.
 
 use crate::error::{Error, Result};
 use crate::model::{AnyValue, Structure};
