@@ -70,6 +70,7 @@ pub(crate) fn generated_list(
     let window = DateWindow::from_params(params);
     let items: Vec<Map<String, Value>> = (1..=GENERATED_ITEMS)
         .map(|i| item(item_schema, i, params, &window))
+        .filter(|item| selected(item, params))
         .collect();
     let total = items.len();
     let offset = int(params, "offset").unwrap_or(0).max(0) as usize;
@@ -91,8 +92,9 @@ pub(crate) fn generated_list(
     Some(out)
 }
 
-/// Item `i` of a generated list: every scalar field filled, a field the request filters on
-/// (a scalar parameter of the same name) holding the filter's value.
+/// Item `i` of a generated list: every scalar field filled, a numeric field the request
+/// filters on (a number parameter of the same name: the owner, `i_account`, `i_customer`)
+/// holding the filter's value.
 fn item(
     schema: &StructSchema,
     i: usize,
@@ -104,7 +106,7 @@ fn item(
         if field.kind == FieldKind::Text || field.name.is_empty() {
             continue;
         }
-        if let Some(filter) = params.get(field.name).filter(|v| is_scalar(v)) {
+        if let Some(filter) = params.get(field.name).filter(|v| v.is_number()) {
             out.insert(field.name.to_string(), filter.clone());
             continue;
         }
@@ -115,8 +117,13 @@ fn item(
     out
 }
 
-fn is_scalar(v: &Value) -> bool {
-    matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_))
+/// Whether an item matches the request's text and boolean filters (a `number`, a `name`):
+/// they select among the items, as a search does, where a numeric owner id assigns.
+fn selected(item: &Map<String, Value>, params: &Map<String, Value>) -> bool {
+    params.iter().all(|(key, filter)| {
+        !matches!(filter, Value::String(_) | Value::Bool(_))
+            || item.get(key).is_none_or(|value| value == filter)
+    })
 }
 
 /// A value of type `ty` for item `i`; nested structures and lists are left out.
