@@ -701,3 +701,65 @@ fn configuration_errors() {
         Err(Error::Config(_))
     ));
 }
+
+/// The template's operation, renamed, with the attributes `pbrs` put on the port type's
+/// `wsdl:operation`.
+fn with_policy(method: &str, attributes: &str) -> String {
+    wsdl(STRING_T)
+        .replace(
+            "targetNamespace=\"urn:test\">",
+            "targetNamespace=\"urn:test\" xmlns:pbrs=\"urn:portabilling-rs:codegen\">",
+        )
+        .replace(
+            "<wsdl:portType name=\"TestPort\">\n    <wsdl:operation name=\"Echo\">",
+            &format!("<wsdl:portType name=\"TestPort\">\n    <wsdl:operation name=\"{method}\" {attributes}>"),
+        )
+        .replace(
+            "<soap:binding style=\"document\" transport=\"http://schemas.xmlsoap.org/soap/http\"/>\n    <wsdl:operation name=\"Echo\">",
+            &format!("<soap:binding style=\"document\" transport=\"http://schemas.xmlsoap.org/soap/http\"/>\n    <wsdl:operation name=\"{method}\">"),
+        )
+}
+
+#[test]
+fn read_only_and_session_come_from_the_name_unless_the_wsdl_says_otherwise() {
+    let cases = [
+        ("get_thing", "", "read_only: true,", "needs_session: true,"),
+        ("add_thing", "", "read_only: false,", "needs_session: true,"),
+        (
+            "get_and_reset",
+            "pbrs:readOnly=\"false\"",
+            "read_only: false,",
+            "needs_session: true,",
+        ),
+        (
+            "lookup",
+            "pbrs:readOnly=\"true\" pbrs:session=\"none\"",
+            "read_only: true,",
+            "needs_session: false,",
+        ),
+    ];
+    for (method, attributes, read_only, session) in cases {
+        let text = with_policy(method, attributes);
+        let generated = generate(&[("t.wsdl", &text)]).expect(method);
+        assert!(generated.code.contains(read_only), "{method}: {read_only}");
+        assert!(generated.code.contains(session), "{method}: {session}");
+    }
+}
+
+#[test]
+fn a_policy_attribute_with_another_value_is_an_error_at_its_line() {
+    let text = with_policy("get_thing", "pbrs:readOnly=\"maybe\"");
+    assert_input_error(
+        &[("t.wsdl", &text)],
+        "t.wsdl",
+        "pbrs:readOnly=\"maybe\"",
+        &["pbrs:readOnly", "maybe"],
+    );
+    let text = with_policy("get_thing", "pbrs:session=\"sometimes\"");
+    assert_input_error(
+        &[("t.wsdl", &text)],
+        "t.wsdl",
+        "pbrs:session=\"sometimes\"",
+        &["pbrs:session", "sometimes"],
+    );
+}
