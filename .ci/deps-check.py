@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Dependency policy check for the `portabilling` package: licenses and duplicate versions.
+"""Dependency policy check for the `portabilling` and `portabilling-cli` packages: licenses
+and duplicate versions.
 
 Reads `cargo metadata --format-version 1` (the resolved graph for every platform, default
 features) and fails when:
 
-1. a crate anywhere in the graph of `portabilling` (normal, build and dev dependencies) has
+1. a crate anywhere in the graph of either package (normal, build and dev dependencies) has
    a license expression that cannot be satisfied with the licenses in ALLOWED_LICENSES, or has
    no `license` field at all;
-2. two versions of one crate are in the *normal* dependency graph of `portabilling` (what is
+2. two versions of one crate are in the *normal* dependency graph of either (what is
    compiled into the library and the command), unless the crate is in ALLOWED_DUPLICATES
    with the reason written next to it;
-3. a direct dependency of `portabilling` (any kind, optional or not) beyond the chosen five
-   has no row in the README's "Dependencies" section or no entry in DEPENDENCIES.md.
+3. a direct dependency of either (any kind, optional or not), beyond the chosen five and the
+   workspace's own crates, has no row in the README's "Dependencies" section or no entry in
+   DEPENDENCIES.md.
 
 On failure it prints `cargo tree -d -e normal` for the duplicates. It takes a second or two:
 no tool to install. Run it from anywhere: `python3 .ci/deps-check.py`.
@@ -24,7 +26,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGE = "portabilling"
+PACKAGES = ["portabilling", "portabilling-cli"]
 
 # SPDX identifiers a dependency may be used under. Every one is permissive and asks no more
 # than keeping the notice; the README's license (MIT OR Apache-2.0) is unaffected.
@@ -67,7 +69,7 @@ ALLOWED_DUPLICATES = {
 CHOSEN = {"ureq", "quick-xml", "serde", "rustls", "thiserror"}
 
 
-def unjustified(root_package):
+def unjustified(root_package, own):
     """Direct dependencies beyond CHOSEN that the README or DEPENDENCIES.md does not name."""
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         readme = f.read()
@@ -76,7 +78,7 @@ def unjustified(root_package):
     with open(os.path.join(ROOT, "DEPENDENCIES.md"), encoding="utf-8") as f:
         details = f.read()
     problems = []
-    for name in sorted({d["name"] for d in root_package["dependencies"]} - CHOSEN):
+    for name in sorted({d["name"] for d in root_package["dependencies"]} - CHOSEN - own):
         if f"| `{name}` |" not in section:
             problems.append(f"{name}: a direct dependency with no row in the README's Dependencies section")
         if f"**{name}**" not in details and f"**{name}.**" not in details:
@@ -150,13 +152,14 @@ def main():
     meta = cargo_metadata()
     packages = {p["id"]: p for p in meta["packages"]}
     nodes = {n["id"]: n for n in meta["resolve"]["nodes"]}
-    root = next(
+    own = {packages[m]["name"] for m in meta["workspace_members"]}
+    roots = [
         p["id"]
         for p in meta["packages"]
-        if p["name"] == PACKAGE and p["id"] in meta["workspace_members"]
-    )
+        if p["name"] in PACKAGES and p["id"] in meta["workspace_members"]
+    ]
 
-    def reachable(kinds):
+    def reachable(root, kinds):
         seen, todo = set(), [root]
         while todo:
             node = todo.pop()
@@ -172,9 +175,13 @@ def main():
                     todo.append(dep["pkg"])
         return seen
 
-    problems = unjustified(packages[root])
+    problems = []
+    everything, normal = set(), set()
+    for root in roots:
+        problems += unjustified(packages[root], own)
+        everything |= reachable(root, {None, "build", "dev"})
+        normal |= reachable(root, {None})
 
-    everything = reachable({None, "build", "dev"})
     licenses = {}
     for pid in sorted(everything, key=lambda i: packages[i]["name"]):
         p = packages[pid]
@@ -196,7 +203,6 @@ def main():
                 f"{p['name']} {p['version']}: license `{license}` is not in the allow-list"
             )
 
-    normal = reachable({None})
     versions = {}
     for pid in normal:
         p = packages[pid]
@@ -214,8 +220,8 @@ def main():
             )
 
     print(
-        f"deps-check: {len(everything)} crates in the graph of {PACKAGE} (normal, build, dev), "
-        f"{len(normal)} in its normal graph"
+        f"deps-check: {len(everything)} crates in the graph of {' and '.join(PACKAGES)} "
+        f"(normal, build, dev), {len(normal)} in their normal graphs"
     )
     for license, names in sorted(licenses.items(), key=lambda kv: -len(kv[1])):
         print(f"deps-check:   {len(names):3} {license}")
@@ -228,7 +234,7 @@ def main():
             print(f"  - {p}", file=sys.stderr)
         if any(n not in ALLOWED_DUPLICATES for n in duplicates):
             subprocess.run(
-                ["cargo", "tree", "-d", "-e", "normal", "--target", "all", "-p", PACKAGE],
+                ["cargo", "tree", "-d", "-e", "normal", "--target", "all", "-p", PACKAGES[0], "-p", PACKAGES[1]],
                 cwd=ROOT,
                 check=False,
             )

@@ -98,6 +98,7 @@ pub mod auth;
 pub mod batch;
 mod client;
 pub mod error;
+#[cfg(feature = "espf")]
 pub mod espf;
 pub mod history;
 pub mod inspect;

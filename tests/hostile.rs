@@ -18,17 +18,17 @@
 //! | a server that trickles the body | timeout (whole call) | timeout (whole call) |
 //! | a connection reset | transport | transport |
 
-mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{http, soap, Action, Canned};
 use portabilling::account::GetAccountInfoRequest;
 use portabilling::error::TransportErrorKind;
 use portabilling::{Client, ClientBuilder, Error, Protocol};
 use serde_json::json;
+use support::{http, soap, Action, Canned};
 
 const READ_TIMEOUT: Duration = Duration::from_millis(700);
 const CALL_TIMEOUT: Duration = Duration::from_secs(3);
@@ -612,7 +612,7 @@ fn a_connection_reset_is_a_transport_error() {
     // Closing a socket whose received data was not read makes the kernel send RST instead of
     // FIN: read a few bytes of the request, then drop the connection.
     for protocol in PROTOCOLS {
-        let url = common::start_raw(|n, mut stream| {
+        let url = support::start_raw(|n, mut stream| {
             let mut some = [0u8; 8];
             let _ = stream.read(&mut some);
             if n % 2 == 1 {

@@ -5,15 +5,15 @@
 //! The file holds one test on purpose: the allocator counts every thread, so no other test may
 //! run beside it.
 
+mod support;
+
 use std::io::{BufReader, Write};
 use std::net::TcpListener;
 
 use portabilling::{account, Client, Protocol};
 
-#[path = "support/http_request.rs"]
-mod http_request;
-#[path = "support/peak_alloc.rs"]
-mod peak_alloc;
+use support::http_request;
+use support::peak_alloc;
 
 use http_request::read_request;
 use peak_alloc::peak_of;

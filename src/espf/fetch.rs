@@ -37,7 +37,6 @@ pub struct FetchOptions {
 #[non_exhaustive]
 pub enum Entity {
     /// An account, and its customer when [`FetchOptions::with_customer_info`] asked for it.
-    #[cfg(feature = "account")]
     Account {
         /// The account.
         account: Box<crate::account::AccountInfo>,
@@ -45,37 +44,21 @@ pub enum Entity {
         customer: Option<Box<crate::account::CustomerInfo>>,
     },
     /// A customer.
-    #[cfg(feature = "customer")]
     Customer(Box<crate::customer::CustomerInfo>),
     /// A DID number.
-    #[cfg(feature = "did")]
     Did(Box<crate::did::DIDNumberInfo>),
     /// An invoice.
-    #[cfg(feature = "invoice")]
     Invoice(Box<crate::invoice::InvoiceInfo>),
-    /// An entity whose generated type is not compiled in (its service's feature is off), as
-    /// the API's JSON: `{"account_info": …}` and so on.
-    Json {
-        /// Its kind.
-        kind: EntityKind,
-        /// The answer's entity fields.
-        value: Value,
-    },
 }
 
 impl Entity {
     /// The kind of entity.
     pub fn kind(&self) -> EntityKind {
         match self {
-            #[cfg(feature = "account")]
             Entity::Account { .. } => EntityKind::Account,
-            #[cfg(feature = "customer")]
             Entity::Customer(_) => EntityKind::Customer,
-            #[cfg(feature = "did")]
             Entity::Did(_) => EntityKind::Did,
-            #[cfg(feature = "invoice")]
             Entity::Invoice(_) => EntityKind::Invoice,
-            Entity::Json { kind, .. } => *kind,
         }
     }
 
@@ -83,10 +66,8 @@ impl Entity {
     /// "customer_info": …}`, `{"customer_info": …}`, `{"number_info": …}` or
     /// `{"invoice_info": …}`.
     pub fn to_json(&self) -> Value {
-        #[allow(unused_variables)]
         let to = |v: Result<Value, serde_json::Error>| v.unwrap_or(Value::Null);
         match self {
-            #[cfg(feature = "account")]
             Entity::Account { account, customer } => {
                 let mut out = json!({ "account_info": to(serde_json::to_value(account)) });
                 if let Some(c) = customer {
@@ -94,13 +75,9 @@ impl Entity {
                 }
                 out
             }
-            #[cfg(feature = "customer")]
             Entity::Customer(c) => json!({ "customer_info": to(serde_json::to_value(c)) }),
-            #[cfg(feature = "did")]
             Entity::Did(d) => json!({ "number_info": to(serde_json::to_value(d)) }),
-            #[cfg(feature = "invoice")]
             Entity::Invoice(i) => json!({ "invoice_info": to(serde_json::to_value(i)) }),
-            Entity::Json { value, .. } => value.clone(),
         }
     }
 }
@@ -166,7 +143,6 @@ fn call(client: &Client, service: &str, method: &str, params: Value) -> Result<V
     }
 }
 
-#[allow(dead_code)]
 fn typed<T: serde::de::DeserializeOwned>(
     value: &Value,
     service: &str,
@@ -259,25 +235,14 @@ pub fn fetch_entity_with(
                 .get("account_info")
                 .filter(|v| v.is_object())
                 .ok_or_else(|| not_found(&i.to_string(), "account_info"))?;
-            #[cfg(feature = "account")]
-            {
-                let customer = match answer.get("customer_info").filter(|v| v.is_object()) {
-                    Some(c) => Some(typed(c, s, m)?),
-                    None => None,
-                };
-                Ok(Entity::Account {
-                    account: typed(account, s, m)?,
-                    customer,
-                })
-            }
-            #[cfg(not(feature = "account"))]
-            {
-                let mut value = json!({ "account_info": account });
-                if let Some(c) = answer.get("customer_info") {
-                    value["customer_info"] = c.clone();
-                }
-                Ok(Entity::Json { kind, value })
-            }
+            let customer = match answer.get("customer_info").filter(|v| v.is_object()) {
+                Some(c) => Some(typed(c, s, m)?),
+                None => None,
+            };
+            Ok(Entity::Account {
+                account: typed(account, s, m)?,
+                customer,
+            })
         }
         EntityKind::Customer => {
             let i = event.i_customer().ok_or_else(|| missing("i_customer"))?;
@@ -290,13 +255,7 @@ pub fn fetch_entity_with(
                 .get("customer_info")
                 .filter(|v| v.is_object())
                 .ok_or_else(|| not_found(&i.to_string(), "customer_info"))?;
-            #[cfg(feature = "customer")]
-            return Ok(Entity::Customer(typed(customer, s, m)?));
-            #[cfg(not(feature = "customer"))]
-            return Ok(Entity::Json {
-                kind,
-                value: json!({ "customer_info": customer }),
-            });
+            Ok(Entity::Customer(typed(customer, s, m)?))
         }
         EntityKind::Did => {
             let (info, id) = if let Some(number) = event.number() {
@@ -329,13 +288,7 @@ pub fn fetch_entity_with(
                 )
             };
             let info = info.ok_or_else(|| not_found(&id, "matching number"))?;
-            #[cfg(feature = "did")]
-            return Ok(Entity::Did(typed(&info, "DID", "get_number_list")?));
-            #[cfg(not(feature = "did"))]
-            return Ok(Entity::Json {
-                kind,
-                value: json!({ "number_info": info }),
-            });
+            Ok(Entity::Did(typed(&info, "DID", "get_number_list")?))
         }
         EntityKind::Invoice => {
             let i = event.i_invoice().ok_or_else(|| missing("i_invoice"))?;
@@ -347,13 +300,7 @@ pub fn fetch_entity_with(
                 .get("invoice_info")
                 .filter(|v| v.is_object())
                 .ok_or_else(|| not_found(&i.to_string(), "invoice_info"))?;
-            #[cfg(feature = "invoice")]
-            return Ok(Entity::Invoice(typed(invoice, s, m)?));
-            #[cfg(not(feature = "invoice"))]
-            return Ok(Entity::Json {
-                kind,
-                value: json!({ "invoice_info": invoice }),
-            });
+            Ok(Entity::Invoice(typed(invoice, s, m)?))
         }
     }
 }
@@ -361,26 +308,14 @@ pub fn fetch_entity_with(
 impl fmt::Debug for Entity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            #[cfg(feature = "account")]
             Entity::Account { account, customer } => f
                 .debug_struct("Account")
                 .field("account", account)
                 .field("customer", customer)
                 .finish(),
-            #[cfg(feature = "customer")]
             Entity::Customer(c) => f.debug_tuple("Customer").field(c).finish(),
-            #[cfg(feature = "did")]
             Entity::Did(d) => f.debug_tuple("Did").field(d).finish(),
-            #[cfg(feature = "invoice")]
             Entity::Invoice(i) => f.debug_tuple("Invoice").field(i).finish(),
-            Entity::Json { kind, value } => {
-                let mut value = value.clone();
-                crate::redact::redact_json(&mut value);
-                f.debug_struct("Json")
-                    .field("kind", kind)
-                    .field("value", &value)
-                    .finish()
-            }
         }
     }
 }

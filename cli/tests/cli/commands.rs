@@ -1,9 +1,7 @@
 //! The `portabilling` command, run as a user runs it: the binary, its exit codes and its
 //! output, against the simulator started by the binary itself.
 
-mod common;
-
-use common::cargo::user_cargo;
+use crate::support::cargo::user_cargo;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -358,8 +356,8 @@ fn wait_for_line(path: &Path) -> String {
 /// it starts itself.
 fn run_example(name: &str) -> Output {
     user_cargo()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "--quiet", "--example", name])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(["run", "--quiet", "-p", "portabilling", "--example", name])
         .env_remove("PORTABILLING_URL")
         .output()
         .expect("cargo runs")

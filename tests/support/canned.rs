@@ -1,12 +1,7 @@
-//! Helpers shared by the integration tests: a server that answers with canned bytes, for the
-//! broken and hostile answers the simulator does not make, and `cargo` run as a user runs it.
-#![allow(dead_code)]
+//! A server that answers with canned bytes, for the broken and hostile answers the simulator
+//! does not make.
 
-pub mod cargo;
-#[path = "../support/http_request.rs"]
-pub mod http_request;
-
-use http_request::read_request;
+use super::http_request::read_request;
 
 use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};

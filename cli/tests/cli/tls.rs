@@ -220,8 +220,7 @@ fn tls_1_2_from_the_same_server_and_certificate_is_accepted() {
 // ---------------------------------------------------------------------------------------
 // The insecure opt-out.
 
-#[path = "support/log_capture.rs"]
-mod log_capture;
+use crate::support::log_capture;
 
 use log_capture::Capture;
 

@@ -1,11 +1,9 @@
 //! The REST client over real sockets: the three encodings, tokens (expiry, refresh, re-login),
 //! files both ways, faults and bad JSON, the command line, and SOAP/REST parity.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{http, Action, Canned};
+use crate::support::{http, Action, Canned};
 use portabilling::sim::{Failure, SimConfig, Simulator};
 use portabilling::{account, customer, invoice, Client, LastExchange, Protocol, RestEncoding};
 
@@ -239,72 +237,6 @@ fn files_come_back_as_attachments_and_go_up_as_parts() {
             "contract.pdf".to_string(),
             b"%PDF-1.4 binary \x00\xff".to_vec()
         )]
-    );
-}
-
-#[test]
-fn the_command_line_writes_files_and_speaks_rest() {
-    let sim = sim(3);
-    let dir = std::env::temp_dir().join(format!("portabilling-rest-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let pdf = dir.join("invoice.pdf");
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))
-            .args([
-                "--url",
-                &sim.url(),
-                "--login",
-                sim.login(),
-                "--password",
-                sim.password(),
-                "--protocol",
-                "rest",
-            ])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let out = run(&["call", "Account", "get_account_info", r#"{"i_account":1}"#]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(value["account_info"]["id"], "sim-000001");
-    let out = run(&[
-        "call",
-        "Invoice",
-        "get_invoice_info",
-        r#"{"i_invoice":3,"get_pdf":1}"#,
-        "--output",
-        pdf.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
-    // SOAP and REST print the same JSON for the same call.
-    let soap = std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))
-        .args([
-            "--url",
-            &sim.url(),
-            "--login",
-            sim.login(),
-            "--password",
-            sim.password(),
-            "call",
-            "Account",
-            "get_account_info",
-            r#"{"i_account":1}"#,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        soap.stdout,
-        run(&["call", "Account", "get_account_info", r#"{"i_account":1}"#]).stdout
     );
 }
 

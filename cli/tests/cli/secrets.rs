@@ -44,10 +44,8 @@ const PROTOCOLS: [Protocol; 2] = [Protocol::Soap, Protocol::Rest];
 // ---------------------------------------------------------------------------------------
 // The log capture: one `trace` subscriber for the whole test binary, writing into a buffer.
 
-#[path = "support/http_request.rs"]
-mod http_request;
-#[path = "support/log_capture.rs"]
-mod log_capture;
+use crate::support::http_request;
+use crate::support::log_capture;
 
 use http_request::read_request;
 

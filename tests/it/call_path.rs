@@ -2,11 +2,9 @@
 //! calls and streams, one retry policy (logins included), and paging that a capped server
 //! cannot cut short.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{http, Action, Canned};
+use crate::support::{http, Action, Canned};
 use portabilling::account::{
     AccountInfo, GetAccountInfoRequest, GetAccountListRequest, UpdateAccountRequest,
 };

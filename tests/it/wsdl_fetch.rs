@@ -3,15 +3,13 @@
 //! schemas that do not parse. Nothing may be written outside the directory, and a failed fetch
 //! writes nothing at all.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::http_request::read_request;
+use crate::support::http_request::read_request;
 use portabilling::Client;
 
 /// A server on 127.0.0.1 that answers `GET <path>` from `files` (path → content type and
@@ -218,28 +216,4 @@ fn html_pages_missing_files_and_broken_schemas_say_what_they_are() {
     // No listing and no names: the error says so.
     let error = fetch(&url, &[], &scratch("nolisting")).unwrap_err();
     assert!(error.to_string().contains("404"), "{error}");
-}
-
-#[test]
-fn the_command_fetches_the_simulators_set() {
-    let sim = portabilling::sim::Simulator::start(Default::default()).unwrap();
-    let dir = scratch("sim");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))
-        .args(["--url", &sim.url(), "wsdl", "fetch", "--out"])
-        .arg(&dir)
-        .arg("Account")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("1 services, 2 files") && stdout.contains("PORTABILLING_WSDL_DIR="),
-        "{stdout}"
-    );
-    assert!(dir.join("AccountAdminService.wsdl").is_file());
-    assert!(dir.join("PortaBillingTypes.xsd").is_file());
 }

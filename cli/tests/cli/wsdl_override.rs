@@ -7,16 +7,15 @@
 //! This runs `cargo build` with the override directory in a target directory of its own
 //! (`target/wsdl-override`), so the first run compiles the dependencies again: a minute or two.
 
-mod common;
-
-use common::cargo::user_cargo;
+use crate::support::cargo::user_cargo;
 use portabilling::sim::{SimConfig, Simulator};
 use portabilling::Client;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The workspace root, where the library, its WSDLs and its build script are.
 fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 /// Writes the user's WSDL directory: the set the server publishes, fetched, then shared types
@@ -87,18 +86,19 @@ fn the_build_takes_a_users_wsdls_and_the_command_uses_them() {
     let server = Client::builder(sim.url()).build().expect("client");
     write_user_wsdls(&wsdl_dir, &server);
 
-    // The command with the fewest services it can have: its simulator needs Account,
-    // Customer and Invoice, which must keep compiling against the user's Account.
+    // The command with the fewest services it can have: its simulator and ESPF listener need
+    // Account, Customer, DID and Invoice, which must keep compiling against the user's
+    // Account.
     let build = user_cargo()
         .current_dir(manifest_dir())
         .args([
             "build",
             "--quiet",
+            "-p",
+            "portabilling-cli",
             "--bin",
             "portabilling",
             "--no-default-features",
-            "--features",
-            "cli",
             "--message-format",
             "json-render-diagnostics",
         ])
