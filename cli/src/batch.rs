@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use portabilling::batch::{self, BatchOptions, Progress};
+use portabilling::batch::{self, BatchOptions};
 use portabilling::{Client, Error};
 
 /// Options of `portabilling batch`.
@@ -39,11 +39,15 @@ pub fn run(client: Client, args: BatchArgs) -> Result<ExitCode, Error> {
         concurrency: args.concurrency,
         rate: args.rate,
         resume: args.resume,
+        ..BatchOptions::default()
     };
     let terminal = std::io::stderr().is_terminal();
     let mut last = Instant::now() - Duration::from_secs(60);
     let quiet = args.quiet;
-    let mut show = |p: &Progress| {
+    let mut show = |event: batch::BatchEvent<'_>| {
+        let batch::BatchEvent::Progress(p) = event else {
+            return;
+        };
         if quiet {
             return;
         }

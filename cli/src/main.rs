@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use portabilling::auth::SessionStatus;
 use portabilling::{Client, ClientBuilder, Error, Protocol, RestEncoding, SoapEndpoint};
 
 /// A client for the PortaBilling (PortaOne) administrator API, over SOAP or REST.
@@ -334,17 +335,32 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Ping => {
             let client = conn.client()?;
-            if client.ping()? {
-                println!("session alive");
-                Ok(ExitCode::SUCCESS)
+            // With a session file, ping checks the stored session and never logs in (after
+            // `logout` there is none); without one, it checks that the credentials log in.
+            let status = if conn.session_file.is_some() {
+                client.session_status()?
+            } else if client.ping()? {
+                SessionStatus::Alive
             } else {
-                println!("session not alive");
-                Ok(ExitCode::from(3))
+                SessionStatus::Expired
+            };
+            match status {
+                SessionStatus::Alive => {
+                    println!("session alive");
+                    Ok(ExitCode::SUCCESS)
+                }
+                SessionStatus::Expired => {
+                    println!("the stored session is no longer alive; `portabilling login` starts a new one");
+                    Ok(ExitCode::from(3))
+                }
+                _ => {
+                    println!("no stored session (never logged in, or logged out); `portabilling login` starts one");
+                    Ok(ExitCode::from(3))
+                }
             }
         }
         Command::Logout => {
             let client = conn.client()?;
-            client.login()?;
             client.logout()?;
             println!("logged out");
             Ok(ExitCode::SUCCESS)

@@ -427,11 +427,11 @@ impl Client {
 }
 
 fn session_rejected(code: Option<&str>) -> Error {
-    Error::Auth(AuthError {
-        kind: AuthErrorKind::SessionRejected,
-        code: code.map(str::to_string),
-        message: "the server refused the session again right after it was renewed".into(),
-    })
+    Error::Auth(AuthError::new(
+        AuthErrorKind::SessionRejected,
+        code,
+        "the server refused the session again right after it was renewed",
+    ))
 }
 
 #[cfg(test)]
@@ -440,13 +440,7 @@ mod tests {
     use crate::error::{HttpError, TransportError};
 
     fn transport(kind: TransportErrorKind, sent: bool) -> Error {
-        Error::Transport(TransportError {
-            kind,
-            message: String::new(),
-            service: "S".into(),
-            method: "m".into(),
-            request_sent: sent,
-        })
+        Error::Transport(TransportError::new(kind, "", "S", "m", sent))
     }
 
     #[test]

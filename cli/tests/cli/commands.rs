@@ -256,8 +256,8 @@ fn a_session_file_keeps_one_login_across_runs_and_is_private() {
     let (_sim, url) = simulator(&[]);
     let file_arg = file.to_str().expect("utf-8 path");
     let mut stored = Vec::new();
-    for _ in 0..3 {
-        let out = run_against(&url, &["--session-file", file_arg, "ping"]);
+    for command in ["login", "ping", "ping"] {
+        let out = run_against(&url, &["--session-file", file_arg, command]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         stored.push(std::fs::read_to_string(&file).expect("the session file is written"));
     }

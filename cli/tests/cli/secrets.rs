@@ -814,7 +814,7 @@ fn batch_files_and_the_espf_listener_show_no_secret() {
             &calls,
             &output,
             &BatchOptions::default(),
-            &mut |progress| seen.debug("batch progress", progress),
+            &mut |progress| seen.debug("batch progress", &progress),
         );
         seen.result(&format!("{p} batch: summary"), &summary);
         seen.file(&format!("{p} batch output"), &output);
