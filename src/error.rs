@@ -28,7 +28,7 @@ pub enum Error {
     /// The server answered with an HTTP status that carries no API fault (404, 502, 503, an
     /// HTML page from a proxy, …).
     #[error(transparent)]
-    Http(#[from] HttpError),
+    Http(Box<HttpError>),
     /// The API answered with a fault (SOAP `Fault`, or REST HTTP 500 with `faultcode`).
     #[error(transparent)]
     Fault(Box<ApiFault>),
@@ -123,8 +123,9 @@ impl Error {
         matches!(self, Error::Config(_))
     }
 
-    /// An [`Error::Input`]: `what` (the call, or `file:line`) with a message.
-    pub(crate) fn input(what: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An [`Error::Input`]: `what` (the call, or `file:line`) with a message, for programs
+    /// that check their own input the way the crate does.
+    pub fn input(what: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Input(Box::new(InputError {
             what: what.into(),
             message: message.into(),
@@ -141,11 +142,7 @@ impl Error {
     }
 
     /// An [`Error::Io`]: `action` (`read`, `write`, …) on `path` failed.
-    pub(crate) fn io(
-        action: &str,
-        path: impl Into<std::path::PathBuf>,
-        source: std::io::Error,
-    ) -> Self {
+    pub fn io(action: &str, path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
         Error::Io(Box::new(IoError {
             action: action.to_string(),
             path: path.into(),
@@ -300,18 +297,26 @@ impl TransportError {
 /// An HTTP status without an API fault.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-#[error("{service}/{method}: HTTP {status}{}: {body_start}", content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+#[error("{service}/{method}: {} answered HTTP {status}{}: {body_start}", if url.is_empty() { "the server" } else { url.as_str() }, content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
 pub struct HttpError {
     /// The service called.
     pub service: String,
     /// The method called.
     pub method: String,
+    /// The URL the request went to.
+    pub url: String,
     /// The HTTP status.
     pub status: u16,
     /// The response's content type.
     pub content_type: Option<String>,
     /// The start of the body (secrets redacted), for context.
     pub body_start: String,
+}
+
+impl From<HttpError> for Error {
+    fn from(e: HttpError) -> Self {
+        Error::Http(Box::new(e))
+    }
 }
 
 /// A fault returned by the API.

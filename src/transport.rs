@@ -274,17 +274,21 @@ impl Http {
     /// The transport error for a failed exchange, naming the server where that is what the
     /// reader needs (a refused connection, a name that does not resolve, TLS).
     fn transport_error(&self, label: CallLabel<'_>, e: ureq::Error) -> Error {
-        let (kind, sent) = classify(&e);
+        let (kind, mut sent) = classify(&e);
         let server = self.server();
         let message = match kind {
             TransportErrorKind::Dns => format!("the host of {server} did not resolve"),
             TransportErrorKind::Connect => {
                 format!("{server} refused the connection or cannot be reached")
             }
-            TransportErrorKind::Tls if speaks_plain_http(&e) => format!(
-                "{server} answered the TLS handshake in plain HTTP: the URL says https:// \
+            TransportErrorKind::Tls if speaks_plain_http(&e) => {
+                // The handshake failed on the server's first bytes: no request was sent.
+                sent = false;
+                format!(
+                    "{server} answered the TLS handshake in plain HTTP: the URL says https:// \
                  but the server speaks http:// on that port"
-            ),
+                )
+            }
             TransportErrorKind::Tls => format!("{server}: {}", describe(&e)),
             _ => describe(&e),
         };

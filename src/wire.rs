@@ -155,13 +155,15 @@ pub(crate) fn fault_error(label: CallLabel<'_>, fault: Fault, status: u16) -> Er
 
 /// The error for an HTTP status without a usable body.
 pub(crate) fn http_error(label: CallLabel<'_>, response: &HttpResponse) -> Error {
-    Error::Http(HttpError {
+    Error::Http(Box::new(HttpError {
         service: label.service.to_string(),
         method: label.method.to_string(),
+        // The call path, which knows where the request went, fills it in.
+        url: String::new(),
         status: response.status,
         content_type: response.content_type.clone(),
         body_start: crate::redact::body_start(&response.body),
-    })
+    }))
 }
 
 /// Turns a body read error into a transport error: the request was sent by then.

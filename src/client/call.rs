@@ -220,7 +220,15 @@ impl Client {
         loop {
             let auth = session.as_deref().map_or(CallAuth::None, CallAuth::Session);
             let request = spec.wire.request(label, auth, spec.params)?;
-            let result = self.exchange(spec, &request, deadline).and_then(&mut *read);
+            let result = self
+                .exchange(spec, &request, deadline)
+                .and_then(&mut *read)
+                .map_err(|mut e| {
+                    if let Error::Http(h) = &mut e {
+                        h.url = format!("{}{}", self.inner.http.base(), request.path);
+                    }
+                    e
+                });
             match result {
                 Ok(value) => return Ok(value),
                 Err(Error::Fault(fault))
@@ -467,9 +475,10 @@ mod tests {
             Retryable::OnceAfterReadTimeout
         );
         assert_eq!(retryable(&transport(K::Tls, false), true), Retryable::No);
-        let unavailable = Error::Http(HttpError {
+        let unavailable = Error::from(HttpError {
             service: "S".into(),
             method: "m".into(),
+            url: String::new(),
             status: 503,
             content_type: None,
             body_start: String::new(),

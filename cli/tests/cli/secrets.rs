@@ -934,19 +934,20 @@ fn the_command_line_shows_no_secret() {
         let session_file = dir.join(format!("{p}-session.json"));
         let base = |args: &[&str]| {
             let mut c = bin();
-            c.args([
-                "-vv",
-                "--url",
-                &sim.url(),
-                "--protocol",
-                p,
-                "--login",
-                sim.login(),
-            ])
-            .arg("--session-file")
-            .arg(&session_file)
-            .args(args)
-            .env("PORTABILLING_PASSWORD", sim.password());
+            c.args(&args[..1])
+                .args([
+                    "-vv",
+                    "--url",
+                    &sim.url(),
+                    "--protocol",
+                    p,
+                    "--login",
+                    sim.login(),
+                ])
+                .arg("--session-file")
+                .arg(&session_file)
+                .args(&args[1..])
+                .env("PORTABILLING_PASSWORD", sim.password());
             c
         };
         for (what, args) in [
@@ -967,7 +968,13 @@ fn the_command_line_shows_no_secret() {
             ),
             (
                 "untyped call",
-                vec!["call", "Account", "no_such_method", r#"{"password": "x"}"#],
+                vec![
+                    "call",
+                    "--untyped",
+                    "Account",
+                    "no_such_method",
+                    r#"{"password": "x"}"#,
+                ],
             ),
             (
                 "fault",
@@ -1024,6 +1031,7 @@ fn the_command_line_shows_no_secret() {
         // The password on the command line, the token in the environment, a wrong password.
         let mut c = bin();
         c.args([
+            "ping",
             "-vv",
             "--url",
             &sim.url(),
@@ -1032,10 +1040,11 @@ fn the_command_line_shows_no_secret() {
             "--login",
             sim.login(),
         ])
-        .args(["--password", sim.password(), "ping"]);
+        .args(["--password", sim.password()]);
         run(&mut seen, &format!("{p} --password"), c);
         let mut c = bin();
         c.args([
+            "call",
             "-vv",
             "--url",
             &sim.url(),
@@ -1044,11 +1053,12 @@ fn the_command_line_shows_no_secret() {
             "--login",
             sim.login(),
         ])
-        .args(["call", "Account", "get_account_info", r#"{"i_account": 1}"#])
+        .args(["Account", "get_account_info", r#"{"i_account": 1}"#])
         .env("PORTABILLING_TOKEN", sim.token());
         run(&mut seen, &format!("{p} token"), c);
         let mut c = bin();
         c.args([
+            "ping",
             "-vv",
             "--url",
             &sim.url(),
@@ -1057,10 +1067,11 @@ fn the_command_line_shows_no_secret() {
             "--login",
             sim.login(),
         ])
-        .args(["--password", sim.password(), "--token", sim.token(), "ping"]);
+        .args(["--password", sim.password(), "--token", sim.token()]);
         run(&mut seen, &format!("{p} password and token"), c);
         let mut c = bin();
         c.args([
+            "call",
             "-vv",
             "--url",
             &sim.url(),
@@ -1069,7 +1080,7 @@ fn the_command_line_shows_no_secret() {
             "--login",
             sim.login(),
         ])
-        .args(["call", "Account", "get_account_info", r#"{"i_account": 1}"#])
+        .args(["Account", "get_account_info", r#"{"i_account": 1}"#])
         .env("PORTABILLING_PASSWORD", "cli-wrong-S3cret-pw");
         seen.secret("cli-wrong-S3cret-pw");
         let out = run(&mut seen, &format!("{p} bad password"), c);
@@ -1079,9 +1090,18 @@ fn the_command_line_shows_no_secret() {
         for mode in ECHOES {
             echo.set(mode);
             let mut c = bin();
-            c.args(["-vv", "--url", &echo.url, "--protocol", p, "--login", "api"])
-                .args(["call", "Account", "get_account_info", r#"{"i_account": 1}"#])
-                .env("PORTABILLING_PASSWORD", PASSWORD);
+            c.args([
+                "call",
+                "-vv",
+                "--url",
+                &echo.url,
+                "--protocol",
+                p,
+                "--login",
+                "api",
+            ])
+            .args(["Account", "get_account_info", r#"{"i_account": 1}"#])
+            .env("PORTABILLING_PASSWORD", PASSWORD);
             run(&mut seen, &format!("{p} echo {mode:?}"), c);
         }
     }
@@ -1096,16 +1116,24 @@ fn the_command_line_shows_no_secret() {
     let state = dir.join("cli-espf-state");
     let jsonl = dir.join("cli-espf.jsonl");
     let mut c = bin();
-    c.args(["-vv", "--url", &sim.url(), "--login", sim.login()])
-        .args(["espf", "listen", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--state-file")
-        .arg(&state)
-        .arg("--jsonl")
-        .arg(&jsonl)
-        .env("PORTABILLING_PASSWORD", sim.password())
-        .env("PORTABILLING_ESPF_BASIC", format!("espf:{ESPF_PASSWORD}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    c.args([
+        "espf",
+        "listen",
+        "-vv",
+        "--url",
+        &sim.url(),
+        "--login",
+        sim.login(),
+    ])
+    .args(["--bind", &format!("127.0.0.1:{port}")])
+    .arg("--state-file")
+    .arg(&state)
+    .arg("--jsonl")
+    .arg(&jsonl)
+    .env("PORTABILLING_PASSWORD", sim.password())
+    .env("PORTABILLING_ESPF_BASIC", format!("espf:{ESPF_PASSWORD}"))
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     let body =
         json!({"event_type": "Subscriber/Updated", "variables": {"i_event": 1, "i_account": 1}})
