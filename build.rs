@@ -3,6 +3,8 @@
 //! service of the same name, or add a service). Each bundled service is built only when its
 //! cargo feature is on; Session always is. `PORTABILLING_SERVICES=A,B,…` limits the services a
 //! user's directory adds to those named.
+// A build script reports failure by panicking: cargo shows the message and stops the build.
+#![allow(clippy::expect_used, clippy::panic)]
 
 /// The bundled services and their cargo features.
 const BUNDLED: &[(&str, &str)] = &[

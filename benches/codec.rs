@@ -10,6 +10,8 @@
 //! `soapenc:Array` of `item`s, fields in random order), the same data as REST JSON, and a single
 //! `get_account_info` round trip. Ratios are taken in the same run. Memory is measured with a
 //! counting allocator (a `GlobalAlloc` needs `unsafe`; the library itself forbids it).
+// A test (bench, example) fails by panicking: unwrap and expect are its assertions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufReader, Write};
 use std::net::TcpListener;
@@ -17,8 +19,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use portabilling::account::{AccountInfo, GetAccountListResponse};
-use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
-use portabilling::soap::{Limits, ValueOrFault};
+use portabilling::runtime::codec::{decode_response, encode, BodyTarget};
+use portabilling::runtime::codec::{Limits, ValueOrFault};
 use portabilling::{account, Client};
 
 #[path = "../tests/support/http_request.rs"]
@@ -477,7 +479,7 @@ fn main() {
         ..Default::default()
     };
     let agent = ureq::Agent::new_with_defaults();
-    let prebuilt = portabilling::soap::envelope::encode(
+    let prebuilt = portabilling::runtime::codec::encode(
         None,
         &BodyTarget {
             namespace: "n",

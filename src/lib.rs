@@ -1,11 +1,16 @@
 //! A client for the PortaBilling (PortaOne) administrator API, over SOAP and REST.
 //!
-//! Every service and method of the bundled WSDLs (or of your server's own, see
-//! `PORTABILLING_WSDL_DIR` in the README) is a typed call: one module per service
-//! ([`account`], [`customer`], …) with its request, response and structure types, and one
-//! [`Client`] that carries them over either protocol. The client logs in once, reuses the
-//! session (across threads, and across runs with a session file), renews it when the server
-//! expires it, keeps its connections alive, and never resends a write that may have arrived.
+//! Build one [`Client`] with [`Client::builder`], and call any method of the API on it as a
+//! typed call: one module per service ([`account`], [`customer`], …) holds its request,
+//! response and structure types, generated from the bundled WSDLs (or your server's own, see
+//! `PORTABILLING_WSDL_DIR` in the README), and the same types travel over either protocol. The
+//! client logs in once, reuses the session (across threads, and across runs with a session
+//! file), renews it when the server expires it, keeps its connections alive, and never resends
+//! a write that may have arrived.
+//!
+//! The client is blocking and `Send + Sync`: clone it (it is an `Arc` inside) or share it
+//! across threads. From async code, run calls on the runtime's blocking pool
+//! (`tokio::task::spawn_blocking`, see `examples/tokio_service.rs`).
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -86,12 +91,23 @@
 //! sample requests are available at run time through [`registry`] and [`inspect`], which is
 //! how the `portabilling` command calls any method by name.
 //!
-//! The modules follow the data path: [`model`] (the data model every generated type
-//! implements), [`soap`] and [`rest`] (the two wire formats), [`auth`] (credentials,
-//! sessions and their stores), the transport behind [`Client`], and around them [`paging`],
-//! [`batch`], [`espf`] (provisioning events), [`wsdl`] (fetching a server's WSDL set) and,
-//! with the `sim` feature, `sim` (a PortaBilling simulator for your own tests).
+//! Beside the client: [`model`] (the data model every generated type implements, and the
+//! unknown-field check), [`auth`] (credentials, sessions and their stores), [`paging`],
+//! [`batch`] (many calls from typed requests or a JSONL file), `espf` (provisioning
+//! events), [`wsdl`] (fetching a server's WSDL set), [`registry`] and [`inspect`] (the API by
+//! name at run time) and, with the `sim` feature, `sim` (a PortaBilling simulator for your
+//! own tests). The SOAP and REST wire formats are internal; [`RestEncoding`] and
+//! [`SoapEndpoint`] choose among their variants.
+//!
+//! # Features
+//!
+//! `all-services` (default) builds every bundled service; name single services (`account`,
+//! `customer`, …) for a faster build. `espf` adds the provisioning-event pipeline,
+//! `espf-listener` its HTTP(S) listener, `sim` the simulator. `rust_decimal`, `chrono` and
+//! `time` add conversions for [`Decimal`], [`Date`], [`Time`] and [`DateTime`]. Features only
+//! add: no feature changes what another one builds.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod auth;
@@ -106,14 +122,15 @@ pub mod model;
 pub mod paging;
 mod redact;
 pub mod registry;
-pub mod rest;
+pub(crate) mod rest;
+#[doc(hidden)]
 pub mod runtime;
 #[cfg(any(feature = "sim", feature = "espf-listener"))]
 #[cfg_attr(not(feature = "sim"), allow(dead_code))]
 mod server;
 #[cfg(feature = "sim")]
 pub mod sim;
-pub mod soap;
+pub(crate) mod soap;
 mod transport;
 mod urlencoded;
 mod wire;

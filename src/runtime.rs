@@ -1,4 +1,7 @@
-//! What generated code refers to at run time.
+//! Unstable: what generated code refers to at run time, and the codec entry points the fuzz
+//! targets, benches, tests and the simulator drive directly ([`codec`]). Nothing here is
+//! covered by semver; programs use the crate root, [`model`](crate::model) and the generated
+//! service modules.
 //!
 //! Generated modules import this as `rt`. It gathers the data-model traits and schemas, the
 //! scalar types fields use, the seam to the clients, and two macros that give each generated
@@ -22,6 +25,19 @@ pub use crate::paging::{Caller, ItemStream, Pages};
 pub use crate::{enumeration_impls, structure_impls};
 #[doc(hidden)]
 pub use serde;
+
+/// The SOAP codec's entry points, below the client: encode a body, decode one, and the
+/// server side the simulator and the fuzz targets use.
+pub mod codec {
+    pub use crate::soap::envelope::ValueOrFault;
+    pub use crate::soap::envelope::{
+        decode_request, decode_response, decode_response_any, encode, encode_any, encode_fault,
+        BodyTarget, HeaderEntry, PORTAONE_NS,
+    };
+    pub use crate::soap::DecodeError;
+    pub use crate::wire::Fault;
+    pub use crate::wire::Limits;
+}
 
 /// Implements [`Structure`], `Debug` (secrets redacted), `Serialize`, `Deserialize`,
 /// [`FieldValue`] and [`Slot`] for a generated [`StructType`] whose unknown elements are kept

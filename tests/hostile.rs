@@ -17,6 +17,8 @@
 //! | a server that stalls mid-body | timeout (read) | timeout (read) |
 //! | a server that trickles the body | timeout (whole call) | timeout (whole call) |
 //! | a connection reset | transport | transport |
+// A test (bench, example) fails by panicking: unwrap and expect are its assertions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 

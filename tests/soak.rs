@@ -13,6 +13,8 @@
 //! ```text
 //! PORTABILLING_SOAK_CALLS=20000 cargo test --release --test soak -- --nocapture
 //! ```
+// A test (bench, example) fails by panicking: unwrap and expect are its assertions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -4,6 +4,8 @@
 //!
 //! The file holds one test on purpose: the allocator counts every thread, so no other test may
 //! run beside it.
+// A test (bench, example) fails by panicking: unwrap and expect are its assertions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 

@@ -3,6 +3,9 @@
 //! Each subcommand is a few lines over a library call. Commands that talk to a server take the
 //! connection options (under their own help heading); the others never connect and do not
 //! show them. The exit code tells the kind of failure (see [`EXIT_CODES`]).
+// The argument docs are the `--help` text, written for a terminal, not for rustdoc.
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
+#![forbid(unsafe_code)]
 
 mod batch;
 mod demo;

@@ -1,5 +1,7 @@
 //! Unsupported or broken input gives an error naming the file, the line and the construct, and
 //! never a panic; constructs that have a fair raw-value stand-in give a warning instead.
+// A test (bench, example) fails by panicking: unwrap and expect are its assertions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -12,6 +12,8 @@
 //! A case directory may hold an `options.txt` with `key = value` lines that change the
 //! configuration: `runtime` (the runtime path), `client` (a client type) and `reserve` (module
 //! names, separated by spaces).
+// A test (bench, example) fails by panicking: unwrap and expect are its assertions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,8 @@
 //! overflow. The edits come from a fixed seed, so a failure is reproducible; the variant that
 //! failed is left in the scratch directory for a regression case. Set
 //! `PORTABILLING_CODEGEN_FUZZ=<n>` for n times as many random variants.
+// A test (bench, example) fails by panicking: unwrap and expect are its assertions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portabilling::soap::envelope::{decode_request, encode, BodyTarget};
-use portabilling::soap::Limits;
+use portabilling::runtime::codec::{decode_request, encode, BodyTarget};
+use portabilling::runtime::codec::Limits;
 
 fuzz_target!(|data: &[u8]| {
     let decoded = decode_request(data, Limits::default(), |incoming| {

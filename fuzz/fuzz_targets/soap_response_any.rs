@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portabilling::soap::envelope::decode_response_any;
-use portabilling::soap::Limits;
+use portabilling::runtime::codec::decode_response_any;
+use portabilling::runtime::codec::Limits;
 use portabilling::Protocol;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,8 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use portabilling::account::{GetAccountInfoResponse, GetAccountListResponse};
-use portabilling::soap::envelope::decode_response;
-use portabilling::soap::Limits;
+use portabilling::runtime::codec::decode_response;
+use portabilling::runtime::codec::Limits;
 use portabilling::Protocol;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 //! A generated struct is plain data plus a constant description: a [`StructSchema`] (names,
 //! types, cardinality, docs, secrets, and a lookup table from wire name to field), and two
 //! small functions that hand out a field by index as a [`ValueRef`] or [`ValueMut`]. Every
-//! codec (the SOAP one in [`crate::soap`], the JSON mapping in [`json`], `Debug`, the
+//! codec (the SOAP one, the JSON mapping in [`json`], `Debug`, the
 //! unknown-field check) is written once, against `dyn` [`Structure`], so nothing large is
 //! compiled per type: a server's whole API (1,800 operations) costs little more to build than
 //! its structs. The inspector, the simulator and the sample-request writer read the same

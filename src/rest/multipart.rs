@@ -93,7 +93,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// A part of a received multipart body.
+/// A part of a received multipart body (the simulator's side).
+#[cfg(any(feature = "sim", test))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Part {
     /// The field name.
@@ -105,6 +106,7 @@ pub struct Part {
 }
 
 /// Splits a multipart body, given the `Content-Type` header that names its boundary.
+#[cfg(any(feature = "sim", test))]
 pub fn parse(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
     let boundary = content_type
         .split(';')
@@ -151,6 +153,7 @@ pub fn parse(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
     }
 }
 
+#[cfg(any(feature = "sim", test))]
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }

@@ -57,8 +57,6 @@ pub trait Source {
     fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error>;
     /// The line and column of the current position.
     fn location(&self) -> (u64, u64);
-    /// The number of bytes read so far.
-    fn position(&self) -> u64;
 }
 
 /// Events borrowed from a byte slice: the fast path for bodies read into memory.
@@ -91,10 +89,6 @@ impl Source for SliceSource<'_> {
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
         (line as u64, (pos - line_start + 1) as u64)
-    }
-
-    fn position(&self) -> u64 {
-        self.reader.buffer_position()
     }
 }
 
@@ -135,10 +129,6 @@ impl<R: BufRead> Source for StreamSource<R> {
         let counted = self.reader.get_ref();
         let pos = self.reader.buffer_position();
         (counted.lines, pos.saturating_sub(counted.line_start) + 1)
-    }
-
-    fn position(&self) -> u64 {
-        self.reader.buffer_position()
     }
 }
 
@@ -331,11 +321,6 @@ impl<'a> XmlDecoder<SliceSource<'a>> {
 }
 
 impl<R: BufRead> XmlDecoder<StreamSource<R>> {
-    /// A decoder over a stream of at most `limits.max_bytes`.
-    pub fn from_reader(input: R, limits: Limits) -> Self {
-        XmlDecoder::new(StreamSource::new(input, limits.max_bytes), limits)
-    }
-
     /// A decoder over a stream of any length, for items decoded one at a time: only a single
     /// text value may not exceed `limits.max_bytes`.
     pub fn from_unbounded_reader(input: R, limits: Limits) -> Self {

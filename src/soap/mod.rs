@@ -11,7 +11,5 @@ pub mod encode;
 pub mod envelope;
 pub(crate) mod stream;
 
-pub use crate::wire::{Fault, Limits};
 pub use binding::SoapEndpoint;
 pub use decode::DecodeError;
-pub use envelope::ValueOrFault;

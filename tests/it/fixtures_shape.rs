@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
+use portabilling::runtime::codec::{encode_any, BodyTarget};
 use portabilling::runtime::Structure;
-use portabilling::soap::envelope::{encode_any, BodyTarget};
 use portabilling::{registry, Protocol};
 use serde_json::Value;
 

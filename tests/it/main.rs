@@ -2,6 +2,8 @@
 //! SoapClient, zeep), in one test binary with one shared `support` module. Three tests keep
 //! binaries of their own because they measure the whole process: `streaming_memory` and
 //! `soak` install a counting allocator, and `hostile` reads the process's peak memory.
+// A test (bench, example) fails by panicking: unwrap and expect are its assertions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../support/mod.rs"]
 mod support;

@@ -40,9 +40,9 @@ use portabilling::account::{
     AccountInfo, AddonInfo, GetAccountListResponse, PeriodicFeeInfo, ProductSubscriptionInfo,
     ServiceAttributeInfo, ServiceFeatureInfo,
 };
+use portabilling::runtime::codec::{decode_response, encode, BodyTarget};
+use portabilling::runtime::codec::{Limits, ValueOrFault};
 use portabilling::runtime::{Date, DateTime, Decimal, Flag, StructType, Time};
-use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
-use portabilling::soap::{Limits, ValueOrFault};
 
 fn config() -> Config {
     // `Config::default()` reads PROPTEST_CASES; only the built-in default is lowered.

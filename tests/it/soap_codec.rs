@@ -2,9 +2,9 @@
 //! or spread responses, arrays, nil and empty values, unknown elements, faults, and errors.
 
 use portabilling::account::{GetAccountInfoResponse, GetAccountListResponse};
+use portabilling::runtime::codec::{decode_response, encode, BodyTarget};
+use portabilling::runtime::codec::{Limits, ValueOrFault};
 use portabilling::runtime::{Decimal, Flag};
-use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
-use portabilling::soap::{Limits, ValueOrFault};
 
 fn value<T: portabilling::runtime::StructType>(body: &str) -> T {
     match decode_response::<T>(body.as_bytes(), Limits::default()) {

@@ -1,11 +1,11 @@
 //! The generated types of every corpus style, filled in, written as SOAP envelopes and read back,
 //! and written as JSON and read back, through the public `portabilling` runtime only.
 
+use portabilling::runtime::codec::{decode_response, encode, BodyTarget};
+use portabilling::runtime::codec::{Limits, ValueOrFault};
 use portabilling::runtime::{
     AnyValue, Base64Binary, Date, DateTime, Decimal, Flag, Operation, StructType,
 };
-use portabilling::soap::envelope::{decode_response, encode, BodyTarget};
-use portabilling::soap::{Limits, ValueOrFault};
 
 use portabilling_codegen_corpus::{
     document_literal::library, multi_file::shipping, multi_file::types, name_clashes::clash,
