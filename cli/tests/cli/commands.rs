@@ -397,6 +397,12 @@ fn the_examples_run_against_their_simulator() {
         "{stdout}"
     );
 
+    let out = run_example("tokio_service");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("7: sim-000007 owes"), "{stdout}");
+    assert!(stdout.contains("1 login for 20 calls"), "{stdout}");
+
     let out = run_example("provision_on_event");
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stderr}");
