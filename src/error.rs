@@ -38,6 +38,10 @@ pub enum Error {
     /// The client is configured wrongly (bad URL, unreadable CA file, unknown method, …).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A shared store (the PostgreSQL session store or rate limit) could not be used: the
+    /// database is unreachable or failed. The message names the database without its password.
+    #[error("the shared store failed: {0}")]
+    Store(String),
 }
 
 impl Error {
@@ -103,6 +107,11 @@ impl Error {
         matches!(self, Error::Decode(_))
     }
 
+    /// Whether a shared store (such as the PostgreSQL session store) failed.
+    pub fn is_store(&self) -> bool {
+        matches!(self, Error::Store(_))
+    }
+
     /// Whether the configuration is wrong.
     pub fn is_config(&self) -> bool {
         matches!(self, Error::Config(_))
@@ -152,7 +161,7 @@ impl Error {
                 fix(&mut d.message, true);
                 fix(&mut d.body_start, false);
             }
-            Error::Config(c) => fix(c, false),
+            Error::Config(c) | Error::Store(c) => fix(c, false),
         }
     }
 

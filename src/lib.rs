@@ -104,6 +104,9 @@ pub mod history;
 pub mod inspect;
 pub mod model;
 pub mod paging;
+#[cfg(feature = "postgres")]
+pub mod pg;
+pub mod ratelimit;
 mod redact;
 pub mod registry;
 pub mod rest;
@@ -121,7 +124,7 @@ pub mod wsdl;
 
 pub use client::{Client, ClientBuilder, Protocol, RawReply};
 pub use error::{Error, Result};
-pub use history::{Exchange, HistoryHook, LastExchange};
+pub use history::{CallOutcome, ClientEvent, ClientObserver, Exchange, HistoryHook, LastExchange};
 pub use model::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, Time};
 pub use rest::{Download, RestEncoding};
 pub use soap::SoapEndpoint;
