@@ -22,9 +22,9 @@ use std::fmt;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 #[cfg(feature = "espf")]
 use std::sync::Weak;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
@@ -225,7 +225,11 @@ impl Database {
     }
 
     fn error(&self, what: &str, e: &postgres::Error) -> Error {
-        Error::Store(format!("{what} the database {}: {}", self.shown, describe(e)))
+        Error::Store(format!(
+            "{what} the database {}: {}",
+            self.shown,
+            describe(e)
+        ))
     }
 }
 
@@ -238,6 +242,12 @@ fn describe(e: &postgres::Error) -> String {
             None => e.to_string(),
         },
     }
+}
+
+/// `url` as messages may show it: `postgres://user@host:port/dbname`, without the password
+/// (`None` when it is not a PostgreSQL URL).
+pub fn shown_url(url: &str) -> Option<String> {
+    postgres::Config::from_str(url).ok().map(|c| show(&c))
 }
 
 /// `postgres://user@host:port/dbname` for a configuration: no password.
@@ -258,7 +268,10 @@ fn show(config: &postgres::Config) -> String {
             }
         })
         .collect();
-    let user = config.get_user().map(|u| format!("{u}@")).unwrap_or_default();
+    let user = config
+        .get_user()
+        .map(|u| format!("{u}@"))
+        .unwrap_or_default();
     format!(
         "postgres://{user}{}/{}",
         hosts.join(","),
@@ -409,9 +422,8 @@ impl SessionStore for PgSessionStore {
     }
 
     fn clear(&self, key: &str) -> Result<()> {
-        self.db.run(|c| {
-            c.execute("DELETE FROM portabilling_sessions WHERE key = $1", &[&key])
-        })?;
+        self.db
+            .run(|c| c.execute("DELETE FROM portabilling_sessions WHERE key = $1", &[&key]))?;
         Ok(())
     }
 
@@ -733,9 +745,8 @@ impl Dedup for PgDedup {
             self.held().insert(id.as_str().to_string());
             return Ok(TryClaim::Claimed);
         }
-        let handled = s
-            .db
-            .run(|c| {
+        let handled =
+            s.db.run(|c| {
                 c.query_opt(
                     "SELECT handled_at IS NOT NULL FROM portabilling_espf_events
                      WHERE scope = $1 AND i_event = $2",
@@ -789,9 +800,8 @@ impl Dedup for PgDedup {
 
     fn is_handled(&self, id: &EventId) -> std::io::Result<bool> {
         let s = &self.shared;
-        let row = s
-            .db
-            .run(|c| {
+        let row =
+            s.db.run(|c| {
                 c.query_opt(
                     "SELECT 1 FROM portabilling_espf_events
                      WHERE scope = $1 AND i_event = $2 AND handled_at IS NOT NULL",

@@ -122,7 +122,10 @@ mod tests {
         assert!(waits[3] > Duration::from_millis(5), "{waits:?}");
         assert!(waits[5] > Duration::from_millis(25), "{waits:?}");
         // A reservation that would wait too long is not made.
-        assert_eq!(limiter.reserve(Some(Duration::from_millis(1))).unwrap(), None);
+        assert_eq!(
+            limiter.reserve(Some(Duration::from_millis(1))).unwrap(),
+            None
+        );
         assert!(RateLimit::new(0.0).is_err() && RateLimit::new(f64::NAN).is_err());
     }
 }

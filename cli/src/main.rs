@@ -13,9 +13,12 @@ mod sim;
 use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use portabilling::auth::{FileStore, SessionStore};
+use portabilling::pg::{Database, PgSessionStore};
 use portabilling::{Client, ClientBuilder, Error, Protocol, RestEncoding, SoapEndpoint};
 
 /// A client for the PortaBilling (PortaOne) administrator API, over SOAP or REST.
@@ -60,9 +63,24 @@ struct Connection {
         hide_env_values = true
     )]
     token: Option<String>,
-    /// Keep the session in this file (mode 0600), so separate runs share one login.
-    #[arg(long, env = "PORTABILLING_SESSION_FILE", global = true)]
-    session_file: Option<PathBuf>,
+    /// Keep the session here, so separate runs and processes share one login: a file (mode
+    /// 0600), or postgres://… for every process on every host that uses the database (the
+    /// session sealed with the password or token).
+    #[arg(
+        long,
+        alias = "session-file",
+        env = "PORTABILLING_SESSION_STORE",
+        global = true,
+        hide_env_values = true
+    )]
+    session_store: Option<String>,
+    /// At most this many API calls a second (retries and logins included), shared through a
+    /// postgres:// session store by every process using the same server and login.
+    #[arg(long, env = "PORTABILLING_RATE_LIMIT", global = true)]
+    rate_limit: Option<f64>,
+    /// How logs are written on stderr: text, or one JSON object a line.
+    #[arg(long, env = "PORTABILLING_LOG_FORMAT", global = true, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     /// Also trust the CA certificates in this PEM file.
     #[arg(long, global = true)]
     ca_cert: Option<PathBuf>,
@@ -100,11 +118,11 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Log in (and store the session with --session-file).
+    /// Log in (and store the session with --session-store).
     Login,
     /// Check that the session is alive.
     Ping,
-    /// End the session (and remove it from --session-file).
+    /// End the session (and remove it from --session-store).
     Logout,
     /// List the services the crate was built with.
     Services,
@@ -160,7 +178,9 @@ enum WsdlCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // A receiver logs one line per event by default; other commands only warnings.
+    let service = matches!(cli.command, Command::Espf(_));
+    init_logging(cli.verbose, service, &cli.connection.log_format);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -170,25 +190,31 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, service: bool, format: &str) {
     let default = match verbose {
+        0 if service => "portabilling=info",
         0 => "warn",
         1 => "portabilling=debug",
         _ => "portabilling=trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PORTABILLING_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = if format == "json" {
+        logs.json().flatten_event(true).try_init()
+    } else {
+        logs.try_init()
+    };
 }
 
 /// The exit code of an error.
 fn exit_code(e: &Error) -> u8 {
     match e {
         Error::Config(_) => 2,
+        Error::Store(_) => 5,
         Error::Auth(_) => 3,
         Error::Fault(_) => 4,
         Error::Transport(_) | Error::Http(_) => 5,
@@ -224,8 +250,11 @@ impl Connection {
             }
             (None, None, None) => {}
         }
-        if let Some(file) = &self.session_file {
-            builder = builder.session_file(file);
+        if let Some(store) = self.session_store()? {
+            builder = builder.session_store(store);
+        }
+        if let Some(rate) = self.rate_limit {
+            builder = builder.rate_limit(rate);
         }
         if let Some(ca) = &self.ca_cert {
             builder = builder.ca_cert_file(ca);
@@ -240,6 +269,51 @@ impl Connection {
             builder = builder.environment(i_env);
         }
         Ok(builder)
+    }
+}
+
+impl Connection {
+    /// Where sessions are kept: --session-store (or PORTABILLING_SESSION_FILE, its older name).
+    fn session_store_location(&self) -> Option<String> {
+        self.session_store
+            .clone()
+            .or_else(|| std::env::var("PORTABILLING_SESSION_FILE").ok())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Whether sessions are kept in PostgreSQL.
+    fn is_postgres(location: &str) -> bool {
+        location.starts_with("postgres://") || location.starts_with("postgresql://")
+    }
+
+    /// The session store --session-store names: a file, or a PostgreSQL database.
+    fn session_store(&self) -> Result<Option<Arc<dyn SessionStore>>, Error> {
+        let Some(location) = self.session_store_location() else {
+            return Ok(None);
+        };
+        if !Connection::is_postgres(&location) {
+            return Ok(Some(Arc::new(FileStore::new(location))));
+        }
+        let seal_with = self.password.as_deref().or(self.token.as_deref()).ok_or_else(|| {
+            Error::Config(
+                "a postgres:// session store needs --password or --token: sessions are sealed with it".into(),
+            )
+        })?;
+        let db = Database::connect(&location)?;
+        Ok(Some(Arc::new(PgSessionStore::new(db, seal_with))))
+    }
+
+    /// The session store as messages show it (a database without its password).
+    fn session_store_shown(&self) -> Option<String> {
+        let location = self.session_store_location()?;
+        if Connection::is_postgres(&location) {
+            Some(
+                portabilling::pg::shown_url(&location)
+                    .unwrap_or_else(|| "the PostgreSQL session store".to_string()),
+            )
+        } else {
+            Some(location)
+        }
     }
 }
 
@@ -322,9 +396,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .map(|d| format!(", expires {d} UTC"))
                 .unwrap_or_default();
             let stored = conn
-                .session_file
-                .as_ref()
-                .map(|f| format!(", stored in {}", f.display()))
+                .session_store_shown()
+                .map(|f| format!(", stored in {f}"))
                 .unwrap_or_default();
             println!(
                 "logged in ({} login(s) made{expiry}{stored})",

@@ -111,6 +111,7 @@ mod handoff;
 mod httpdate;
 #[cfg(any(feature = "sim", feature = "espf-listener"))]
 mod listener;
+mod metrics;
 mod pipeline;
 mod request;
 
@@ -126,6 +127,7 @@ pub use handoff::{
 pub use httpdate::{format_http_date, format_unix, parse_http_date};
 #[cfg(any(feature = "sim", feature = "espf-listener"))]
 pub use listener::{tls_config_from_pem, Listener, ListenerConfig};
+pub use metrics::Metrics;
 pub use pipeline::{
     Disposition, EspfResponse, Pipeline, PipelineBuilder, PipelineStats, DEFAULT_MAX_BODY,
 };

@@ -279,6 +279,11 @@ impl Pipeline {
         &self.store
     }
 
+    /// The client that fetches entities, if there is one.
+    pub fn client(&self) -> Option<&Client> {
+        self.client.as_ref()
+    }
+
     /// The largest body accepted.
     pub fn max_body(&self) -> usize {
         self.max_body
@@ -313,14 +318,14 @@ impl Pipeline {
                 tracing::info!(
                     status = response.status,
                     outcome = response.outcome.as_str(),
-                    ?i_event,
-                    ?event_type,
+                    i_event = i_event.as_deref().unwrap_or(""),
+                    event_type = event_type.as_deref().unwrap_or(""),
                     ms,
                     "ESPF event"
                 )
             }
             _ => {
-                tracing::warn!(status = response.status, outcome = response.outcome.as_str(), ?i_event, ?event_type, ms, body = %response.body, "ESPF event not handled")
+                tracing::warn!(status = response.status, outcome = response.outcome.as_str(), i_event = i_event.as_deref().unwrap_or(""), event_type = event_type.as_deref().unwrap_or(""), ms, body = %response.body, "ESPF event not handled")
             }
         }
         response
