@@ -603,6 +603,18 @@ impl PgDedup {
     /// `max_entries` and `compact_after_lines` do not apply: rows past the retention are
     /// deleted.
     pub fn new(db: Arc<Database>, lease: Duration, options: DedupOptions) -> Result<PgDedup> {
+        PgDedup::with_scope(db, "", lease, options)
+    }
+
+    /// [`new`](Self::new), with this store's events kept apart from other listeners' in the
+    /// same database under `scope` (for listeners of different billing servers, whose
+    /// `i_event`s may collide). [`new`](Self::new) uses the empty scope.
+    pub fn with_scope(
+        db: Arc<Database>,
+        scope: &str,
+        lease: Duration,
+        options: DedupOptions,
+    ) -> Result<PgDedup> {
         let lease = lease.max(Duration::from_secs(1));
         let mut tag = [0u8; 8];
         SystemRandom::new()
@@ -615,7 +627,7 @@ impl PgDedup {
         );
         let shared = Arc::new(DedupShared {
             db,
-            scope: String::new(),
+            scope: scope.to_string(),
             owner,
             lease,
             options,
@@ -627,16 +639,6 @@ impl PgDedup {
             .spawn(move || renew_leases(weak))
             .map_err(|e| Error::Store(format!("cannot start the lease renewer: {e}")))?;
         Ok(PgDedup { shared })
-    }
-
-    /// Keeps this store's events apart from other listeners' in the same database (for
-    /// listeners of different billing servers, whose `i_event`s may collide). The default is
-    /// the empty scope.
-    pub fn scope(mut self, scope: &str) -> PgDedup {
-        if let Some(shared) = Arc::get_mut(&mut self.shared) {
-            shared.scope = scope.to_string();
-        }
-        self
     }
 
     /// This replica's name in `lease_owner`: its process id and a random tag.
