@@ -45,6 +45,8 @@ fn main() {
             "inspect",
             "model",
             "paging",
+            "pg",
+            "ratelimit",
             "redact",
             "registry",
             "rest",
