@@ -21,7 +21,6 @@ use std::collections::HashSet;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
 #[cfg(feature = "espf")]
 use std::sync::Weak;
 use std::sync::{Arc, Mutex};
@@ -469,7 +468,7 @@ impl SessionStore for PgSessionStore {
             key: key.to_string(),
             limit,
             fallback: LocalRateLimiter::new(limit),
-            degraded: AtomicBool::new(false),
+            failed_at: Mutex::new(None),
         }))
     }
 }
@@ -477,14 +476,21 @@ impl SessionStore for PgSessionStore {
 /// A rate limit whose schedule is one row of `portabilling_rate_limits`, shared by every
 /// process that uses the same server and login through the database. The database's clock
 /// keeps the schedule, so the hosts' clocks need not agree. While the database cannot be
-/// reached, each process limits itself alone, at the same rate (and says so once in its log).
+/// reached, each process limits itself alone, at the same rate (and says so once in its log),
+/// and tries the database again every [`RETRY_DATABASE`], so that calls do not each wait for
+/// a connection that cannot be made.
 struct PgRateLimiter {
     db: Arc<Database>,
     key: String,
     limit: RateLimit,
     fallback: LocalRateLimiter,
-    degraded: AtomicBool,
+    /// When the database last failed, while it has not answered since.
+    failed_at: Mutex<Option<Instant>>,
 }
+
+/// How long a rate limiter whose database failed limits its process alone before it tries the
+/// database again.
+const RETRY_DATABASE: Duration = Duration::from_secs(5);
 
 impl fmt::Debug for PgRateLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -540,17 +546,23 @@ impl PgRateLimiter {
 
 impl RateLimiter for PgRateLimiter {
     fn reserve(&self, within: Option<Duration>) -> Result<Option<Duration>> {
+        let failed_at = *self.failed_at.lock().unwrap_or_else(|e| e.into_inner());
+        if failed_at.is_some_and(|at| at.elapsed() < RETRY_DATABASE) {
+            return self.fallback.reserve(within);
+        }
         match self.reserve_shared(within) {
             Ok(wait) => {
-                if self.degraded.swap(false, Ordering::Relaxed) {
+                if failed_at.is_some() {
+                    *self.failed_at.lock().unwrap_or_else(|e| e.into_inner()) = None;
                     tracing::warn!("the shared rate limit is back in the database");
                 }
                 Ok(wait)
             }
             Err(e) => {
-                if !self.degraded.swap(true, Ordering::Relaxed) {
+                if failed_at.is_none() {
                     tracing::warn!(error = %e, "the shared rate limit is unreachable; limiting this process alone until it is back");
                 }
+                *self.failed_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
                 self.fallback.reserve(within)
             }
         }

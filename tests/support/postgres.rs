@@ -18,12 +18,21 @@ use std::time::{Duration, Instant};
 /// The variable that names the test database.
 pub const VAR: &str = "PORTABILLING_TEST_POSTGRES";
 
+/// Writes a line on the test process's stderr, past the test harness's capture, so that a
+/// skip or a measurement shows in the output of a passing test too.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// The test database's URL, or `None` after saying the test `name` is skipped.
 pub fn url(name: &str) -> Option<String> {
     match std::env::var(VAR) {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
-            eprintln!("SKIPPED {name}: {VAR} is not set (`.ci/run` sets it; see the README)");
+            say(&format!(
+                "SKIPPED {name}: {VAR} is not set (`.ci/run` sets it; see the README)"
+            ));
             None
         }
     }
