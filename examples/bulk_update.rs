@@ -15,10 +15,11 @@
 use std::error::Error;
 use std::path::PathBuf;
 
-use portabilling::batch::{self, BatchCall, BatchOptions};
+use portabilling::account::op::UpdateAccount;
+use portabilling::account::{AccountInfo, UpdateAccountRequest};
+use portabilling::batch::{self, BatchCall, BatchEvent, BatchOptions, CallOutcome};
 use portabilling::sim::{SimConfig, Simulator};
-use portabilling::Client;
-use serde_json::json;
+use portabilling::{Client, Flag};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let simulator = match std::env::var("PORTABILLING_URL") {
@@ -54,24 +55,44 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     };
 
-    // One call per account; the id is how results (and a resumed run) find their call.
+    // One typed call per account; the id is how results (and a resumed run) find their call.
     let calls: Vec<BatchCall> = accounts
         .iter()
-        .map(|i_account| BatchCall {
-            id: format!("block-{i_account}"),
-            service: "Account".into(),
-            method: "update_account".into(),
-            params: json!({"account_info": {"i_account": i_account, "blocked": "Y"}}),
+        .map(|&i_account| {
+            let request = UpdateAccountRequest {
+                account_info: Some(AccountInfo {
+                    i_account: Some(i_account),
+                    blocked: Some(Flag::Yes),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            BatchCall::new::<UpdateAccount>(format!("block-{i_account}"), &request)
         })
         .collect();
     let options = BatchOptions {
         concurrency: 4,   // enough to hide latency, few enough to spare the billing server
         rate: Some(50.0), // calls started per second, at most
         resume: output.exists(),
+        ..BatchOptions::default()
     };
-    let summary = batch::run(&client, &calls, &output, &options, &mut |progress| {
-        if progress.done == progress.total {
-            eprintln!("{} calls done, {} failed", progress.done, progress.failed);
+    // Each outcome arrives here as its call ends, and is in the results file too.
+    let mut refused = Vec::new();
+    let summary = batch::run(&client, &calls, &output, &options, &mut |event| {
+        if let BatchEvent::Finished { call, outcome } = event {
+            match outcome {
+                CallOutcome::Ok(_) => {}
+                CallOutcome::Fault { code, .. } => {
+                    refused.push(format!("{}: refused by the server ({code})", call.id))
+                }
+                CallOutcome::Unknown { .. } => refused.push(format!(
+                    "{}: outcome unknown (sent, no answer): check it before retrying",
+                    call.id
+                )),
+                CallOutcome::Error { message, .. } => {
+                    refused.push(format!("{}: {message}", call.id))
+                }
+            }
         }
     })?;
 
@@ -82,26 +103,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         client.logins(),
         output.display()
     );
-    // The results file has one line per call: its id, then the response, the fault or the error.
-    for line in std::fs::read_to_string(&output)?.lines() {
-        let result: serde_json::Value = serde_json::from_str(line)?;
-        match result["status"].as_str() {
-            Some("ok") => {}
-            Some("fault") => println!(
-                "  {}: refused by the server ({})",
-                result["id"].as_str().unwrap_or("?"),
-                result["fault"]["code"].as_str().unwrap_or("?")
-            ),
-            Some("unknown") => println!(
-                "  {}: outcome unknown (sent, no answer): check it before retrying",
-                result["id"].as_str().unwrap_or("?")
-            ),
-            _ => println!(
-                "  {}: {}",
-                result["id"].as_str().unwrap_or("?"),
-                result["error"]
-            ),
-        }
+    for line in &refused {
+        println!("  {line}");
     }
     if simulator.is_some() {
         let _ = std::fs::remove_file(&output);

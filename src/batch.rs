@@ -1,28 +1,37 @@
 //! Running many calls from a JSONL file, over one session, a few at a time, with resume.
 //!
-//! Input: one call per line, `{"id": "...", "service": "...", "method": "...", "params": {...}}`.
+//! Input: one call per line, `{"id": "...", "service": "...", "method": "...", "params": {...}}`
+//! ([`read_calls`]), or calls a program builds from typed requests ([`BatchCall::new`]).
 //! Output: one line per call, written and flushed as each call ends:
 //! `{"id": "...", "status": "ok", "response": {...}}`, or `"status": "fault"` with the fault,
-//! `"error"` with the error, or `"unknown"` for a write whose outcome cannot be known.
+//! `"error"` with the error, or `"unknown"` for a write whose outcome cannot be known. A
+//! program also gets each outcome as it comes, through [`BatchEvent::Finished`].
 //!
 //! Interrupt a run any way (Ctrl-C, kill, crash) and run it again with `resume`: calls with a
 //! result are not sent again. Before a write (anything but `get_*` and other reads) is sent,
 //! its id is recorded in a journal next to the output (`<output>.journal`, fsynced). A write
 //! that was journaled but has no result was sent when the run stopped: on resume it is
 //! reported as `unknown`, never resent, because PortaBilling may have applied it. Reads are
-//! simply sent again.
+//! simply sent again. Once someone has checked on the server that an `unknown` write did not
+//! take effect, `retry_unknown` sends such writes again.
+//!
+//! A [`StopSignal`] drains a run: no call starts after it, the calls in flight finish and are
+//! recorded, and the summary counts what was not started. Only one run at a time may use an
+//! output: the journal is locked for the whole run, and a second run on the same output is
+//! refused rather than sending the same writes again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
+use crate::model::{Operation, OperationInfo, Structure, UnknownField};
 use crate::Client;
 
 /// One call of a batch.
@@ -34,15 +43,60 @@ pub struct BatchCall {
     pub service: String,
     /// The method.
     pub method: String,
-    /// The parameters.
+    /// The parameters, in PortaBilling's JSON form.
     pub params: Value,
 }
 
 impl BatchCall {
+    /// A call of operation `O` with a typed request.
+    ///
+    /// ```
+    /// use portabilling::account::{op::UpdateAccount, AccountInfo, UpdateAccountRequest};
+    /// use portabilling::batch::BatchCall;
+    ///
+    /// let request = UpdateAccountRequest {
+    ///     account_info: Some(AccountInfo { i_account: Some(42), ..Default::default() }),
+    ///     ..Default::default()
+    /// };
+    /// let call = BatchCall::new::<UpdateAccount>("row-1", &request);
+    /// assert_eq!((call.service.as_str(), call.method.as_str()), ("Account", "update_account"));
+    /// assert_eq!(call.params["account_info"]["i_account"], 42);
+    /// ```
+    pub fn new<O: Operation>(id: impl Into<String>, request: &O::Request) -> Self {
+        let request: &dyn Structure = request;
+        BatchCall {
+            id: id.into(),
+            service: O::INFO.service.to_string(),
+            method: O::INFO.method.to_string(),
+            params: request.to_json(),
+        }
+    }
+
+    /// A call by name, with parameters as JSON (typed through the generated operation when
+    /// there is one, untyped otherwise).
+    pub fn untyped(
+        id: impl Into<String>,
+        service: impl Into<String>,
+        method: impl Into<String>,
+        params: Value,
+    ) -> Self {
+        BatchCall {
+            id: id.into(),
+            service: service.into(),
+            method: method.into(),
+            params,
+        }
+    }
+
+    /// The generated operation, if the build knows the method.
+    pub fn operation(&self) -> Option<&'static OperationInfo> {
+        crate::registry::operation(&self.service, &self.method)
+    }
+
     /// Whether the call only reads, so that sending it again is harmless: what the generated
     /// operation says. A method the generated set lacks counts as a write.
     pub fn is_read(&self) -> bool {
-        crate::registry::operation(&self.service, &self.method).is_some_and(|op| op.read_only)
+        self.operation().is_some_and(|op| op.read_only)
     }
 }
 
@@ -58,9 +112,11 @@ pub enum CallOutcome {
         /// The fault string.
         message: String,
     },
-    /// The call failed before an answer (transport, decode, configuration).
+    /// The call failed before an answer: transport, HTTP status, authentication, an
+    /// undecodable answer, parameters that do not fit.
     Error {
-        /// The kind of failure: `transport`, `http`, `auth`, `decode` or `config`.
+        /// The kind of failure: `transport`, `http`, `auth`, `decode`, `input`, `encode`, `io`
+        /// or `config`.
         kind: String,
         /// What happened.
         message: String,
@@ -72,7 +128,42 @@ pub enum CallOutcome {
     },
 }
 
-/// Options of a batch run.
+impl CallOutcome {
+    /// The status written to the results file: `ok`, `fault`, `error` or `unknown`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            CallOutcome::Ok(_) => "ok",
+            CallOutcome::Fault { .. } => "fault",
+            CallOutcome::Error { .. } => "error",
+            CallOutcome::Unknown { .. } => "unknown",
+        }
+    }
+}
+
+/// Stops a run gracefully: clone it into [`BatchOptions::stop`], and call
+/// [`stop`](Self::stop) from anywhere (a signal handler, another thread). No call starts
+/// after that; calls in flight finish and are recorded.
+#[derive(Clone, Debug, Default)]
+pub struct StopSignal(Arc<AtomicBool>);
+
+impl StopSignal {
+    /// A signal not yet given.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run to stop starting calls.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`stop`](Self::stop) was called.
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Options of a batch run. Build them with `..Default::default()`: fields may be added.
 #[derive(Clone, Debug)]
 pub struct BatchOptions {
     /// How many calls run at once (default 4, kept low to protect the billing server).
@@ -81,6 +172,12 @@ pub struct BatchOptions {
     pub rate: Option<f64>,
     /// Continue an interrupted run instead of refusing an existing output file.
     pub resume: bool,
+    /// With `resume`: send again the writes whose outcome is `unknown` (recorded so, or sent
+    /// by an interrupted run without an answer). Set it only after checking on the server
+    /// that they did not take effect: otherwise they are applied twice.
+    pub retry_unknown: bool,
+    /// Drains the run when given.
+    pub stop: Option<StopSignal>,
 }
 
 impl Default for BatchOptions {
@@ -89,12 +186,15 @@ impl Default for BatchOptions {
             concurrency: 4,
             rate: None,
             resume: false,
+            retry_unknown: false,
+            stop: None,
         }
     }
 }
 
 /// Where a run stands.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Progress {
     /// Calls in the input.
     pub total: usize,
@@ -104,6 +204,8 @@ pub struct Progress {
     pub failed: usize,
     /// Calls ended in this run.
     pub done_now: usize,
+    /// Calls sent and not yet answered.
+    pub in_flight: usize,
     /// Time since this run started.
     pub elapsed: Duration,
 }
@@ -126,8 +228,24 @@ impl Progress {
     }
 }
 
+/// What a run reports as it goes.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BatchEvent<'a> {
+    /// The counts changed (a call ended, or the run started).
+    Progress(&'a Progress),
+    /// A call ended in this run, and its result is in the output file.
+    Finished {
+        /// The call.
+        call: &'a BatchCall,
+        /// How it ended.
+        outcome: &'a CallOutcome,
+    },
+}
+
 /// The counts of a finished run (including calls finished by earlier runs).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Summary {
     /// Calls in the input.
     pub total: usize,
@@ -141,6 +259,8 @@ pub struct Summary {
     pub unknown: usize,
     /// Calls that already had a result when this run started.
     pub already_done: usize,
+    /// Calls not started because the run was stopped.
+    pub not_started: usize,
 }
 
 impl Summary {
@@ -148,21 +268,33 @@ impl Summary {
     pub fn all_ok(&self) -> bool {
         self.ok == self.total
     }
+
+    /// Whether the run was stopped before every call had a result.
+    pub fn stopped(&self) -> bool {
+        self.not_started > 0
+    }
+
+    fn count(&mut self, status: &str) {
+        match status {
+            "ok" => self.ok += 1,
+            "fault" => self.faults += 1,
+            "unknown" => self.unknown += 1,
+            _ => self.errors += 1,
+        }
+    }
 }
 
 /// Reads a batch input file.
 pub fn read_calls(path: &Path) -> Result<Vec<BatchCall>> {
-    let file = File::open(path)
-        .map_err(|e| Error::Config(format!("cannot open {}: {e}", path.display())))?;
+    let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
     let mut calls = Vec::new();
     let mut ids = HashSet::new();
     for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line =
-            line.map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+        let line = line.map_err(|e| Error::io("read", path, e))?;
         if line.trim().is_empty() {
             continue;
         }
-        let at = |m: &str| Error::Config(format!("{}:{}: {m}", path.display(), n + 1));
+        let at = |m: &str| Error::input(format!("{}:{}", path.display(), n + 1), m);
         let value: Value =
             serde_json::from_str(&line).map_err(|e| at(&format!("not JSON: {e}")))?;
         let id = match value.get("id") {
@@ -184,14 +316,107 @@ pub fn read_calls(path: &Path) -> Result<Vec<BatchCall>> {
         if !ids.insert(id.clone()) {
             return Err(at(&format!("the id `{id}` appears twice")));
         }
-        calls.push(BatchCall {
-            service: text("service")?,
-            method: text("method")?,
+        calls.push(BatchCall::untyped(
             id,
+            text("service")?,
+            text("method")?,
             params,
-        });
+        ));
     }
     Ok(calls)
+}
+
+/// Something in a batch that will not do what it says, found before anything is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BatchWarning {
+    /// The service.
+    pub service: String,
+    /// The method.
+    pub method: String,
+    /// The key the request type does not describe (its path without list positions), or
+    /// `None` when the method itself is not in the generated set and goes out untyped.
+    pub field: Option<UnknownField>,
+    /// For an unknown method, the closest known one.
+    pub method_suggestion: Option<&'static str>,
+    /// How many calls have this problem.
+    pub calls: usize,
+    /// The id of the first of them.
+    pub first_id: String,
+}
+
+impl std::fmt::Display for BatchWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}: ", self.service, self.method)?;
+        match &self.field {
+            Some(field) => write!(f, "{field}; the server ignores it")?,
+            None => {
+                write!(f, "not a method this build knows")?;
+                if let Some(s) = self.method_suggestion {
+                    write!(f, " (did you mean `{s}`?)")?;
+                }
+                write!(f, "; it is sent untyped")?;
+            }
+        }
+        write!(f, " (call `{}`", self.first_id)?;
+        if self.calls > 1 {
+            write!(f, " and {} more", self.calls - 1)?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Checks every call before any is sent: keys the request type does not describe (each
+/// reported once, with how many calls have it), and methods the build does not know.
+pub fn check(calls: &[BatchCall]) -> Vec<BatchWarning> {
+    let mut found: BTreeMap<(String, String, String), BatchWarning> = BTreeMap::new();
+    let mut note = |call: &BatchCall, key: String, warning: BatchWarning| {
+        found
+            .entry((call.service.clone(), call.method.clone(), key))
+            .and_modify(|w| w.calls += 1)
+            .or_insert(warning);
+    };
+    for call in calls {
+        let warning = |field, method_suggestion| BatchWarning {
+            service: call.service.clone(),
+            method: call.method.clone(),
+            field,
+            method_suggestion,
+            calls: 1,
+            first_id: call.id.clone(),
+        };
+        let Some(op) = call.operation() else {
+            let suggestion = crate::registry::closest_method(&call.service, &call.method);
+            note(call, String::new(), warning(None, suggestion));
+            continue;
+        };
+        for mut field in op.request.unknown_fields(&call.params) {
+            field.path = without_positions(&field.path);
+            note(call, field.path.clone(), warning(Some(field), None));
+        }
+    }
+    found.into_values().collect()
+}
+
+/// `accounts[3].i_acount` as `accounts[].i_acount`, so one typo in many items is one warning.
+fn without_positions(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_brackets = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_brackets = true;
+                out.push(c);
+            }
+            ']' => {
+                in_brackets = false;
+                out.push(c);
+            }
+            _ if in_brackets => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The journal of a batch output file.
@@ -201,27 +426,22 @@ pub fn journal_path(output: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Reads the ids and statuses of the complete lines of an output file, cutting off a last line
-/// left half-written by an interruption.
+/// Reads the ids and statuses of the complete lines of an output file (the last line for an
+/// id wins), cutting off a last line left half-written by an interruption.
 fn read_results(output: &Path) -> Result<HashMap<String, String>> {
     let mut results = HashMap::new();
     let mut file = match OpenOptions::new().read(true).write(true).open(output) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(results),
-        Err(e) => {
-            return Err(Error::Config(format!(
-                "cannot open {}: {e}",
-                output.display()
-            )))
-        }
+        Err(e) => return Err(Error::io("open", output, e)),
     };
     let mut text = String::new();
     std::io::Read::read_to_string(&mut file, &mut text)
-        .map_err(|e| Error::Config(format!("cannot read {}: {e}", output.display())))?;
+        .map_err(|e| Error::io("read", output, e))?;
     let complete = text.rfind('\n').map_or(0, |i| i + 1);
     if complete < text.len() {
         file.set_len(complete as u64)
-            .map_err(|e| Error::Config(format!("cannot repair {}: {e}", output.display())))?;
+            .map_err(|e| Error::io("repair", output, e))?;
     }
     for line in text[..complete].lines() {
         if let Ok(v) = serde_json::from_str::<Value>(line) {
@@ -236,10 +456,11 @@ fn read_results(output: &Path) -> Result<HashMap<String, String>> {
     Ok(results)
 }
 
-fn read_journal(path: &Path) -> HashSet<String> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+fn read_journal(journal: &mut File) -> HashSet<String> {
+    let mut text = String::new();
+    if std::io::Read::read_to_string(journal, &mut text).is_err() {
         return HashSet::new();
-    };
+    }
     text.lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter_map(|v| v.get("sent").and_then(Value::as_str).map(str::to_string))
@@ -248,21 +469,16 @@ fn read_journal(path: &Path) -> HashSet<String> {
 
 fn result_line(call: &BatchCall, outcome: &CallOutcome) -> String {
     let mut line = json!({ "id": call.id, "service": call.service, "method": call.method });
+    line["status"] = outcome.status().into();
     match outcome {
-        CallOutcome::Ok(v) => {
-            line["status"] = "ok".into();
-            line["response"] = v.clone();
-        }
+        CallOutcome::Ok(v) => line["response"] = v.clone(),
         CallOutcome::Fault { code, message } => {
-            line["status"] = "fault".into();
             line["fault"] = json!({ "code": code, "message": message });
         }
         CallOutcome::Error { kind, message } => {
-            line["status"] = "error".into();
             line["error"] = json!({ "kind": kind, "message": message });
         }
         CallOutcome::Unknown { message } => {
-            line["status"] = "unknown".into();
             line["error"] = json!({ "kind": "unknown_outcome", "message": message });
         }
     }
@@ -273,17 +489,10 @@ fn result_line(call: &BatchCall, outcome: &CallOutcome) -> String {
 
 /// Makes one call and sorts its result.
 pub fn execute(client: &Client, call: &BatchCall) -> CallOutcome {
-    let result = match crate::registry::operation(&call.service, &call.method) {
-        Some(op) => {
-            let mut request = (op.new_request)();
-            match request.set_json(&call.params) {
-                Ok(()) => client.call_dyn(op, request.as_ref()).map(|r| r.to_json()),
-                Err(e) => Err(Error::Config(format!(
-                    "the parameters do not fit {}: {e}",
-                    op.request.name
-                ))),
-            }
-        }
+    let result = match call.operation() {
+        Some(op) => crate::registry::request_from_json(op, &call.params)
+            .and_then(|request| client.call_dyn(op, request.as_ref()))
+            .map(|reply| reply.to_json()),
         None => client.call(&call.service, &call.method, call.params.clone()),
     };
     match result {
@@ -301,6 +510,9 @@ pub fn execute(client: &Client, call: &BatchCall) -> CallOutcome {
                 Error::Http(_) => "http",
                 Error::Auth(_) => "auth",
                 Error::Decode(_) => "decode",
+                Error::Input(_) => "input",
+                Error::Encode(_) => "encode",
+                Error::Io(_) => "io",
                 _ => "config",
             }
             .into(),
@@ -309,63 +521,83 @@ pub fn execute(client: &Client, call: &BatchCall) -> CallOutcome {
     }
 }
 
-/// Runs `calls`, writing results to `output`, and reports progress after each call.
+/// Opens and locks the journal of `output` for the run, so that a second run on the same
+/// output fails here instead of sending the same writes again.
+fn lock_journal(output: &Path) -> Result<File> {
+    let journal = journal_path(output);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .append(true)
+        .open(&journal)
+        .map_err(|e| Error::io("open", &journal, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::io(
+            "use",
+            output,
+            std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                "another batch run is writing to it; wait for that run to end (two runs on one output would send the same writes twice)",
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &journal, e)),
+    }
+}
+
+/// Runs `calls`, writing results to `output`, and reports each result and the progress to
+/// `on_event` as they come.
+///
+/// Fails before sending anything when another run holds `output`, or when `output` exists
+/// and `options.resume` is not set.
 pub fn run(
     client: &Client,
     calls: &[BatchCall],
     output: &Path,
     options: &BatchOptions,
-    progress: &mut dyn FnMut(&Progress),
+    on_event: &mut dyn FnMut(BatchEvent<'_>),
 ) -> Result<Summary> {
-    let journal = journal_path(output);
-    if output.exists() && !options.resume {
-        return Err(Error::Config(format!(
-            "{} exists: continue the run with --resume, or remove it to start over",
-            output.display()
-        )));
+    let mut journal = lock_journal(output)?;
+    let journal_name = journal_path(output);
+    if !options.resume {
+        if output.exists() {
+            return Err(Error::Config(format!(
+                "{} exists: continue the run with --resume, or remove it to start over",
+                output.display()
+            )));
+        }
+        journal
+            .set_len(0)
+            .map_err(|e| Error::io("truncate", &journal_name, e))?;
     }
-    let previous = if options.resume {
+    let mut previous = if options.resume {
         read_results(output)?
     } else {
         HashMap::new()
     };
     let sent = if options.resume {
-        read_journal(&journal)
+        read_journal(&mut journal)
     } else {
         HashSet::new()
     };
-    if !options.resume {
-        let _ = std::fs::remove_file(&journal);
+    if options.retry_unknown {
+        previous.retain(|_, status| status != "unknown");
     }
     let mut out = OpenOptions::new()
         .create(true)
         .append(true)
         .open(output)
-        .map_err(|e| Error::Config(format!("cannot open {}: {e}", output.display())))?;
-    let journal_file = Mutex::new(
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&journal)
-            .map_err(|e| Error::Config(format!("cannot open {}: {e}", journal.display())))?,
-    );
+        .map_err(|e| Error::io("open", output, e))?;
+    let journal = Mutex::new(journal);
     let mut summary = Summary {
         total: calls.len(),
+        already_done: previous.len(),
         ..Summary::default()
     };
-    let mut failed = 0;
     for status in previous.values() {
-        match status.as_str() {
-            "ok" => summary.ok += 1,
-            "fault" => summary.faults += 1,
-            "unknown" => summary.unknown += 1,
-            _ => summary.errors += 1,
-        }
-        if status != "ok" {
-            failed += 1;
-        }
+        summary.count(status);
     }
-    summary.already_done = previous.len();
     let write = |out: &mut File, call: &BatchCall, outcome: &CallOutcome| -> Result<()> {
         out.write_all(result_line(call, outcome).as_bytes())
             .and_then(|()| out.flush())
@@ -376,21 +608,24 @@ pub fn run(
                     out.sync_data()
                 }
             })
-            .map_err(|e| Error::Config(format!("cannot write {}: {e}", output.display())))
+            .map_err(|e| Error::io("write", output, e))
     };
-    // Writes that were sent when an earlier run stopped: their outcome is unknown.
     let mut todo = Vec::new();
     for call in calls {
         if previous.contains_key(&call.id) {
             continue;
         }
-        if sent.contains(&call.id) && !call.is_read() {
+        // A write that was sent when an earlier run stopped: its outcome is unknown.
+        if sent.contains(&call.id) && !call.is_read() && !options.retry_unknown {
             let outcome = CallOutcome::Unknown {
                 message: "the call was sent before the run was interrupted and its answer was not recorded; it may have been applied and is not resent".into(),
             };
             write(&mut out, call, &outcome)?;
-            summary.unknown += 1;
-            failed += 1;
+            summary.count(outcome.status());
+            on_event(BatchEvent::Finished {
+                call,
+                outcome: &outcome,
+            });
             continue;
         }
         todo.push(call);
@@ -399,25 +634,34 @@ pub fn run(
     let mut state = Progress {
         total: calls.len(),
         done: calls.len() - todo.len(),
-        failed,
-        done_now: 0,
-        elapsed: Duration::ZERO,
+        failed: summary.faults + summary.errors + summary.unknown,
+        ..Progress::default()
     };
-    progress(&state);
+    on_event(BatchEvent::Progress(&state));
     let next = AtomicUsize::new(0);
+    let started_calls = AtomicUsize::new(0);
     let pace = Mutex::new(Instant::now());
     let interval = options
         .rate
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(1.0 / r));
-    let (tx, rx) = mpsc::channel::<(usize, CallOutcome)>();
+    let stopped = || options.stop.as_ref().is_some_and(StopSignal::is_stopped);
+    enum Message {
+        Started,
+        Ended(usize, CallOutcome),
+    }
+    let (tx, rx) = mpsc::channel::<Message>();
     let workers = options.concurrency.clamp(1, 64).min(todo.len().max(1));
     let mut write_error = None;
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let tx = tx.clone();
-            let (todo, next, pace, journal_file) = (&todo, &next, &pace, &journal_file);
+            let (todo, next, pace, journal, started_calls) =
+                (&todo, &next, &pace, &journal, &started_calls);
             scope.spawn(move || loop {
+                if stopped() {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(call) = todo.get(i) else { break };
                 if let Some(interval) = interval {
@@ -430,50 +674,106 @@ pub fn run(
                     };
                     std::thread::sleep(wait);
                 }
+                // The pause may have outlasted a stop: the call has not started yet.
+                if stopped() {
+                    break;
+                }
+                started_calls.fetch_add(1, Ordering::SeqCst);
+                let _ = tx.send(Message::Started);
                 if !call.is_read() {
-                    let mut j = journal_file.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut j = journal.lock().unwrap_or_else(|e| e.into_inner());
                     let entry = format!("{}\n", json!({ "sent": call.id }));
                     if let Err(e) = j.write_all(entry.as_bytes()).and_then(|()| j.sync_data()) {
-                        let _ = tx.send((
-                            i,
-                            CallOutcome::Error {
-                                kind: "config".into(),
-                                message: format!("cannot write the journal: {e}"),
-                            },
-                        ));
+                        let outcome = CallOutcome::Error {
+                            kind: "io".into(),
+                            message: format!("cannot write the journal: {e}"),
+                        };
+                        if tx.send(Message::Ended(i, outcome)).is_err() {
+                            break;
+                        }
                         continue;
                     }
                 }
                 let outcome = execute(client, call);
-                if tx.send((i, outcome)).is_err() {
+                if tx.send(Message::Ended(i, outcome)).is_err() {
                     break;
                 }
             });
         }
         drop(tx);
-        for (i, outcome) in rx {
-            let call = todo[i];
-            match &outcome {
-                CallOutcome::Ok(_) => summary.ok += 1,
-                CallOutcome::Fault { .. } => summary.faults += 1,
-                CallOutcome::Error { .. } => summary.errors += 1,
-                CallOutcome::Unknown { .. } => summary.unknown += 1,
+        for message in rx {
+            match message {
+                Message::Started => state.in_flight += 1,
+                Message::Ended(i, outcome) => {
+                    let call = todo[i];
+                    summary.count(outcome.status());
+                    if !matches!(outcome, CallOutcome::Ok(_)) {
+                        state.failed += 1;
+                    }
+                    if let Err(e) = write(&mut out, call, &outcome) {
+                        write_error.get_or_insert(e);
+                    }
+                    on_event(BatchEvent::Finished {
+                        call,
+                        outcome: &outcome,
+                    });
+                    state.in_flight -= 1;
+                    state.done += 1;
+                    state.done_now += 1;
+                }
             }
-            if !matches!(outcome, CallOutcome::Ok(_)) {
-                state.failed += 1;
-            }
-            if let Err(e) = write(&mut out, call, &outcome) {
-                write_error.get_or_insert(e);
-            }
-            state.done += 1;
-            state.done_now += 1;
             state.elapsed = started.elapsed();
-            progress(&state);
+            on_event(BatchEvent::Progress(&state));
         }
     });
     if let Some(e) = write_error {
         return Err(e);
     }
+    summary.not_started = todo.len() - started_calls.load(Ordering::SeqCst);
     let _ = out.seek(SeekFrom::End(0));
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_dropped_from_warning_paths() {
+        assert_eq!(without_positions("a[3].b[12].c"), "a[].b[].c");
+        assert_eq!(without_positions("plain.path"), "plain.path");
+    }
+
+    #[test]
+    fn one_typo_in_many_calls_is_one_warning() {
+        let calls: Vec<BatchCall> = (0..5)
+            .map(|i| {
+                BatchCall::untyped(
+                    i.to_string(),
+                    "Account",
+                    "update_account",
+                    json!({"account_info": {"i_account": i, "blokced": "Y"}}),
+                )
+            })
+            .chain([BatchCall::untyped(
+                "x",
+                "Account",
+                "get_acount_info",
+                json!({}),
+            )])
+            .collect();
+        let warnings = check(&calls);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        let typo = warnings.iter().find(|w| w.field.is_some()).unwrap();
+        assert_eq!(typo.calls, 5);
+        assert_eq!(typo.first_id, "0");
+        let field = typo.field.as_ref().unwrap();
+        assert_eq!(field.path, "account_info.blokced");
+        assert_eq!(field.suggestion, Some("blocked"));
+        let method = warnings.iter().find(|w| w.field.is_none()).unwrap();
+        assert_eq!(method.method_suggestion, Some("get_account_info"));
+        assert!(method
+            .to_string()
+            .contains("did you mean `get_account_info`"));
+    }
 }

@@ -4,8 +4,11 @@
 //! left or the connection broke ([`Error::Transport`]), the server answered with an HTTP
 //! status and no fault ([`Error::Http`]), the API refused the call ([`Error::Fault`]), the
 //! credentials were refused ([`Error::Auth`]), the answer could not be read
-//! ([`Error::Decode`]), or the client was set up wrongly ([`Error::Config`]). No message holds
-//! a password, token or session id: bodies kept for context are redacted first.
+//! ([`Error::Decode`]), the parameters do not fit the method ([`Error::Input`]), the request
+//! could not be written ([`Error::Encode`]), a file could not be read or written
+//! ([`Error::Io`]), or the client was set up wrongly ([`Error::Config`]). The underlying error
+//! stays reachable through `source()`. No message holds a password, token or session id:
+//! bodies kept for context are redacted first.
 
 use std::fmt;
 
@@ -25,7 +28,7 @@ pub enum Error {
     /// The server answered with an HTTP status that carries no API fault (404, 502, 503, an
     /// HTML page from a proxy, …).
     #[error(transparent)]
-    Http(#[from] HttpError),
+    Http(Box<HttpError>),
     /// The API answered with a fault (SOAP `Fault`, or REST HTTP 500 with `faultcode`).
     #[error(transparent)]
     Fault(Box<ApiFault>),
@@ -35,7 +38,19 @@ pub enum Error {
     /// The answer could not be decoded into the expected type.
     #[error(transparent)]
     Decode(Box<DecodeFailure>),
-    /// The client is configured wrongly (bad URL, unreadable CA file, unknown method, …).
+    /// The parameters of a call, or a line of a batch file, do not fit: not JSON, not an
+    /// object, a value of the wrong type for its field.
+    #[error(transparent)]
+    Input(Box<InputError>),
+    /// The request could not be written (a value XML cannot carry in a literal body, …).
+    #[error(transparent)]
+    Encode(Box<EncodeFailure>),
+    /// A file could not be read or written (a batch file, a session file, a CA file, a
+    /// fetched WSDL).
+    #[error(transparent)]
+    Io(Box<IoError>),
+    /// The client is configured wrongly (bad URL, unreadable CA certificate, unknown
+    /// protocol name, …).
     #[error("invalid configuration: {0}")]
     Config(String),
     /// A shared store (the PostgreSQL session store or rate limit) could not be used: the
@@ -117,6 +132,33 @@ impl Error {
         matches!(self, Error::Config(_))
     }
 
+    /// An [`Error::Input`]: `what` (the call, or `file:line`) with a message, for programs
+    /// that check their own input the way the crate does.
+    pub fn input(what: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Input(Box::new(InputError {
+            what: what.into(),
+            message: message.into(),
+        }))
+    }
+
+    /// An [`Error::Encode`] for a call.
+    pub(crate) fn encode(service: &str, method: &str, message: impl Into<String>) -> Self {
+        Error::Encode(Box::new(EncodeFailure {
+            service: service.to_string(),
+            method: method.to_string(),
+            message: message.into(),
+        }))
+    }
+
+    /// An [`Error::Io`]: `action` (`read`, `write`, …) on `path` failed.
+    pub fn io(action: &str, path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
+        Error::Io(Box::new(IoError {
+            action: action.to_string(),
+            path: path.into(),
+            source,
+        }))
+    }
+
     /// Whether the request may have reached the server although no answer came, so that a
     /// write may or may not have been applied. Such a write is never resent automatically.
     pub fn outcome_unknown(&self) -> bool {
@@ -161,6 +203,9 @@ impl Error {
                 fix(&mut d.message, true);
                 fix(&mut d.body_start, false);
             }
+            Error::Input(i) => fix(&mut i.message, true),
+            Error::Encode(e) => fix(&mut e.message, false),
+            Error::Io(_) => {}
             Error::Config(c) | Error::Store(c) => fix(c, false),
         }
     }
@@ -220,7 +265,8 @@ impl fmt::Display for TransportErrorKind {
 
 /// The request could not be completed at the connection level.
 #[derive(Debug, thiserror::Error)]
-#[error("{service}/{method}: {kind}: {message}{}", if *request_sent { " (the request may have reached the server)" } else { "" })]
+#[error("{service}/{method}: {kind}: {message}{}", if *request_sent { " (the request may have reached the server)" } else { " (the request never left)" })]
+#[non_exhaustive]
 pub struct TransportError {
     /// What failed.
     pub kind: TransportErrorKind,
@@ -232,16 +278,42 @@ pub struct TransportError {
     pub method: String,
     /// Whether the request may have reached the server.
     pub request_sent: bool,
+    /// The error underneath (the I/O error of a refused connection, say).
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    /// A transport error without an underlying error.
+    pub(crate) fn new(
+        kind: TransportErrorKind,
+        message: impl Into<String>,
+        service: &str,
+        method: &str,
+        request_sent: bool,
+    ) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+            service: service.to_string(),
+            method: method.to_string(),
+            request_sent,
+            source: None,
+        }
+    }
 }
 
 /// An HTTP status without an API fault.
 #[derive(Debug, thiserror::Error)]
-#[error("{service}/{method}: HTTP {status}{}: {body_start}", content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+#[non_exhaustive]
+#[error("{service}/{method}: {} answered HTTP {status}{}: {body_start}", if url.is_empty() { "the server" } else { url.as_str() }, content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
 pub struct HttpError {
     /// The service called.
     pub service: String,
     /// The method called.
     pub method: String,
+    /// The URL the request went to.
+    pub url: String,
     /// The HTTP status.
     pub status: u16,
     /// The response's content type.
@@ -250,8 +322,15 @@ pub struct HttpError {
     pub body_start: String,
 }
 
+impl From<HttpError> for Error {
+    fn from(e: HttpError) -> Self {
+        Error::Http(Box::new(e))
+    }
+}
+
 /// A fault returned by the API.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ApiFault {
     /// The service called.
     pub service: String,
@@ -327,7 +406,8 @@ pub enum AuthErrorKind {
 
 /// Authentication failed.
 #[derive(Debug, thiserror::Error, Clone)]
-#[error("authentication failed ({kind:?}){}: {message}", code.as_deref().map(|c| format!(" with {c}")).unwrap_or_default())]
+#[error("{}{}: {message}", kind.sentence(), code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+#[non_exhaustive]
 pub struct AuthError {
     /// Why.
     pub kind: AuthErrorKind,
@@ -337,7 +417,34 @@ pub struct AuthError {
     pub message: String,
 }
 
+impl AuthErrorKind {
+    /// What went wrong, as the start of a sentence.
+    fn sentence(self) -> &'static str {
+        match self {
+            AuthErrorKind::BadCredentials => {
+                "The server refused the login: wrong login, password or token"
+            }
+            AuthErrorKind::Lockout => {
+                "The server refuses logins for now after too many failed attempts"
+            }
+            AuthErrorKind::PasswordChangeRequired => {
+                "The server wants the password changed before the next login"
+            }
+            AuthErrorKind::SessionRejected => "The server refused the session",
+        }
+    }
+}
+
 impl AuthError {
+    /// An authentication error of `kind` with `message`.
+    pub(crate) fn new(kind: AuthErrorKind, code: Option<&str>, message: impl Into<String>) -> Self {
+        AuthError {
+            kind,
+            code: code.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
     /// The authentication error for a login fault, or `None` if the fault is not about
     /// credentials.
     pub fn from_login_fault(code: &str, message: &str) -> Option<Self> {
@@ -362,6 +469,7 @@ impl AuthError {
 
 /// An answer that could not be decoded.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct DecodeFailure {
     /// The service called.
     pub service: String,
@@ -400,3 +508,41 @@ impl fmt::Display for DecodeFailure {
 }
 
 impl std::error::Error for DecodeFailure {}
+
+/// The parameters of a call, or a line of a batch file, do not fit.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{what}: {message}")]
+#[non_exhaustive]
+pub struct InputError {
+    /// The call (`Account/update_account`) or the place (`calls.jsonl:3`).
+    pub what: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A request that could not be written.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{service}/{method}: cannot write the request: {message}")]
+#[non_exhaustive]
+pub struct EncodeFailure {
+    /// The service called.
+    pub service: String,
+    /// The method called.
+    pub method: String,
+    /// Why.
+    pub message: String,
+}
+
+/// A file that could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} {}: {source}", path.display())]
+#[non_exhaustive]
+pub struct IoError {
+    /// What was done: `read`, `write`, `open`, `lock`, …
+    pub action: String,
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// The I/O error.
+    #[source]
+    pub source: std::io::Error,
+}

@@ -75,13 +75,13 @@ impl Deadline {
 
     /// The error of a call whose time ran out before `what`.
     pub fn error(&self, label: CallLabel<'_>, what: &str, request_sent: bool) -> Error {
-        Error::Transport(TransportError {
-            kind: TransportErrorKind::Timeout,
-            message: format!("the call's time limit ran out {what}"),
-            service: label.service.to_string(),
-            method: label.method.to_string(),
+        Error::Transport(TransportError::new(
+            TransportErrorKind::Timeout,
+            format!("the call's time limit ran out {what}"),
+            label.service,
+            label.method,
             request_sent,
-        })
+        ))
     }
 }
 
@@ -230,7 +230,7 @@ impl Http {
         }
         let response = builder
             .send(&request.body[..])
-            .map_err(|e| transport_error(label, e))?;
+            .map_err(|e| self.transport_error(label, e))?;
         Ok(self.streaming(label, response, body_use))
     }
 
@@ -251,8 +251,50 @@ impl Http {
         if let Some(remaining) = remaining {
             builder = builder.config().timeout_global(Some(remaining)).build();
         }
-        let response = builder.call().map_err(|e| transport_error(label, e))?;
+        let response = builder.call().map_err(|e| self.transport_error(label, e))?;
         Ok(self.streaming(label, response, BodyUse::Buffered))
+    }
+
+    /// The `host:port` the client connects to, for messages.
+    fn server(&self) -> String {
+        let (scheme, rest) = self.base.split_once("://").unwrap_or(("https", &self.base));
+        let authority = rest.split('/').next().unwrap_or(rest);
+        let has_port = authority
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty());
+        if has_port {
+            authority.to_string()
+        } else if scheme == "http" {
+            format!("{authority}:80")
+        } else {
+            format!("{authority}:443")
+        }
+    }
+
+    /// The transport error for a failed exchange, naming the server where that is what the
+    /// reader needs (a refused connection, a name that does not resolve, TLS).
+    fn transport_error(&self, label: CallLabel<'_>, e: ureq::Error) -> Error {
+        let (kind, mut sent) = classify(&e);
+        let server = self.server();
+        let message = match kind {
+            TransportErrorKind::Dns => format!("the host of {server} did not resolve"),
+            TransportErrorKind::Connect => {
+                format!("{server} refused the connection or cannot be reached")
+            }
+            TransportErrorKind::Tls if speaks_plain_http(&e) => {
+                // The handshake failed on the server's first bytes: no request was sent.
+                sent = false;
+                format!(
+                    "{server} answered the TLS handshake in plain HTTP: the URL says https:// \
+                 but the server speaks http:// on that port"
+                )
+            }
+            TransportErrorKind::Tls => format!("{server}: {}", describe(&e)),
+            _ => describe(&e),
+        };
+        let mut error = TransportError::new(kind, message, label.service, label.method, sent);
+        error.source = Some(Box::new(e));
+        Error::Transport(error)
     }
 
     /// A response with its body to read, limited for a buffered body.
@@ -360,18 +402,6 @@ impl Resolver for CachingResolver {
     }
 }
 
-/// The transport error for a failed exchange.
-fn transport_error(label: CallLabel<'_>, e: ureq::Error) -> Error {
-    let (kind, sent) = classify(&e);
-    Error::Transport(TransportError {
-        kind,
-        message: describe(&e),
-        service: label.service.to_string(),
-        method: label.method.to_string(),
-        request_sent: sent,
-    })
-}
-
 /// The kind of a `ureq` error, and whether the request may have reached the server.
 fn classify(e: &ureq::Error) -> (TransportErrorKind, bool) {
     use ureq::Timeout as T;
@@ -437,6 +467,28 @@ fn io_kind(io: &std::io::Error) -> (TransportErrorKind, bool) {
                 (TransportErrorKind::Io, true)
             }
         }
+    }
+}
+
+/// Whether a TLS failure came from a server answering in plain HTTP: its first bytes
+/// (`HTTP/1.1 400`) are no TLS record.
+fn speaks_plain_http(e: &ureq::Error) -> bool {
+    let corrupt = |r: &rustls::Error| {
+        matches!(
+            r,
+            rustls::Error::InvalidMessage(
+                rustls::InvalidMessage::InvalidContentType
+                    | rustls::InvalidMessage::UnknownProtocolVersion
+            )
+        )
+    };
+    match e {
+        ureq::Error::Rustls(r) => corrupt(r),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .is_some_and(corrupt),
+        _ => false,
     }
 }
 

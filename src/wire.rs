@@ -155,13 +155,15 @@ pub(crate) fn fault_error(label: CallLabel<'_>, fault: Fault, status: u16) -> Er
 
 /// The error for an HTTP status without a usable body.
 pub(crate) fn http_error(label: CallLabel<'_>, response: &HttpResponse) -> Error {
-    Error::Http(HttpError {
+    Error::Http(Box::new(HttpError {
         service: label.service.to_string(),
         method: label.method.to_string(),
+        // The call path, which knows where the request went, fills it in.
+        url: String::new(),
         status: response.status,
         content_type: response.content_type.clone(),
         body_start: crate::redact::body_start(&response.body),
-    })
+    }))
 }
 
 /// Turns a body read error into a transport error: the request was sent by then.
@@ -189,13 +191,9 @@ pub(crate) fn body_read_error(service: &str, method: &str, e: std::io::Error) ->
     } else {
         TransportErrorKind::ConnectionLost
     };
-    Error::Transport(TransportError {
-        kind,
-        message: text,
-        service: service.to_string(),
-        method: method.to_string(),
-        request_sent: true,
-    })
+    let mut error = TransportError::new(kind, text, service, method, true);
+    error.source = Some(Box::new(e));
+    Error::Transport(error)
 }
 
 /// Reads a whole body into memory, refusing more than `max` bytes.
@@ -209,13 +207,13 @@ pub(crate) fn read_all(
         .read_to_end(&mut out)
         .map_err(|e| body_read_error(label.service, label.method, e))?;
     if out.len() as u64 > max {
-        return Err(Error::Transport(TransportError {
-            kind: TransportErrorKind::TooLarge,
-            message: format!("the response is larger than the limit of {max} bytes"),
-            service: label.service.to_string(),
-            method: label.method.to_string(),
-            request_sent: true,
-        }));
+        return Err(Error::Transport(TransportError::new(
+            TransportErrorKind::TooLarge,
+            format!("the response is larger than the limit of {max} bytes"),
+            label.service,
+            label.method,
+            true,
+        )));
     }
     Ok(out)
 }

@@ -306,9 +306,7 @@ fn write(dir: &Path, path: &str, body: &[u8]) -> Result<()> {
     let target: PathBuf = path
         .split('/')
         .fold(dir.to_path_buf(), |p, part| p.join(part));
-    let io = |what: &str, e: std::io::Error| {
-        Error::Config(format!("cannot {what} {}: {e}", target.display()))
-    };
+    let io = |what: &str, e: std::io::Error| Error::io(what, &target, e);
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent).map_err(|e| io("create the directory of", e))?;
     }

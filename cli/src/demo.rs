@@ -10,14 +10,32 @@ use std::process::ExitCode;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use portabilling::account::op::GetAccountInfo;
 use portabilling::account::{
     AccountInfo, GetAccountInfoRequest, GetAccountListRequest, UpdateAccountRequest,
 };
 use portabilling::auth::MemoryStore;
-use portabilling::batch::{self, BatchCall, BatchOptions};
+use portabilling::batch::{self, BatchCall, BatchEvent, BatchOptions};
 use portabilling::espf::{Delivery, Listener, ListenerConfig, Pipeline, RequestAuth};
 use portabilling::sim::{EventTarget, SimConfig, Simulator};
 use portabilling::{Client, Error, Protocol};
+
+/// A directory for the demo's files, removed when the demo ends, however it ends.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Self, Error> {
+        let dir = std::env::temp_dir().join(format!("portabilling-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 /// Prints a step heading.
 fn step(n: u32, text: &str) {
@@ -47,7 +65,7 @@ fn simulated() -> Result<ExitCode, Error> {
         tls: true,
         ..SimConfig::default()
     })
-    .map_err(|e| Error::Config(format!("cannot start the simulator: {e}")))?;
+    .map_err(|e| Error::io("start the simulator on", "127.0.0.1", e))?;
     let ca = sim.ca_cert_pem().unwrap_or_default().to_string();
     say(format!("{} with 250 accounts of customer 1", sim.url()));
 
@@ -83,7 +101,7 @@ fn simulated() -> Result<ExitCode, Error> {
         })
         .build();
     let listener = Listener::start(ListenerConfig::new("127.0.0.1:0", pipeline))
-        .map_err(|e| Error::Config(format!("cannot start the event listener: {e}")))?;
+        .map_err(|e| Error::io("start the event listener on", "127.0.0.1:0", e))?;
     sim.send_events_to(EventTarget::basic(listener.url(), "espf", "demo-secret"))
         .map_err(|e| Error::Config(format!("cannot send events: {e}")))?;
     say(format!(
@@ -187,37 +205,39 @@ fn simulated() -> Result<ExitCode, Error> {
         7,
         "Run a small batch over the same session (results flushed as they come)",
     );
-    let calls: Vec<BatchCall> = (1..=5)
-        .map(|i| BatchCall {
-            id: format!("call-{i}"),
-            service: "Account".into(),
-            method: "get_account_info".into(),
-            params: serde_json::json!({ "i_account": i * 10 }),
+    let calls: Vec<BatchCall> = [10, 20, 30, 40, 50, 100_000]
+        .iter()
+        .map(|&i| {
+            let request = GetAccountInfoRequest {
+                i_account: Some(i),
+                ..Default::default()
+            };
+            BatchCall::new::<GetAccountInfo>(format!("account-{i}"), &request)
         })
-        .chain(std::iter::once(BatchCall {
-            id: "call-6".into(),
-            service: "Account".into(),
-            method: "get_account_info".into(),
-            params: serde_json::json!({ "i_account": 100_000 }),
-        }))
         .collect();
-    let output =
-        std::env::temp_dir().join(format!("portabilling-demo-{}.jsonl", std::process::id()));
-    let _ = std::fs::remove_file(&output);
+    let scratch = Scratch::new()?;
+    let output = scratch.0.join("results.jsonl");
+    let mut outcomes = Vec::new();
     let summary = batch::run(
         &soap,
         &calls,
         &output,
         &BatchOptions::default(),
-        &mut |_| {},
+        &mut |event| {
+            if let BatchEvent::Finished { call, outcome } = event {
+                outcomes.push(format!("{} {}", call.id, outcome.status()));
+            }
+        },
     )?;
+    outcomes.sort();
     say(format!(
-        "{} calls: {} ok, {} fault (an account that does not exist), results in {}",
+        "{} calls: {} ok, {} fault (an account that does not exist): {}",
         summary.total,
         summary.ok,
         summary.faults,
-        output.display()
+        outcomes.join(", ")
     ));
+    drop(scratch);
 
     step(8, "Log out");
     soap.logout()?;

@@ -82,13 +82,19 @@ pub struct ListenArgs {
     /// Do not fetch the entity: hand on the event alone.
     #[arg(long)]
     no_fetch: bool,
+    #[command(flatten)]
+    conn: super::Connection,
 }
 
-fn config_error(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |e| Error::Config(format!("{what}: {e}"))
+/// An I/O error on the file or address `path`.
+fn io_error<'a>(
+    action: &'a str,
+    path: impl Into<PathBuf> + 'a,
+) -> impl FnOnce(std::io::Error) -> Error + 'a {
+    move |e| Error::io(action, path, e)
 }
 
-pub fn run(conn: &super::Connection, command: EspfCommand) -> Result<ExitCode, Error> {
+pub fn run(command: EspfCommand) -> Result<ExitCode, Error> {
     let EspfCommand::Listen(args) = command;
     let auth = match (&args.auth_basic, &args.auth_custom, &args.auth_signature) {
         (Some(basic), None, None) => RequestAuth::parse_basic(basic).map_err(|e| Error::Config(format!("--auth-basic: {e}")))?,
@@ -108,7 +114,7 @@ pub fn run(conn: &super::Connection, command: EspfCommand) -> Result<ExitCode, E
             DedupOptions::default(),
         )?),
         (None, Some(file)) => {
-            Arc::new(DedupStore::open(file).map_err(config_error("cannot open the state file"))?)
+            Arc::new(DedupStore::open(file).map_err(io_error("open the state file", file))?)
         }
         (None, None) => {
             return Err(Error::Config(
@@ -120,11 +126,11 @@ pub fn run(conn: &super::Connection, command: EspfCommand) -> Result<ExitCode, E
     let mut builder = Pipeline::builder(auth).shared_dedup(store);
     if !args.no_fetch {
         let observer: Arc<dyn ClientObserver> = metrics.clone();
-        builder = builder.client(conn.builder()?.observer(observer).build()?);
+        builder = builder.client(args.conn.builder()?.observer(observer).build()?);
     }
     let pipeline = match (&args.jsonl, &args.exec) {
         (Some(path), _) => builder
-            .hand_off(JsonlFile::open(path).map_err(config_error("cannot open the JSONL file"))?)
+            .hand_off(JsonlFile::open(path).map_err(io_error("open", path))?)
             .build(),
         (None, Some(command)) => builder.hand_off(ExecCommand::shell(command)).build(),
         (None, None) => builder.hand_off(Stdout).build(),
@@ -132,13 +138,14 @@ pub fn run(conn: &super::Connection, command: EspfCommand) -> Result<ExitCode, E
     let mut config = ListenerConfig::new(&args.bind, pipeline);
     config.metrics = metrics;
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-        let cert = std::fs::read(cert).map_err(config_error("cannot read --tls-cert"))?;
-        let key = std::fs::read(key).map_err(config_error("cannot read --tls-key"))?;
+        let cert_pem = std::fs::read(cert).map_err(io_error("read", cert))?;
+        let key_pem = std::fs::read(key).map_err(io_error("read", key))?;
         config.tls = Some(
-            tls_config_from_pem(&cert, &key).map_err(config_error("the TLS certificate or key"))?,
+            tls_config_from_pem(&cert_pem, &key_pem)
+                .map_err(|e| Error::Config(format!("--tls-cert/--tls-key: {e}")))?,
         );
     }
-    let listener = Listener::start(config).map_err(config_error("cannot listen"))?;
+    let listener = Listener::start(config).map_err(io_error("listen on", &args.bind))?;
     eprintln!(
         "portabilling: listening for ESPF events on {}",
         listener.url()

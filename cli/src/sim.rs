@@ -61,11 +61,20 @@ pub struct SimArgs {
         env = "PORTABILLING_SIM_EVENTS_AUTH"
     )]
     events_auth: Option<String>,
+    /// The login the simulator accepts (default: sim-admin).
+    #[arg(long, env = "PORTABILLING_LOGIN")]
+    login: Option<String>,
+    /// The password the simulator accepts.
+    #[arg(long, env = "PORTABILLING_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// The API token the simulator accepts.
+    #[arg(long, env = "PORTABILLING_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
-/// Runs the simulator. It accepts the credentials given with the global `--login`,
-/// `--password` and `--token` (or their environment variables), or the defaults it prints.
-pub fn run(conn: &super::Connection, args: SimArgs) -> Result<ExitCode, Error> {
+/// Runs the simulator. It accepts the credentials given with `--login`, `--password` and
+/// `--token` (or their environment variables), or the defaults it prints.
+pub fn run(args: SimArgs) -> Result<ExitCode, Error> {
     let defaults = SimConfig::default();
     let certificate = match args.certificate.as_str() {
         "expired" => CertificateKind::Expired,
@@ -77,9 +86,9 @@ pub fn run(conn: &super::Connection, args: SimArgs) -> Result<ExitCode, Error> {
         bind: format!("127.0.0.1:{}", args.port),
         tls: args.tls,
         certificate,
-        login: conn.login.clone().unwrap_or(defaults.login),
-        password: conn.password.clone().unwrap_or(defaults.password),
-        token: conn.token.clone().unwrap_or(defaults.token),
+        login: args.login.clone().unwrap_or(defaults.login),
+        password: args.password.clone().unwrap_or(defaults.password),
+        token: args.token.clone().unwrap_or(defaults.token),
         accounts: args.accounts,
         token_lifetime: Duration::from_secs(args.token_lifetime),
         max_page_size: args.max_page_size,
@@ -93,8 +102,8 @@ pub fn run(conn: &super::Connection, args: SimArgs) -> Result<ExitCode, Error> {
             ..Faults::default()
         },
     };
-    let sim = Simulator::start(config)
-        .map_err(|e| Error::Config(format!("cannot start the simulator: {e}")))?;
+    let bind = config.bind.clone();
+    let sim = Simulator::start(config).map_err(|e| Error::io("start the simulator on", bind, e))?;
     println!("PortaBilling simulator listening on {}", sim.url());
     println!("  login:    {}", sim.login());
     println!("  password: {}", sim.password());
@@ -109,13 +118,12 @@ pub fn run(conn: &super::Connection, args: SimArgs) -> Result<ExitCode, Error> {
                 Error::Config("--events-url needs --events-auth USER:PASSWORD".into())
             })?;
         sim.send_events_to(EventTarget::basic(url, user, password))
-            .map_err(|e| Error::Config(format!("cannot send events: {e}")))?;
+            .map_err(|e| Error::Config(format!("--events-url {url}: {e}")))?;
         println!("  events:   POSTed to {url}");
     }
     if let Some(pem) = sim.ca_cert_pem() {
         if let Some(path) = &args.ca_out {
-            std::fs::write(path, pem)
-                .map_err(|e| Error::Config(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(path, pem).map_err(|e| Error::io("write", path, e))?;
             println!(
                 "  CA certificate written to {} (use --ca-cert {})",
                 path.display(),

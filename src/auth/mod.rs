@@ -19,6 +19,18 @@ use serde::{Deserialize, Serialize};
 
 pub use store::{FileStore, MemoryStore, SessionStore, StoredSessions};
 
+/// What [`Client::session_status`](crate::Client::session_status) found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionStatus {
+    /// The server knows the session.
+    Alive,
+    /// There is a session, in memory or in the store, but the server no longer knows it.
+    Expired,
+    /// No session: never logged in, or logged out.
+    Missing,
+}
+
 use crate::error::{AuthError, AuthErrorKind, Error, Result, TransportError, TransportErrorKind};
 
 /// A secret string: a password, token or session id. Its `Debug` and `Display` output is
@@ -307,6 +319,24 @@ impl SessionManager {
         out
     }
 
+    /// The session in use, or else the one in the store, without logging in.
+    pub fn stored(&self) -> Result<Option<Arc<Session>>> {
+        if let Some(session) = self.peek() {
+            return Ok(Some(session));
+        }
+        let Some(store) = &self.store else {
+            return Ok(None);
+        };
+        Ok(store
+            .load(&self.key)?
+            .filter(|s| !s.is_empty())
+            .map(|stored| {
+                let session = Arc::new(stored);
+                self.set(Some(Arc::clone(&session)));
+                session
+            }))
+    }
+
     /// The session to use: the current one, one from the store, or a new login. Waiting for
     /// another thread's or process's login ends at `until`.
     pub fn current(
@@ -348,16 +378,16 @@ impl SessionManager {
             }
         }
         if !self.credentials.can_login() {
-            return Err(Error::Auth(AuthError {
-                kind: AuthErrorKind::SessionRejected,
-                code: None,
-                message: match self.credentials {
+            return Err(Error::Auth(AuthError::new(
+                AuthErrorKind::SessionRejected,
+                None,
+                match self.credentials {
                     Credentials::SessionId(_) => {
-                        "the server refused the session id, and no login and password or token are configured to log in again".into()
+                        "the server refused the session id, and no login and password or token are configured to log in again"
                     }
-                    _ => "no credentials are configured".into(),
+                    _ => "no credentials are configured",
                 },
-            }));
+            )));
         }
         let mut fresh: Option<Session> = None;
         let mut logged_in = false;
@@ -392,11 +422,11 @@ impl SessionManager {
         self.logins.fetch_add(1, Ordering::Relaxed);
         tracing::info!(login = self.credentials.login().unwrap_or(""), "logged in");
         if session.is_empty() {
-            return Err(Error::Auth(AuthError {
-                kind: AuthErrorKind::SessionRejected,
-                code: None,
-                message: "the login response holds neither a session id nor an access token".into(),
-            }));
+            return Err(Error::Auth(AuthError::new(
+                AuthErrorKind::SessionRejected,
+                None,
+                "the login response holds neither a session id nor an access token",
+            )));
         }
         Ok(session)
     }
@@ -477,11 +507,11 @@ fn lock_until<T>(mutex: &Mutex<T>, until: Option<Instant>) -> Result<MutexGuard<
 
 /// The error of a wait for a login that outlasted the call's time limit.
 pub(crate) fn lock_timeout() -> Error {
-    Error::Transport(TransportError {
-        kind: TransportErrorKind::Timeout,
-        message: "the call's time limit ran out while another login was in progress".into(),
-        service: "Session".into(),
-        method: "login".into(),
-        request_sent: false,
-    })
+    Error::Transport(TransportError::new(
+        TransportErrorKind::Timeout,
+        "the call's time limit ran out while another login was in progress",
+        "Session",
+        "login",
+        false,
+    ))
 }

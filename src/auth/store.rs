@@ -172,7 +172,7 @@ impl FileStore {
             .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let bytes = serde_json::to_vec_pretty(stored)
-            .map_err(|e| Error::Config(format!("cannot encode the session file: {e}")))?;
+            .map_err(|e| self.io_error("encode", std::io::Error::other(e)))?;
         let result = (|| -> std::io::Result<()> {
             let mut file = private_file(&tmp, true)?;
             file.write_all(&bytes)?;
@@ -191,10 +191,7 @@ impl FileStore {
     }
 
     fn io_error(&self, what: &str, e: std::io::Error) -> Error {
-        Error::Config(format!(
-            "cannot {what} the session file {}: {e}",
-            self.path.display()
-        ))
+        Error::io(&format!("{what} the session file"), &self.path, e)
     }
 }
 

@@ -274,9 +274,7 @@ impl ClientBuilder {
             extra_roots.extend(parse_pem_certificates(pem)?);
         }
         for file in &self.ca_files {
-            let pem = std::fs::read(file).map_err(|e| {
-                Error::Config(format!("cannot read the CA file {}: {e}", file.display()))
-            })?;
+            let pem = std::fs::read(file).map_err(|e| Error::io("read the CA file", file, e))?;
             extra_roots.extend(parse_pem_certificates(&pem)?);
         }
         if self.insecure {

@@ -256,7 +256,15 @@ impl Client {
             }
             let auth = session.as_deref().map_or(CallAuth::None, CallAuth::Session);
             let request = spec.wire.request(label, auth, spec.params)?;
-            let result = self.exchange(spec, &request, deadline).and_then(&mut *read);
+            let result = self
+                .exchange(spec, &request, deadline)
+                .and_then(&mut *read)
+                .map_err(|mut e| {
+                    if let Error::Http(h) = &mut e {
+                        h.url = format!("{}{}", self.inner.http.base(), request.path);
+                    }
+                    e
+                });
             match result {
                 Ok(value) => return Ok(value),
                 Err(Error::Fault(fault))
@@ -468,11 +476,11 @@ impl Client {
 }
 
 fn session_rejected(code: Option<&str>) -> Error {
-    Error::Auth(AuthError {
-        kind: AuthErrorKind::SessionRejected,
-        code: code.map(str::to_string),
-        message: "the server refused the session again right after it was renewed".into(),
-    })
+    Error::Auth(AuthError::new(
+        AuthErrorKind::SessionRejected,
+        code,
+        "the server refused the session again right after it was renewed",
+    ))
 }
 
 #[cfg(test)]
@@ -481,13 +489,7 @@ mod tests {
     use crate::error::{HttpError, TransportError};
 
     fn transport(kind: TransportErrorKind, sent: bool) -> Error {
-        Error::Transport(TransportError {
-            kind,
-            message: String::new(),
-            service: "S".into(),
-            method: "m".into(),
-            request_sent: sent,
-        })
+        Error::Transport(TransportError::new(kind, "", "S", "m", sent))
     }
 
     #[test]
@@ -514,9 +516,10 @@ mod tests {
             Retryable::OnceAfterReadTimeout
         );
         assert_eq!(retryable(&transport(K::Tls, false), true), Retryable::No);
-        let unavailable = Error::Http(HttpError {
+        let unavailable = Error::from(HttpError {
             service: "S".into(),
             method: "m".into(),
+            url: String::new(),
             status: 503,
             content_type: None,
             body_start: String::new(),

@@ -10,7 +10,7 @@ mod protocol;
 
 use std::sync::Arc;
 
-use crate::auth::{Secret, Session, SessionManager};
+use crate::auth::{Secret, Session, SessionManager, SessionStatus};
 use crate::error::{Error, Result};
 use crate::history::{ClientObserver, HistoryHook};
 use crate::model::{AnyValue, Operation, OperationInfo, PagedOperation, Structure};
@@ -126,10 +126,11 @@ impl Client {
         Ok((*session).clone())
     }
 
-    /// Ends the session on the server and forgets it (also in the session store).
+    /// Ends the session on the server and forgets it (also in the session store). Without a
+    /// session (in memory or in the store) there is nothing to end, and nothing is sent.
     pub fn logout(&self) -> Result<()> {
         let deadline = self.deadline();
-        let Some(session) = self.inner.sessions.peek() else {
+        let Some(session) = self.inner.sessions.stored()? else {
             return Ok(());
         };
         let params = token_params(&session);
@@ -149,10 +150,25 @@ impl Client {
     }
 
     /// Checks the session with `Session/ping`: `true` if the server still knows it. Logs in
-    /// first if there is no session.
+    /// first if there is no session; [`session_status`](Self::session_status) never does.
     pub fn ping(&self) -> Result<bool> {
         let deadline = self.deadline();
         let session = self.scrubbed(self.session_for_call(deadline))?;
+        Ok(self.ping_session(session, deadline)? == SessionStatus::Alive)
+    }
+
+    /// Checks the session in use, or the one in the session store, with `Session/ping`,
+    /// without ever logging in: with no session the answer is [`SessionStatus::Missing`] and
+    /// nothing is sent.
+    pub fn session_status(&self) -> Result<SessionStatus> {
+        let deadline = self.deadline();
+        match self.inner.sessions.stored()? {
+            Some(session) => self.ping_session(session, deadline),
+            None => Ok(SessionStatus::Missing),
+        }
+    }
+
+    fn ping_session(&self, session: Arc<Session>, deadline: Deadline) -> Result<SessionStatus> {
         let params = token_params(&session);
         match self.untyped(
             self.session_label("ping"),
@@ -160,14 +176,21 @@ impl Client {
             &params,
             deadline,
         ) {
-            Ok(reply) => Ok(reply
-                .get("user_id")
-                .and_then(|v| {
-                    v.as_i64()
-                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            Ok(reply) => {
+                let known = reply
+                    .get("user_id")
+                    .and_then(|v| {
+                        v.as_i64()
+                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    })
+                    .is_some_and(|id| id > 0);
+                Ok(if known {
+                    SessionStatus::Alive
+                } else {
+                    SessionStatus::Expired
                 })
-                .is_some_and(|id| id > 0)),
-            Err(Error::Fault(f)) if f.is_session_fault() => Ok(false),
+            }
+            Err(Error::Fault(f)) if f.is_session_fault() => Ok(SessionStatus::Expired),
             Err(e) => Err(e),
         }
     }
@@ -190,13 +213,7 @@ impl Client {
         // A method the registry knows is read through its generated types, so the answer is
         // the same whichever protocol carried it (SOAP's guessed types are not trusted).
         if let Some(op) = crate::registry::operation(service, method) {
-            let mut request = (op.new_request)();
-            request.set_json(&params).map_err(|e| {
-                Error::Config(format!(
-                    "the parameters do not fit {service}/{method} ({}): {e}",
-                    op.request.name
-                ))
-            })?;
+            let request = crate::registry::request_from_json(op, &params)?;
             return self
                 .call_dyn(op, request.as_ref())
                 .map(|reply| reply.to_json());

@@ -133,10 +133,7 @@ fn flag(on: bool) -> Option<Value> {
 fn call(client: &Client, service: &str, method: &str, params: Value) -> Result<Value, Error> {
     match crate::registry::operation(service, method) {
         Some(op) => {
-            let mut request = (op.new_request)();
-            request.set_json(&params).map_err(|e| {
-                Error::Config(format!("{service}/{method}: cannot build the request: {e}"))
-            })?;
+            let request = crate::registry::request_from_json(op, &params)?;
             Ok(client.call_dyn(op, request.as_ref())?.to_json())
         }
         None => client.call(service, method, params),
@@ -151,9 +148,13 @@ fn typed<T: serde::de::DeserializeOwned>(
     serde_json::from_value(value.clone())
         .map(Box::new)
         .map_err(|e| {
-            FetchError::Api(Error::Config(format!(
-                "{service}/{method}: the answer does not fit the generated type: {e}"
-            )))
+            FetchError::Api(Error::decode(
+                service,
+                method,
+                format!("the answer does not fit the generated type: {e}"),
+                None,
+                b"",
+            ))
         })
 }
 

@@ -9,6 +9,7 @@
 //! its structs. The inspector, the simulator and the sample-request writer read the same
 //! schemas.
 
+mod check;
 mod field;
 mod index;
 pub mod json;
@@ -17,12 +18,14 @@ mod scalar;
 use std::any::Any;
 use std::fmt;
 
+pub use check::{closest, UnknownField};
 pub use field::{
     EnumSlot, ListSlot, ListValue, OptionalSlot, Scalar, ScalarKind, ScalarMut, Slot, ValueMut,
     ValueRef,
 };
 pub use index::field_index;
 pub(crate) use scalar::base64;
+#[cfg(feature = "espf")]
 pub(crate) use scalar::civil_from_days;
 pub use scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, ParseError, Time};
 

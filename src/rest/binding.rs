@@ -116,10 +116,10 @@ impl RestWire {
             if params.is_null() || params.as_array().is_some_and(|a| a.is_empty()) {
                 params = AnyValue::Object(Default::default());
             } else {
-                return Err(Error::Config(format!(
-                    "{}/{}: the parameters must be a JSON object",
-                    label.service, label.method
-                )));
+                return Err(Error::input(
+                    format!("{}/{}", label.service, label.method),
+                    "the parameters must be a JSON object",
+                ));
             }
         }
         let files = take_files(&mut params, schema);
@@ -151,7 +151,7 @@ impl RestWire {
                 body.insert("params".into(), params);
                 headers.push(("Content-Type", "application/json; charset=UTF-8".into()));
                 serde_json::to_vec(&body)
-                    .map_err(|e| Error::Config(format!("cannot encode the parameters: {e}")))?
+                    .map_err(|e| Error::encode(label.service, label.method, e.to_string()))?
             }
             RestEncoding::Form => {
                 headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));

@@ -108,7 +108,7 @@ impl WireFormat for SoapWire {
             Params::Typed(_, value) => envelope::encode(header, &target, value),
             Params::Untyped(value) => envelope::encode_any(header, &target, value),
         }
-        .map_err(|e| Error::Config(format!("{}/{}: {e}", label.service, label.method)))?;
+        .map_err(|e| Error::encode(label.service, label.method, e.to_string()))?;
         let path = match self.endpoint {
             SoapEndpoint::PerMethod => format!("/soap/{}/{}", label.service, label.method),
             SoapEndpoint::Legacy => format!("/Porta/SOAP/{}", label.service),

@@ -67,7 +67,7 @@ fn bad_credentials_fail_once_and_are_never_retried() {
     for p in PROTOCOLS {
         let before = sim.stats().calls.get("Session/login").copied().unwrap_or(0);
         let c = Client::builder(sim.url())
-            .login(sim.login(), "wrong")
+            .login(sim.login(), "Wr0ng-pa55")
             .protocol(p)
             .build()
             .unwrap();
@@ -81,7 +81,7 @@ fn bad_credentials_fail_once_and_are_never_retried() {
             before + 1
         );
         assert!(
-            !err.to_string().contains("wrong"),
+            !err.to_string().contains("Wr0ng-pa55"),
             "the password shows in {err}"
         );
     }

@@ -59,13 +59,13 @@ fn a_batch_killed_halfway_resumes_without_sending_any_call_twice() {
     let args = |resume: bool| {
         let mut c = bin();
         c.args([
+            "batch",
             "--url",
             &sim.url(),
             "--login",
             sim.login(),
             "--password",
             sim.password(),
-            "batch",
             "--quiet",
         ])
         .arg("--input")
@@ -156,13 +156,13 @@ fn a_dropped_write_is_reported_as_unknown_and_not_resent() {
     sim.fail_next(Some("get_account_info"), Failure::Drop);
     let status = bin()
         .args([
+            "batch",
             "--url",
             &sim.url(),
             "--login",
             sim.login(),
             "--password",
             sim.password(),
-            "batch",
             "--quiet",
             "--concurrency",
             "1",
@@ -213,13 +213,13 @@ fn faults_only_exit_with_4() {
     );
     let status = bin()
         .args([
+            "batch",
             "--url",
             &sim.url(),
             "--login",
             sim.login(),
             "--password",
             sim.password(),
-            "batch",
             "--quiet",
         ])
         .arg("--input")

@@ -121,9 +121,12 @@ fn connection(url: &str) -> Vec<String> {
     .collect()
 }
 
+/// Runs `args` (a command and its options) with the connection options to `url` after the
+/// command's name.
 fn run_against(url: &str, args: &[&str]) -> Output {
-    let mut all = connection(url);
-    all.extend(args.iter().map(|s| s.to_string()));
+    let mut all = vec![args[0].to_string()];
+    all.extend(connection(url));
+    all.extend(args[1..].iter().map(|s| s.to_string()));
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
     run(&all)
 }
@@ -158,9 +161,9 @@ fn call_prints_the_typed_response_as_json_over_both_protocols() {
         let out = run_against(
             &url,
             &[
+                "call",
                 "--protocol",
                 protocol,
-                "call",
                 "Account",
                 "get_account_info",
                 r#"{"i_account": 7}"#,
@@ -197,13 +200,13 @@ fn exit_codes_tell_the_kind_of_failure() {
     );
     // 3: the login is refused; the password never shows.
     let out = run(&[
+        "ping",
         "--url",
         &url,
         "--login",
         "sim-admin",
         "--password",
         "wrong-secret-123",
-        "ping",
     ]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("wrong-secret-123"));
@@ -212,6 +215,7 @@ fn exit_codes_tell_the_kind_of_failure() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     // 5: nobody listens.
     let out = run(&[
+        "ping",
         "--url",
         "http://127.0.0.1:9",
         "--login",
@@ -220,7 +224,6 @@ fn exit_codes_tell_the_kind_of_failure() {
         "b",
         "--timeout",
         "5",
-        "ping",
     ]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
 }
@@ -256,8 +259,8 @@ fn a_session_file_keeps_one_login_across_runs_and_is_private() {
     let (_sim, url) = simulator(&[]);
     let file_arg = file.to_str().expect("utf-8 path");
     let mut stored = Vec::new();
-    for _ in 0..3 {
-        let out = run_against(&url, &["--session-file", file_arg, "ping"]);
+    for command in ["login", "ping", "ping"] {
+        let out = run_against(&url, &[command, "--session-file", file_arg]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         stored.push(std::fs::read_to_string(&file).expect("the session file is written"));
     }
@@ -293,11 +296,10 @@ fn espf_listen_fetches_the_changed_account_and_writes_it_as_a_json_line() {
     let events = format!("http://{bind}/");
     let (_sim, sim_url) =
         simulator(&["--events-url", &events, "--events-auth", "espf:espf-secret"]);
-    let mut args = connection(&sim_url);
+    let mut args = vec!["espf".to_string(), "listen".to_string()];
+    args.extend(connection(&sim_url));
     args.extend(
         [
-            "espf",
-            "listen",
             "--bind",
             &bind,
             "--auth-basic",
@@ -410,11 +412,11 @@ fn the_examples_run_against_their_simulator() {
 #[test]
 fn sim_accepts_the_credentials_it_is_given() {
     let sim = Running::start(&[
+        "sim",
         "--login",
         "ops",
         "--token",
         "tok-123456",
-        "sim",
         "--port",
         "0",
         "--accounts",
@@ -422,24 +424,24 @@ fn sim_accepts_the_credentials_it_is_given() {
     ]);
     let url = last_word(&sim.wait_for("listening on"));
     let ok = run(&[
+        "ping",
         "--url",
         &url,
         "--login",
         "ops",
         "--token",
         "tok-123456",
-        "ping",
     ]);
     assert!(ok.status.success(), "{}", text(&ok.stderr));
     // The defaults no longer work.
     let refused = run(&[
+        "ping",
         "--url",
         &url,
         "--login",
         "sim-admin",
         "--password",
         "sim-password",
-        "ping",
     ]);
     assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
 }

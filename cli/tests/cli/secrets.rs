@@ -814,7 +814,7 @@ fn batch_files_and_the_espf_listener_show_no_secret() {
             &calls,
             &output,
             &BatchOptions::default(),
-            &mut |progress| seen.debug("batch progress", progress),
+            &mut |progress| seen.debug("batch progress", &progress),
         );
         seen.result(&format!("{p} batch: summary"), &summary);
         seen.file(&format!("{p} batch output"), &output);
@@ -938,19 +938,20 @@ fn the_command_line_shows_no_secret() {
         let session_file = dir.join(format!("{p}-session.json"));
         let base = |args: &[&str]| {
             let mut c = bin();
-            c.args([
-                "-vv",
-                "--url",
-                &sim.url(),
-                "--protocol",
-                p,
-                "--login",
-                sim.login(),
-            ])
-            .arg("--session-file")
-            .arg(&session_file)
-            .args(args)
-            .env("PORTABILLING_PASSWORD", sim.password());
+            c.args(&args[..1])
+                .args([
+                    "-vv",
+                    "--url",
+                    &sim.url(),
+                    "--protocol",
+                    p,
+                    "--login",
+                    sim.login(),
+                ])
+                .arg("--session-file")
+                .arg(&session_file)
+                .args(&args[1..])
+                .env("PORTABILLING_PASSWORD", sim.password());
             c
         };
         for (what, args) in [
@@ -971,7 +972,13 @@ fn the_command_line_shows_no_secret() {
             ),
             (
                 "untyped call",
-                vec!["call", "Account", "no_such_method", r#"{"password": "x"}"#],
+                vec![
+                    "call",
+                    "--untyped",
+                    "Account",
+                    "no_such_method",
+                    r#"{"password": "x"}"#,
+                ],
             ),
             (
                 "fault",
@@ -1028,6 +1035,7 @@ fn the_command_line_shows_no_secret() {
         // The password on the command line, the token in the environment, a wrong password.
         let mut c = bin();
         c.args([
+            "ping",
             "-vv",
             "--url",
             &sim.url(),
@@ -1036,10 +1044,11 @@ fn the_command_line_shows_no_secret() {
             "--login",
             sim.login(),
         ])
-        .args(["--password", sim.password(), "ping"]);
+        .args(["--password", sim.password()]);
         run(&mut seen, &format!("{p} --password"), c);
         let mut c = bin();
         c.args([
+            "call",
             "-vv",
             "--url",
             &sim.url(),
@@ -1048,11 +1057,12 @@ fn the_command_line_shows_no_secret() {
             "--login",
             sim.login(),
         ])
-        .args(["call", "Account", "get_account_info", r#"{"i_account": 1}"#])
+        .args(["Account", "get_account_info", r#"{"i_account": 1}"#])
         .env("PORTABILLING_TOKEN", sim.token());
         run(&mut seen, &format!("{p} token"), c);
         let mut c = bin();
         c.args([
+            "ping",
             "-vv",
             "--url",
             &sim.url(),
@@ -1061,10 +1071,11 @@ fn the_command_line_shows_no_secret() {
             "--login",
             sim.login(),
         ])
-        .args(["--password", sim.password(), "--token", sim.token(), "ping"]);
+        .args(["--password", sim.password(), "--token", sim.token()]);
         run(&mut seen, &format!("{p} password and token"), c);
         let mut c = bin();
         c.args([
+            "call",
             "-vv",
             "--url",
             &sim.url(),
@@ -1073,7 +1084,7 @@ fn the_command_line_shows_no_secret() {
             "--login",
             sim.login(),
         ])
-        .args(["call", "Account", "get_account_info", r#"{"i_account": 1}"#])
+        .args(["Account", "get_account_info", r#"{"i_account": 1}"#])
         .env("PORTABILLING_PASSWORD", "cli-wrong-S3cret-pw");
         seen.secret("cli-wrong-S3cret-pw");
         let out = run(&mut seen, &format!("{p} bad password"), c);
@@ -1083,9 +1094,18 @@ fn the_command_line_shows_no_secret() {
         for mode in ECHOES {
             echo.set(mode);
             let mut c = bin();
-            c.args(["-vv", "--url", &echo.url, "--protocol", p, "--login", "api"])
-                .args(["call", "Account", "get_account_info", r#"{"i_account": 1}"#])
-                .env("PORTABILLING_PASSWORD", PASSWORD);
+            c.args([
+                "call",
+                "-vv",
+                "--url",
+                &echo.url,
+                "--protocol",
+                p,
+                "--login",
+                "api",
+            ])
+            .args(["Account", "get_account_info", r#"{"i_account": 1}"#])
+            .env("PORTABILLING_PASSWORD", PASSWORD);
             run(&mut seen, &format!("{p} echo {mode:?}"), c);
         }
     }
@@ -1100,16 +1120,24 @@ fn the_command_line_shows_no_secret() {
     let state = dir.join("cli-espf-state");
     let jsonl = dir.join("cli-espf.jsonl");
     let mut c = bin();
-    c.args(["-vv", "--url", &sim.url(), "--login", sim.login()])
-        .args(["espf", "listen", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--state-file")
-        .arg(&state)
-        .arg("--jsonl")
-        .arg(&jsonl)
-        .env("PORTABILLING_PASSWORD", sim.password())
-        .env("PORTABILLING_ESPF_BASIC", format!("espf:{ESPF_PASSWORD}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    c.args([
+        "espf",
+        "listen",
+        "-vv",
+        "--url",
+        &sim.url(),
+        "--login",
+        sim.login(),
+    ])
+    .args(["--bind", &format!("127.0.0.1:{port}")])
+    .arg("--state-file")
+    .arg(&state)
+    .arg("--jsonl")
+    .arg(&jsonl)
+    .env("PORTABILLING_PASSWORD", sim.password())
+    .env("PORTABILLING_ESPF_BASIC", format!("espf:{ESPF_PASSWORD}"))
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     let body =
         json!({"event_type": "Subscriber/Updated", "variables": {"i_event": 1, "i_account": 1}})

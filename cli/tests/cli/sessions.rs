@@ -20,6 +20,7 @@ fn sessions_are_shared_across_processes_through_a_session_file() {
     let file = dir.join("session.json");
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))
+            .args(&args[..1])
             .args([
                 "--url",
                 &sim.url(),
@@ -28,7 +29,7 @@ fn sessions_are_shared_across_processes_through_a_session_file() {
                 "--session-file",
             ])
             .arg(&file)
-            .args(args)
+            .args(&args[1..])
             .env("PORTABILLING_PASSWORD", sim.password())
             .output()
             .unwrap()
@@ -62,6 +63,7 @@ fn sessions_are_shared_across_processes_through_a_session_file() {
         .map(|i| {
             std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))
                 .args([
+                    "call",
                     "--url",
                     &sim.url(),
                     "--login",
@@ -70,7 +72,6 @@ fn sessions_are_shared_across_processes_through_a_session_file() {
                 ])
                 .arg(&file)
                 .args([
-                    "call",
                     "Account",
                     "get_account_info",
                     &format!(r#"{{"i_account": {}}}"#, 1 + i % 3),

@@ -13,7 +13,7 @@ fn the_command_fetches_the_simulators_set() {
     let sim = portabilling::sim::Simulator::start(Default::default()).unwrap();
     let dir = scratch("sim");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))
-        .args(["--url", &sim.url(), "wsdl", "fetch", "--out"])
+        .args(["wsdl", "fetch", "--url", &sim.url(), "--out"])
         .arg(&dir)
         .arg("Account")
         .output()

@@ -201,13 +201,13 @@ fn the_build_takes_a_users_wsdls_and_the_command_uses_them() {
     // And the command built from the fetched set calls the server it came from.
     let json = run(
         &[
+            "call",
             "--url",
             &sim.url(),
             "--login",
             sim.login(),
             "--password",
             sim.password(),
-            "call",
             "Account",
             "get_account_info",
             r#"{"i_account": 3}"#,
