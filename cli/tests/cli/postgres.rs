@@ -38,13 +38,17 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The binary with the simulator's connection settings.
+/// The binary with the simulator's connection settings (in the environment, as a service
+/// would have them).
 fn command(sim: &Simulator) -> Command {
     let mut c = Command::new(BIN);
-    c.args(["--url", &sim.url(), "--login", sim.login()])
+    c.env("PORTABILLING_URL", sim.url())
+        .env("PORTABILLING_LOGIN", sim.login())
         .env("PORTABILLING_PASSWORD", sim.password())
         .env_remove("PORTABILLING_SESSION_STORE")
-        .env_remove("PORTABILLING_SESSION_FILE");
+        .env_remove("PORTABILLING_SESSION_FILE")
+        .env_remove("PORTABILLING_RATE_LIMIT")
+        .env_remove("PORTABILLING_ESPF_STORE");
     c
 }
 
@@ -455,9 +459,9 @@ fn processes_on_one_database_share_one_login_and_one_more_after_an_expiry() {
     let mut check = pg::connect(&db);
     let _ = check.execute("DELETE FROM portabilling_sessions WHERE key = $1", &[&key]);
     let call = [
+        "call",
         "--session-store",
         &db,
-        "call",
         "Account",
         "get_account_info",
         r#"{"i_account": 3}"#,
@@ -533,11 +537,11 @@ fn processes_on_one_database_share_one_rate_limit() {
             let output = dir.join(format!("out{i}.jsonl"));
             command(&sim)
                 .args([
+                    "batch",
                     "--session-store",
                     &db,
                     "--rate-limit",
                     &rate,
-                    "batch",
                     "--quiet",
                 ])
                 .args(["--concurrency", "4", "--input"])

@@ -1255,9 +1255,11 @@ fn the_postgresql_stores_show_no_secret() {
     // The command: calls through the PostgreSQL session store, and failures to reach it.
     let base = |store: &str, args: &[&str]| {
         let mut c = bin();
-        c.args(["-vv", "--url", &sim.url(), "--login", sim.login()])
+        c.arg("-vv")
+            .args(&args[..1])
+            .args(["--url", &sim.url(), "--login", sim.login()])
             .args(["--session-store", store, "--rate-limit", "50"])
-            .args(args)
+            .args(&args[1..])
             .env("PORTABILLING_PASSWORD", sim.password());
         c
     };
@@ -1273,9 +1275,10 @@ fn the_postgresql_stores_show_no_secret() {
 
     // The listener on the database: its logs, answers, metrics and readiness.
     let mut listener = bin()
-        .args(["-vv", "--url", &sim.url(), "--login", sim.login()])
-        .args(["--session-store", &db_url, "--log-format", "json"])
-        .args(["espf", "listen", "--bind", "127.0.0.1:0", "--no-fetch"])
+        .args(["-vv", "--log-format", "json", "espf", "listen"])
+        .args(["--url", &sim.url(), "--login", sim.login()])
+        .args(["--session-store", &db_url])
+        .args(["--bind", "127.0.0.1:0", "--no-fetch"])
         .args(["--store", &db_url, "--exec", "cat >/dev/null"])
         .env("PORTABILLING_PASSWORD", sim.password())
         .env("PORTABILLING_ESPF_BASIC", format!("espf:{ESPF_PASSWORD}"))
