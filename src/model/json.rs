@@ -690,27 +690,10 @@ text_serde!(HexBinary);
 text_serde!(Flag);
 
 impl Serialize for Decimal {
-    /// A JSON number when an `f64` carries it exactly (PortaBilling sends amounts as numbers),
-    /// a string otherwise, so no digit is lost.
-    ///
-    /// "Exactly" includes the way back: a fraction is written as a number only while it has at
-    /// most 15 significant digits and 22 fraction digits, where every JSON reader parses it to
-    /// the same `f64` (serde_json's default parser, for one, is a unit in the last place off
-    /// for some numbers beyond that, e.g. `1e-30`, which then reads back as another decimal).
+    /// Always a JSON string, `"20.98506"`: one JSON type whatever the value, and no digit lost
+    /// through a reader's float (PortaBilling reads a number given as a string).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.scale() == 0 {
-            if let Ok(n) = i64::try_from(self.mantissa()) {
-                return serializer.serialize_i64(n);
-            }
-        }
-        if self.mantissa().unsigned_abs() < 1_000_000_000_000_000
-            && self.scale() <= 22
-            && self.is_exact_f64()
-        {
-            serializer.serialize_f64(self.to_f64())
-        } else {
-            serializer.collect_str(self)
-        }
+        serializer.collect_str(self)
     }
 }
 

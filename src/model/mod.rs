@@ -12,6 +12,7 @@
 mod check;
 mod field;
 mod index;
+mod interop;
 pub mod json;
 mod scalar;
 

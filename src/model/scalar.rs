@@ -33,14 +33,23 @@ impl std::error::Error for ParseError {}
 
 /// An exact decimal number (`xsd:decimal`): balances, fees and amounts.
 ///
-/// It keeps every digit it was given, up to 38 significant digits, so money never goes
-/// through a binary float. Equality compares values, so `1.50 == 1.5`.
+/// It keeps every digit it was given, up to 38 significant digits and 30 after the point, so
+/// money never goes through a binary float, and prints them back: `"1.50"` displays as
+/// `1.50`. Equality, ordering and hashing compare values, so `1.50 == 1.5`.
+///
+/// In JSON (REST bodies, the command's output, batch results) a decimal is always a string,
+/// `"20.98506"`, whatever its value, so no reader loses a digit through a float; reading
+/// accepts a number or a string. With the `rust_decimal` feature it converts to and from
+/// `rust_decimal::Decimal` without loss.
 ///
 /// ```
-/// use portabilling::runtime::Decimal;
+/// use portabilling::Decimal;
 /// let balance: Decimal = "20.98506".parse().unwrap();
 /// assert_eq!(balance.to_string(), "20.98506");
-/// assert_eq!("1.50".parse::<Decimal>().unwrap(), "1.5".parse().unwrap());
+/// let fee: Decimal = "1.50".parse().unwrap();
+/// assert_eq!(fee.to_string(), "1.50");
+/// assert_eq!(fee, "1.5".parse().unwrap());
+/// assert!(fee < balance);
 /// ```
 #[derive(Clone, Copy, Default)]
 pub struct Decimal {
@@ -52,9 +61,14 @@ pub struct Decimal {
 const MAX_SCALE: u32 = 30;
 
 impl Decimal {
-    /// A decimal of `mantissa × 10^-scale`.
-    pub fn new(mantissa: i128, scale: u32) -> Self {
-        Decimal { mantissa, scale }.normalized()
+    /// A decimal of `mantissa × 10^-scale`, keeping that many digits after the point; a
+    /// scale over 30 is reduced to 30, rounding toward zero.
+    pub fn new(mut mantissa: i128, mut scale: u32) -> Self {
+        while scale > MAX_SCALE {
+            mantissa /= 10;
+            scale -= 1;
+        }
+        Decimal { mantissa, scale }
     }
 
     /// The digits, without the decimal point.
@@ -84,7 +98,8 @@ impl Decimal {
         format!("{value}").parse().ok()
     }
 
-    /// Whether this value prints the same through an `f64` (so JSON may carry it as a number).
+    /// Whether this value prints the same through an `f64` (so an untyped answer may carry it
+    /// as a JSON number).
     pub(crate) fn is_exact_f64(&self) -> bool {
         Decimal::from_f64(self.to_f64()).is_some_and(|d| d == *self)
     }
@@ -106,6 +121,37 @@ impl PartialEq for Decimal {
 }
 
 impl Eq for Decimal {}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let (a, b) = (self.normalized(), other.normalized());
+        // Bring both to the larger scale; a mantissa that overflows on the way is larger in
+        // magnitude than any i128, so its sign decides.
+        let (a_m, b_m) = if a.scale >= b.scale {
+            (Some(a.mantissa), rescale(b.mantissa, a.scale - b.scale))
+        } else {
+            (rescale(a.mantissa, b.scale - a.scale), Some(b.mantissa))
+        };
+        match (a_m, b_m) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (None, _) => a.mantissa.cmp(&0),
+            (_, None) => 0.cmp(&b.mantissa),
+        }
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// `mantissa × 10^by`, if it fits.
+fn rescale(mantissa: i128, by: u32) -> Option<i128> {
+    10i128
+        .checked_pow(by)
+        .and_then(|factor| mantissa.checked_mul(factor))
+}
 
 impl std::hash::Hash for Decimal {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
@@ -148,7 +194,9 @@ impl FromStr for Decimal {
         {
             return Err(err());
         }
-        // Trailing zeros of the fraction carry no value; dropping them keeps more room.
+        // Trailing zeros of the fraction carry no value, but are kept for display (`1.50`)
+        // when there is room for them.
+        let given_zeros = frac_part.len() - frac_part.trim_end_matches('0').len();
         let frac_part = frac_part.trim_end_matches('0');
         let mut mantissa: i128 = 0;
         for b in int_part.bytes().chain(frac_part.bytes()) {
@@ -178,11 +226,20 @@ impl FromStr for Decimal {
         if negative {
             mantissa = -mantissa;
         }
-        Ok(Decimal {
+        let mut value = Decimal {
             mantissa,
             scale: scale as u32,
+        };
+        for _ in 0..given_zeros {
+            match value.mantissa.checked_mul(10) {
+                Some(m) if value.scale < MAX_SCALE => {
+                    value.mantissa = m;
+                    value.scale += 1;
+                }
+                _ => break,
+            }
         }
-        .normalized())
+        Ok(value)
     }
 }
 
@@ -784,12 +841,13 @@ mod tests {
         ] {
             assert_eq!(s.parse::<Decimal>().unwrap().to_string(), s);
         }
-        assert_eq!("1.50".parse::<Decimal>().unwrap().to_string(), "1.5");
+        assert_eq!("1.50".parse::<Decimal>().unwrap().to_string(), "1.50");
+        assert_eq!("0.000".parse::<Decimal>().unwrap().to_string(), "0.000");
         assert_eq!("+.5".parse::<Decimal>().unwrap().to_string(), "0.5");
         assert_eq!("7.".parse::<Decimal>().unwrap().to_string(), "7");
         assert_eq!("1e-05".parse::<Decimal>().unwrap().to_string(), "0.00001");
         assert_eq!("-1.5E+3".parse::<Decimal>().unwrap().to_string(), "-1500");
-        assert_eq!("2.50e1".parse::<Decimal>().unwrap().to_string(), "25");
+        assert_eq!("2.50e1".parse::<Decimal>().unwrap().to_string(), "25.0");
         for bad in [
             "",
             ".",

@@ -79,6 +79,10 @@ fn normal(v: &Value) -> Option<Value> {
             (!kept.is_empty()).then_some(Value::Object(kept))
         }
         Value::Number(n) => Some(serde_json::json!(n.as_f64())),
+        // A decimal is a string in the crate's JSON, a number in the server's: compare values.
+        Value::String(s) if s.parse::<f64>().is_ok_and(f64::is_finite) => {
+            Some(serde_json::json!(s.parse::<f64>().ok()))
+        }
         other => Some(other.clone()),
     }
 }

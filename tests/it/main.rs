@@ -12,6 +12,7 @@ mod espf;
 mod fixtures_shape;
 mod fuzz_regressions;
 mod module_graph;
+mod outside_program;
 mod postgres;
 mod properties;
 mod rest;

@@ -314,7 +314,8 @@ fn numbers_as_strings_flags_and_nulls_decode_leniently() {
         .unwrap();
     let a = r.account_info.as_ref().unwrap();
     assert_eq!(a.i_account, Some(42));
-    assert_eq!(a.balance.map(|b| b.to_string()), Some("1.5".into()));
+    // The digits as the server wrote them (the string "1.50").
+    assert_eq!(a.balance.map(|b| b.to_string()), Some("1.50".into()));
     assert_eq!(a.blocked, Some(portabilling::runtime::Flag::Yes));
     assert_eq!(a.credit_limit, None);
     assert_eq!(a.is_active, Some(1));

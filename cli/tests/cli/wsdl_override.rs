@@ -106,7 +106,7 @@ fn the_build_takes_a_users_wsdls_and_the_command_uses_them() {
         .env("PORTABILLING_SERVICES", "UA, Session")
         // A target directory of its own: sharing the outer one would make each build undo the
         // other's artifacts (other features, other WSDLs).
-        .env("CARGO_TARGET_DIR", target.join("wsdl-override"))
+        .env("CARGO_TARGET_DIR", target.join("user-builds"))
         .output()
         .expect("cargo runs");
     assert!(
