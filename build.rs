@@ -47,6 +47,8 @@ fn main() {
             "inspect",
             "model",
             "paging",
+            "pg",
+            "ratelimit",
             "redact",
             "registry",
             "rest",

@@ -62,6 +62,18 @@ ALLOWED_DUPLICATES = {
     # and tracing-subscriber's nu-ansi-term, both for the command's terminal output, use
     # 0.61. Goes away when ring moves to 0.61 or later.
     "windows-sys": "Windows only: 0.52 via ring, 0.61 via clap and nu-ansi-term (the CLI)",
+    # The `postgres` feature (on in the command): postgres-protocol 0.6.12 uses rand 0.10,
+    # which uses getrandom 0.4, while ring 0.17 (under rustls) pins getrandom 0.2. Every
+    # postgres-protocol since 0.6.8 uses a rand whose getrandom is newer than ring's; older
+    # ones would pin the whole postgres stack to early 2025. Both are small OS-random shims.
+    # Goes away when ring moves to a newer getrandom.
+    "getrandom": "0.2 via ring, 0.4 via rand in postgres-protocol (feature postgres)",
+    # wasi comes with those two getrandoms and is compiled only for wasm targets.
+    "wasi": "wasm targets only, under the two getrandoms",
+    # postgres-protocol 0.6.12 (SCRAM authentication; the latest) uses base64 0.22; ureq and
+    # pem (under rcgen) use 0.23. A few hundred lines each; goes away when postgres-protocol
+    # moves to 0.23.
+    "base64": "0.22 via postgres-protocol (feature postgres), 0.23 via ureq and rcgen's pem",
 }
 
 

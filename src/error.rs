@@ -53,6 +53,10 @@ pub enum Error {
     /// protocol name, …).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A shared store (the PostgreSQL session store or rate limit) could not be used: the
+    /// database is unreachable or failed. The message names the database without its password.
+    #[error("the shared store failed: {0}")]
+    Store(String),
 }
 
 impl Error {
@@ -116,6 +120,11 @@ impl Error {
     /// Whether the answer could not be decoded.
     pub fn is_decode(&self) -> bool {
         matches!(self, Error::Decode(_))
+    }
+
+    /// Whether a shared store (such as the PostgreSQL session store) failed.
+    pub fn is_store(&self) -> bool {
+        matches!(self, Error::Store(_))
     }
 
     /// Whether the configuration is wrong.
@@ -197,7 +206,7 @@ impl Error {
             Error::Input(i) => fix(&mut i.message, true),
             Error::Encode(e) => fix(&mut e.message, false),
             Error::Io(_) => {}
-            Error::Config(c) => fix(c, false),
+            Error::Config(c) | Error::Store(c) => fix(c, false),
         }
     }
 

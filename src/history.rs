@@ -1,9 +1,13 @@
-//! A hook that sees every exchange with the server, secrets redacted, like zeep's
-//! `HistoryPlugin` or PHP's `__getLastRequest`: for debugging real traffic without a proxy.
+//! Hooks on a client: one that sees every exchange with the server, secrets redacted, like
+//! zeep's `HistoryPlugin` or PHP's `__getLastRequest`, for debugging real traffic without a
+//! proxy ([`HistoryHook`]); and one that is told what the client did, without the content,
+//! for metrics ([`ClientObserver`]: each call's outcome and time, logins, renewed sessions,
+//! waits for the rate limit).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::error::Error;
 use crate::redact::{is_secret_name, redact_body};
 use crate::wire::{CallLabel, HttpRequest, HttpResponse};
 
@@ -117,4 +121,88 @@ impl HistoryHook for LastExchange {
     fn record(&self, exchange: &Exchange) {
         *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(exchange.clone());
     }
+}
+
+/// How a call ended, as metrics count it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallOutcome {
+    /// It succeeded.
+    Ok,
+    /// The API answered with a fault.
+    Fault,
+    /// The server answered with an HTTP error status and no fault.
+    Http,
+    /// A time limit ran out.
+    Timeout,
+    /// The connection failed (refused, lost, TLS).
+    Transport,
+    /// Logging in failed, or the session was refused.
+    Auth,
+    /// The answer could not be decoded.
+    Decode,
+    /// Anything else (configuration, the session store).
+    Other,
+}
+
+impl CallOutcome {
+    /// The outcome of a call that ended with `result`.
+    pub fn of<T>(result: &Result<T, Error>) -> CallOutcome {
+        match result {
+            Ok(_) => CallOutcome::Ok,
+            Err(e) if e.is_timeout() => CallOutcome::Timeout,
+            Err(Error::Fault(_)) => CallOutcome::Fault,
+            Err(Error::Http(_)) => CallOutcome::Http,
+            Err(Error::Transport(_)) => CallOutcome::Transport,
+            Err(Error::Auth(_)) => CallOutcome::Auth,
+            Err(Error::Decode(_)) => CallOutcome::Decode,
+            Err(_) => CallOutcome::Other,
+        }
+    }
+
+    /// A short name: `ok`, `fault`, `http`, `timeout`, `transport`, `auth`, `decode`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Ok => "ok",
+            CallOutcome::Fault => "fault",
+            CallOutcome::Http => "http",
+            CallOutcome::Timeout => "timeout",
+            CallOutcome::Transport => "transport",
+            CallOutcome::Auth => "auth",
+            CallOutcome::Decode => "decode",
+            CallOutcome::Other => "other",
+        }
+    }
+}
+
+/// What a client tells its [`ClientObserver`]. It carries no content: no parameter, answer or
+/// secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientEvent<'a> {
+    /// A call ended (a `Session/login` too), after all its attempts, renewals and waits.
+    Call {
+        /// The service.
+        service: &'a str,
+        /// The method.
+        method: &'a str,
+        /// How it ended.
+        outcome: CallOutcome,
+        /// How long it took, waits included.
+        elapsed: Duration,
+    },
+    /// The client logged in.
+    Login,
+    /// A session the server refused was replaced (by a login or another process's session),
+    /// or an access token was refreshed.
+    SessionRenewed,
+    /// An attempt waited this long for the rate limit.
+    RateLimitWait(Duration),
+}
+
+/// Is told what a client does, for metrics (see [`ClientEvent`]). Called on the calling
+/// thread: keep it quick.
+pub trait ClientObserver: Send + Sync {
+    /// Called for each event.
+    fn observe(&self, event: &ClientEvent<'_>);
 }

@@ -81,6 +81,10 @@
 //!   counts as a write.
 //! - **Backoff:** 100 ms before the first retry, doubling to at most 2 s, ±20 %. No retry
 //!   starts when its wait would end past the deadline.
+//! - **Rate limit:** with [`ClientBuilder::rate_limit`], every attempt (a retry, a login, a
+//!   token refresh too) first waits for its slot; a slot that would come after the deadline
+//!   ends the call at once with a timeout. Through a PostgreSQL session store (feature
+//!   `postgres`, `pg`) the limit is shared by every process on the same server and login.
 //! - **Sessions:** a session fault is not a retry: the session is renewed (one login for all
 //!   threads, or the fresh session another thread or process made) and the call sent again, up
 //!   to three times, and never when the credentials cannot log in (a refused
@@ -120,6 +124,9 @@ pub mod history;
 pub mod inspect;
 pub mod model;
 pub mod paging;
+#[cfg(feature = "postgres")]
+pub mod pg;
+pub mod ratelimit;
 mod redact;
 pub mod registry;
 pub(crate) mod rest;
@@ -138,7 +145,7 @@ pub mod wsdl;
 
 pub use client::{Client, ClientBuilder, Protocol, RawReply};
 pub use error::{Error, Result};
-pub use history::{Exchange, HistoryHook, LastExchange};
+pub use history::{CallOutcome, ClientEvent, ClientObserver, Exchange, HistoryHook, LastExchange};
 pub use model::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, Time};
 pub use rest::{Download, RestEncoding};
 pub use soap::SoapEndpoint;

@@ -264,7 +264,7 @@ fn real_server(conn: &super::Connection) -> Result<ExitCode, Error> {
     let store: Arc<dyn portabilling::auth::SessionStore> = Arc::new(MemoryStore::new());
     let build = |protocol: Protocol| -> Result<portabilling::Client, Error> {
         let mut builder = conn.builder()?.protocol(protocol);
-        if conn.session_file.is_none() {
+        if conn.session_store_location().is_none() {
             builder = builder.session_store(store.clone());
         }
         builder.build()

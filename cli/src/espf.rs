@@ -1,16 +1,19 @@
 //! `portabilling espf listen`: receive provisioning events, verify, de-duplicate, fetch the
-//! changed entity and hand it on.
+//! changed entity and hand it on; as a service, with health, readiness and metrics endpoints
+//! and a de-dup store in PostgreSQL that replicas share.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use portabilling::espf::{
-    tls_config_from_pem, DedupStore, ExecCommand, JsonlFile, Listener, ListenerConfig, Pipeline,
-    RequestAuth, Stdout,
+    tls_config_from_pem, Dedup, DedupOptions, DedupStore, ExecCommand, JsonlFile, Listener,
+    ListenerConfig, Metrics, Pipeline, RequestAuth, Stdout,
 };
-use portabilling::Error;
+use portabilling::pg::{Database, PgDedup};
+use portabilling::{ClientObserver, Error};
 
 /// The `espf` commands.
 #[derive(Subcommand, Debug)]
@@ -50,8 +53,16 @@ pub struct ListenArgs {
     )]
     auth_signature: Option<String>,
     /// The file that remembers handled events, so none runs twice (kept across restarts).
-    #[arg(long)]
-    state_file: PathBuf,
+    #[arg(long, required_unless_present = "store", conflicts_with = "store")]
+    state_file: Option<PathBuf>,
+    /// Remember handled events in PostgreSQL (postgres://…) instead, shared by replicas
+    /// behind one URL: a replica claims an event for --lease seconds, renewed while it runs.
+    #[arg(long, env = "PORTABILLING_ESPF_STORE", hide_env_values = true)]
+    store: Option<String>,
+    /// How long a claim on an event lasts in the --store database unless its replica renews
+    /// it: when a replica dies, another may run its event this long after.
+    #[arg(long, default_value_t = 30)]
+    lease: u64,
     /// Append each event and its entity as a JSON line to this file (default: stdout).
     #[arg(long, conflicts_with = "exec")]
     jsonl: Option<PathBuf>,
@@ -96,11 +107,26 @@ pub fn run(command: EspfCommand) -> Result<ExitCode, Error> {
         }
     }
     .max_skew(Duration::from_secs(args.max_skew));
-    let store = DedupStore::open(&args.state_file)
-        .map_err(io_error("open the state file", &args.state_file))?;
-    let mut builder = Pipeline::builder(auth).dedup(store);
+    let store: Arc<dyn Dedup> = match (&args.store, &args.state_file) {
+        (Some(url), _) => Arc::new(PgDedup::new(
+            Database::connect(url)?,
+            Duration::from_secs(args.lease),
+            DedupOptions::default(),
+        )?),
+        (None, Some(file)) => {
+            Arc::new(DedupStore::open(file).map_err(io_error("open the state file", file))?)
+        }
+        (None, None) => {
+            return Err(Error::Config(
+                "give --state-file or --store: handled events must be remembered".into(),
+            ))
+        }
+    };
+    let metrics = Arc::new(Metrics::new());
+    let mut builder = Pipeline::builder(auth).shared_dedup(store);
     if !args.no_fetch {
-        builder = builder.client(args.conn.client()?);
+        let observer: Arc<dyn ClientObserver> = metrics.clone();
+        builder = builder.client(args.conn.builder()?.observer(observer).build()?);
     }
     let pipeline = match (&args.jsonl, &args.exec) {
         (Some(path), _) => builder
@@ -110,6 +136,7 @@ pub fn run(command: EspfCommand) -> Result<ExitCode, Error> {
         (None, None) => builder.hand_off(Stdout).build(),
     };
     let mut config = ListenerConfig::new(&args.bind, pipeline);
+    config.metrics = metrics;
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         let cert_pem = std::fs::read(cert).map_err(io_error("read", cert))?;
         let key_pem = std::fs::read(key).map_err(io_error("read", key))?;

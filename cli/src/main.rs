@@ -16,11 +16,13 @@ mod sim;
 use std::io::{IsTerminal as _, Read as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
-use portabilling::auth::SessionStatus;
+use portabilling::auth::{FileStore, SessionStatus, SessionStore};
 use portabilling::model::OperationInfo;
+use portabilling::pg::{Database, PgSessionStore};
 use portabilling::{Client, ClientBuilder, Error, Protocol, RestEncoding, SoapEndpoint};
 
 /// The exit codes, as `--help` lists them.
@@ -46,6 +48,9 @@ struct Cli {
     /// always redacted.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// How logs are written on stderr: text, or one JSON object a line.
+    #[arg(long, env = "PORTABILLING_LOG_FORMAT", global = true, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,9 +80,20 @@ pub struct Connection {
     /// An API token instead of a password.
     #[arg(long, env = "PORTABILLING_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// Keep the session in this file (mode 0600), so separate runs share one login.
-    #[arg(long, env = "PORTABILLING_SESSION_FILE")]
-    session_file: Option<PathBuf>,
+    /// Keep the session here, so separate runs and processes share one login: a file (mode
+    /// 0600), or postgres://… for every process on every host that uses the database (the
+    /// session sealed with the password or token).
+    #[arg(
+        long,
+        alias = "session-file",
+        env = "PORTABILLING_SESSION_STORE",
+        hide_env_values = true
+    )]
+    session_store: Option<String>,
+    /// At most this many API calls a second (retries and logins included), shared through a
+    /// postgres:// session store by every process using the same server and login.
+    #[arg(long, env = "PORTABILLING_RATE_LIMIT")]
+    rate_limit: Option<f64>,
     /// Also trust the CA certificates in this PEM file.
     #[arg(long)]
     ca_cert: Option<PathBuf>,
@@ -102,18 +118,18 @@ pub struct Connection {
 enum Command {
     /// Call a method and print the answer as JSON (PortaBilling's REST conventions).
     Call(CallArgs),
-    /// Log in (and store the session with --session-file).
+    /// Log in (and store the session with --session-store).
     Login {
         #[command(flatten)]
         conn: Connection,
     },
-    /// Check the session: with --session-file the stored one, without logging in; without
+    /// Check the session: with --session-store the stored one, without logging in; without
     /// it, that the credentials log in.
     Ping {
         #[command(flatten)]
         conn: Connection,
     },
-    /// End the stored session (and remove it from --session-file).
+    /// End the stored session (and remove it from --session-store).
     Logout {
         #[command(flatten)]
         conn: Connection,
@@ -210,7 +226,9 @@ enum WsdlCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // A receiver logs one line per event by default; other commands only warnings.
+    let service = matches!(cli.command, Command::Espf(_));
+    init_logging(cli.verbose, service, &cli.log_format);
     match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -220,10 +238,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr: RUST_LOG when set, else the level `-v` asks for; colours only on a
-/// terminal, and never with NO_COLOR.
-fn init_logging(verbose: u8) {
+/// Logs to stderr: RUST_LOG when set, else the level `-v` asks for (a receiver's one line per
+/// event by default); as text, colours only on a terminal and never with NO_COLOR, or as one
+/// JSON object a line.
+fn init_logging(verbose: u8, service: bool, format: &str) {
     let default = match verbose {
+        0 if service => "portabilling=info",
         0 => "warn",
         1 => "portabilling=debug",
         _ => "portabilling=trace",
@@ -234,18 +254,22 @@ fn init_logging(verbose: u8) {
         .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = if format == "json" {
+        logs.json().flatten_event(true).try_init()
+    } else {
+        logs.with_ansi(colour).try_init()
+    };
 }
 
 /// The exit code of an error (see [`EXIT_CODES`]).
 fn exit_code(e: &Error) -> u8 {
     match e {
         Error::Config(_) | Error::Input(_) => 2,
+        Error::Store(_) => 5,
         Error::Auth(_) => 3,
         Error::Fault(_) => 4,
         Error::Transport(_) | Error::Http(_) => 5,
@@ -289,8 +313,11 @@ impl Connection {
             }
             (None, None, None) => {}
         }
-        if let Some(file) = &self.session_file {
-            builder = builder.session_file(file);
+        if let Some(store) = self.session_store()? {
+            builder = builder.session_store(store);
+        }
+        if let Some(rate) = self.rate_limit {
+            builder = builder.rate_limit(rate);
         }
         if let Some(ca) = &self.ca_cert {
             builder = builder.ca_cert_file(ca);
@@ -305,6 +332,51 @@ impl Connection {
             builder = builder.environment(i_env);
         }
         Ok(builder)
+    }
+}
+
+impl Connection {
+    /// Where sessions are kept: --session-store (or PORTABILLING_SESSION_FILE, its older name).
+    fn session_store_location(&self) -> Option<String> {
+        self.session_store
+            .clone()
+            .or_else(|| std::env::var("PORTABILLING_SESSION_FILE").ok())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Whether sessions are kept in PostgreSQL.
+    fn is_postgres(location: &str) -> bool {
+        location.starts_with("postgres://") || location.starts_with("postgresql://")
+    }
+
+    /// The session store --session-store names: a file, or a PostgreSQL database.
+    fn session_store(&self) -> Result<Option<Arc<dyn SessionStore>>, Error> {
+        let Some(location) = self.session_store_location() else {
+            return Ok(None);
+        };
+        if !Connection::is_postgres(&location) {
+            return Ok(Some(Arc::new(FileStore::new(location))));
+        }
+        let seal_with = self.password.as_deref().or(self.token.as_deref()).ok_or_else(|| {
+            Error::Config(
+                "a postgres:// session store needs --password or --token: sessions are sealed with it".into(),
+            )
+        })?;
+        let db = Database::connect(&location)?;
+        Ok(Some(Arc::new(PgSessionStore::new(db, seal_with))))
+    }
+
+    /// The session store as messages show it (a database without its password).
+    fn session_store_shown(&self) -> Option<String> {
+        let location = self.session_store_location()?;
+        if Connection::is_postgres(&location) {
+            Some(
+                portabilling::pg::shown_url(&location)
+                    .unwrap_or_else(|| "the PostgreSQL session store".to_string()),
+            )
+        } else {
+            Some(location)
+        }
     }
 }
 
@@ -433,9 +505,8 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 .map(|d| format!(", expires {d} UTC"))
                 .unwrap_or_default();
             let stored = conn
-                .session_file
-                .as_ref()
-                .map(|f| format!(", stored in {}", f.display()))
+                .session_store_shown()
+                .map(|f| format!(", stored in {f}"))
                 .unwrap_or_default();
             println!(
                 "logged in ({} login(s) made{expiry}{stored})",
@@ -445,9 +516,9 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         }
         Command::Ping { conn } => {
             let client = conn.client()?;
-            // With a session file, ping checks the stored session and never logs in (after
+            // With a session store, ping checks the stored session and never logs in (after
             // `logout` there is none); without one, it checks that the credentials log in.
-            let status = if conn.session_file.is_some() {
+            let status = if conn.session_store_location().is_some() {
                 client.session_status()?
             } else if client.ping()? {
                 SessionStatus::Alive

@@ -9,13 +9,14 @@ use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use super::Session;
 use crate::error::{Error, Result};
+use crate::ratelimit::{RateLimit, RateLimiter};
 
 /// Keeps sessions by key (a server and login), and serialises logins.
 pub trait SessionStore: Send + Sync + fmt::Debug {
@@ -36,6 +37,13 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
         until: Option<Instant>,
         f: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()>;
+
+    /// A rate limiter for `key` whose schedule everyone who shares the store shares, if the
+    /// store can keep one (the default cannot: a client then limits itself alone).
+    fn rate_limiter(&self, key: &str, limit: RateLimit) -> Option<Arc<dyn RateLimiter>> {
+        let _ = (key, limit);
+        None
+    }
 }
 
 /// A store in memory, shared by the clients of one process that hold it.

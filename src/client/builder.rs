@@ -8,7 +8,8 @@ use std::time::Duration;
 use super::{Client, Inner, Protocol};
 use crate::auth::{Credentials, FileStore, Secret, SessionManager, SessionStore};
 use crate::error::{Error, Result};
-use crate::history::HistoryHook;
+use crate::history::{ClientObserver, HistoryHook};
+use crate::ratelimit::{LocalRateLimiter, RateLimit, RateLimiter};
 use crate::rest::binding::RestWire;
 use crate::rest::RestEncoding;
 use crate::soap::binding::{SoapEndpoint, SoapWire};
@@ -32,6 +33,8 @@ pub struct ClientBuilder {
     retries: u32,
     store: Option<Arc<dyn SessionStore>>,
     history: Option<Arc<dyn HistoryHook>>,
+    observer: Option<Arc<dyn ClientObserver>>,
+    rate_limit: Option<(f64, Option<u32>)>,
     user_agent: String,
     refresh_margin: Duration,
 }
@@ -68,6 +71,8 @@ impl ClientBuilder {
             retries: 2,
             store: None,
             history: None,
+            observer: None,
+            rate_limit: None,
             user_agent: concat!("portabilling-rs/", env!("CARGO_PKG_VERSION")).to_string(),
             refresh_margin: Duration::from_secs(60),
         }
@@ -219,6 +224,35 @@ impl ClientBuilder {
         self
     }
 
+    /// Tells `observer` what the client does: each call's outcome and time, logins, renewed
+    /// sessions, waits for the rate limit (for metrics; no content, no secret).
+    pub fn observer(mut self, observer: Arc<dyn ClientObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Starts at most `calls_per_second` calls a second, with bursts of at most a tenth of a
+    /// second's calls (at least 1; see [`rate_limit_burst`](Self::rate_limit_burst)). Every
+    /// attempt counts: retries, logins and token refreshes too. When the
+    /// [session store](Self::session_store) can share the limit (the PostgreSQL store can),
+    /// every process that uses the same server and login through it shares one limit;
+    /// otherwise the limit is this client's and its clones'. Waiting ends at the call's
+    /// deadline. A number that is not positive is refused when the client is built.
+    pub fn rate_limit(mut self, calls_per_second: f64) -> Self {
+        let burst = self.rate_limit.and_then(|(_, burst)| burst);
+        self.rate_limit = Some((calls_per_second, burst));
+        self
+    }
+
+    /// The most calls that start at once after a quiet time, under
+    /// [`rate_limit`](Self::rate_limit).
+    pub fn rate_limit_burst(mut self, burst: u32) -> Self {
+        if let Some((_, b)) = &mut self.rate_limit {
+            *b = Some(burst);
+        }
+        self
+    }
+
     /// Refreshes an access token this long before it expires (default 60 s).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
@@ -275,6 +309,22 @@ impl ClientBuilder {
                 _ => String::new(),
             }
         );
+        let rate_limiter = match self.rate_limit {
+            None => None,
+            Some((calls_per_second, burst)) => {
+                let mut limit = RateLimit::new(calls_per_second)?;
+                if let Some(burst) = burst {
+                    limit = limit.with_burst(burst);
+                }
+                let shared = self
+                    .store
+                    .as_ref()
+                    .and_then(|store| store.rate_limiter(&key, limit));
+                Some(shared.unwrap_or_else(|| {
+                    Arc::new(LocalRateLimiter::new(limit)) as Arc<dyn RateLimiter>
+                }))
+            }
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -293,6 +343,8 @@ impl ClientBuilder {
                 retries: self.retries,
                 i_env: self.i_env,
                 history: self.history,
+                observer: self.observer,
+                rate_limiter,
                 refresh_margin: self.refresh_margin.as_secs() as i64,
             }),
         })

@@ -14,6 +14,8 @@
 //! - Never retried: TLS failures, answers over the size limit, API faults, other HTTP
 //!   statuses, undecodable answers, and any write that may have reached the server.
 //! - No retry starts when its backoff would end past the deadline.
+//! - Every attempt (a retry, a login, a token refresh too) first waits for the rate limit,
+//!   when one is set; a wait that would end past the deadline ends the call at once.
 //! - A session fault is not a retry: the session is renewed (a login, or another thread's or
 //!   process's fresh session) and the call is sent again, at most three times, and never when
 //!   the credentials cannot log in.
@@ -26,7 +28,7 @@ use super::protocol::Wire;
 use super::Client;
 use crate::auth::{Credentials, Session};
 use crate::error::{AuthError, AuthErrorKind, Error, Result, TransportErrorKind};
-use crate::history::Exchange;
+use crate::history::{CallOutcome, ClientEvent, Exchange};
 use crate::model::{AnyValue, OperationInfo};
 use crate::redact::{body_start, redact_body, scrub};
 use crate::transport::{BodyUse, Deadline};
@@ -199,8 +201,39 @@ impl Client {
         deadline: Deadline,
         read: &mut dyn FnMut(Reply) -> Result<R>,
     ) -> Result<R> {
+        let started = Instant::now();
         let result = self.run_unscrubbed(spec, deadline, read);
+        self.notify(ClientEvent::Call {
+            service: spec.label.service,
+            method: spec.label.method,
+            outcome: CallOutcome::of(&result),
+            elapsed: started.elapsed(),
+        });
         self.scrubbed(result)
+    }
+
+    /// Tells the observer, if there is one.
+    fn notify(&self, event: ClientEvent<'_>) {
+        if let Some(observer) = &self.inner.observer {
+            observer.observe(&event);
+        }
+    }
+
+    /// Waits for the rate limit before an attempt (a login's, a retry's too), no later than
+    /// the deadline: an attempt that could not start before it fails now, without waiting.
+    fn wait_for_rate_limit(&self, label: CallLabel<'_>, deadline: Deadline) -> Result<()> {
+        let Some(limiter) = &self.inner.rate_limiter else {
+            return Ok(());
+        };
+        match limiter.reserve(deadline.remaining())? {
+            Some(wait) if wait.is_zero() => Ok(()),
+            Some(wait) => {
+                self.notify(ClientEvent::RateLimitWait(wait));
+                std::thread::sleep(wait);
+                Ok(())
+            }
+            None => Err(deadline.error(label, "waiting for the rate limit", false)),
+        }
     }
 
     fn run_unscrubbed<R>(
@@ -218,6 +251,9 @@ impl Client {
         let mut renewals = Renewals::default();
         let mut retries = Retries::new(self.inner.retries);
         loop {
+            if let Err(e) = self.wait_for_rate_limit(label, deadline) {
+                return Err(retries.final_error(e));
+            }
             let auth = session.as_deref().map_or(CallAuth::None, CallAuth::Session);
             let request = spec.wire.request(label, auth, spec.params)?;
             let result = self
@@ -387,6 +423,7 @@ impl Client {
                 other => other,
             })?;
         renewals.own_login = logged_in.then(|| Arc::clone(&fresh));
+        self.notify(ClientEvent::SessionRenewed);
         Ok(fresh)
     }
 
@@ -412,7 +449,10 @@ impl Client {
         }
         let label = self.session_label("login");
         match self.untyped(label, SessionUse::None, &AnyValue::Object(params), deadline) {
-            Ok(reply) => Ok(Session::from_login_response(&reply)),
+            Ok(reply) => {
+                self.notify(ClientEvent::Login);
+                Ok(Session::from_login_response(&reply))
+            }
             Err(Error::Fault(f)) => Err(match AuthError::from_login_fault(&f.code, &f.message) {
                 Some(auth) => Error::Auth(auth),
                 None => Error::Fault(f),
@@ -430,6 +470,7 @@ impl Client {
         params.insert("refresh_token".into(), refresh.expose().into());
         let label = self.session_label("refresh_access_token");
         let reply = self.untyped(label, SessionUse::None, &AnyValue::Object(params), deadline)?;
+        self.notify(ClientEvent::SessionRenewed);
         Ok(Session::from_login_response(&reply))
     }
 }

@@ -12,9 +12,10 @@ use std::sync::Arc;
 
 use crate::auth::{Secret, Session, SessionManager, SessionStatus};
 use crate::error::{Error, Result};
-use crate::history::HistoryHook;
+use crate::history::{ClientObserver, HistoryHook};
 use crate::model::{AnyValue, Operation, OperationInfo, PagedOperation, Structure};
 use crate::paging::{Caller, ItemStream};
+use crate::ratelimit::RateLimiter;
 use crate::rest::Download;
 use crate::transport::{BodyUse, Deadline, Http, Timeouts};
 use crate::wire::{CallLabel, Params};
@@ -62,6 +63,8 @@ struct Inner {
     retries: u32,
     i_env: Option<i64>,
     history: Option<Arc<dyn HistoryHook>>,
+    observer: Option<Arc<dyn ClientObserver>>,
+    rate_limiter: Option<Arc<dyn RateLimiter>>,
     refresh_margin: i64,
 }
 

@@ -1,6 +1,10 @@
-//! Remembering which events were handled, across restarts.
+//! Remembering which events were handled, across restarts and replicas.
 //!
-//! The store is an append-only file: a header line, then one `<unix seconds> <i_event>` line
+//! [`Dedup`] is what the pipeline needs of a store: claim an event, commit it as handled or
+//! release it. [`DedupStore`] is the store of one process, in memory or in a file; the
+//! PostgreSQL store (`pg::PgDedup`, feature `postgres`) is shared by replicas on many hosts.
+//!
+//! The file is append-only: a header line, then one `<unix seconds> <i_event>` line
 //! per handled event, each appended and `fsync`ed before the event is acknowledged. It is read
 //! back at start (a last line cut short by a crash is dropped: that event was never
 //! acknowledged), created with mode 0600, locked against a second process, and rewritten
@@ -13,6 +17,7 @@
 //! succeeded therefore never runs twice, one that failed may run again.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -59,7 +64,8 @@ struct Inner {
     lines: usize,
 }
 
-/// The set of handled events (see the [module docs](crate::espf)).
+/// The handled events of one process, in memory or in a file (see the [module
+/// docs](crate::espf)).
 pub struct DedupStore {
     inner: Mutex<Inner>,
     done: Condvar,
@@ -76,7 +82,57 @@ impl std::fmt::Debug for DedupStore {
     }
 }
 
-/// The outcome of [`DedupStore::claim`].
+/// What a store answers when asked to claim an event (see [`Dedup::try_claim`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TryClaim {
+    /// The event is claimed for this caller: run it, then [`commit`](Dedup::commit) or
+    /// [`release`](Dedup::release) it.
+    Claimed,
+    /// The event was handled already.
+    Handled,
+    /// Another delivery (here, or on another replica) holds a live claim on it.
+    Held,
+}
+
+/// Where handled events are remembered, and running ones claimed: so that an event that
+/// succeeded never runs twice, whichever delivery (or replica) it comes to.
+///
+/// [`DedupStore`] keeps them in a file for one process; `pg::PgDedup` (feature `postgres`)
+/// in PostgreSQL for replicas on many hosts, where a claim is a lease that runs out when its
+/// replica dies. [`claim`](#method.claim) (on `dyn Dedup`) is how the pipeline uses either.
+pub trait Dedup: Send + Sync + fmt::Debug {
+    /// Claims `id` unless it was handled or someone holds a live claim on it.
+    fn try_claim(&self, id: &EventId) -> io::Result<TryClaim>;
+
+    /// Records the claimed event as handled (durably) and ends the claim. On an error the
+    /// event is not recorded and may run again.
+    fn commit(&self, id: &EventId) -> io::Result<()>;
+
+    /// Ends the claim without recording the event, so that it may run again.
+    fn release(&self, id: &EventId);
+
+    /// Whether the event was handled.
+    fn is_handled(&self, id: &EventId) -> io::Result<bool>;
+
+    /// How long a second delivery of a running event waits for the first (see
+    /// [`DedupOptions::wait_in_flight`]).
+    fn wait_in_flight(&self) -> Duration;
+
+    /// Waits until the claim on `id` may have ended, no later than `until`. By default it
+    /// sleeps a little: a store shared between processes cannot be told.
+    fn wait_for_change(&self, id: &EventId, until: Instant) {
+        let _ = id;
+        let left = until.saturating_duration_since(Instant::now());
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+
+    /// Whether the store can be used now (for a readiness check).
+    fn check(&self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The outcome of [`claim`](#method.claim).
 #[derive(Debug)]
 pub enum Claim<'a> {
     /// Run the event, then [`commit`](ClaimGuard::commit) on success (dropping the guard
@@ -88,29 +144,51 @@ pub enum Claim<'a> {
     Busy,
 }
 
+impl dyn Dedup + '_ {
+    /// Claims an event to run it. A delivery of an event that another holds waits for it (up
+    /// to [`wait_in_flight`](Dedup::wait_in_flight)): it is a duplicate if the other
+    /// succeeded, runs if the other failed (or its lease ran out), and is busy otherwise.
+    pub fn claim(&self, id: &EventId) -> io::Result<Claim<'_>> {
+        let deadline = Instant::now() + self.wait_in_flight();
+        loop {
+            match self.try_claim(id)? {
+                TryClaim::Claimed => {
+                    return Ok(Claim::Run(ClaimGuard {
+                        store: self,
+                        id: id.clone(),
+                        done: false,
+                    }))
+                }
+                TryClaim::Handled => return Ok(Claim::Duplicate),
+                TryClaim::Held if Instant::now() >= deadline => return Ok(Claim::Busy),
+                TryClaim::Held => self.wait_for_change(id, deadline),
+            }
+        }
+    }
+}
+
 /// A claimed event.
 #[derive(Debug)]
 pub struct ClaimGuard<'a> {
-    store: &'a DedupStore,
-    id: Arc<str>,
+    store: &'a dyn Dedup,
+    id: EventId,
+    done: bool,
 }
 
 impl ClaimGuard<'_> {
-    /// Records the event as handled (durably, for a file-backed store) and releases the
-    /// claim. On an error the event is not recorded and may run again.
-    pub fn commit(self) -> io::Result<()> {
-        let result = self.store.record(&self.id);
-        drop(self);
-        result
+    /// Records the event as handled (durably, for a file-backed or database store) and ends
+    /// the claim. On an error the event is not recorded and may run again.
+    pub fn commit(mut self) -> io::Result<()> {
+        self.done = true;
+        self.store.commit(&self.id)
     }
 }
 
 impl Drop for ClaimGuard<'_> {
     fn drop(&mut self) {
-        let mut inner = self.store.lock();
-        inner.in_flight.remove(&self.id);
-        drop(inner);
-        self.store.done.notify_all();
+        if !self.done {
+            self.store.release(&self.id);
+        }
     }
 }
 
@@ -280,36 +358,9 @@ impl DedupStore {
         self.len() == 0
     }
 
-    /// Whether the event was handled.
-    pub fn is_handled(&self, id: &EventId) -> bool {
-        self.lock().handled.contains_key(id.as_str())
-    }
-
-    /// Claims an event to run it (see [`Claim`]).
-    pub fn claim(&self, id: &EventId) -> Claim<'_> {
-        let deadline = Instant::now() + self.options.wait_in_flight;
-        let mut inner = self.lock();
-        loop {
-            if inner.handled.contains_key(id.as_str()) {
-                return Claim::Duplicate;
-            }
-            if !inner.in_flight.contains(id.as_str()) {
-                let key: Arc<str> = Arc::from(id.as_str());
-                inner.in_flight.insert(Arc::clone(&key));
-                return Claim::Run(ClaimGuard {
-                    store: self,
-                    id: key,
-                });
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Claim::Busy;
-            }
-            inner = match self.done.wait_timeout(inner, deadline - now) {
-                Ok((guard, _)) => guard,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        }
+    /// Claims an event to run it (see [`claim`](#method.claim) on `dyn Dedup`).
+    pub fn claim(&self, id: &EventId) -> io::Result<Claim<'_>> {
+        (self as &dyn Dedup).claim(id)
     }
 
     fn record(&self, id: &Arc<str>) -> io::Result<()> {
@@ -382,6 +433,49 @@ impl DedupStore {
     }
 }
 
+impl Dedup for DedupStore {
+    fn try_claim(&self, id: &EventId) -> io::Result<TryClaim> {
+        let mut inner = self.lock();
+        if inner.handled.contains_key(id.as_str()) {
+            return Ok(TryClaim::Handled);
+        }
+        if inner.in_flight.contains(id.as_str()) {
+            return Ok(TryClaim::Held);
+        }
+        inner.in_flight.insert(Arc::from(id.as_str()));
+        Ok(TryClaim::Claimed)
+    }
+
+    fn commit(&self, id: &EventId) -> io::Result<()> {
+        let result = self.record(&Arc::from(id.as_str()));
+        self.release(id);
+        result
+    }
+
+    fn release(&self, id: &EventId) {
+        self.lock().in_flight.remove(id.as_str());
+        self.done.notify_all();
+    }
+
+    fn is_handled(&self, id: &EventId) -> io::Result<bool> {
+        Ok(self.lock().handled.contains_key(id.as_str()))
+    }
+
+    fn wait_in_flight(&self) -> Duration {
+        self.options.wait_in_flight
+    }
+
+    fn wait_for_change(&self, id: &EventId, until: Instant) {
+        let inner = self.lock();
+        // Looked at under the lock that `release` takes, so that no wake-up is missed.
+        if !inner.in_flight.contains(id.as_str()) {
+            return;
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        let _ = self.done.wait_timeout(inner, left);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,7 +493,7 @@ mod tests {
     }
 
     fn run(store: &DedupStore, s: &str) -> bool {
-        match store.claim(&id(s)) {
+        match store.claim(&id(s)).unwrap() {
             Claim::Run(g) => {
                 g.commit().unwrap();
                 true
@@ -417,7 +511,7 @@ mod tests {
             assert!(run(&store, "2"));
             assert!(!run(&store, "1"));
             // A failed run is not recorded.
-            let claimed = matches!(store.claim(&id("3")), Claim::Run(_));
+            let claimed = matches!(store.claim(&id("3")).unwrap(), Claim::Run(_));
             assert!(claimed);
         }
         // A crash mid-append leaves half a line.
@@ -425,8 +519,8 @@ mod tests {
         f.write_all(b"1700000000 4").unwrap();
         drop(f);
         let store = DedupStore::open(&path).unwrap();
-        assert!(store.is_handled(&id("1")) && store.is_handled(&id("2")));
-        assert!(!store.is_handled(&id("3")) && !store.is_handled(&id("4")));
+        assert!(store.is_handled(&id("1")).unwrap() && store.is_handled(&id("2")).unwrap());
+        assert!(!store.is_handled(&id("3")).unwrap() && !store.is_handled(&id("4")).unwrap());
         assert!(run(&store, "4"));
         drop(store);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -468,11 +562,11 @@ mod tests {
         }
         assert_eq!(store.len(), 10);
         assert!(store.file_lines() <= 22, "{}", store.file_lines());
-        assert!(store.is_handled(&id("99")) && !store.is_handled(&id("0")));
+        assert!(store.is_handled(&id("99")).unwrap() && !store.is_handled(&id("0")).unwrap());
         drop(store);
         let store = DedupStore::open_with(&path, options).unwrap();
         assert_eq!(store.len(), 10);
-        assert!(store.is_handled(&id("95")));
+        assert!(store.is_handled(&id("95")).unwrap());
         assert!(run(&store, "0"));
     }
 
@@ -484,7 +578,7 @@ mod tests {
             .map(|_| {
                 let store = Arc::clone(&store);
                 let runs = Arc::clone(&runs);
-                std::thread::spawn(move || match store.claim(&id("7")) {
+                std::thread::spawn(move || match store.claim(&id("7")).unwrap() {
                     Claim::Run(g) => {
                         runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         std::thread::sleep(Duration::from_millis(50));
@@ -510,12 +604,12 @@ mod tests {
             },
             ..DedupStore::in_memory()
         };
-        let g = match store.claim(&id("9")) {
+        let g = match store.claim(&id("9")).unwrap() {
             Claim::Run(g) => g,
             other => panic!("{other:?}"),
         };
-        assert!(matches!(store.claim(&id("9")), Claim::Busy));
+        assert!(matches!(store.claim(&id("9")).unwrap(), Claim::Busy));
         drop(g);
-        assert!(matches!(store.claim(&id("9")), Claim::Run(_)));
+        assert!(matches!(store.claim(&id("9")).unwrap(), Claim::Run(_)));
     }
 }

@@ -1,13 +1,17 @@
-//! A ready-made HTTP(S) endpoint for ESPF, on the crate's small blocking server.
+//! A ready-made HTTP(S) endpoint for ESPF, on the crate's small blocking server, with what a
+//! service behind a load balancer needs: `GET /healthz` (the process answers), `GET /readyz`
+//! (the de-dup store and the billing API can be reached) and `GET /metrics` (Prometheus).
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+use super::metrics::Metrics;
 use super::pipeline::Pipeline;
 use super::request::EspfRequest;
 use crate::server::{Handler, Reply, Request, Server, ServerLimits};
@@ -30,6 +34,10 @@ pub struct ListenerConfig {
     pub max_connections: usize,
     /// What handles the requests.
     pub pipeline: Pipeline,
+    /// Where requests and their outcomes are counted, for `GET /metrics`. Give the same
+    /// metrics to the pipeline's client ([`ClientBuilder::observer`](crate::ClientBuilder::observer))
+    /// to count its API calls too.
+    pub metrics: Arc<Metrics>,
 }
 
 impl ListenerConfig {
@@ -42,15 +50,18 @@ impl ListenerConfig {
             request_timeout: Duration::from_secs(30),
             max_connections: 64,
             pipeline,
+            metrics: Arc::new(Metrics::new()),
         }
     }
 }
 
-/// A running ESPF endpoint. Every request, whatever its path, goes to the pipeline. It stops
-/// when dropped or [shut down](Listener::shutdown).
+/// A running ESPF endpoint. A `POST` to any path goes to the pipeline; `GET /healthz`,
+/// `GET /readyz` and `GET /metrics` are answered by the listener (any other request goes to the
+/// pipeline too, which refuses it). It stops when dropped or [shut down](Listener::shutdown).
 pub struct Listener {
     server: Server,
     pipeline: Arc<Pipeline>,
+    metrics: Arc<Metrics>,
     tls: bool,
 }
 
@@ -63,12 +74,92 @@ impl std::fmt::Debug for Listener {
     }
 }
 
-fn reply(pipeline: &Pipeline, request: &Request) -> Reply {
+/// How long a readiness check waits for the billing API, and how long its answer is reused.
+const API_CHECK_WAIT: Duration = Duration::from_secs(3);
+const API_CHECK_REUSE: Duration = Duration::from_secs(2);
+
+/// The last check of the billing API, so that probes do not each make a call.
+#[derive(Default)]
+struct Readiness {
+    last: Mutex<Option<(Instant, Result<(), String>)>>,
+    checking: AtomicBool,
+}
+
+impl Readiness {
+    /// Whether the de-dup store and the billing API (when events are fetched) can be reached.
+    fn check(self: &Arc<Self>, pipeline: &Arc<Pipeline>) -> Result<(), String> {
+        pipeline
+            .store()
+            .check()
+            .map_err(|e| format!("the de-duplication store is unavailable: {e}"))?;
+        if pipeline.client().is_none() {
+            return Ok(());
+        }
+        if let Some((at, result)) = &*self.last.lock().unwrap_or_else(|e| e.into_inner()) {
+            if at.elapsed() < API_CHECK_REUSE {
+                return result.clone();
+            }
+        }
+        // One `Session/ping` at a time, on a thread of its own, so that a stalled API makes
+        // the probe fail in seconds instead of holding it for the call's time limit.
+        if !self.checking.swap(true, Ordering::SeqCst) {
+            let (done, wait) = std::sync::mpsc::channel();
+            let readiness = Arc::clone(self);
+            let pipeline = Arc::clone(pipeline);
+            std::thread::spawn(move || {
+                let result = match pipeline.client().map(|c| c.ping()) {
+                    Some(Err(e)) => Err(format!("the billing API cannot be reached: {e}")),
+                    _ => Ok(()),
+                };
+                *readiness.last.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((Instant::now(), result.clone()));
+                readiness.checking.store(false, Ordering::SeqCst);
+                let _ = done.send(result);
+            });
+            return wait.recv_timeout(API_CHECK_WAIT).unwrap_or_else(|_| {
+                Err("the billing API did not answer a ping in time".to_string())
+            });
+        }
+        // A check is running: its predecessor's answer, or not ready yet.
+        match &*self.last.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some((_, result)) => result.clone(),
+            None => Err("the billing API is being checked".into()),
+        }
+    }
+}
+
+fn text(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+    Reply::new(status, content_type, body)
+}
+
+fn reply(
+    pipeline: &Arc<Pipeline>,
+    metrics: &Metrics,
+    readiness: &Arc<Readiness>,
+    request: &Request,
+) -> Reply {
+    if request.method == "GET" {
+        let path = request.path.split('?').next().unwrap_or("");
+        match path {
+            "/healthz" => return text(200, "text/plain", "ok\n"),
+            "/readyz" => {
+                return match readiness.check(pipeline) {
+                    Ok(()) => text(200, "text/plain", "ready\n"),
+                    Err(why) => text(503, "text/plain", format!("not ready: {why}\n")),
+                }
+            }
+            "/metrics" => {
+                return text(200, "text/plain; version=0.0.4", metrics.render());
+            }
+            _ => {}
+        }
+    }
     let mut espf = EspfRequest::new(&request.method, &request.path, &request.body);
     for (name, value) in &request.headers {
         espf = espf.header(name, value);
     }
     let response = pipeline.handle(&espf);
+    metrics.event(response.outcome);
     let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
     headers.extend(response.headers);
     Reply::Full {
@@ -82,8 +173,12 @@ impl Listener {
     /// Binds and starts serving.
     pub fn start(config: ListenerConfig) -> io::Result<Listener> {
         let pipeline = Arc::new(config.pipeline);
-        let for_handler = Arc::clone(&pipeline);
-        let handler: Handler = Arc::new(move |request: Request| reply(&for_handler, &request));
+        let metrics = config.metrics;
+        let readiness = Arc::new(Readiness::default());
+        let (for_handler, metrics_for_handler) = (Arc::clone(&pipeline), Arc::clone(&metrics));
+        let handler: Handler = Arc::new(move |request: Request| {
+            reply(&for_handler, &metrics_for_handler, &readiness, &request)
+        });
         let limits = ServerLimits {
             max_body: config.max_body,
             read_timeout: config.request_timeout,
@@ -95,6 +190,7 @@ impl Listener {
         Ok(Listener {
             server,
             pipeline,
+            metrics,
             tls,
         })
     }
@@ -117,6 +213,11 @@ impl Listener {
     /// The pipeline (for its [stats](Pipeline::stats) and store).
     pub fn pipeline(&self) -> &Arc<Pipeline> {
         &self.pipeline
+    }
+
+    /// The metrics `GET /metrics` shows.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Stops accepting connections.

@@ -10,8 +10,10 @@
 //!    and the `Date` header (required; at most 300 s from now by default).
 //! 2. [`Event`] parses the body (ids as numbers or strings; typed [`EventType`]s of both
 //!    generations, unknown ones kept).
-//! 3. [`DedupStore`] remembers handled `i_event`s in an fsynced, append-only file, so an
-//!    event that succeeded never runs twice, across restarts and concurrent deliveries.
+//! 3. A [`Dedup`] store remembers handled `i_event`s, so an event that succeeded never runs
+//!    twice, across restarts and concurrent deliveries: [`DedupStore`] in an fsynced,
+//!    append-only file, or `pg::PgDedup` (feature `postgres`) in PostgreSQL, shared by
+//!    replicas, with claims that are leases.
 //! 4. [`fetch_entity`] reads the account, customer, DID number or invoice over SOAP or REST.
 //! 5. A [`HandOff`] takes the event and entity: a JSON line on [`Stdout`], appended to a
 //!    [`JsonlFile`], piped to an [`ExecCommand`], or your closure.
@@ -109,13 +111,14 @@ mod handoff;
 mod httpdate;
 #[cfg(any(feature = "sim", feature = "espf-listener"))]
 mod listener;
+mod metrics;
 mod pipeline;
 mod request;
 
 pub use auth::{
     basic_authorization, custom_authorization, signature_authorization, AuthFailure, RequestAuth,
 };
-pub use dedup::{Claim, ClaimGuard, DedupOptions, DedupStore};
+pub use dedup::{Claim, ClaimGuard, Dedup, DedupOptions, DedupStore, TryClaim};
 pub use event::{EntityKind, Event, EventError, EventId, EventType};
 pub use fetch::{fetch_entity, fetch_entity_with, Entity, FetchError, FetchOptions};
 pub use handoff::{
@@ -124,6 +127,7 @@ pub use handoff::{
 pub use httpdate::{format_http_date, format_unix, parse_http_date};
 #[cfg(any(feature = "sim", feature = "espf-listener"))]
 pub use listener::{tls_config_from_pem, Listener, ListenerConfig};
+pub use metrics::Metrics;
 pub use pipeline::{
     Disposition, EspfResponse, Pipeline, PipelineBuilder, PipelineStats, DEFAULT_MAX_BODY,
 };

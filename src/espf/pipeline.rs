@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use super::auth::RequestAuth;
-use super::dedup::{Claim, DedupStore};
+use super::dedup::{Claim, Dedup, DedupStore};
 use super::event::Event;
 use super::fetch::{fetch_entity_with, FetchError, FetchOptions};
 use super::handoff::{Delivery, HandOff, HandOffError, Stdout};
@@ -149,7 +149,7 @@ struct Counters {
 /// Sync`: share one between threads.
 pub struct Pipeline {
     auth: RequestAuth,
-    store: Arc<DedupStore>,
+    store: Arc<dyn Dedup>,
     client: Option<Client>,
     fetch: FetchOptions,
     hand_off: Box<dyn HandOff>,
@@ -173,7 +173,7 @@ impl fmt::Debug for Pipeline {
 /// Builds a [`Pipeline`].
 pub struct PipelineBuilder {
     auth: RequestAuth,
-    store: Option<Arc<DedupStore>>,
+    store: Option<Arc<dyn Dedup>>,
     client: Option<Client>,
     fetch: FetchOptions,
     hand_off: Option<Box<dyn HandOff>>,
@@ -193,14 +193,15 @@ impl fmt::Debug for PipelineBuilder {
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 
 impl PipelineBuilder {
-    /// Remembers handled events in this store (by default, in memory only).
-    pub fn dedup(mut self, store: DedupStore) -> Self {
+    /// Remembers handled events in this store (by default, in memory only): a
+    /// [`DedupStore`], or a store shared by replicas (`pg::PgDedup`).
+    pub fn dedup(mut self, store: impl Dedup + 'static) -> Self {
         self.store = Some(Arc::new(store));
         self
     }
 
     /// Shares a store with other code (or pipelines).
-    pub fn shared_dedup(mut self, store: Arc<DedupStore>) -> Self {
+    pub fn shared_dedup(mut self, store: Arc<dyn Dedup>) -> Self {
         self.store = Some(store);
         self
     }
@@ -248,7 +249,7 @@ impl PipelineBuilder {
             auth: self.auth,
             store: self
                 .store
-                .unwrap_or_else(|| Arc::new(DedupStore::in_memory())),
+                .unwrap_or_else(|| Arc::new(DedupStore::in_memory()) as Arc<dyn Dedup>),
             client: self.client,
             fetch: self.fetch,
             hand_off: self.hand_off.unwrap_or_else(|| Box::new(Stdout)),
@@ -274,8 +275,13 @@ impl Pipeline {
     }
 
     /// The store of handled events.
-    pub fn store(&self) -> &Arc<DedupStore> {
+    pub fn store(&self) -> &Arc<dyn Dedup> {
         &self.store
+    }
+
+    /// The client that fetches entities, if there is one.
+    pub fn client(&self) -> Option<&Client> {
+        self.client.as_ref()
     }
 
     /// The largest body accepted.
@@ -312,14 +318,14 @@ impl Pipeline {
                 tracing::info!(
                     status = response.status,
                     outcome = response.outcome.as_str(),
-                    ?i_event,
-                    ?event_type,
+                    i_event = i_event.as_deref().unwrap_or(""),
+                    event_type = event_type.as_deref().unwrap_or(""),
                     ms,
                     "ESPF event"
                 )
             }
             _ => {
-                tracing::warn!(status = response.status, outcome = response.outcome.as_str(), ?i_event, ?event_type, ms, body = %response.body, "ESPF event not handled")
+                tracing::warn!(status = response.status, outcome = response.outcome.as_str(), i_event = i_event.as_deref().unwrap_or(""), event_type = event_type.as_deref().unwrap_or(""), ms, body = %response.body, "ESPF event not handled")
             }
         }
         response
@@ -381,7 +387,18 @@ impl Pipeline {
             };
             return (r, Some(event));
         };
-        let guard = match self.store.claim(&id) {
+        let claim = match self.store.claim(&id) {
+            Ok(claim) => claim,
+            Err(e) => {
+                let r = EspfResponse::new(
+                    Disposition::Retry,
+                    Some(id.as_str()),
+                    Some(format!("the de-duplication store is unavailable: {e}")),
+                );
+                return (r.with_header("Retry-After", "5"), Some(event));
+            }
+        };
+        let guard = match claim {
             Claim::Duplicate => {
                 return (
                     EspfResponse::new(Disposition::Duplicate, Some(id.as_str()), None),

@@ -26,7 +26,7 @@ mod state;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -154,6 +154,8 @@ struct Shared {
     rng: Mutex<u64>,
     script: Mutex<VecDeque<(Option<String>, Failure)>>,
     requests: Mutex<(u64, u64)>,
+    /// When each API request (each POST) arrived, to measure rates at the server.
+    arrivals: Mutex<Vec<Instant>>,
     limits: Limits,
 }
 
@@ -187,6 +189,7 @@ impl Simulator {
             faults: Mutex::new(config.faults.clone()),
             script: Mutex::new(VecDeque::new()),
             requests: Mutex::new((0, 0)),
+            arrivals: Mutex::new(Vec::new()),
             limits: Limits::default(),
         });
         let (tls, ca_pem) = if config.tls {
@@ -277,6 +280,12 @@ impl Simulator {
             accounts: state.accounts.len(),
             connections: self.server.connections(),
         }
+    }
+
+    /// When each API request (each POST: calls, logins, retries) arrived, in order of arrival:
+    /// what a rate limit is measured by.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        lock(&self.shared.arrivals).clone()
     }
 
     /// Every session id, access token and refresh token issued so far, for tests that check
@@ -422,6 +431,7 @@ fn handle(shared: &Shared, request: Request) -> Reply {
     if request.method != "POST" {
         return Reply::new(405, "text/plain", "POST only");
     }
+    lock(&shared.arrivals).push(Instant::now());
     let Some(route) = route(&request.path) else {
         return Reply::new(404, "text/plain", "not found");
     };

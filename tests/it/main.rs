@@ -15,6 +15,7 @@ mod fixtures_shape;
 mod fuzz_regressions;
 mod module_graph;
 mod outside_program;
+mod postgres;
 mod properties;
 mod rest;
 mod simulator;

@@ -10,6 +10,7 @@ mod support;
 mod batch;
 mod commands;
 mod manners;
+mod postgres;
 mod rest;
 mod secrets;
 mod sessions;

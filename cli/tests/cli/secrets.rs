@@ -892,6 +892,10 @@ fn bin() -> Command {
         "PORTABILLING_PASSWORD",
         "PORTABILLING_TOKEN",
         "PORTABILLING_SESSION_FILE",
+        "PORTABILLING_SESSION_STORE",
+        "PORTABILLING_RATE_LIMIT",
+        "PORTABILLING_LOG_FORMAT",
+        "PORTABILLING_ESPF_STORE",
         "PORTABILLING_PROTOCOL",
         "PORTABILLING_LOG",
         "PORTABILLING_ESPF_BASIC",
@@ -1172,4 +1176,184 @@ fn the_command_line_shows_no_secret() {
 
     seen.sim(&sim);
     seen.check(20);
+}
+
+// ---------------------------------------------------------------------------------------
+// The PostgreSQL stores: the database's password, the sessions sealed in it, the listener's
+// metrics and readiness answers.
+
+/// A password for the test database's URL. `.ci/run`'s cluster trusts local connections, so
+/// the server ignores it; the client still holds it, and must show it nowhere.
+const DB_PASSWORD: &str = "db-S3cret-3e8c51fa";
+
+/// The test database's URL with [`DB_PASSWORD`] in it (or its own password, if it has one).
+fn url_with_password(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((user, host)) if !user.contains(':') => {
+                format!("{scheme}://{user}:{DB_PASSWORD}@{host}")
+            }
+            Some(_) => url.to_string(),
+            None => format!("{scheme}://postgres:{DB_PASSWORD}@{rest}"),
+        },
+        None => url.to_string(),
+    }
+}
+
+#[test]
+fn the_postgresql_stores_show_no_secret() {
+    use crate::support::postgres as pg;
+    use portabilling::pg::{Database, PgDedup, PgSessionStore};
+    use std::io::BufRead;
+
+    let Some(url) = pg::url("the_postgresql_stores_show_no_secret") else {
+        return;
+    };
+    let _serial = pg::serial();
+    let mut seen = Seen::default();
+    let sim = simulator(Duration::from_secs(3600));
+    let db_url = url_with_password(&url);
+    if let Some(password) = db_url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(user, _)| user.split_once(':'))
+        .map(|(_, password)| password.to_string())
+    {
+        seen.secret(&password);
+    }
+    seen.secret(DB_PASSWORD);
+    seen.secret(ESPF_PASSWORD);
+    // An unreachable database and a malformed URL, each with the password in it.
+    let unreachable = format!("postgres://postgres:{DB_PASSWORD}@127.0.0.1:1/postgres");
+    let malformed = format!("postgres://postgres:{DB_PASSWORD}@127.0.0.1:notaport/postgres");
+
+    // The library.
+    let db = Database::connect(&db_url).unwrap();
+    seen.debug("database", &db);
+    seen.text("database url", db.url());
+    for bad in [&unreachable, &malformed] {
+        seen.result("connect", &Database::connect(bad).map(|_| ()));
+    }
+    let store = Arc::new(PgSessionStore::new(Arc::clone(&db), sim.password()));
+    seen.debug("pg session store", &store);
+    let client = Client::builder(sim.url())
+        .login(sim.login(), sim.password())
+        .session_store(store)
+        .rate_limit(20.0)
+        .build()
+        .unwrap();
+    seen.result("pg call", &client.account().get_account_info(&info(1)));
+    sim.expire_sessions();
+    seen.result(
+        "pg call after expiry",
+        &client.account().get_account_info(&info(2)),
+    );
+    seen.client("pg client", &client);
+    let dedup = PgDedup::new(Arc::clone(&db), Duration::from_secs(5), Default::default()).unwrap();
+    seen.debug("pg dedup", &dedup);
+
+    // The command: calls through the PostgreSQL session store, and failures to reach it.
+    let base = |store: &str, args: &[&str]| {
+        let mut c = bin();
+        c.arg("-vv")
+            .args(&args[..1])
+            .args(["--url", &sim.url(), "--login", sim.login()])
+            .args(["--session-store", store, "--rate-limit", "50"])
+            .args(&args[1..])
+            .env("PORTABILLING_PASSWORD", sim.password());
+        c
+    };
+    let call = ["call", "Account", "get_account_info", r#"{"i_account": 1}"#];
+    run(&mut seen, "pg login", base(&db_url, &["login"]));
+    run(&mut seen, "pg cli call", base(&db_url, &call));
+    sim.expire_sessions();
+    run(&mut seen, "pg cli call after expiry", base(&db_url, &call));
+    for (what, bad) in [("unreachable", &unreachable), ("malformed", &malformed)] {
+        let out = run(&mut seen, &format!("pg cli {what}"), base(bad, &call));
+        assert!(!out.status.success(), "{what}");
+    }
+
+    // The listener on the database: its logs, answers, metrics and readiness.
+    let mut listener = bin()
+        .args(["-vv", "--log-format", "json", "espf", "listen"])
+        .args(["--url", &sim.url(), "--login", sim.login()])
+        .args(["--session-store", &db_url])
+        .args(["--bind", "127.0.0.1:0", "--no-fetch"])
+        .args(["--store", &db_url, "--exec", "cat >/dev/null"])
+        .env("PORTABILLING_PASSWORD", sim.password())
+        .env("PORTABILLING_ESPF_BASIC", format!("espf:{ESPF_PASSWORD}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let stderr = listener.stderr.take().unwrap();
+        let lines = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(at) = line.find("listening for ESPF events on ") {
+                    let _ = tx.send(
+                        line[at..]
+                            .split_whitespace()
+                            .last()
+                            .unwrap_or("")
+                            .to_string(),
+                    );
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+    }
+    let events = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the listener starts");
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build(),
+    );
+    for (n, authorization) in [
+        basic_authorization("espf", ESPF_PASSWORD),
+        basic_authorization("espf", "wrong-password-1234"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut response = agent
+            .post(&events)
+            .header("Date", format_http_date(SystemTime::now()))
+            .header("Authorization", authorization)
+            .send(
+                json!({"event_type": "Customer/Created", "variables": {"i_event": pg::unique("s"), "i_customer": 1}})
+                    .to_string(),
+            )
+            .unwrap();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        seen.text(format!("listener answer {n}"), body);
+    }
+    for path in ["metrics", "readyz", "healthz"] {
+        let mut response = agent.get(format!("{events}{path}")).call().unwrap();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        if path == "metrics" {
+            assert!(body.contains("portabilling_espf_events_total"), "{body}");
+        }
+        seen.text(format!("listener /{path}"), body);
+    }
+    let _ = listener.kill();
+    let _ = listener.wait();
+    std::thread::sleep(Duration::from_millis(200));
+    let logs = lines.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("\"i_event\""),
+        "JSON logs with the event:\n{logs}"
+    );
+    seen.text("listener logs", logs);
+    seen.sim(&sim);
+    seen.check(6);
 }
