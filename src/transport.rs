@@ -293,7 +293,11 @@ impl Http {
             _ => describe(&e),
         };
         let mut error = TransportError::new(kind, message, label.service, label.method, sent);
-        error.source = Some(Box::new(e));
+        // ureq's error does not chain to the I/O error it wraps: keep that one itself.
+        error.source = Some(match e {
+            ureq::Error::Io(io) => Box::new(io),
+            other => Box::new(other),
+        });
         Error::Transport(error)
     }
 

@@ -304,6 +304,23 @@ fn connection_refused_is_a_transport_error_that_never_sent() {
         }
         other => panic!("expected a transport error, got {other}"),
     }
+    // The operating system's error is still there, down the source() chain.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&err);
+    let mut kinds = Vec::new();
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            kinds.push(io.kind());
+        }
+        cause = e.source();
+    }
+    assert!(
+        kinds.contains(&std::io::ErrorKind::ConnectionRefused),
+        "{err}: {kinds:?}"
+    );
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
 }
 
 #[test]

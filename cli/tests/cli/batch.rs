@@ -10,11 +10,7 @@ use portabilling::sim::{Failure, Faults, SimConfig, Simulator};
 use serde_json::{json, Value};
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_portabilling"));
-    c.env_remove("PORTABILLING_URL")
-        .env_remove("PORTABILLING_LOGIN")
-        .env_remove("PORTABILLING_PASSWORD");
-    c
+    crate::portabilling()
 }
 
 fn results(path: &Path) -> Vec<Value> {

@@ -69,11 +69,8 @@ impl Running {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
+    crate::portabilling()
         .args(args)
-        .env_remove("PORTABILLING_URL")
-        .env_remove("PORTABILLING_LOGIN")
-        .env_remove("PORTABILLING_PASSWORD")
         .output()
         .expect("the binary runs")
 }

@@ -11,21 +11,7 @@ use portabilling::sim::{Faults, SimConfig, Simulator};
 use serde_json::{json, Value};
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_portabilling"));
-    for var in [
-        "PORTABILLING_URL",
-        "PORTABILLING_LOGIN",
-        "PORTABILLING_PASSWORD",
-        "PORTABILLING_TOKEN",
-        "PORTABILLING_SESSION_FILE",
-        "PORTABILLING_PROTOCOL",
-        "RUST_LOG",
-        "NO_COLOR",
-    ] {
-        c.env_remove(var);
-    }
-    c.stdin(Stdio::null());
-    c
+    crate::portabilling()
 }
 
 /// `command` with the simulator's connection options, then `rest`.

@@ -885,25 +885,7 @@ fn batch_files_and_the_espf_listener_show_no_secret() {
 // The command line.
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_portabilling"));
-    for var in [
-        "PORTABILLING_URL",
-        "PORTABILLING_LOGIN",
-        "PORTABILLING_PASSWORD",
-        "PORTABILLING_TOKEN",
-        "PORTABILLING_SESSION_FILE",
-        "PORTABILLING_SESSION_STORE",
-        "PORTABILLING_RATE_LIMIT",
-        "PORTABILLING_LOG_FORMAT",
-        "PORTABILLING_ESPF_STORE",
-        "PORTABILLING_PROTOCOL",
-        "PORTABILLING_LOG",
-        "PORTABILLING_ESPF_BASIC",
-    ] {
-        c.env_remove(var);
-    }
-    c.stdin(Stdio::null());
-    c
+    crate::portabilling()
 }
 
 fn run(seen: &mut Seen, what: &str, mut command: Command) -> Output {
@@ -1033,59 +1015,25 @@ fn the_command_line_shows_no_secret() {
         run(&mut seen, &format!("{p} logout"), base(&["logout"]));
 
         // The password on the command line, the token in the environment, a wrong password.
-        let mut c = bin();
-        c.args([
-            "ping",
-            "-vv",
-            "--url",
-            &sim.url(),
-            "--protocol",
-            p,
-            "--login",
-            sim.login(),
-        ])
-        .args(["--password", sim.password()]);
+        let without_session = |command: &str| {
+            let mut c = bin();
+            c.args([command, "-vv", "--url", &sim.url(), "--protocol", p])
+                .args(["--login", sim.login()]);
+            c
+        };
+        let mut c = without_session("ping");
+        c.args(["--password", sim.password()]);
         run(&mut seen, &format!("{p} --password"), c);
-        let mut c = bin();
-        c.args([
-            "call",
-            "-vv",
-            "--url",
-            &sim.url(),
-            "--protocol",
-            p,
-            "--login",
-            sim.login(),
-        ])
-        .args(["Account", "get_account_info", r#"{"i_account": 1}"#])
-        .env("PORTABILLING_TOKEN", sim.token());
+        let mut c = without_session("call");
+        c.args(["Account", "get_account_info", r#"{"i_account": 1}"#])
+            .env("PORTABILLING_TOKEN", sim.token());
         run(&mut seen, &format!("{p} token"), c);
-        let mut c = bin();
-        c.args([
-            "ping",
-            "-vv",
-            "--url",
-            &sim.url(),
-            "--protocol",
-            p,
-            "--login",
-            sim.login(),
-        ])
-        .args(["--password", sim.password(), "--token", sim.token()]);
+        let mut c = without_session("ping");
+        c.args(["--password", sim.password(), "--token", sim.token()]);
         run(&mut seen, &format!("{p} password and token"), c);
-        let mut c = bin();
-        c.args([
-            "call",
-            "-vv",
-            "--url",
-            &sim.url(),
-            "--protocol",
-            p,
-            "--login",
-            sim.login(),
-        ])
-        .args(["Account", "get_account_info", r#"{"i_account": 1}"#])
-        .env("PORTABILLING_PASSWORD", "cli-wrong-S3cret-pw");
+        let mut c = without_session("call");
+        c.args(["Account", "get_account_info", r#"{"i_account": 1}"#])
+            .env("PORTABILLING_PASSWORD", "cli-wrong-S3cret-pw");
         seen.secret("cli-wrong-S3cret-pw");
         let out = run(&mut seen, &format!("{p} bad password"), c);
         assert_eq!(out.status.code(), Some(3), "{p}: a bad password exits 3");
