@@ -11,7 +11,7 @@ use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::synth;
 use crate::wrap::{self, Record, Unit};
@@ -36,7 +36,17 @@ pub struct Options {
     /// The cargo target directory of the measured builds; the generated sources of each row
     /// are kept under it, in `buildcost-generated/`.
     pub target_dir: PathBuf,
+    /// How long to wait, before each measured build, for the machine to be idle (other
+    /// processes below [`IDLE_CORES`] for [`IDLE_SAMPLE`]); after that the build starts anyway.
+    /// Zero starts at once.
+    pub wait_idle: Duration,
 }
+
+/// The CPU, in cores, under which other processes leave the machine idle enough to measure.
+pub const IDLE_CORES: f64 = 0.15;
+
+/// How long the machine must stay idle before a measured build starts.
+pub const IDLE_SAMPLE: Duration = Duration::from_secs(15);
 
 /// A failed measurement, with what was being done.
 #[derive(Debug)]
@@ -81,9 +91,9 @@ pub struct Row {
     pub peak_kib: Option<u64>,
     /// Size of `libportabilling-*.rlib`, in bytes.
     pub rlib_bytes: Option<u64>,
-    /// The machine's 1-minute load average just before the build: other work on the machine
-    /// slows the build down, and this shows whether there was any.
-    pub load_before: Option<f64>,
+    /// The CPU that other processes took during the build, in cores on average: other work
+    /// on the machine slows the build down, and this says how much there was.
+    pub other_cores: Option<f64>,
 }
 
 impl Row {
@@ -107,7 +117,7 @@ impl Row {
 /// The markdown header of the table.
 pub const HEADER: &str = "| API size | operations | structs | fields | generated Rust (MB) | \
 generated lines | crate build (s) | build script (s) | rustc (s) | rustc CPU (s) | \
-rustc peak (GB) | rlib (MB) |\n|---|---|---|---|---|---|---|---|---|---|---|---|";
+rustc peak (GB) | rlib (MB) | other load (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
 /// The markdown line of a row.
 pub fn format_row(row: &Row) -> String {
@@ -116,7 +126,7 @@ pub fn format_row(row: &Row) -> String {
         None => "n/a".to_string(),
     };
     format!(
-        "| {} | {} | {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {} | {} |",
+        "| {} | {} | {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {} | {} | {} |",
         row.label(),
         thousands(row.operations),
         thousands(row.structs),
@@ -129,6 +139,7 @@ pub fn format_row(row: &Row) -> String {
         opt(row.rustc_cpu_s, 1),
         opt(row.peak_gb(), 2),
         opt(row.rlib_mb(), 0),
+        opt(row.other_cores, 2),
     )
 }
 
@@ -186,29 +197,62 @@ pub fn format_targets(rows: &[Row]) -> String {
     out
 }
 
-/// The note on the machine's load before each build (a busy machine inflates the times).
-pub fn format_load(rows: &[Row]) -> String {
-    let loads: Vec<String> = rows
-        .iter()
-        .map(|r| match r.load_before {
-            Some(load) => format!("{} {load:.2}", r.label()),
-            None => format!("{} n/a", r.label()),
-        })
-        .collect();
-    format!(
-        "1-minute load average before each build: {}.\n",
-        loads.join(", ")
-    )
+/// Waits up to `limit` for the machine to stay idle for [`IDLE_SAMPLE`]: a build that starts
+/// while another one runs measures both.
+fn wait_for_idle(limit: Duration) {
+    if limit.is_zero() {
+        return;
+    }
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        let Some(before) = machine_busy_s() else {
+            return;
+        };
+        std::thread::sleep(IDLE_SAMPLE);
+        let Some(after) = machine_busy_s() else {
+            return;
+        };
+        // Nothing of ours runs while we sleep, so all the busy time is other processes'.
+        let cores = (after - before) / IDLE_SAMPLE.as_secs_f64();
+        if cores < IDLE_CORES {
+            return;
+        }
+        if started.elapsed() >= limit {
+            progress(&format!(
+                "the machine is still busy ({cores:.2} cores); measuring anyway"
+            ));
+            return;
+        }
+        if !told {
+            progress(&format!(
+                "waiting for the machine to be idle (other processes use {cores:.2} cores)"
+            ));
+            told = true;
+        }
+    }
 }
 
-/// The machine's 1-minute load average, where `/proc/loadavg` tells it.
-fn load_average() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()?
-        .split_whitespace()
+/// The busy CPU time of the whole machine so far, in seconds, where `/proc/stat` tells it.
+fn machine_busy_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
         .next()?
-        .parse()
-        .ok()
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    let busy: u64 = ticks
+        .iter()
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, t)| t)
+        .sum();
+    // /proc/stat counts in USER_HZ, which Linux fixes at 100 for user space.
+    Some(busy as f64 / 100.0)
 }
 
 /// Measures the bundled row and one row per size, calling `report` with each row as soon as
@@ -239,6 +283,13 @@ pub fn run(options: &Options, mut report: impl FnMut(&Row)) -> Result<Vec<Row>, 
 
 fn progress(what: &str) {
     eprintln!("buildcost: {what}");
+}
+
+/// What one `cargo build` measured.
+struct Build {
+    wall_s: f64,
+    records: Vec<Record>,
+    other_cores: Option<f64>,
 }
 
 struct Bench<'a> {
@@ -301,8 +352,8 @@ impl<'a> Bench<'a> {
     }
 
     /// One `cargo build` of the library against `set` (none: the bundled set alone), with the
-    /// wrapper recording rustc; returns its wall time and its records.
-    fn build(&self, set: Option<&Path>, generated: &Path) -> Result<(f64, Vec<Record>), Error> {
+    /// wrapper recording rustc.
+    fn build(&self, set: Option<&Path>, generated: &Path) -> Result<Build, Error> {
         let _ = std::fs::remove_file(&self.record);
         let mut command = self.cargo(&[
             "build",
@@ -320,11 +371,25 @@ impl<'a> Bench<'a> {
         if let Some(set) = set {
             command.env("PORTABILLING_WSDL_DIR", set);
         }
+        let busy_before = machine_busy_s();
+        let ours_before = wrap::children_cpu_s();
         let started = Instant::now();
         let output = command
             .output()
             .map_err(|e| error(format_args!("running {}", self.cargo.to_string_lossy()), e))?;
         let elapsed = started.elapsed().as_secs_f64();
+        // The machine's busy time, less the build's own (cargo and all it waited for).
+        let other_cores = match (
+            busy_before,
+            machine_busy_s(),
+            ours_before,
+            wrap::children_cpu_s(),
+        ) {
+            (Some(b0), Some(b1), Some(o0), Some(o1)) if elapsed > 0.0 => {
+                Some(((b1 - b0) - (o1 - o0)).max(0.0) / elapsed)
+            }
+            _ => None,
+        };
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
@@ -338,7 +403,11 @@ impl<'a> Bench<'a> {
         let records = std::fs::read_to_string(&self.record)
             .map(|text| Record::parse_all(&text))
             .unwrap_or_default();
-        Ok((elapsed, records))
+        Ok(Build {
+            wall_s: elapsed,
+            records,
+            other_cores,
+        })
     }
 
     fn measure(
@@ -372,13 +441,14 @@ impl<'a> Bench<'a> {
                 String::from_utf8_lossy(&status.stderr)
             )));
         }
-        let load_before = load_average();
-        progress(&format!(
-            "{what}: building (load average {})",
-            load_before.map_or("n/a".to_string(), |l| format!("{l:.2}"))
-        ));
+        wait_for_idle(self.options.wait_idle);
+        progress(&format!("{what}: building"));
         let generated = self.generated_path(synthetic);
-        let (build_s, records) = self.build(set.map(|(dir, _)| dir), &generated)?;
+        let Build {
+            wall_s: build_s,
+            records,
+            other_cores,
+        } = self.build(set.map(|(dir, _)| dir), &generated)?;
         let lib = records.iter().rev().find(|r| r.unit == Unit::Lib);
         let script = records.iter().rev().find(|r| r.unit == Unit::BuildScript);
         let code = std::fs::read(&generated).map_err(|e| error(generated.display(), e))?;
@@ -397,7 +467,7 @@ impl<'a> Bench<'a> {
             rustc_cpu_s: lib.and_then(|r| r.cpu_s),
             peak_kib: lib.and_then(|r| r.peak_kib),
             rlib_bytes: rlib_size(&self.options.target_dir.join("debug").join("deps")),
-            load_before,
+            other_cores,
         };
         if lib.is_none() {
             progress("no rustc record for the library: was RUSTC_WRAPPER overridden?");

@@ -6,6 +6,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use portabilling_buildcost::{bench, synth, wrap};
 
@@ -15,10 +16,12 @@ usage:
       Writes a synthetic WSDL set of N operations (about 23 per service) into DIR, for
       PORTABILLING_WSDL_DIR.
   portabilling-buildcost table [--sizes 120,600,1800] [--quick] [--target-dir DIR]
-                               [--crate-dir DIR] [--seed S]
+                               [--crate-dir DIR] [--seed S] [--wait-idle MINUTES]
       Measures a from-scratch debug build of the portabilling crate for the bundled services
       and for each set size, and prints a markdown table. --quick measures the bundled set and
-      120 operations. The default target directory is <crate-dir>/target/buildcost.";
+      120 operations. The default target directory is <crate-dir>/target/buildcost.
+      --wait-idle waits up to MINUTES before each build for other processes to leave the
+      machine idle.";
 
 const SUBCOMMANDS: &[&str] = &["synth", "table", "help", "--help", "-h"];
 
@@ -133,6 +136,7 @@ fn run_table(rest: &[String]) -> Result<(), String> {
             "--target-dir",
             "--crate-dir",
             "--seed",
+            "--wait-idle",
         ],
     )?;
     let sizes = if args.flag("--quick") {
@@ -166,15 +170,16 @@ fn run_table(rest: &[String]) -> Result<(), String> {
         seed: args.number("--seed")?.unwrap_or(DEFAULT_SEED),
         crate_dir,
         target_dir,
+        wait_idle: Duration::from_secs(60 * args.number::<u64>("--wait-idle")?.unwrap_or(0)),
     };
     println!("{}", bench::HEADER);
     let rows = bench::run(&options, bench::print_row).map_err(|e| e.to_string())?;
     println!();
     print!("{}", bench::format_targets(&rows));
-    print!("{}", bench::format_load(&rows));
     println!(
         "Debug builds of the crate alone, from `cargo clean -p portabilling`; MB and GB are 10^6 \
-         and 10^9 bytes; build script = the code generator's run; seed {}.",
+         and 10^9 bytes; build script = the code generator's run; other load = CPU taken by \
+         other processes during the build, in cores (above ~0.1 the times are inflated); seed {}.",
         options.seed
     );
     Ok(())

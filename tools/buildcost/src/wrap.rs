@@ -212,6 +212,11 @@ fn children_usage() -> Option<(u64, f64)> {
     None
 }
 
+/// The CPU time, in seconds, of this process's children that were waited for, and of theirs.
+pub fn children_cpu_s() -> Option<f64> {
+    children_usage().map(|(_, cpu)| cpu)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
