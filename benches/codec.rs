@@ -3,6 +3,8 @@
 //! ```text
 //! cargo bench --bench codec            # full run
 //! cargo bench --bench codec -- --quick # under two minutes
+//! cargo bench --bench codec -- --only soap,call  # some groups only: soap, rest, encode,
+//!                                                # memory, stream, call, tls, peers
 //! ```
 //!
 //! Fixtures are generated, not committed: a SOAP `get_account_list` response of 10,000
@@ -16,6 +18,7 @@
 use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use portabilling::account::{AccountInfo, GetAccountListResponse};
@@ -199,11 +202,44 @@ fn mbs(bytes: usize, secs: f64) -> f64 {
     bytes as f64 / secs / 1e6
 }
 
+/// quick-xml's raw reading of `xml`, nothing built: every event, and with `attributes` every
+/// attribute of every start tag (its key and value, without the duplicate check). Returns a
+/// count, so that nothing is optimized away.
+fn raw_read(xml: &[u8], attributes: bool) -> u64 {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut n = 0u64;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(tag) | Event::Empty(tag)) if attributes => {
+                for attribute in tag.attributes().with_checks(false) {
+                    let attribute = attribute.unwrap();
+                    std::hint::black_box((&attribute.key, &attribute.value));
+                    n += 1;
+                }
+                n += 1;
+            }
+            Ok(_) => n += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    n
+}
+
 struct Row {
     what: String,
     figure: String,
     target: String,
     ok: Option<bool>,
+}
+
+/// Whether the measurements of `group` are to run (`--only a,b` names the groups to run).
+fn wanted(group: &str) -> bool {
+    match std::env::args().skip_while(|a| a != "--only").nth(1) {
+        Some(only) => only.split(',').any(|g| g == group),
+        None => true,
+    }
 }
 
 fn main() {
@@ -228,29 +264,27 @@ fn main() {
             i_account: Some(1),
             ..Default::default()
         };
+        let client = Client::builder(&canned.0).session_id("s").build().unwrap();
+        client.account().get_account_info(&request).unwrap();
         if std::env::args().any(|a| a == "--bare") {
             let agent = ureq::Agent::new_with_defaults();
             let url = format!("{}/soap/Account/get_account_info", canned.0);
-            let body = vec![b'x'; 700];
+            let body = LAST_REQUEST.lock().unwrap().clone();
             for _ in 0..n {
                 bare_call(&agent, &url, &body);
             }
         } else {
-            let client = Client::builder(&canned.0).session_id("s").build().unwrap();
             for _ in 0..n {
                 std::hint::black_box(client.account().get_account_info(&request).unwrap());
             }
         }
         return;
     }
-    // `--profile-raw N`: only run quick-xml's event loop over the fixture N times.
+    // `--profile-raw N`: only run quick-xml's raw reading (events and attributes) over the
+    // fixture N times.
     if let Some(n) = std::env::args().skip_while(|a| a != "--profile-raw").nth(1) {
         for _ in 0..n.parse::<usize>().unwrap_or(20) {
-            let mut reader = quick_xml::Reader::from_reader(&xml[..]);
-            while !matches!(
-                reader.read_event(),
-                Ok(quick_xml::events::Event::Eof) | Err(_)
-            ) {}
+            std::hint::black_box(raw_read(&xml, true));
         }
         return;
     }
@@ -304,308 +338,335 @@ fn main() {
         json.len() as f64 / 1e6
     );
 
-    // Typed SOAP decode against quick-xml's raw event reader, interleaved so that both see
-    // the same machine.
-    let (raw, typed) = best_pair(
-        budget,
-        || {
-            let mut reader = quick_xml::Reader::from_reader(&xml[..]);
-            let mut n = 0u64;
-            loop {
-                match reader.read_event() {
-                    Ok(quick_xml::events::Event::Eof) => break,
-                    Ok(_) => n += 1,
-                    Err(e) => panic!("{e}"),
-                }
-            }
-            n
-        },
-        || decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap(),
-    );
-    let (raw_mbs, typed_mbs) = (mbs(xml.len(), raw), mbs(xml.len(), typed));
-    rows.push(Row {
-        what: "SOAP decode, 10,000 accounts (typed / quick-xml raw events)".into(),
-        figure: format!(
-            "{typed_mbs:.0} / {raw_mbs:.0} MB/s = {:.0}%",
-            typed_mbs / raw_mbs * 100.0
-        ),
-        target: ">= 50%".into(),
-        ok: Some(typed_mbs >= raw_mbs * 0.5),
-    });
+    // Typed SOAP decode against quick-xml's raw reader, interleaved so that both see the same
+    // machine. Issue 15's target counts the attributes read too (SOAP::Lite's `xsi:type` on
+    // every value is part of what any reader of these bytes must read); the events-only
+    // figure is the older, stricter reference.
+    let mut typed_mbs = f64::NAN;
+    let mut typed = f64::NAN;
+    if wanted("soap") || wanted("peers") {
+        let (raw_attrs, typed_secs) = best_pair(
+            budget,
+            || raw_read(&xml, true),
+            || decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap(),
+        );
+        let (raw_events, typed_again) = best_pair(
+            budget,
+            || raw_read(&xml, false),
+            || decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap(),
+        );
+        typed = typed_secs.min(typed_again);
+        typed_mbs = mbs(xml.len(), typed);
+        let (attrs_mbs, events_mbs) = (mbs(xml.len(), raw_attrs), mbs(xml.len(), raw_events));
+        rows.push(Row {
+            what: "1. SOAP decode, 10,000 accounts (typed / quick-xml raw events and attributes)"
+                .into(),
+            figure: format!(
+                "{typed_mbs:.0} / {attrs_mbs:.0} MB/s = {:.0}%",
+                typed_mbs / attrs_mbs * 100.0
+            ),
+            target: ">= 80%".into(),
+            ok: Some(typed_mbs >= attrs_mbs * 0.8),
+        });
+        rows.push(Row {
+            what: "SOAP decode, 10,000 accounts (typed / quick-xml raw events only)".into(),
+            figure: format!(
+                "{typed_mbs:.0} / {events_mbs:.0} MB/s = {:.0}%",
+                typed_mbs / events_mbs * 100.0
+            ),
+            target: ">= 50%".into(),
+            ok: Some(typed_mbs >= events_mbs * 0.5),
+        });
+    }
 
     // Typed REST decode against serde_json::Value.
-    let (value, typed_json) = best_pair(
-        budget,
-        || serde_json::from_slice::<serde_json::Value>(&json).unwrap(),
-        || serde_json::from_slice::<GetAccountListResponse>(&json).unwrap(),
-    );
-    let (value_mbs, typed_json_mbs) = (mbs(json.len(), value), mbs(json.len(), typed_json));
-    rows.push(Row {
-        what: "REST decode (typed / serde_json::Value)".into(),
-        figure: format!(
-            "{typed_json_mbs:.0} / {value_mbs:.0} MB/s = {:.0}%",
-            typed_json_mbs / value_mbs * 100.0
-        ),
-        target: ">= 100%".into(),
-        ok: Some(typed_json_mbs >= value_mbs),
-    });
+    if wanted("rest") {
+        let (value, typed_json) = best_pair(
+            budget,
+            || serde_json::from_slice::<serde_json::Value>(&json).unwrap(),
+            || serde_json::from_slice::<GetAccountListResponse>(&json).unwrap(),
+        );
+        let (value_mbs, typed_json_mbs) = (mbs(json.len(), value), mbs(json.len(), typed_json));
+        rows.push(Row {
+            what: "2. REST decode (typed / serde_json::Value)".into(),
+            figure: format!(
+                "{typed_json_mbs:.0} / {value_mbs:.0} MB/s = {:.2}x",
+                typed_json_mbs / value_mbs
+            ),
+            target: ">= 1.3x".into(),
+            ok: Some(typed_json_mbs >= value_mbs * 1.3),
+        });
+    }
 
     // SOAP encode against serde_json::to_vec, bytes per second.
-    let response = match decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap()
-    {
-        ValueOrFault::Value(v) => v,
-        ValueOrFault::Fault(f) => panic!("{f:?}"),
-    };
-    let accounts: &Vec<AccountInfo> = &response.account_list;
-    let request = account::GetAccountListResponse {
-        account_list: accounts.clone(),
-        ..Default::default()
-    };
-    let target = BodyTarget {
-        namespace: "https://billing.example.com/Porta/SOAP/Account",
-        element: "x",
-        accessor: Some("r"),
-        encoded: true,
-        empty_lists: false,
-    };
-    let mut soap_len = 0;
-    let soap_secs = best(budget, || {
-        let out = encode(None, &target, &request).unwrap();
-        soap_len = out.len();
-        std::hint::black_box(out);
-    });
-    let mut json_len = 0;
-    let json_secs = best(budget, || {
-        let out = serde_json::to_vec(accounts).unwrap();
-        json_len = out.len();
-        std::hint::black_box(out);
-    });
-    let (soap_enc, json_enc) = (mbs(soap_len, soap_secs), mbs(json_len, json_secs));
-    rows.push(Row {
-        what: "SOAP encode, 10,000 AccountInfo (bytes/s vs serde_json::to_vec)".into(),
-        figure: format!(
-            "{soap_enc:.0} / {json_enc:.0} MB/s = {:.0}%",
-            soap_enc / json_enc * 100.0
-        ),
-        target: ">= 50%".into(),
-        ok: Some(soap_enc >= json_enc * 0.5),
-    });
-
-    // Memory: decoding from a buffer, against the heap size of the result.
-    let (result, decode_peak) =
-        peak_of(|| decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap());
-    let (_, result_size) = peak_of(|| match &result {
-        ValueOrFault::Value(v) => v.clone(),
-        ValueOrFault::Fault(_) => unreachable!(),
-    });
-    drop(result);
-    rows.push(Row {
-        what: "SOAP decode peak heap / heap size of the result".into(),
-        figure: format!(
-            "{:.1} / {:.1} MB = {:.2}x",
-            decode_peak as f64 / 1e6,
-            result_size as f64 / 1e6,
-            decode_peak as f64 / result_size as f64
-        ),
-        target: "<= 1.5x".into(),
-        ok: Some(decode_peak as f64 <= result_size as f64 * 1.5),
-    });
-    let (_, json_peak) =
-        peak_of(|| serde_json::from_slice::<GetAccountListResponse>(&json).unwrap());
-    rows.push(Row {
-        what: "REST decode peak heap / heap size of the result".into(),
-        figure: format!(
-            "{:.1} / {:.1} MB = {:.2}x",
-            json_peak as f64 / 1e6,
-            result_size as f64 / 1e6,
-            json_peak as f64 / result_size as f64
-        ),
-        target: "<= 1.5x".into(),
-        ok: Some(json_peak as f64 <= result_size as f64 * 1.5),
-    });
-
-    // Streaming: 200,000 items against 20,000, from a server that writes the response as it
-    // goes (so only the client's memory is counted).
-    let (small, large) = (20_000u64, 200_000u64);
-    let stream_url = streaming_server();
-    let client = Client::builder(&stream_url)
-        .session_id("bench-session")
-        .build()
-        .unwrap();
-    let stream = |n: u64| {
-        let request = account::GetAccountListRequest {
-            limit: Some(n as i32),
+    if wanted("encode") {
+        let response =
+            match decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap() {
+                ValueOrFault::Value(v) => v,
+                ValueOrFault::Fault(f) => panic!("{f:?}"),
+            };
+        let accounts: &Vec<AccountInfo> = &response.account_list;
+        let request = account::GetAccountListResponse {
+            account_list: accounts.clone(),
             ..Default::default()
         };
-        let (count, peak) = peak_of(|| {
-            let mut count = 0u64;
-            for item in client.account().stream_account_list(&request).unwrap() {
-                std::hint::black_box(item.unwrap());
-                count += 1;
-            }
-            count
-        });
-        assert_eq!(count, n);
-        peak
-    };
-    // One stream first, unmeasured: the first call's one-time allocations (the pooled
-    // connection, lazily built tables) would otherwise count against the smaller size only.
-    stream(small);
-    let (peak_small, peak_large) = (stream(small), stream(large));
-    rows.push(Row {
-        what: format!("SOAP stream peak heap, {large} vs {small} items"),
-        figure: format!(
-            "{:.0} vs {:.0} KB = {:+.1}%",
-            peak_large as f64 / 1e3,
-            peak_small as f64 / 1e3,
-            (peak_large as f64 / peak_small as f64 - 1.0) * 100.0
-        ),
-        target: "within 10%".into(),
-        ok: Some((peak_large as f64) <= peak_small as f64 * 1.1),
-    });
-    drop(client);
-
-    // Per-call overhead against a bare ureq POST of the same prebuilt bytes.
-    let canned = canned_server();
-    let info_body = account_info_body();
-    std::fs::write(&canned.1, &info_body).unwrap();
-    let url = canned.0.clone();
-    let client = Client::builder(&url)
-        .session_id("bench-session")
-        .build()
-        .unwrap();
-    let request = account::GetAccountInfoRequest {
-        i_account: Some(1),
-        ..Default::default()
-    };
-    let agent = ureq::Agent::new_with_defaults();
-    let prebuilt = portabilling::runtime::codec::encode(
-        None,
-        &BodyTarget {
-            namespace: "n",
-            element: "get_account_info",
+        let target = BodyTarget {
+            namespace: "https://billing.example.com/Porta/SOAP/Account",
+            element: "x",
             accessor: Some("r"),
             encoded: true,
             empty_lists: false,
-        },
-        &request,
-    )
-    .unwrap();
-    let bare_url = format!("{url}/soap/Account/get_account_info");
-    // Samples of 100 calls each, the two kinds in turn.
-    let (typed_call, bare) = best_pair(
-        budget,
-        || {
-            for _ in 0..100 {
-                std::hint::black_box(client.account().get_account_info(&request).unwrap());
-            }
-        },
-        || {
-            for _ in 0..100 {
-                let mut r = agent
-                    .post(&bare_url)
-                    .header("Content-Type", "text/xml")
-                    .send(&prebuilt[..])
-                    .unwrap();
-                std::hint::black_box(r.body_mut().read_to_vec().unwrap());
-            }
-        },
-    );
-    let (typed_call, bare) = (typed_call / 100.0, bare / 100.0);
-    rows.push(Row {
-        what: "get_account_info round trip, typed call / bare ureq POST".into(),
-        figure: format!(
-            "{:.0} / {:.0} µs = {:.2}x",
-            typed_call * 1e6,
-            bare * 1e6,
-            typed_call / bare
-        ),
-        target: "<= 1.3x".into(),
-        ok: Some(typed_call <= bare * 1.3),
-    });
+        };
+        let mut soap_len = 0;
+        let soap_secs = best(budget, || {
+            let out = encode(None, &target, &request).unwrap();
+            soap_len = out.len();
+            std::hint::black_box(out);
+        });
+        let mut json_len = 0;
+        let json_secs = best(budget, || {
+            let out = serde_json::to_vec(accounts).unwrap();
+            json_len = out.len();
+            std::hint::black_box(out);
+        });
+        let (soap_enc, json_enc) = (mbs(soap_len, soap_secs), mbs(json_len, json_secs));
+        rows.push(Row {
+            what: "SOAP encode, 10,000 AccountInfo (bytes/s vs serde_json::to_vec)".into(),
+            figure: format!(
+                "{soap_enc:.0} / {json_enc:.0} MB/s = {:.0}%",
+                soap_enc / json_enc * 100.0
+            ),
+            target: ">= 50%".into(),
+            ok: Some(soap_enc >= json_enc * 0.5),
+        });
+    }
+
+    // Memory: decoding from a buffer, against the heap size of the result.
+    if wanted("memory") {
+        let (result, decode_peak) =
+            peak_of(|| decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap());
+        let (_, result_size) = peak_of(|| match &result {
+            ValueOrFault::Value(v) => v.clone(),
+            ValueOrFault::Fault(_) => unreachable!(),
+        });
+        drop(result);
+        rows.push(Row {
+            what: "SOAP decode peak heap / heap size of the result".into(),
+            figure: format!(
+                "{:.1} / {:.1} MB = {:.2}x",
+                decode_peak as f64 / 1e6,
+                result_size as f64 / 1e6,
+                decode_peak as f64 / result_size as f64
+            ),
+            target: "<= 1.5x".into(),
+            ok: Some(decode_peak as f64 <= result_size as f64 * 1.5),
+        });
+        let (_, json_peak) =
+            peak_of(|| serde_json::from_slice::<GetAccountListResponse>(&json).unwrap());
+        rows.push(Row {
+            what: "REST decode peak heap / heap size of the result".into(),
+            figure: format!(
+                "{:.1} / {:.1} MB = {:.2}x",
+                json_peak as f64 / 1e6,
+                result_size as f64 / 1e6,
+                json_peak as f64 / result_size as f64
+            ),
+            target: "<= 1.5x".into(),
+            ok: Some(json_peak as f64 <= result_size as f64 * 1.5),
+        });
+    }
+
+    // Streaming: 200,000 items against 20,000, from a server that writes the response as it
+    // goes (so only the client's memory is counted).
+    if wanted("stream") {
+        let (small, large) = (20_000u64, 200_000u64);
+        let stream_url = streaming_server();
+        let client = Client::builder(&stream_url)
+            .session_id("bench-session")
+            .build()
+            .unwrap();
+        let stream = |n: u64| {
+            let request = account::GetAccountListRequest {
+                limit: Some(n as i32),
+                ..Default::default()
+            };
+            let (count, peak) = peak_of(|| {
+                let mut count = 0u64;
+                for item in client.account().stream_account_list(&request).unwrap() {
+                    std::hint::black_box(item.unwrap());
+                    count += 1;
+                }
+                count
+            });
+            assert_eq!(count, n);
+            peak
+        };
+        // One stream first, unmeasured: the first call's one-time allocations (the pooled
+        // connection, lazily built tables) would otherwise count against the smaller size only.
+        stream(small);
+        let (peak_small, peak_large) = (stream(small), stream(large));
+        rows.push(Row {
+            what: format!("SOAP stream peak heap, {large} vs {small} items"),
+            figure: format!(
+                "{:.0} vs {:.0} KB = {:+.1}%",
+                peak_large as f64 / 1e3,
+                peak_small as f64 / 1e3,
+                (peak_large as f64 / peak_small as f64 - 1.0) * 100.0
+            ),
+            target: "within 10%".into(),
+            ok: Some((peak_large as f64) <= peak_small as f64 * 1.1),
+        });
+        drop(client);
+    }
+
+    // Per-call overhead against a bare ureq POST of the same prebuilt bytes.
+    if wanted("call") {
+        let canned = canned_server();
+        let info_body = account_info_body();
+        std::fs::write(&canned.1, &info_body).unwrap();
+        let url = canned.0.clone();
+        let client = Client::builder(&url)
+            .session_id("bench-session")
+            .build()
+            .unwrap();
+        let request = account::GetAccountInfoRequest {
+            i_account: Some(1),
+            ..Default::default()
+        };
+        let agent = ureq::Agent::new_with_defaults();
+        // The bare POST sends the very bytes the typed call sent.
+        client.account().get_account_info(&request).unwrap();
+        let prebuilt = LAST_REQUEST.lock().unwrap().clone();
+        assert!(prebuilt.windows(10).any(|w| w == b"i_account>"));
+        let bare_url = format!("{url}/soap/Account/get_account_info");
+        // Samples of 100 calls each, the two kinds in turn.
+        let (typed_call, bare) = best_pair(
+            budget,
+            || {
+                for _ in 0..100 {
+                    std::hint::black_box(client.account().get_account_info(&request).unwrap());
+                }
+            },
+            || {
+                for _ in 0..100 {
+                    let mut r = agent
+                        .post(&bare_url)
+                        .header("Content-Type", "text/xml")
+                        .send(&prebuilt[..])
+                        .unwrap();
+                    std::hint::black_box(r.body_mut().read_to_vec().unwrap());
+                }
+            },
+        );
+        let (typed_call, bare) = (typed_call / 100.0, bare / 100.0);
+        rows.push(Row {
+            what: "3. get_account_info round trip, typed call / bare ureq POST".into(),
+            figure: format!(
+                "{:.0} / {:.0} µs = {:.2}x",
+                typed_call * 1e6,
+                bare * 1e6,
+                typed_call / bare
+            ),
+            target: "<= 1.3x".into(),
+            ok: Some(typed_call <= bare * 1.3),
+        });
+    }
 
     // TLS: handshakes per connection, not per call.
-    let sim = portabilling::sim::Simulator::start(portabilling::sim::SimConfig {
-        accounts: 1,
-        tls: true,
-        ..Default::default()
-    })
-    .unwrap();
-    let client = Client::builder(sim.url())
-        .login(sim.login(), sim.password())
-        .ca_cert_pem(sim.ca_cert_pem().unwrap().to_string())
-        .build()
+    if wanted("tls") {
+        let request = account::GetAccountInfoRequest {
+            i_account: Some(1),
+            ..Default::default()
+        };
+        let sim = portabilling::sim::Simulator::start(portabilling::sim::SimConfig {
+            accounts: 1,
+            tls: true,
+            ..Default::default()
+        })
         .unwrap();
-    for _ in 0..200 {
-        client.account().get_account_info(&request).unwrap();
+        let client = Client::builder(sim.url())
+            .login(sim.login(), sim.password())
+            .ca_cert_pem(sim.ca_cert_pem().unwrap().to_string())
+            .build()
+            .unwrap();
+        for _ in 0..200 {
+            client.account().get_account_info(&request).unwrap();
+        }
+        let connections = sim.stats().connections;
+        rows.push(Row {
+            what: "HTTPS: TLS connections (handshakes) for 201 calls".into(),
+            figure: format!("{connections}"),
+            target: "1 per connection".into(),
+            ok: Some(connections <= 2),
+        });
     }
-    let connections = sim.stats().connections;
-    rows.push(Row {
-        what: "HTTPS: TLS connections (handshakes) for 201 calls".into(),
-        figure: format!("{connections}"),
-        target: "1 per connection".into(),
-        ok: Some(connections <= 2),
-    });
 
     // Peers: zeep and PHP SoapClient on the same bytes, when installed.
-    let fixture =
-        std::env::temp_dir().join(format!("portabilling-bench-{}.xml", std::process::id()));
-    std::fs::write(&fixture, &xml).unwrap();
-    for (peer, program, script, factor) in [
-        ("zeep", "python3", "benches/peers/zeep_decode.py", 50.0),
-        ("PHP SoapClient", "php", "benches/peers/php_decode.php", 5.0),
-    ] {
-        let runs = if quick { "1" } else { "3" };
-        match std::process::Command::new(program)
-            .arg(script)
-            .arg(&fixture)
-            .arg(runs)
-            .output()
-        {
-            Ok(out) if out.status.success() => {
-                let secs: f64 = String::from_utf8_lossy(&out.stdout)
-                    .trim()
-                    .parse()
-                    .unwrap_or(f64::NAN);
-                rows.push(Row {
-                    what: format!("typed decode vs {peer} on the same bytes"),
+    if wanted("peers") {
+        let fixture =
+            std::env::temp_dir().join(format!("portabilling-bench-{}.xml", std::process::id()));
+        std::fs::write(&fixture, &xml).unwrap();
+        for (peer, program, script, factor) in [
+            ("zeep", "python3", "benches/peers/zeep_decode.py", 50.0),
+            (
+                "PHP SoapClient",
+                "php",
+                "benches/peers/php_decode.php",
+                10.0,
+            ),
+        ] {
+            let runs = if quick { "1" } else { "3" };
+            match std::process::Command::new(program)
+                .arg(script)
+                .arg(&fixture)
+                .arg(runs)
+                .output()
+            {
+                Ok(out) if out.status.success() => {
+                    let secs: f64 = String::from_utf8_lossy(&out.stdout)
+                        .trim()
+                        .parse()
+                        .unwrap_or(f64::NAN);
+                    rows.push(Row {
+                        what: format!("typed SOAP decode vs {peer} on the same bytes"),
+                        figure: format!(
+                            "{:.0} MB/s vs {:.1} MB/s = {:.0}x faster",
+                            typed_mbs,
+                            mbs(xml.len(), secs),
+                            secs / typed
+                        ),
+                        target: format!(">= {factor}x"),
+                        ok: Some(secs / typed >= factor),
+                    });
+                }
+                Ok(out) => rows.push(Row {
+                    what: format!("vs {peer}"),
                     figure: format!(
-                        "{:.0} MB/s vs {:.1} MB/s = {:.0}x faster",
-                        typed_mbs,
-                        mbs(xml.len(), secs),
-                        secs / typed
+                        "failed: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                            .lines()
+                            .last()
+                            .unwrap_or("")
                     ),
-                    target: format!(">= {factor}x"),
-                    ok: Some(secs / typed >= factor),
-                });
+                    target: String::new(),
+                    ok: None,
+                }),
+                Err(_) => rows.push(Row {
+                    what: format!("vs {peer}"),
+                    figure: format!("{program} not installed"),
+                    target: String::new(),
+                    ok: None,
+                }),
             }
-            Ok(out) => rows.push(Row {
-                what: format!("vs {peer}"),
-                figure: format!(
-                    "failed: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                        .lines()
-                        .last()
-                        .unwrap_or("")
-                ),
-                target: String::new(),
-                ok: None,
-            }),
-            Err(_) => rows.push(Row {
-                what: format!("vs {peer}"),
-                figure: format!("{program} not installed"),
-                target: String::new(),
-                ok: None,
-            }),
         }
+        let _ = std::fs::remove_file(&fixture);
     }
-    let _ = std::fs::remove_file(&fixture);
 
     println!("\n| measurement | figure | target | met |\n|---|---|---|---|");
     for r in &rows {
         let met = match r.ok {
-            Some(true) => "yes",
-            Some(false) => "NO",
+            Some(true) => "met",
+            Some(false) => "NOT met",
             None => "-",
         };
         println!("| {} | {} | {} | {met} |", r.what, r.figure, r.target);
@@ -635,6 +696,8 @@ fn bare_call(agent: &ureq::Agent, url: &str, body: &[u8]) {
 
 /// A keep-alive HTTP server that answers every request with the contents of a file.
 static CANNED_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+/// The body of the last request the canned server read.
+static LAST_REQUEST: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
 fn canned_server() -> (String, std::path::PathBuf) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -655,7 +718,8 @@ fn canned_server() -> (String, std::path::PathBuf) {
                 );
                 let mut response = head.into_bytes();
                 response.extend_from_slice(&body);
-                while read_request(&mut reader).is_some() {
+                while let Some((_, request)) = read_request(&mut reader) {
+                    *LAST_REQUEST.lock().unwrap() = request;
                     if reader.get_mut().write_all(&response).is_err() {
                         return;
                     }

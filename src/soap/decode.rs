@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::io::BufRead;
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesStart, BytesText, Event};
 use quick_xml::Reader;
 
 use crate::model::{
@@ -53,16 +53,33 @@ pub struct DecodeErrorInfo {
 
 /// A source of XML events: a byte slice, or a buffered stream.
 pub trait Source {
+    /// Whether [`next_event_keeping_text`](Self::next_event_keeping_text) keeps text that
+    /// stays readable after later events. When it does not, the decoder copies a value's
+    /// text as it reads it.
+    const KEEPS_TEXT: bool = false;
     /// The next event.
     fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error>;
     /// The line and column of the current position.
     fn location(&self) -> (u64, u64);
+    /// The next event; if it is text, the source keeps it for
+    /// [`kept_text`](Self::kept_text) where it can.
+    fn next_event_keeping_text(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.next_event()
+    }
+    /// The text kept by the last [`next_event_keeping_text`](Self::next_event_keeping_text),
+    /// still where the source read it. A stream reuses its buffer for each event and keeps
+    /// nothing.
+    fn kept_text(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Events borrowed from a byte slice: the fast path for bodies read into memory.
 pub struct SliceSource<'a> {
     reader: Reader<&'a [u8]>,
     input: &'a [u8],
+    /// The text kept, borrowed from the input (already checked as UTF-8 by the reader).
+    kept: Option<&'a str>,
 }
 
 impl<'a> SliceSource<'a> {
@@ -71,13 +88,36 @@ impl<'a> SliceSource<'a> {
         SliceSource {
             reader: configured(Reader::from_reader(input)),
             input,
+            kept: None,
         }
     }
 }
 
 impl Source for SliceSource<'_> {
+    // The events borrow from the input, which outlives them: a simple value's text is read in
+    // place, with no copy.
+    const KEEPS_TEXT: bool = true;
+
     fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error> {
         self.reader.read_event()
+    }
+
+    fn next_event_keeping_text(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.kept = None;
+        Ok(match self.reader.read_event()? {
+            Event::Text(text) => {
+                let content = text.into_inner();
+                if let Cow::Borrowed(s) = content {
+                    self.kept = Some(s);
+                }
+                Event::Text(BytesText::from_escaped(content))
+            }
+            other => other,
+        })
+    }
+
+    fn kept_text(&self) -> Option<&str> {
+        self.kept
     }
 
     fn location(&self) -> (u64, u64) {
@@ -456,6 +496,12 @@ impl<S: Source> XmlDecoder<S> {
 
     /// Reads the text of the current element up to its end tag. Returns `None` when the
     /// element has no text at all.
+    ///
+    /// Almost every value is one stretch of text with no carriage return, then the end tag.
+    /// Where the source keeps that text (a body in memory), it is returned from the input
+    /// itself, so a value is not copied before it is parsed or stored. Anything else (entity
+    /// references, CDATA, comments, text left by [`peek`](Self::peek)) is gathered in
+    /// `scratch`.
     pub(crate) fn read_text(&mut self, start: &Start) -> Result<Option<&str>, DecodeError> {
         let continuing = std::mem::take(&mut self.text_pending);
         if !continuing {
@@ -465,58 +511,68 @@ impl<S: Source> XmlDecoder<S> {
             return Ok(None);
         }
         let mut seen = continuing;
-        loop {
-            let event = match self.src.next_event() {
+        let mut carried: Option<Piece<'static>> = None;
+        if !continuing {
+            let event = match self.src.next_event_keeping_text() {
                 Ok(e) => e,
                 Err(e) => return Err(self.xml_error(e)),
             };
             match event {
-                Event::Text(t) => {
-                    self.scratch.push_str(&t.xml10_content());
+                Event::Text(text) if !text.as_bytes().contains(&b'\r') => {
+                    if !S::KEEPS_TEXT {
+                        self.scratch.push_str(&text);
+                    }
+                    if text.len() > self.max_text {
+                        return Err(self.too_long());
+                    }
+                    let event = match self.src.next_event() {
+                        Ok(e) => e,
+                        Err(e) => return Err(self.xml_error(e)),
+                    };
+                    if let Event::End(_) = event {
+                        self.depth = self.depth.saturating_sub(1);
+                        return Ok(Some(match self.src.kept_text() {
+                            Some(kept) => kept,
+                            None => self.scratch.as_str(),
+                        }));
+                    }
+                    // More than one piece: gather them all in `scratch`, the kept text first.
+                    let next = Piece::of(event).into_owned();
+                    if let Some(kept) = self.src.kept_text() {
+                        self.scratch.push_str(kept);
+                    }
                     seen = true;
-                    if self.scratch.len() > self.max_text {
-                        return Err(self.error(format!(
-                            "a value is longer than the limit of {} bytes",
-                            self.max_text
-                        )));
-                    }
+                    carried = Some(next);
                 }
-                Event::CData(t) => {
-                    self.scratch.push_str(&t.xml10_content());
-                    seen = true;
-                    if self.scratch.len() > self.max_text {
-                        return Err(self.error(format!(
-                            "a value is longer than the limit of {} bytes",
-                            self.max_text
-                        )));
-                    }
-                }
-                Event::GeneralRef(r) => match resolve_reference(&r) {
-                    Some(c) => {
-                        self.scratch.push(c);
-                        seen = true;
-                    }
-                    None => {
-                        let name = r.xml10_content().into_owned();
-                        return Err(self.error(unknown_entity(&name)));
-                    }
+                event => carried = Some(Piece::of(event).into_owned()),
+            }
+        }
+        loop {
+            let piece = match carried.take() {
+                Some(piece) => piece,
+                None => match self.src.next_event() {
+                    Ok(event) => Piece::of(event),
+                    Err(e) => return Err(self.xml_error(e)),
                 },
-                Event::End(_) => {
+            };
+            match piece {
+                Piece::Text(text) => {
+                    self.scratch.push_str(&text);
+                    seen = true;
+                    if self.scratch.len() > self.max_text {
+                        return Err(self.too_long());
+                    }
+                }
+                Piece::Char(c) => {
+                    self.scratch.push(c);
+                    seen = true;
+                }
+                Piece::End => {
                     self.depth = self.depth.saturating_sub(1);
                     break;
                 }
-                Event::Start(tag) | Event::Empty(tag) => {
-                    let name = local_name(&tag).to_string();
-                    drop(tag);
-                    return Err(
-                        self.error(format!("expected a simple value, found element <{name}>"))
-                    );
-                }
-                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
-                Event::DocType(_) => {
-                    return Err(self.error("a DTD is not allowed in a SOAP message"))
-                }
-                Event::Eof => return Err(self.error("the body ends inside a value")),
+                Piece::Skip => {}
+                Piece::Fail(message) => return Err(self.error(message)),
             }
         }
         Ok(if seen {
@@ -524,6 +580,13 @@ impl<S: Source> XmlDecoder<S> {
         } else {
             None
         })
+    }
+
+    fn too_long(&self) -> DecodeError {
+        self.error(format!(
+            "a value is longer than the limit of {} bytes",
+            self.max_text
+        ))
     }
 
     /// Skips the content of the current element, whatever it holds.
@@ -1114,6 +1177,53 @@ pub(crate) fn insert_extra(map: &mut Extra, name: String, value: AnyValue) {
         Some(existing) => {
             let first = std::mem::take(existing);
             *existing = AnyValue::Array(vec![first, value]);
+        }
+    }
+}
+
+/// What one event inside a simple value adds to its text.
+enum Piece<'e> {
+    /// Text, line ends normalized, or CDATA.
+    Text(Cow<'e, str>),
+    /// A predefined entity or a character reference.
+    Char(char),
+    /// The value's end tag.
+    End,
+    /// Nothing (a comment, a processing instruction).
+    Skip,
+    /// What makes the value unreadable.
+    Fail(String),
+}
+
+impl<'e> Piece<'e> {
+    fn of(event: Event<'e>) -> Self {
+        match event {
+            Event::Text(t) if t.as_bytes().contains(&b'\r') => Piece::Text(t.xml10_content()),
+            Event::Text(t) => Piece::Text(t.into_inner()),
+            Event::CData(t) => Piece::Text(t.xml10_content()),
+            Event::GeneralRef(r) => match resolve_reference(&r) {
+                Some(c) => Piece::Char(c),
+                None => Piece::Fail(unknown_entity(&r.xml10_content())),
+            },
+            Event::End(_) => Piece::End,
+            Event::Start(tag) | Event::Empty(tag) => Piece::Fail(format!(
+                "expected a simple value, found element <{}>",
+                local_name(&tag)
+            )),
+            Event::Comment(_) | Event::PI(_) | Event::Decl(_) => Piece::Skip,
+            Event::DocType(_) => Piece::Fail("a DTD is not allowed in a SOAP message".into()),
+            Event::Eof => Piece::Fail("the body ends inside a value".into()),
+        }
+    }
+
+    /// The same piece, no longer borrowing the event it came from.
+    fn into_owned(self) -> Piece<'static> {
+        match self {
+            Piece::Text(text) => Piece::Text(Cow::Owned(text.into_owned())),
+            Piece::Char(c) => Piece::Char(c),
+            Piece::End => Piece::End,
+            Piece::Skip => Piece::Skip,
+            Piece::Fail(message) => Piece::Fail(message),
         }
     }
 }
