@@ -454,7 +454,10 @@ impl ListItem<'_> {
 }
 
 impl serde::Serialize for ListItem<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         crate::model::json::serialize_value(self.0, serializer)
     }
 }

@@ -51,8 +51,8 @@ pub fn all(
         ));
     }
     let client = conn.client()?;
-    let mut pages = ListPages::new(&client, op, params)?
-        .page_size(page_size.unwrap_or(DEFAULT_PAGE_SIZE));
+    let mut pages =
+        ListPages::new(&client, op, params)?.page_size(page_size.unwrap_or(DEFAULT_PAGE_SIZE));
     let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let mut count = 0u64;
     let written = (|| -> std::io::Result<Option<Error>> {

@@ -76,7 +76,10 @@ pub fn serialize_structure<S: Serializer>(
 }
 
 /// Serializes a field's value (a structure, a list, a scalar) as the JSON mapping writes it.
-pub fn serialize_value<S: Serializer>(value: ValueRef<'_>, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_value<S: Serializer>(
+    value: ValueRef<'_>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     ValueSer(value).serialize(serializer)
 }
 

@@ -33,8 +33,7 @@ impl Accounts {
         }
         let start = self.next_number();
         for i in start..start + n {
-            self.held
-                .insert(i, seed_account(i, (i - start) / 1000 + 1));
+            self.held.insert(i, seed_account(i, (i - start) / 1000 + 1));
         }
     }
 

@@ -408,7 +408,9 @@ impl State {
                     .ok_or_else(|| not_found("Account", i));
             }
             let not_found = || SimFault::new("Server.Account.not_found", "Account not found");
-            let key = text(p, "id").or_else(|| text(p, "login")).ok_or_else(not_found)?;
+            let key = text(p, "id")
+                .or_else(|| text(p, "login"))
+                .ok_or_else(not_found)?;
             let key = Some(key);
             s.accounts
                 .iter()
