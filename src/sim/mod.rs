@@ -149,7 +149,7 @@ pub struct SimStats {
     pub writes: BTreeMap<String, u64>,
     /// Faults injected.
     pub injected: u64,
-    /// Accounts in memory.
+    /// Accounts (seeded ones are made when asked for, so they may be many more than are held).
     pub accounts: usize,
     /// Connections accepted (over HTTPS, TLS handshakes).
     pub connections: usize,
