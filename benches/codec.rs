@@ -30,6 +30,9 @@ use portabilling::{account, Client};
 mod http_request;
 #[path = "../tests/support/peak_alloc.rs"]
 mod peak_alloc;
+// The wire's throughput: `call --all` exports and batches against a simulator (issue 15).
+#[path = "throughput/mod.rs"]
+mod throughput;
 
 use http_request::read_request;
 use peak_alloc::peak_of;
@@ -243,6 +246,10 @@ fn wanted(group: &str) -> bool {
 }
 
 fn main() {
+    // The throughput rows' simulator, or `--throughput-only`.
+    if throughput::main_if_asked() {
+        return;
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let budget = if quick {
         Duration::from_millis(800)
@@ -661,6 +668,9 @@ fn main() {
         }
         let _ = std::fs::remove_file(&fixture);
     }
+
+    // The wire's throughput: exports and batches against a simulator in another process.
+    throughput::rows(quick, &mut rows);
 
     println!("\n| measurement | figure | target | met |\n|---|---|---|---|");
     for r in &rows {

@@ -163,10 +163,15 @@ impl StopSignal {
     }
 }
 
+/// The most calls a batch runs at once, whatever [`BatchOptions::concurrency`] asks: the
+/// client keeps as many connections open for them.
+pub const MAX_CONCURRENCY: usize = crate::transport::MAX_POOLED_CONNECTIONS;
+
 /// Options of a batch run. Build them with `..Default::default()`: fields may be added.
 #[derive(Clone, Debug)]
 pub struct BatchOptions {
-    /// How many calls run at once (default 4, kept low to protect the billing server).
+    /// How many calls run at once (default 4, kept low to protect the billing server; at
+    /// most [`MAX_CONCURRENCY`]).
     pub concurrency: usize,
     /// At most this many calls start per second.
     pub rate: Option<f64>,
@@ -467,22 +472,64 @@ fn read_journal(journal: &mut File) -> HashSet<String> {
         .collect()
 }
 
+/// A result line, borrowing the outcome (the response is not copied). Its keys are in
+/// alphabetical order, as the lines have always been written.
+#[derive(serde::Serialize)]
+struct ResultLine<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Part<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fault: Option<Part<'a>>,
+    id: &'a str,
+    method: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<&'a Value>,
+    service: &'a str,
+    status: &'a str,
+}
+
+/// An error (`kind`) or a fault (`code`), with its message.
+#[derive(serde::Serialize)]
+struct Part<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    message: &'a str,
+}
+
 fn result_line(call: &BatchCall, outcome: &CallOutcome) -> String {
-    let mut line = json!({ "id": call.id, "service": call.service, "method": call.method });
-    line["status"] = outcome.status().into();
-    match outcome {
-        CallOutcome::Ok(v) => line["response"] = v.clone(),
-        CallOutcome::Fault { code, message } => {
-            line["fault"] = json!({ "code": code, "message": message });
-        }
-        CallOutcome::Error { kind, message } => {
-            line["error"] = json!({ "kind": kind, "message": message });
-        }
-        CallOutcome::Unknown { message } => {
-            line["error"] = json!({ "kind": "unknown_outcome", "message": message });
+    fn error<'a>(kind: &'a str, message: &'a str) -> Part<'a> {
+        Part {
+            code: None,
+            kind: Some(kind),
+            message,
         }
     }
-    let mut text = line.to_string();
+    let mut line = ResultLine {
+        error: None,
+        fault: None,
+        id: &call.id,
+        method: &call.method,
+        response: None,
+        service: &call.service,
+        status: outcome.status(),
+    };
+    match outcome {
+        CallOutcome::Ok(v) => line.response = Some(v),
+        CallOutcome::Fault { code, message } => {
+            line.fault = Some(Part {
+                code: Some(code),
+                kind: None,
+                message,
+            });
+        }
+        CallOutcome::Error { kind, message } => line.error = Some(error(kind, message)),
+        CallOutcome::Unknown { message } => {
+            line.error = Some(error("unknown_outcome", message));
+        }
+    }
+    let mut text = serde_json::to_string(&line).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -651,7 +698,10 @@ pub fn run(
         Ended(usize, CallOutcome),
     }
     let (tx, rx) = mpsc::channel::<Message>();
-    let workers = options.concurrency.clamp(1, 64).min(todo.len().max(1));
+    let workers = options
+        .concurrency
+        .clamp(1, MAX_CONCURRENCY)
+        .min(todo.len().max(1));
     let mut write_error = None;
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -737,6 +787,41 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn result_lines_have_their_keys_in_order_and_every_part() {
+        let call = BatchCall::untyped("r1", "Account", "get_account_info", json!({}));
+        let outcomes = [
+            (
+                CallOutcome::Ok(json!({"account_info": {"i_account": 1, "id": "a\"b"}})),
+                json!({"id": "r1", "method": "get_account_info", "response": {"account_info": {"i_account": 1, "id": "a\"b"}}, "service": "Account", "status": "ok"}),
+            ),
+            (
+                CallOutcome::Fault {
+                    code: "Server.Account.not_found".into(),
+                    message: "no".into(),
+                },
+                json!({"fault": {"code": "Server.Account.not_found", "message": "no"}, "id": "r1", "method": "get_account_info", "service": "Account", "status": "fault"}),
+            ),
+            (
+                CallOutcome::Error {
+                    kind: "transport".into(),
+                    message: "refused".into(),
+                },
+                json!({"error": {"kind": "transport", "message": "refused"}, "id": "r1", "method": "get_account_info", "service": "Account", "status": "error"}),
+            ),
+            (
+                CallOutcome::Unknown {
+                    message: "lost".into(),
+                },
+                json!({"error": {"kind": "unknown_outcome", "message": "lost"}, "id": "r1", "method": "get_account_info", "service": "Account", "status": "unknown"}),
+            ),
+        ];
+        for (outcome, expected) in outcomes {
+            // serde_json's maps are ordered by key: the line as it was always written.
+            assert_eq!(result_line(&call, &outcome), format!("{expected}\n"));
+        }
+    }
 
     #[test]
     fn positions_are_dropped_from_warning_paths() {

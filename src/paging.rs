@@ -4,8 +4,10 @@
 
 use std::collections::VecDeque;
 
-use crate::error::Result;
-use crate::model::{Operation, PagedOperation, Slot, ValueMut};
+use crate::error::{Error, Result};
+use crate::model::{
+    AnyValue, Operation, OperationInfo, PagedOperation, Slot, Structure, ValueMut, ValueRef,
+};
 
 /// Makes typed calls. The [`Client`](crate::Client) implements it over SOAP and REST; the
 /// generated `Api` of each service calls it, so a test double can stand in for the network.
@@ -232,5 +234,240 @@ impl<T: Slot> Iterator for ItemStream<T> {
 impl<T> std::fmt::Debug for ItemStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ItemStream")
+    }
+}
+
+/// Makes calls to operations chosen at run time (from the [registry](crate::registry)). The
+/// [`Client`](crate::Client) implements it; [`ListPages`] pages through it.
+pub trait DynCaller {
+    /// Calls `op` with a request value of its request type; returns a value of its response
+    /// type.
+    fn call_dyn(
+        &self,
+        op: &'static OperationInfo,
+        request: &dyn Structure,
+    ) -> Result<Box<dyn Structure>>;
+}
+
+/// Pages through a list operation chosen at run time, as [`Pages`] does for a typed one, and
+/// hands out its items one at a time, each as a [`ListItem`] that serializes to JSON in
+/// PortaBilling's REST conventions (the shape `Client::call` gives the list's items).
+///
+/// Only one page is held in memory (the previous page is dropped before the next is asked
+/// for), so memory does not grow with the list: this is what `portabilling call --all`
+/// exports with. Paging follows the rules of [`Pages`]: the total is asked for with the first
+/// page when the method reports one, the offset advances by the items received, and without a
+/// total a short page ends the list.
+///
+/// ```no_run
+/// # fn main() -> portabilling::Result<()> {
+/// use portabilling::paging::ListPages;
+/// let client = portabilling::Client::builder("https://billing.example.com").login("api", "secret").build()?;
+/// let op = portabilling::registry::operation("Account", "get_account_list").expect("bundled");
+/// let mut pages = ListPages::new(&client, op, serde_json::json!({"i_customer": 444}))?.page_size(500);
+/// let mut out = std::io::stdout().lock();
+/// while let Some(item) = pages.next_item()? {
+///     serde_json::to_writer(&mut out, &item).map_err(std::io::Error::from)?;
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub struct ListPages<'a, C: ?Sized> {
+    caller: &'a C,
+    op: &'static OperationInfo,
+    params: serde_json::Map<String, AnyValue>,
+    /// The index of the list field in the response's schema.
+    list_index: usize,
+    page_size: u64,
+    offset: u64,
+    want_total: bool,
+    total: Option<u64>,
+    done: bool,
+    pages: u64,
+    /// The current page, and the index of its next item.
+    page: Option<(Box<dyn Structure>, usize)>,
+}
+
+impl<'a, C: DynCaller + ?Sized> ListPages<'a, C> {
+    /// Pages through `op` with `params` (a JSON object of its request's fields). `offset` in
+    /// `params` is where the walk starts; `limit` and `get_total` are set by the walk. An
+    /// operation that is not a paged list (no `limit`, `offset` and list field, see
+    /// [`OperationInfo::list_field`]) is refused, as are parameters that do not fit its
+    /// request type, before anything is sent.
+    pub fn new(caller: &'a C, op: &'static OperationInfo, params: AnyValue) -> Result<Self> {
+        let call = format!("{}/{}", op.service, op.method);
+        let Some(list_index) = op.list_field.and_then(|f| op.response.lookup(f)) else {
+            return Err(Error::input(
+                call,
+                "not a paged list method (it has no `limit`, `offset` and list in its answer), so there is nothing to page through; call it without --all".to_string(),
+            ));
+        };
+        let params = match params {
+            AnyValue::Object(map) => map,
+            AnyValue::Null => serde_json::Map::new(),
+            _ => {
+                return Err(Error::input(call, "the parameters must be a JSON object"));
+            }
+        };
+        // The request must fit before anything is sent.
+        crate::registry::request_from_json(op, &AnyValue::Object(params.clone()))?;
+        let offset = params
+            .get("offset")
+            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
+            .unwrap_or(0);
+        Ok(ListPages {
+            caller,
+            op,
+            params,
+            list_index,
+            page_size: DEFAULT_PAGE_SIZE,
+            offset,
+            want_total: op.request.lookup("get_total").is_some()
+                && op.response.lookup("total").is_some(),
+            total: None,
+            done: false,
+            pages: 0,
+            page: None,
+        })
+    }
+
+    /// Fetches `size` items per call (at least 1; the default is 100).
+    pub fn page_size(mut self, size: u64) -> Self {
+        self.page_size = size.max(1);
+        self
+    }
+
+    /// The number of pages fetched so far.
+    pub fn pages_fetched(&self) -> u64 {
+        self.pages
+    }
+
+    /// The total the server reported with the first page, if it did.
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// The offset of the next item to fetch: after a failure, where to start again.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The next item, fetching the next page when this one is used up; `None` at the end of
+    /// the list. After an error the walk is over ([`offset`](Self::offset) says where it
+    /// stopped).
+    pub fn next_item(&mut self) -> Result<Option<ListItem<'_>>> {
+        let at = loop {
+            if let Some((page, next)) = &mut self.page {
+                if *next < list_len(page.as_ref(), self.list_index) {
+                    *next += 1;
+                    break *next - 1;
+                }
+            }
+            // The page is used up: drop it before the next one is read.
+            self.page = None;
+            if self.done {
+                return Ok(None);
+            }
+            if let Err(e) = self.fetch() {
+                self.done = true;
+                return Err(e);
+            }
+        };
+        Ok(self.page.as_ref().map(|(page, _)| {
+            ListItem(match page.field(self.list_index) {
+                ValueRef::List(list) => list.item(at),
+                _ => ValueRef::Absent,
+            })
+        }))
+    }
+
+    fn fetch(&mut self) -> Result<()> {
+        let first = self.pages == 0;
+        let mut params = self.params.clone();
+        params.insert("offset".into(), self.offset.into());
+        params.insert("limit".into(), self.page_size.into());
+        if self.want_total && first {
+            params.insert("get_total".into(), 1.into());
+        } else {
+            params.remove("get_total");
+        }
+        let request = crate::registry::request_from_json(self.op, &AnyValue::Object(params))?;
+        let response = self.caller.call_dyn(self.op, request.as_ref())?;
+        self.pages += 1;
+        if first || self.total.is_none() {
+            self.total = response_total(response.as_ref()).or(self.total);
+        }
+        let received = list_len(response.as_ref(), self.list_index) as u64;
+        self.offset += received;
+        self.done = match self.total {
+            Some(total) => {
+                if received == 0 && self.offset < total {
+                    tracing::warn!(
+                        service = self.op.service,
+                        method = self.op.method,
+                        offset = self.offset,
+                        total,
+                        "the server returned no items before the total it reported"
+                    );
+                }
+                received == 0 || self.offset >= total
+            }
+            None => received < self.page_size,
+        };
+        self.page = Some((response, 0));
+        Ok(())
+    }
+}
+
+/// The number of items in field `index` of `page` (a list).
+fn list_len(page: &dyn Structure, index: usize) -> usize {
+    match page.field(index) {
+        ValueRef::List(list) => list.len(),
+        _ => 0,
+    }
+}
+
+/// The `total` a list response reports, if it does.
+fn response_total(response: &dyn Structure) -> Option<u64> {
+    let index = response.schema().lookup("total")?;
+    match response.field(index) {
+        ValueRef::Scalar(s) => s.to_string().trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// One item of a list walked by [`ListPages`]: it serializes to JSON as the item appears in
+/// the answer of `Client::call`.
+#[derive(Clone, Copy)]
+pub struct ListItem<'a>(ValueRef<'a>);
+
+impl ListItem<'_> {
+    /// The item, to read through the data model.
+    pub fn value(&self) -> ValueRef<'_> {
+        self.0
+    }
+
+    /// The item as a JSON value.
+    pub fn to_json(&self) -> AnyValue {
+        serde_json::to_value(self).unwrap_or(AnyValue::Null)
+    }
+}
+
+impl serde::Serialize for ListItem<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        crate::model::json::serialize_value(self.0, serializer)
+    }
+}
+
+impl std::fmt::Debug for ListItem<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            // A structure's Debug output redacts its secrets.
+            ValueRef::Struct(s) => s.fmt(f),
+            _ => f.write_str("ListItem(..)"),
+        }
     }
 }

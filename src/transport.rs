@@ -145,6 +145,10 @@ pub(crate) fn tls_config(tls: &TlsOptions) -> TlsConfig {
         .build()
 }
 
+/// The most idle connections a client keeps open to its server: as many as a batch runs calls
+/// at once ([`crate::batch::MAX_CONCURRENCY`]).
+pub(crate) const MAX_POOLED_CONNECTIONS: usize = 64;
+
 impl Http {
     /// An agent for `base` (`https://host:port`, no trailing slash).
     pub fn new(
@@ -161,7 +165,11 @@ impl Http {
             .max_redirects(0)
             .user_agent(user_agent)
             .tls_config(tls_config(tls))
-            .max_idle_connections_per_host(16)
+            // Every connection a batch at its most concurrent uses stays open for the next
+            // call: fewer would close some after each call and open (and TLS-handshake) new
+            // ones. ureq's default caps the whole pool at 10.
+            .max_idle_connections(MAX_POOLED_CONNECTIONS)
+            .max_idle_connections_per_host(MAX_POOLED_CONNECTIONS)
             .max_idle_age(Duration::from_secs(50))
             .build();
         Ok(Http {

@@ -10,6 +10,7 @@
 mod batch;
 mod demo;
 mod espf;
+mod export;
 mod output;
 mod sim;
 
@@ -204,6 +205,17 @@ struct CallArgs {
     /// each is a warning: the server ignores such fields).
     #[arg(long)]
     strict: bool,
+    /// Page through the whole list of a get_*_list method (with limit and offset; `offset`
+    /// in the parameters is where to start) and print the items as they arrive, in memory
+    /// that does not grow with the list: a JSON array, or one item a line with --jsonl.
+    #[arg(long, conflicts_with_all = ["raw", "output", "untyped"])]
+    all: bool,
+    /// With --all: one item a line, compact JSON (JSON Lines), instead of an array.
+    #[arg(long, requires = "all")]
+    jsonl: bool,
+    /// With --all: how many items to ask for per call.
+    #[arg(long, requires = "all", value_parser = clap::value_parser!(u64).range(1..))]
+    page_size: Option<u64>,
     #[command(flatten)]
     conn: Connection,
 }
@@ -461,6 +473,13 @@ fn call(args: CallArgs) -> Result<ExitCode, Error> {
     let call = format!("{}/{}", args.service, args.method);
     let params = read_params(&call, args.params.as_deref())?;
     let op = check_call(&args, &params)?;
+    if args.all {
+        // `--all` conflicts with `--untyped`, so the method is known.
+        let Some(op) = op else {
+            return Err(Error::input(call, "--all needs a method this build knows"));
+        };
+        return export::all(&args.conn, op, params, args.page_size, args.jsonl);
+    }
     let client = args.conn.client()?;
     if let Some(path) = &args.output {
         let download = client.download(&args.service, &args.method, params)?;

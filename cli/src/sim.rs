@@ -35,8 +35,9 @@ pub struct SimArgs {
     /// The most items a list answers with, whatever `limit` asks (as servers that cap it).
     #[arg(long)]
     max_page_size: Option<usize>,
-    /// Delay every answer by this many milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// Delay every answer by this many milliseconds: the server's latency. Calls on
+    /// different connections wait in parallel, so concurrency gains as from a real server.
+    #[arg(long, visible_alias = "latency-ms", default_value_t = 0)]
     delay_ms: u64,
     /// Probability of dropping the connection after handling a call.
     #[arg(long, default_value_t = 0.0)]

@@ -14,7 +14,7 @@ use crate::auth::{Secret, Session, SessionManager, SessionStatus};
 use crate::error::{Error, Result};
 use crate::history::{ClientObserver, HistoryHook};
 use crate::model::{AnyValue, Operation, OperationInfo, PagedOperation, Structure};
-use crate::paging::{Caller, ItemStream};
+use crate::paging::{Caller, DynCaller, ItemStream};
 use crate::ratelimit::RateLimiter;
 use crate::rest::Download;
 use crate::transport::{BodyUse, Deadline, Http, Timeouts};
@@ -382,6 +382,16 @@ impl Client {
             e.scrub(&self.inner.sessions.known_secrets());
             e
         })
+    }
+}
+
+impl DynCaller for Client {
+    fn call_dyn(
+        &self,
+        op: &'static OperationInfo,
+        request: &dyn Structure,
+    ) -> Result<Box<dyn Structure>> {
+        Client::call_dyn(self, op, request)
     }
 }
 

@@ -75,6 +75,14 @@ pub fn serialize_structure<S: Serializer>(
     map.end()
 }
 
+/// Serializes a field's value (a structure, a list, a scalar) as the JSON mapping writes it.
+pub fn serialize_value<S: Serializer>(
+    value: ValueRef<'_>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    ValueSer(value).serialize(serializer)
+}
+
 /// A field value, as serde writes it.
 struct ValueSer<'a>(ValueRef<'a>);
 

@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+mod accounts;
 mod events;
 mod schema_data;
 mod state;
@@ -67,6 +68,16 @@ pub struct SimConfig {
     pub faults: Faults,
 }
 
+impl SimConfig {
+    /// The same configuration with every answer delayed by `latency` (as [`Faults::delay`]):
+    /// a server some milliseconds away, for measuring what concurrency gains. Calls on
+    /// different connections are delayed in parallel, not one after another.
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.faults.delay = latency;
+        self
+    }
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
@@ -89,7 +100,10 @@ impl Default for SimConfig {
 pub struct Faults {
     /// Sessions stop working after this many calls each.
     pub expire_sessions_after: Option<u64>,
-    /// A delay before every answer.
+    /// A delay before every answer: the server's latency. Each connection is served by a
+    /// thread of its own and the delay is slept there, outside any lock, so calls on
+    /// different connections wait at the same time: ten connections with 5 ms each still
+    /// answer about 2,000 calls a second (see [`SimConfig::with_latency`]).
     pub delay: Duration,
     /// The probability of an extra delay of `slow_delay` before an answer.
     pub slow_probability: f64,
@@ -135,10 +149,12 @@ pub struct SimStats {
     pub writes: BTreeMap<String, u64>,
     /// Faults injected.
     pub injected: u64,
-    /// Accounts in memory.
+    /// Accounts (seeded ones are made when asked for, so they may be many more than are held).
     pub accounts: usize,
     /// Connections accepted (over HTTPS, TLS handshakes).
     pub connections: usize,
+    /// The most requests handled at the same time (delays included).
+    pub max_in_flight: usize,
 }
 
 impl SimStats {
@@ -154,6 +170,8 @@ struct Shared {
     rng: Mutex<u64>,
     script: Mutex<VecDeque<(Option<String>, Failure)>>,
     requests: Mutex<(u64, u64)>,
+    /// Requests being handled now, and the most at once.
+    in_flight: Mutex<(usize, usize)>,
     /// When each API request (each POST) arrived, to measure rates at the server.
     arrivals: Mutex<Vec<Instant>>,
     limits: Limits,
@@ -189,6 +207,7 @@ impl Simulator {
             faults: Mutex::new(config.faults.clone()),
             script: Mutex::new(VecDeque::new()),
             requests: Mutex::new((0, 0)),
+            in_flight: Mutex::new((0, 0)),
             arrivals: Mutex::new(Vec::new()),
             limits: Limits::default(),
         });
@@ -279,6 +298,7 @@ impl Simulator {
             injected,
             accounts: state.accounts.len(),
             connections: self.server.connections(),
+            max_in_flight: lock(&self.shared.in_flight).1,
         }
     }
 
@@ -316,8 +336,7 @@ impl Simulator {
         lock(&self.shared.state)
             .accounts
             .get(&i_account)
-            .cloned()
-            .map(Value::Object)
+            .map(|a| Value::Object(a.into_owned()))
     }
 
     /// The files received by upload calls so far: file name and content.
@@ -421,6 +440,17 @@ fn handle(shared: &Shared, request: Request) -> Reply {
         let mut r = lock(&shared.requests);
         r.0 += 1;
     }
+    {
+        let mut n = lock(&shared.in_flight);
+        n.0 += 1;
+        n.1 = n.1.max(n.0);
+    }
+    let reply = handle_request(shared, request);
+    lock(&shared.in_flight).0 -= 1;
+    reply
+}
+
+fn handle_request(shared: &Shared, request: Request) -> Reply {
     let delay = lock(&shared.faults).delay;
     if !delay.is_zero() {
         std::thread::sleep(delay);

@@ -2,10 +2,12 @@
 //! the methods that act on them. It sees calls as JSON parameters and answers with JSON, so
 //! the SOAP and REST fronts share it (and its faults) exactly.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
+use super::accounts::{seed_account, Accounts};
 use crate::model::{base64, DateTime};
 
 /// A fault the simulator answers with.
@@ -68,7 +70,7 @@ pub(crate) struct State {
     by_access_token: HashMap<String, String>,
     by_refresh_token: HashMap<String, String>,
     failed_logins: u32,
-    pub accounts: BTreeMap<i64, Map<String, Value>>,
+    pub accounts: Accounts,
     pub customers: BTreeMap<i64, Map<String, Value>>,
     next_account: i64,
     next_customer: i64,
@@ -101,7 +103,7 @@ impl State {
             by_access_token: HashMap::new(),
             by_refresh_token: HashMap::new(),
             failed_logins: 0,
-            accounts: BTreeMap::new(),
+            accounts: Accounts::default(),
             customers: BTreeMap::new(),
             next_account: 1,
             next_customer: 1,
@@ -125,12 +127,9 @@ impl State {
             self.next_customer += 1;
             self.customers.insert(i, seed_customer(i, c));
         }
-        for n in 0..accounts {
-            let i = self.next_account;
-            self.next_account += 1;
-            let i_customer = (n / 1000) as i64 + 1;
-            self.accounts.insert(i, seed_account(i, i_customer));
-        }
+        // Made when asked for, so a simulator can serve a million accounts.
+        self.accounts.seed(accounts);
+        self.next_account = self.next_account.max(self.accounts.next_number());
     }
 
     fn unique(&mut self, prefix: &str) -> String {
@@ -408,17 +407,25 @@ impl State {
                     .then_some(i)
                     .ok_or_else(|| not_found("Account", i));
             }
-            let key = text(p, "id").or_else(|| text(p, "login"));
+            let not_found = || SimFault::new("Server.Account.not_found", "Account not found");
+            let key = text(p, "id")
+                .or_else(|| text(p, "login"))
+                .ok_or_else(not_found)?;
+            let key = Some(key);
             s.accounts
                 .iter()
-                .find(|(_, a)| key.is_some() && (text(a, "id") == key || text(a, "login") == key))
-                .map(|(i, _)| *i)
-                .ok_or_else(|| SimFault::new("Server.Account.not_found", "Account not found"))
+                .find(|(_, a)| text(a, "id") == key || text(a, "login") == key)
+                .map(|(i, _)| i)
+                .ok_or_else(not_found)
         };
         match method {
             "get_account_info" => {
                 let i = found(self)?;
-                let account = self.accounts.get(&i).cloned().unwrap_or_default();
+                let account = self
+                    .accounts
+                    .get(&i)
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default();
                 let mut out = json!({ "account_info": account });
                 if int(p, "with_customer_info") == Some(1) {
                     let c = int(&account, "i_customer").unwrap_or(0);
@@ -431,7 +438,24 @@ impl State {
             "get_account_list" => {
                 let i_customer = int(p, "i_customer");
                 let pattern = text(p, "id");
-                let items: Vec<&Map<String, Value>> = self
+                if i_customer.is_none() && pattern.is_none() {
+                    // The whole list: only the page asked for is made.
+                    let (offset, limit) = window(p, self.max_page_size);
+                    let list = self
+                        .accounts
+                        .numbers_from(offset)
+                        .take(limit)
+                        .filter_map(|i| self.accounts.get(&i))
+                        .map(|a| Value::Object(a.into_owned()))
+                        .collect();
+                    return Ok(Answer::Json(page_answer(
+                        p,
+                        "account_list",
+                        list,
+                        self.accounts.len(),
+                    )));
+                }
+                let items: Vec<Cow<'_, Map<String, Value>>> = self
                     .accounts
                     .values()
                     .filter(|a| i_customer.is_none_or(|c| int(a, "i_customer") == Some(c)))
@@ -456,7 +480,7 @@ impl State {
                 if self
                     .accounts
                     .values()
-                    .any(|a| text(a, "id").as_deref() == Some(id.as_str()))
+                    .any(|a| text(&a, "id").as_deref() == Some(id.as_str()))
                 {
                     return Err(SimFault::new(
                         "Server.Account.duplicate_id",
@@ -523,9 +547,10 @@ impl State {
             }
             "get_customer_list" => {
                 let name = text(p, "name");
-                let items: Vec<&Map<String, Value>> = self
+                let items: Vec<Cow<'_, Map<String, Value>>> = self
                     .customers
                     .values()
+                    .map(Cow::Borrowed)
                     .filter(|c| {
                         name.as_deref()
                             .is_none_or(|pat| like(&text(c, "name").unwrap_or_default(), pat))
@@ -666,22 +691,33 @@ fn like(value: &str, pattern: &str) -> bool {
 fn page(
     p: &Map<String, Value>,
     field: &str,
-    items: Vec<&Map<String, Value>>,
+    items: Vec<Cow<'_, Map<String, Value>>>,
     cap: Option<usize>,
 ) -> Value {
     let total = items.len();
+    let (offset, limit) = window(p, cap);
+    let list: Vec<Value> = items
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|m| Value::Object(m.into_owned()))
+        .collect();
+    page_answer(p, field, list, total)
+}
+
+/// The `offset` and `limit` of a list request, the limit no more than `cap`.
+fn window(p: &Map<String, Value>, cap: Option<usize>) -> (usize, usize) {
     let offset = int(p, "offset").unwrap_or(0).max(0) as usize;
     let limit = match int(p, "limit") {
         Some(l) if l > 0 => l as usize,
         _ => usize::MAX,
     }
     .min(cap.unwrap_or(usize::MAX));
-    let list: Vec<Value> = items
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|m| Value::Object(m.clone()))
-        .collect();
+    (offset, limit)
+}
+
+/// A list answer: the page's items, and `total` when `get_total` is set.
+fn page_answer(p: &Map<String, Value>, field: &str, list: Vec<Value>, total: usize) -> Value {
     let mut out = json!({ field: list });
     if int(p, "get_total") == Some(1) {
         out["total"] = total.into();
@@ -710,43 +746,6 @@ fn invoice(p: &Map<String, Value>) -> Answer {
             "issue_date": "2026-11-01",
         }
     }))
-}
-
-/// A seeded account with about 25 fields, deterministic from its number.
-pub(crate) fn seed_account(i: i64, i_customer: i64) -> Map<String, Value> {
-    let day = 1 + i % 28;
-    let fields = json!({
-        "i_account": i,
-        "id": format!("sim-{i:06}"),
-        "i_customer": i_customer,
-        "customer_name": format!("Sim Customer {i_customer}"),
-        "i_product": 60 + i % 3,
-        "product_name": "Sim mobile",
-        "billing_model": 1,
-        "blocked": if i % 17 == 0 { "Y" } else { "N" },
-        "bill_status": "O",
-        "balance": (i * 131 % 10_000) as f64 / 100.0,
-        "opening_balance": 0,
-        "credit_limit": null,
-        "iso_4217": "USD",
-        "activation_date": format!("2026-01-{day:02}"),
-        "expiration_date": null,
-        "first_usage": format!("2026-02-{day:02}"),
-        "last_usage": format!("2026-11-{day:02} 10:{:02}:00", i % 60),
-        "i_time_zone": 268,
-        "time_zone_name": "Pacific/Palau",
-        "i_lang": "en",
-        "firstname": format!("First{i}"),
-        "lastname": "Sim",
-        "email": format!("sim{i}@example.invalid"),
-        "h323_password": format!("pw{:06}", i * 7919 % 1_000_000),
-        "is_active": 1,
-        "service_flags": "   1",
-    });
-    match fields {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
 }
 
 pub(crate) fn seed_customer(i: i64, n: usize) -> Map<String, Value> {

@@ -9,6 +9,7 @@ mod support;
 
 mod batch;
 mod commands;
+mod export;
 mod manners;
 mod postgres;
 mod rest;
