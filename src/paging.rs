@@ -260,14 +260,16 @@ pub trait DynCaller {
 /// total a short page ends the list.
 ///
 /// ```no_run
-/// # fn main() -> portabilling::Result<()> {
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::io::Write;
 /// use portabilling::paging::ListPages;
 /// let client = portabilling::Client::builder("https://billing.example.com").login("api", "secret").build()?;
 /// let op = portabilling::registry::operation("Account", "get_account_list").expect("bundled");
 /// let mut pages = ListPages::new(&client, op, serde_json::json!({"i_customer": 444}))?.page_size(500);
 /// let mut out = std::io::stdout().lock();
 /// while let Some(item) = pages.next_item()? {
-///     serde_json::to_writer(&mut out, &item).map_err(std::io::Error::from)?;
+///     serde_json::to_writer(&mut out, &item)?;
+///     out.write_all(b"\n")?;
 /// }
 /// # Ok(())
 /// # }

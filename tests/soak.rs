@@ -371,6 +371,7 @@ fn soak_under_faults() {
     let faults = Faults {
         expire_sessions_after: Some(EXPIRE_AFTER),
         delay: Duration::ZERO,
+        latency: Duration::ZERO,
         slow_probability: 0.01,
         // Beyond the read timeout: the client gives up on these.
         slow_delay: Duration::from_millis(400),

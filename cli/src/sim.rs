@@ -35,10 +35,14 @@ pub struct SimArgs {
     /// The most items a list answers with, whatever `limit` asks (as servers that cap it).
     #[arg(long)]
     max_page_size: Option<usize>,
-    /// Delay every answer by this many milliseconds: the server's latency. Calls on
-    /// different connections wait in parallel, so concurrency gains as from a real server.
-    #[arg(long, visible_alias = "latency-ms", default_value_t = 0)]
+    /// Delay every answer by this many milliseconds before handling its call.
+    #[arg(long, default_value_t = 0)]
     delay_ms: u64,
+    /// The server's response time in milliseconds: each answer leaves this long after its
+    /// request arrived, the handling included. Calls on different connections wait in
+    /// parallel, so concurrency gains as from a real server.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
     /// Probability of dropping the connection after handling a call.
     #[arg(long, default_value_t = 0.0)]
     drop_rate: f64,
@@ -96,6 +100,7 @@ pub fn run(args: SimArgs) -> Result<ExitCode, Error> {
         faults: Faults {
             expire_sessions_after: args.expire_after,
             delay: Duration::from_millis(args.delay_ms),
+            latency: Duration::from_millis(args.latency_ms),
             drop_probability: args.drop_rate,
             truncate_probability: args.truncate_rate,
             unavailable_probability: args.unavailable_rate,

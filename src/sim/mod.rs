@@ -69,11 +69,11 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// The same configuration with every answer delayed by `latency` (as [`Faults::delay`]):
-    /// a server some milliseconds away, for measuring what concurrency gains. Calls on
-    /// different connections are delayed in parallel, not one after another.
+    /// The same configuration with a response time of `latency` (as [`Faults::latency`]): a
+    /// server some milliseconds away, for measuring what concurrency gains. Calls on
+    /// different connections wait in parallel, not one after another.
     pub fn with_latency(mut self, latency: Duration) -> Self {
-        self.faults.delay = latency;
+        self.faults.latency = latency;
         self
     }
 }
@@ -105,6 +105,12 @@ pub struct Faults {
     /// different connections wait at the same time: ten connections with 5 ms each still
     /// answer about 2,000 calls a second (see [`SimConfig::with_latency`]).
     pub delay: Duration,
+    /// The server's response time: each answer leaves no sooner than `latency` after its
+    /// request was read, the simulator's own work counted in it (a real server 5 ms away
+    /// answers in 5 ms however long it spent on the call, as long as that is less). Unlike
+    /// `delay`, the call is handled first and the wait is what remains, so a benchmark's
+    /// ideal rate (concurrency ÷ latency) does not pay for the simulator's CPU.
+    pub latency: Duration,
     /// The probability of an extra delay of `slow_delay` before an answer.
     pub slow_probability: f64,
     /// See `slow_probability`.
@@ -436,6 +442,7 @@ fn route(path: &str) -> Option<Route> {
 }
 
 fn handle(shared: &Shared, request: Request) -> Reply {
+    let arrived = Instant::now();
     {
         let mut r = lock(&shared.requests);
         r.0 += 1;
@@ -446,6 +453,10 @@ fn handle(shared: &Shared, request: Request) -> Reply {
         n.1 = n.1.max(n.0);
     }
     let reply = handle_request(shared, request);
+    let latency = lock(&shared.faults).latency;
+    if let Some(rest) = latency.checked_sub(arrived.elapsed()) {
+        std::thread::sleep(rest);
+    }
     lock(&shared.in_flight).0 -= 1;
     reply
 }

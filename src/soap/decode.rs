@@ -72,14 +72,25 @@ pub trait Source {
     fn kept_text(&self) -> Option<&str> {
         None
     }
+    /// Takes the text from here up to the next `<` without reading it as an event, when it
+    /// is one plain stretch (no reference, no carriage return, at most `max` bytes) followed by
+    /// an end tag; keeps it for [`kept_text`](Self::kept_text) and returns `Ok(true)`. Returns
+    /// `Ok(false)`, having taken nothing, when the text is anything else or the source cannot
+    /// do this. Only valid right after a start tag.
+    fn take_plain_text(&mut self, max: usize) -> Result<bool, quick_xml::Error> {
+        let _ = max;
+        Ok(false)
+    }
 }
 
 /// Events borrowed from a byte slice: the fast path for bodies read into memory.
 pub struct SliceSource<'a> {
     reader: Reader<&'a [u8]>,
     input: &'a [u8],
-    /// The text kept, borrowed from the input (already checked as UTF-8 by the reader).
+    /// The text kept, borrowed from the input (checked as UTF-8).
     kept: Option<&'a str>,
+    /// Bytes taken by [`Source::take_plain_text`], which the reader's position does not count.
+    taken: usize,
 }
 
 impl<'a> SliceSource<'a> {
@@ -89,11 +100,12 @@ impl<'a> SliceSource<'a> {
             reader: configured(Reader::from_reader(input)),
             input,
             kept: None,
+            taken: 0,
         }
     }
 }
 
-impl Source for SliceSource<'_> {
+impl<'a> Source for SliceSource<'a> {
     // The events borrow from the input, which outlives them: a simple value's text is read in
     // place, with no copy.
     const KEEPS_TEXT: bool = true;
@@ -120,8 +132,33 @@ impl Source for SliceSource<'_> {
         self.kept
     }
 
+    // A value's text is the most common event in a SOAP body, and reading it as one costs a
+    // dispatch, a search for `&` and an event of its own. Right after a start tag the reader
+    // is in its text state and reads on from wherever its input slice begins, so text taken
+    // from the front of that slice is simply not seen again; the end tag after it is still
+    // read, and its name checked, by the reader.
+    fn take_plain_text(&mut self, max: usize) -> Result<bool, quick_xml::Error> {
+        self.kept = None;
+        let rest: &'a [u8] = self.reader.get_ref();
+        let window = &rest[..rest.len().min(max.saturating_add(1))];
+        let Some(end) = window
+            .iter()
+            .position(|&b| matches!(b, b'<' | b'&' | b'\r'))
+        else {
+            return Ok(false);
+        };
+        if end == 0 || window[end] != b'<' || rest.get(end + 1) != Some(&b'/') {
+            return Ok(false);
+        }
+        let text = std::str::from_utf8(&rest[..end])?;
+        *self.reader.get_mut() = &rest[end..];
+        self.taken += end;
+        self.kept = Some(text);
+        Ok(true)
+    }
+
     fn location(&self) -> (u64, u64) {
-        let pos = (self.reader.buffer_position() as usize).min(self.input.len());
+        let pos = (self.reader.buffer_position() as usize + self.taken).min(self.input.len());
         let before = &self.input[..pos];
         let line = memchr_count(before) + 1;
         let line_start = before
@@ -512,7 +549,28 @@ impl<S: Source> XmlDecoder<S> {
         }
         let mut seen = continuing;
         let mut carried: Option<Piece<'static>> = None;
-        if !continuing {
+        let plain = !continuing
+            && S::KEEPS_TEXT
+            && match self.src.take_plain_text(self.max_text) {
+                Ok(taken) => taken,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+        if plain {
+            let event = match self.src.next_event() {
+                Ok(e) => e,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            if let Event::End(_) = event {
+                self.depth = self.depth.saturating_sub(1);
+                return Ok(self.src.kept_text());
+            }
+            let next = Piece::of(event).into_owned();
+            if let Some(kept) = self.src.kept_text() {
+                self.scratch.push_str(kept);
+            }
+            seen = true;
+            carried = Some(next);
+        } else if !continuing {
             let event = match self.src.next_event_keeping_text() {
                 Ok(e) => e,
                 Err(e) => return Err(self.xml_error(e)),

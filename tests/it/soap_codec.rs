@@ -105,3 +105,53 @@ fn reports_faults_and_errors_with_a_position() {
         decode_response::<GetAccountInfoResponse>(html.as_bytes(), Limits::default()).unwrap_err();
     assert!(err.message.contains("envelope"), "{err}");
 }
+
+/// A value's plain text is read straight from the body (no event): what comes after it, its
+/// encoding and the positions of later errors must be as if it had been read as
+/// an event.
+#[test]
+fn plain_text_read_in_place_keeps_checks_and_positions() {
+    let wrap = |inner: &str| {
+        format!("<Envelope><Body><r><account_info>{inner}</account_info></r></Body></Envelope>")
+    };
+    let decode = |body: &[u8]| decode_response::<GetAccountInfoResponse>(body, Limits::default());
+    let account = |inner: &str| {
+        value::<GetAccountInfoResponse>(&wrap(inner))
+            .account_info
+            .expect("account_info")
+    };
+    // Text in pieces: a comment, a reference, CDATA or a carriage return after plain text.
+    assert_eq!(
+        account("<id>ab<!-- c -->cd</id>").id.as_deref(),
+        Some("abcd")
+    );
+    assert_eq!(account("<id>ab&amp;cd</id>").id.as_deref(), Some("ab&cd"));
+    assert_eq!(
+        account("<id>ab<![CDATA[<x>]]></id>").id.as_deref(),
+        Some("ab<x>")
+    );
+    assert_eq!(account("<id>ab\r\ncd</id>").id.as_deref(), Some("ab\ncd"));
+    assert_eq!(
+        account("<id>a>b</id><i_account>7</i_account>")
+            .id
+            .as_deref(),
+        Some("a>b")
+    );
+    // The end tag after the text is still checked by name.
+    let err = decode(wrap("<id>abc</idx>").as_bytes()).unwrap_err();
+    assert!(err.message.contains("malformed XML"), "{err}");
+    // An element inside a simple value is refused, not taken as text.
+    let err = decode(wrap("<id>abc<b>x</b></id>").as_bytes()).unwrap_err();
+    assert!(err.message.contains("expected a simple value"), "{err}");
+    // Bytes that are not UTF-8 are refused.
+    let mut body = wrap("<id>ab\u{1}cd</id>").into_bytes();
+    let at = body.iter().position(|&b| b == 1).unwrap();
+    body[at] = 0xff;
+    let err = decode(&body).unwrap_err();
+    assert!(err.message.contains("UTF-8"), "{err}");
+    // An error after values read in place is placed where it is: line 3, just past the
+    // bad value's end tag (the bytes taken in place counted: without them, column 13).
+    let body = wrap("<id>first</id>\n<login>second</login>\n<i_account>12x</i_account>");
+    let err = decode(body.as_bytes()).unwrap_err();
+    assert_eq!((err.line, err.column), (3, 27), "{err}");
+}
