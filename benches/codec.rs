@@ -4,7 +4,8 @@
 //! cargo bench --bench codec            # full run
 //! cargo bench --bench codec -- --quick # under two minutes
 //! cargo bench --bench codec -- --only soap,call  # some groups only: soap, rest, encode,
-//!                                                # memory, stream, call, tls, peers
+//!                                                # memory, stream, call, tls, peers, export,
+//!                                                # batch
 //! ```
 //!
 //! Fixtures are generated, not committed: a SOAP `get_account_list` response of 10,000
@@ -375,8 +376,8 @@ fn wanted(group: &str) -> bool {
 }
 
 fn main() {
-    // The throughput rows' simulator, or `--throughput-only`.
-    if throughput::main_if_asked() || canned_child_if_asked() {
+    // A child process of the throughput or round-trip rows: a simulator, or a canned server.
+    if throughput::sim_child_if_asked() || canned_child_if_asked() {
         return;
     }
     let quick = std::env::args().any(|a| a == "--quick");
@@ -799,7 +800,12 @@ fn main() {
     }
 
     // The wire's throughput: exports and batches against a simulator in another process.
-    throughput::rows(quick, &mut rows);
+    if wanted("export") {
+        throughput::export_rows(quick, &mut rows);
+    }
+    if wanted("batch") {
+        throughput::batch_rows(quick, &mut rows);
+    }
 
     println!("\n| measurement | figure | target | met |\n|---|---|---|---|");
     for r in &rows {

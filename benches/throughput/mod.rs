@@ -18,28 +18,10 @@ use portabilling::Client;
 
 use super::Row;
 
-/// Runs what the arguments ask of this module alone, if they do: the simulator of its rows
-/// (`--sim-child`), or only its rows (`--throughput-only`, with `--quick` or not), printed as
-/// the table. Returns `false` when they ask for the whole bench.
-pub fn main_if_asked() -> bool {
-    if sim_child() {
-        return true;
-    }
-    if !std::env::args().any(|a| a == "--throughput-only") {
-        return false;
-    }
-    let mut table = Vec::new();
-    rows(std::env::args().any(|a| a == "--quick"), &mut table);
-    println!("\n| measurement | figure | target | met |\n|---|---|---|---|");
-    for r in &table {
-        let met = match r.ok {
-            Some(true) => "yes",
-            Some(false) => "NO",
-            None => "-",
-        };
-        println!("| {} | {} | {} | {met} |", r.what, r.figure, r.target);
-    }
-    true
+/// Runs the simulator of this module's rows when this process was started as one
+/// (`--sim-child`); returns `false` otherwise.
+pub fn sim_child_if_asked() -> bool {
+    sim_child()
 }
 
 /// `--sim-child ACCOUNTS LATENCY_MS`: runs a simulator over HTTPS, prints its URL and the
@@ -225,17 +207,9 @@ fn measure(sim: &mut SimProcess, f: impl FnOnce() -> u64) -> (Run, SimCounts, Si
     (run, before, after)
 }
 
-/// The rows: the export, then the batch table.
-pub fn rows(quick: bool, rows: &mut Vec<Row>) {
-    if std::env::var_os("PB_SKIP_EXPORT").is_none() {
-        export_rows(quick, rows);
-    }
-    batch_rows(quick, rows);
-}
-
 /// `call --all` (ListPages, each item written as a JSON line) against `stream_account_list`
 /// over the same pages of the same simulator.
-fn export_rows(quick: bool, rows: &mut Vec<Row>) {
+pub fn export_rows(quick: bool, rows: &mut Vec<Row>) {
     let n: u64 = if quick { 50_000 } else { 200_000 };
     let page = 500u64;
     let mut sim = SimProcess::start(n as usize, 0);
@@ -314,7 +288,7 @@ fn export_rows(quick: bool, rows: &mut Vec<Row>) {
 
 /// `batch::run` of `get_account_info` reads against a simulator that answers each call 5 ms
 /// late, at concurrency 1, 4, 16 and 64.
-fn batch_rows(quick: bool, rows: &mut Vec<Row>) {
+pub fn batch_rows(quick: bool, rows: &mut Vec<Row>) {
     let latency = 0.005;
     let mut sim = SimProcess::start(1000, 5);
     let dir = std::env::temp_dir().join(format!("portabilling-bench-batch-{}", std::process::id()));
