@@ -122,6 +122,34 @@ fn account_fields(i: u64) -> Vec<(&'static str, &'static str, String, serde_json
         .collect()
 }
 
+/// Panics unless `list` holds the fixture's `accounts` accounts with every field's value: the
+/// rates are of a decode that did all its work.
+fn check_decoded(list: &GetAccountListResponse, accounts: u64) {
+    assert_eq!(list.account_list.len() as u64, accounts);
+    for (k, account) in list.account_list.iter().enumerate() {
+        let i = k as u64 + 1;
+        let got = serde_json::to_value(account).unwrap();
+        for (name, _, text, json) in account_fields(i) {
+            let value = match &got[name] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => panic!("account {i}: {name} is missing"),
+                other => other.to_string(),
+            };
+            // The JSON fixture holds numbers as numbers: 10.00070 arrives as 10.0007.
+            match json.as_f64() {
+                Some(number) => {
+                    assert_eq!(
+                        value.parse::<f64>().ok(),
+                        Some(number),
+                        "account {i}: {name}"
+                    )
+                }
+                None => assert_eq!(value, text, "account {i}: {name}"),
+            }
+        }
+    }
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -482,6 +510,10 @@ fn main() {
     let mut typed_mbs = f64::NAN;
     let mut typed = f64::NAN;
     if wanted("soap") || wanted("peers") {
+        match decode_response::<GetAccountListResponse>(&xml, Limits::default()).unwrap() {
+            ValueOrFault::Value(list) => check_decoded(&list, 10_000),
+            ValueOrFault::Fault(f) => panic!("{f:?}"),
+        }
         let (raw_attrs, typed_secs) = best_pair(
             budget,
             || raw_read(&xml, true),
@@ -518,6 +550,10 @@ fn main() {
 
     // Typed REST decode against serde_json::Value.
     if wanted("rest") {
+        check_decoded(
+            &serde_json::from_slice::<GetAccountListResponse>(&json).unwrap(),
+            10_000,
+        );
         let (value, typed_json) = best_pair(
             budget,
             || serde_json::from_slice::<serde_json::Value>(&json).unwrap(),
