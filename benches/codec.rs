@@ -395,6 +395,21 @@ struct Row {
     ok: Option<bool>,
 }
 
+impl Row {
+    /// A rate against a reference rate (MB/s), met at `min` of it or more.
+    fn share(what: &str, rate: f64, reference: f64, min: f64) -> Row {
+        Row {
+            what: what.into(),
+            figure: format!(
+                "{rate:.0} / {reference:.0} MB/s = {:.0}%",
+                rate / reference * 100.0
+            ),
+            target: format!(">= {:.0}%", min * 100.0),
+            ok: Some(rate >= reference * min),
+        }
+    }
+}
+
 /// Whether the measurements of `group` are to run (`--only a,b` names the groups to run).
 fn wanted(group: &str) -> bool {
     match std::env::args().skip_while(|a| a != "--only").nth(1) {
@@ -527,25 +542,18 @@ fn main() {
         typed = typed_secs.min(typed_again);
         typed_mbs = mbs(xml.len(), typed);
         let (attrs_mbs, events_mbs) = (mbs(xml.len(), raw_attrs), mbs(xml.len(), raw_events));
-        rows.push(Row {
-            what: "1. SOAP decode, 10,000 accounts (typed / quick-xml raw events and attributes)"
-                .into(),
-            figure: format!(
-                "{typed_mbs:.0} / {attrs_mbs:.0} MB/s = {:.0}%",
-                typed_mbs / attrs_mbs * 100.0
-            ),
-            target: ">= 80%".into(),
-            ok: Some(typed_mbs >= attrs_mbs * 0.8),
-        });
-        rows.push(Row {
-            what: "SOAP decode, 10,000 accounts (typed / quick-xml raw events only)".into(),
-            figure: format!(
-                "{typed_mbs:.0} / {events_mbs:.0} MB/s = {:.0}%",
-                typed_mbs / events_mbs * 100.0
-            ),
-            target: ">= 50%".into(),
-            ok: Some(typed_mbs >= events_mbs * 0.5),
-        });
+        rows.push(Row::share(
+            "1. SOAP decode, 10,000 accounts (typed / quick-xml raw events and attributes)",
+            typed_mbs,
+            attrs_mbs,
+            0.8,
+        ));
+        rows.push(Row::share(
+            "SOAP decode, 10,000 accounts (typed / quick-xml raw events only)",
+            typed_mbs,
+            events_mbs,
+            0.5,
+        ));
     }
 
     // Typed REST decode against serde_json::Value.
@@ -603,15 +611,12 @@ fn main() {
             std::hint::black_box(out);
         });
         let (soap_enc, json_enc) = (mbs(soap_len, soap_secs), mbs(json_len, json_secs));
-        rows.push(Row {
-            what: "SOAP encode, 10,000 AccountInfo (bytes/s vs serde_json::to_vec)".into(),
-            figure: format!(
-                "{soap_enc:.0} / {json_enc:.0} MB/s = {:.0}%",
-                soap_enc / json_enc * 100.0
-            ),
-            target: ">= 50%".into(),
-            ok: Some(soap_enc >= json_enc * 0.5),
-        });
+        rows.push(Row::share(
+            "SOAP encode, 10,000 AccountInfo (bytes/s vs serde_json::to_vec)",
+            soap_enc,
+            json_enc,
+            0.5,
+        ));
     }
 
     // Memory: decoding from a buffer, against the heap size of the result.

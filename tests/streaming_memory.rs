@@ -1,6 +1,7 @@
 //! The streaming decoders' memory stays flat: reading ten times more items from the socket
-//! must not raise the peak heap, over SOAP and over REST. Counted with a counting allocator,
-//! not timed.
+//! must not raise the peak heap, over SOAP and over REST, item by item (`stream_*`) or page by
+//! page (`ListPages`, what `portabilling call --all` exports with). Counted with a counting
+//! allocator, not timed.
 //!
 //! The file holds one test on purpose: the allocator counts every thread, so no other test may
 //! run beside it.
@@ -11,7 +12,9 @@ mod support;
 
 use std::io::{BufReader, Write};
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use portabilling::paging::ListPages;
 use portabilling::{account, Client, Protocol};
 
 use support::http_request;
@@ -61,26 +64,36 @@ fn streaming_server() -> String {
     url
 }
 
+/// How many items the server's list holds: each answer is the `limit` items after `offset`,
+/// up to this many.
+static LIST_LEN: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// The number after `key` in a request body: `"key":N` in JSON, `<key …>N<` in XML.
+fn number_after(body: &str, rest: bool, key: &str) -> Option<u64> {
+    if rest {
+        body.split(&format!("\"{key}\":")).nth(1)
+    } else {
+        body.split(&format!("<{key}"))
+            .nth(1)
+            .and_then(|r| r.split('>').nth(1))
+    }
+    .map(|v| {
+        v.trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+    })
+    .and_then(|v| v.parse().ok())
+}
+
 fn serve(stream: std::net::TcpStream) {
     let mut reader = BufReader::new(stream);
     while let Some((head, body)) = read_request(&mut reader) {
         let rest = head.starts_with("POST /rest/");
         let body = String::from_utf8_lossy(&body);
-        let limit: u64 = if rest {
-            body.split("\"limit\":").nth(1)
-        } else {
-            body.split("<limit")
-                .nth(1)
-                .and_then(|r| r.split('>').nth(1))
-        }
-        .map(|v| {
-            v.trim_start()
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-        })
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
+        let limit = number_after(&body, rest, "limit").unwrap_or(10);
+        let offset = number_after(&body, rest, "offset").unwrap_or(0);
+        let last = (offset + limit).min(LIST_LEN.load(Ordering::SeqCst));
         let out = reader.get_mut();
         let kind = if rest { "application/json" } else { "text/xml" };
         if write!(
@@ -102,16 +115,17 @@ fn serve(stream: std::net::TcpStream) {
                  xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" \
                  xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>\
                  <get_account_listResponse><GetAccountListResponse><account_list \
-                 soapenc:arrayType=\"ns:AccountInfo[{limit}]\" xsi:type=\"soapenc:Array\">"
+                 soapenc:arrayType=\"ns:AccountInfo[{}]\" xsi:type=\"soapenc:Array\">",
+                last.saturating_sub(offset)
             )
         };
         if send(&head).is_err() {
             return;
         }
         let mut batch = String::new();
-        for i in 1..=limit {
+        for i in offset + 1..=last {
             if rest {
-                if i > 1 {
+                if i > offset + 1 {
                     batch.push(',');
                 }
                 account_json(i, &mut batch);
@@ -203,6 +217,46 @@ fn streaming_memory_does_not_grow_with_the_list() {
         assert!(
             whole_large > whole_small * 5,
             "{protocol}: the counter misses growth: {whole_small} B vs {whole_large} B"
+        );
+
+        // `call --all`'s export: pages of 500 through ListPages, each item written as a JSON
+        // line as it comes, over a list that ends at `n` (a short page ends it).
+        let op = portabilling::registry::operation("Account", "get_account_list").expect("op");
+        let export = |n: u64| {
+            LIST_LEN.store(n, Ordering::SeqCst);
+            let (written, peak) = peak_of(|| {
+                let mut pages = ListPages::new(&client, op, serde_json::json!({}))
+                    .expect("a list")
+                    .page_size(500);
+                let mut out = std::io::sink();
+                let (mut count, mut last) = (0u64, None);
+                while let Some(item) = pages.next_item().expect("an item") {
+                    last = item.to_json()["i_account"].as_u64();
+                    serde_json::to_writer(&mut out, &item).expect("written");
+                    out.write_all(b"\n").expect("written");
+                    count += 1;
+                }
+                (count, last)
+            });
+            LIST_LEN.store(u64::MAX, Ordering::SeqCst);
+            assert_eq!(
+                written,
+                (n, Some(n)),
+                "{protocol}: every item, the last one last"
+            );
+            peak
+        };
+        export(small);
+        let peak_small = export(small).max(export(small));
+        let peak_large = export(large);
+        println!(
+            "{protocol}: ListPages export peak heap {peak_large} B for {large} items, \
+             {peak_small} B for {small}"
+        );
+        assert!(
+            peak_large as f64 <= peak_small as f64 * 1.1,
+            "{protocol}: the export's peak heap grew from {peak_small} B ({small} items) to \
+             {peak_large} B ({large} items)"
         );
     }
 }
