@@ -6,7 +6,8 @@ use std::collections::VecDeque;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    AnyValue, Operation, OperationInfo, PagedOperation, Slot, Structure, ValueMut, ValueRef,
+    AnyValue, FieldValue, Operation, OperationInfo, PagedOperation, Slot, Structure, ValueMut,
+    ValueRef,
 };
 
 /// Makes typed calls. The [`Client`](crate::Client) implements it over SOAP and REST; the
@@ -21,6 +22,103 @@ pub trait Caller {
 
 /// The default number of items fetched per page.
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
+
+/// Where a walk through a list stands, and the one place that decides, after each page,
+/// whether the list goes on: shared by [`Pages`] and [`ListPages`].
+#[derive(Clone, Copy, Debug)]
+struct Walk {
+    page_size: u64,
+    offset: u64,
+    want_total: bool,
+    total: Option<u64>,
+    done: bool,
+    pages: u64,
+    /// A fingerprint of the last page's first and last items, to notice a server that
+    /// answers every offset with the same page.
+    last_page: Option<u64>,
+}
+
+impl Walk {
+    fn new(want_total: bool) -> Self {
+        Walk {
+            page_size: DEFAULT_PAGE_SIZE,
+            offset: 0,
+            want_total,
+            total: None,
+            done: false,
+            pages: 0,
+            last_page: None,
+        }
+    }
+
+    /// Whether the next page is the first and asks for the total.
+    fn asks_total(&self) -> bool {
+        self.want_total && self.pages == 0
+    }
+
+    /// Takes in a page of `received` items that reported `total` (if it did), with
+    /// `fingerprint` of its first and last items. An error when the page is the previous one
+    /// again: the server ignores `offset`, and going on would repeat items without end.
+    fn after_page(
+        &mut self,
+        op: &OperationInfo,
+        total: Option<u64>,
+        received: u64,
+        fingerprint: Option<u64>,
+    ) -> Result<()> {
+        let first = self.pages == 0;
+        self.pages += 1;
+        if first || self.total.is_none() {
+            self.total = total.or(self.total);
+        }
+        if received > 0 && fingerprint.is_some() && fingerprint == self.last_page {
+            self.done = true;
+            return Err(Error::decode(
+                op.service,
+                op.method,
+                format!(
+                    "the page at offset {} holds the same items as the page before it: the \
+                     server does not honour `offset`, and paging on would repeat them without \
+                     end",
+                    self.offset
+                ),
+                None,
+                b"",
+            ));
+        }
+        self.last_page = fingerprint;
+        self.offset += received;
+        self.done = match self.total {
+            // The total says where the list ends; an empty page ends it sooner (the list
+            // shrank while it was read, or the server stops short of its own total).
+            Some(total) => {
+                if received == 0 && self.offset < total {
+                    tracing::warn!(
+                        service = op.service,
+                        method = op.method,
+                        offset = self.offset,
+                        total,
+                        "the server returned no items before the total it reported"
+                    );
+                }
+                received == 0 || self.offset >= total
+            }
+            None => received < self.page_size,
+        };
+        Ok(())
+    }
+}
+
+/// A fingerprint of a page's first and last items (their JSON form, hashed); `None` for an
+/// empty page.
+fn page_fingerprint(first: Option<ValueRef<'_>>, last: Option<ValueRef<'_>>) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for item in [first?, last?] {
+        serde_json::to_vec(&ListItem(item)).ok()?.hash(&mut hasher);
+    }
+    Some(hasher.finish())
+}
 
 /// Pages through a list operation with `limit` and `offset`, yielding one item at a time.
 ///
@@ -52,13 +150,8 @@ pub const DEFAULT_PAGE_SIZE: u64 = 100;
 pub struct Pages<'a, C, O: PagedOperation> {
     caller: &'a C,
     request: O::Request,
-    page_size: u64,
-    offset: u64,
+    walk: Walk,
     buffer: VecDeque<O::Item>,
-    done: bool,
-    want_total: bool,
-    total: Option<u64>,
-    pages: u64,
 }
 
 impl<'a, C: Caller, O: PagedOperation> Pages<'a, C, O> {
@@ -67,83 +160,62 @@ impl<'a, C: Caller, O: PagedOperation> Pages<'a, C, O> {
         Pages {
             caller,
             request,
-            page_size: DEFAULT_PAGE_SIZE,
-            offset: 0,
+            walk: Walk::new(O::REPORTS_TOTAL),
             buffer: VecDeque::new(),
-            done: false,
-            want_total: O::REPORTS_TOTAL,
-            total: None,
-            pages: 0,
         }
     }
 
     /// Fetches `size` items per call (at least 1; the default is 100).
     pub fn page_size(mut self, size: u64) -> Self {
-        self.page_size = size.max(1);
+        self.walk.page_size = size.max(1);
         self
     }
 
     /// Starts at item `offset` instead of 0.
     pub fn start_at(mut self, offset: u64) -> Self {
-        self.offset = offset;
+        self.walk.offset = offset;
         self
     }
 
     /// Asks the server for the total number of items with the first page (`get_total`). Done
     /// by default whenever the method reports a total.
     pub fn with_total(mut self) -> Self {
-        self.want_total = true;
+        self.walk.want_total = true;
         self
     }
 
     /// The total the server reported, fetching the first page if needed. `None` if the
     /// server does not report one.
     pub fn total(&mut self) -> Result<Option<u64>> {
-        if self.pages == 0 && !self.done {
-            self.want_total = true;
+        if self.walk.pages == 0 && !self.walk.done {
+            self.walk.want_total = true;
             self.fetch()?;
         }
-        Ok(self.total)
+        Ok(self.walk.total)
     }
 
     /// The number of pages fetched so far.
     pub fn pages_fetched(&self) -> u64 {
-        self.pages
+        self.walk.pages
     }
 
     fn fetch(&mut self) -> Result<()> {
-        let first = self.pages == 0;
+        let walk = &self.walk;
         O::set_page(
             &mut self.request,
-            self.offset,
-            self.page_size,
-            self.want_total && first,
+            walk.offset,
+            walk.page_size,
+            walk.asks_total(),
         );
         let response = self.caller.call::<O>(&self.request)?;
-        self.pages += 1;
-        if first || self.total.is_none() {
-            self.total = O::total(&response).or(self.total);
-        }
+        let total = O::total(&response);
         let items = O::into_items(response);
-        let received = items.len() as u64;
-        self.offset += received;
-        self.done = match self.total {
-            // The total says where the list ends; an empty page ends it sooner (the list
-            // shrank while it was read, or the server stops short of its own total).
-            Some(total) => {
-                if received == 0 && self.offset < total {
-                    tracing::warn!(
-                        service = O::INFO.service,
-                        method = O::INFO.method,
-                        offset = self.offset,
-                        total,
-                        "the server returned no items before the total it reported"
-                    );
-                }
-                received == 0 || self.offset >= total
-            }
-            None => received < self.page_size,
-        };
+        let fingerprint = page_fingerprint(
+            items.first().map(FieldValue::value),
+            items.last().map(FieldValue::value),
+        );
+        self.walk
+            .after_page(O::INFO, total, items.len() as u64, fingerprint)?;
         self.buffer.extend(items);
         Ok(())
     }
@@ -157,13 +229,13 @@ impl<C: Caller, O: PagedOperation> Iterator for Pages<'_, C, O> {
             if let Some(item) = self.buffer.pop_front() {
                 return Some(Ok(item));
             }
-            if self.done {
+            if self.walk.done {
                 return None;
             }
             if let Err(e) = self.fetch() {
                 // A failed page ends the walk: resuming at the same offset is the caller's
                 // choice (see `start_at`).
-                self.done = true;
+                self.walk.done = true;
                 return Some(Err(e));
             }
         }
@@ -280,12 +352,7 @@ pub struct ListPages<'a, C: ?Sized> {
     params: serde_json::Map<String, AnyValue>,
     /// The index of the list field in the response's schema.
     list_index: usize,
-    page_size: u64,
-    offset: u64,
-    want_total: bool,
-    total: Option<u64>,
-    done: bool,
-    pages: u64,
+    walk: Walk,
     /// The current page, and the index of its next item.
     page: Option<(Box<dyn Structure>, usize)>,
 }
@@ -301,7 +368,7 @@ impl<'a, C: DynCaller + ?Sized> ListPages<'a, C> {
         let Some(list_index) = op.list_field.and_then(|f| op.response.lookup(f)) else {
             return Err(Error::input(
                 call,
-                "not a paged list method (it has no `limit`, `offset` and list in its answer), so there is nothing to page through; call it without --all".to_string(),
+                "not a paged list method (it has no `limit`, `offset` and list in its answer), so there is nothing to page through".to_string(),
             ));
         };
         let params = match params {
@@ -317,41 +384,40 @@ impl<'a, C: DynCaller + ?Sized> ListPages<'a, C> {
             .get("offset")
             .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
             .unwrap_or(0);
+        let mut walk = Walk::new(
+            op.request.lookup("get_total").is_some() && op.response.lookup("total").is_some(),
+        );
+        walk.offset = offset;
         Ok(ListPages {
             caller,
             op,
             params,
             list_index,
-            page_size: DEFAULT_PAGE_SIZE,
-            offset,
-            want_total: op.request.lookup("get_total").is_some()
-                && op.response.lookup("total").is_some(),
-            total: None,
-            done: false,
-            pages: 0,
+            walk,
             page: None,
         })
     }
 
     /// Fetches `size` items per call (at least 1; the default is 100).
     pub fn page_size(mut self, size: u64) -> Self {
-        self.page_size = size.max(1);
+        self.walk.page_size = size.max(1);
         self
     }
 
     /// The number of pages fetched so far.
     pub fn pages_fetched(&self) -> u64 {
-        self.pages
+        self.walk.pages
     }
 
-    /// The total the server reported with the first page, if it did.
-    pub fn total(&self) -> Option<u64> {
-        self.total
+    /// The total the server reported with a page so far, if it did (nothing is fetched to
+    /// learn it, unlike [`Pages::total`]).
+    pub fn reported_total(&self) -> Option<u64> {
+        self.walk.total
     }
 
     /// The offset of the next item to fetch: after a failure, where to start again.
     pub fn offset(&self) -> u64 {
-        self.offset
+        self.walk.offset
     }
 
     /// The next item, fetching the next page when this one is used up; `None` at the end of
@@ -367,11 +433,11 @@ impl<'a, C: DynCaller + ?Sized> ListPages<'a, C> {
             }
             // The page is used up: drop it before the next one is read.
             self.page = None;
-            if self.done {
+            if self.walk.done {
                 return Ok(None);
             }
             if let Err(e) = self.fetch() {
-                self.done = true;
+                self.walk.done = true;
                 return Err(e);
             }
         };
@@ -384,38 +450,27 @@ impl<'a, C: DynCaller + ?Sized> ListPages<'a, C> {
     }
 
     fn fetch(&mut self) -> Result<()> {
-        let first = self.pages == 0;
         let mut params = self.params.clone();
-        params.insert("offset".into(), self.offset.into());
-        params.insert("limit".into(), self.page_size.into());
-        if self.want_total && first {
+        params.insert("offset".into(), self.walk.offset.into());
+        params.insert("limit".into(), self.walk.page_size.into());
+        if self.walk.asks_total() {
             params.insert("get_total".into(), 1.into());
         } else {
             params.remove("get_total");
         }
         let request = crate::registry::request_from_json(self.op, &AnyValue::Object(params))?;
         let response = self.caller.call_dyn(self.op, request.as_ref())?;
-        self.pages += 1;
-        if first || self.total.is_none() {
-            self.total = response_total(response.as_ref()).or(self.total);
-        }
-        let received = list_len(response.as_ref(), self.list_index) as u64;
-        self.offset += received;
-        self.done = match self.total {
-            Some(total) => {
-                if received == 0 && self.offset < total {
-                    tracing::warn!(
-                        service = self.op.service,
-                        method = self.op.method,
-                        offset = self.offset,
-                        total,
-                        "the server returned no items before the total it reported"
-                    );
-                }
-                received == 0 || self.offset >= total
+        let (received, fingerprint) = match response.field(self.list_index) {
+            ValueRef::List(list) => {
+                let n = list.len();
+                let at = |i: usize| (i < n).then(|| list.item(i));
+                (n, page_fingerprint(at(0), n.checked_sub(1).and_then(at)))
             }
-            None => received < self.page_size,
+            _ => (0, None),
         };
+        let total = response_total(response.as_ref());
+        self.walk
+            .after_page(self.op, total, received as u64, fingerprint)?;
         self.page = Some((response, 0));
         Ok(())
     }
@@ -443,9 +498,9 @@ fn response_total(response: &dyn Structure) -> Option<u64> {
 #[derive(Clone, Copy)]
 pub struct ListItem<'a>(ValueRef<'a>);
 
-impl ListItem<'_> {
+impl<'a> ListItem<'a> {
     /// The item, to read through the data model.
-    pub fn value(&self) -> ValueRef<'_> {
+    pub fn value(&self) -> ValueRef<'a> {
         self.0
     }
 

@@ -92,28 +92,46 @@ impl Accounts {
         account
     }
 
-    /// The account numbers in order, from the `skip`-th on (cheap to skip while no seeded
-    /// account was removed).
+    /// The account numbers in order, from the `skip`-th on. Skipping costs the number of
+    /// removed seeded accounts, not `skip`, so paging through a long list stays linear.
     pub fn numbers_from(&self, skip: usize) -> Box<dyn Iterator<Item = i64> + '_> {
-        let seeded = (1..=self.seeded).filter(|i| !self.removed.contains(i));
-        let added = self.held.range(self.seeded + 1..).map(|(i, _)| *i);
-        if self.removed.is_empty() {
-            let first = (skip as i64).saturating_add(1);
-            let past = (skip as i64 - self.seeded).max(0) as usize;
-            return Box::new((first..=self.seeded).chain(added.skip(past)));
+        // The first seeded number left: each removed one at or below it pushes it on by one.
+        let mut first = (skip as i64).saturating_add(1);
+        for removed in &self.removed {
+            if *removed > first {
+                break;
+            }
+            first += 1;
         }
-        Box::new(seeded.chain(added).skip(skip))
+        let seeded_left = self.seeded - self.removed.len() as i64;
+        let past = (skip as i64 - seeded_left).max(0) as usize;
+        let added = self.held.range(self.seeded + 1..).map(|(i, _)| *i);
+        Box::new(
+            (first..=self.seeded)
+                .filter(|i| !self.removed.contains(i))
+                .chain(added.skip(past)),
+        )
+    }
+
+    /// The first account (in order) that `matches`, where `key` is the value looked for: the
+    /// held accounts are searched, and a seeded one is found from its number (its id is
+    /// `sim-` and the number) rather than by making every seeded account.
+    pub fn find(&self, key: &str, matches: impl Fn(&Account) -> bool) -> Option<i64> {
+        let held = self.held.iter().find(|(_, a)| matches(a)).map(|(i, _)| *i);
+        let seeded = key
+            .strip_prefix("sim-")
+            .and_then(|n| n.parse::<i64>().ok())
+            .filter(|i| self.is_seeded(*i) && !self.held.contains_key(i))
+            .filter(|i| matches(&seeded_account(*i)));
+        match (held, seeded) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Every account, in order.
     pub fn values(&self) -> impl Iterator<Item = Cow<'_, Account>> + '_ {
         self.numbers_from(0).filter_map(|i| self.get(&i))
-    }
-
-    /// Every account with its number, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (i64, Cow<'_, Account>)> + '_ {
-        self.numbers_from(0)
-            .filter_map(|i| self.get(&i).map(|a| (i, a)))
     }
 }
 
@@ -208,5 +226,46 @@ mod tests {
         assert_eq!(numbers(&accounts, 3), vec![4, 5]);
         assert_eq!(numbers(&accounts, 4), vec![5]);
         assert_eq!(numbers(&accounts, 9), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn skipping_counts_removed_accounts_as_gone_wherever_they_are() {
+        let mut accounts = Accounts::default();
+        accounts.seed(10);
+        for i in [1, 4, 5, 10] {
+            accounts.remove(&i);
+        }
+        accounts.insert(11, seed_account(11, 1));
+        let all: Vec<i64> = vec![2, 3, 6, 7, 8, 9, 11];
+        for skip in 0..=all.len() + 1 {
+            let expected: Vec<i64> = all.iter().copied().skip(skip).collect();
+            assert_eq!(numbers(&accounts, skip), expected, "skip {skip}");
+        }
+    }
+
+    #[test]
+    fn an_account_is_found_by_id_held_or_seeded() {
+        let mut accounts = Accounts::default();
+        accounts.seed(1_000_000);
+        let by_id = |accounts: &Accounts, id: &str| accounts.find(id, |a| a["id"] == json!(id));
+        assert_eq!(by_id(&accounts, "sim-054321"), Some(54321));
+        assert_eq!(
+            by_id(&accounts, "sim-2000000"),
+            None,
+            "past the seeded ones"
+        );
+        assert!(
+            accounts.held.is_empty(),
+            "found without making every account"
+        );
+        // A changed id is found under its new value only.
+        accounts
+            .get_mut(&7)
+            .unwrap()
+            .insert("id".into(), json!("renamed"));
+        assert_eq!(by_id(&accounts, "renamed"), Some(7));
+        assert_eq!(by_id(&accounts, "sim-000007"), None);
+        accounts.remove(&8);
+        assert_eq!(by_id(&accounts, "sim-000008"), None);
     }
 }

@@ -100,10 +100,10 @@ impl Default for SimConfig {
 pub struct Faults {
     /// Sessions stop working after this many calls each.
     pub expire_sessions_after: Option<u64>,
-    /// A delay before every answer: the server's latency. Each connection is served by a
-    /// thread of its own and the delay is slept there, outside any lock, so calls on
-    /// different connections wait at the same time: ten connections with 5 ms each still
-    /// answer about 2,000 calls a second (see [`SimConfig::with_latency`]).
+    /// A wait before each call is handled, on top of the handling (a slow server, or a call
+    /// that times out before it is applied). Each connection is served by a thread of its own
+    /// and the wait is slept there, outside any lock, so calls on different connections wait
+    /// at the same time. For a server's response time, see `latency`.
     pub delay: Duration,
     /// The server's response time: each answer leaves no sooner than `latency` after its
     /// request was read, the simulator's own work counted in it (a real server 5 ms away

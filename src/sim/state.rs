@@ -411,11 +411,11 @@ impl State {
             let key = text(p, "id")
                 .or_else(|| text(p, "login"))
                 .ok_or_else(not_found)?;
-            let key = Some(key);
+            let wanted = Some(key.clone());
             s.accounts
-                .iter()
-                .find(|(_, a)| text(a, "id") == key || text(a, "login") == key)
-                .map(|(i, _)| i)
+                .find(&key, |a| {
+                    text(a, "id") == wanted || text(a, "login") == wanted
+                })
                 .ok_or_else(not_found)
         };
         match method {
@@ -479,8 +479,8 @@ impl State {
                 })?;
                 if self
                     .accounts
-                    .values()
-                    .any(|a| text(&a, "id").as_deref() == Some(id.as_str()))
+                    .find(&id, |a| text(a, "id").as_deref() == Some(id.as_str()))
+                    .is_some()
                 {
                     return Err(SimFault::new(
                         "Server.Account.duplicate_id",

@@ -324,3 +324,64 @@ fn what_may_be_retried_comes_from_the_generated_descriptors() {
     let write = portabilling::registry::operation("Account", "update_account").unwrap();
     assert!(!write.read_only && write.needs_session);
 }
+
+/// A server that answers every page with the same three accounts, whatever the offset, with
+/// or without a total.
+fn ignores_offset(total: Option<u64>) -> Canned {
+    Canned::start(move |_, _| {
+        let items: String = (1..=3)
+            .map(|i| format!("<item><i_account xsi:type=\"xsd:long\">{i}</i_account></item>"))
+            .collect();
+        let total = total.map_or(String::new(), |t| format!("<total>{t}</total>"));
+        Action::Send(http(
+            200,
+            "text/xml",
+            &crate::support::soap(&format!(
+                "<get_account_listResponse><GetAccountListResponse>{total}<account_list>{items}</account_list></GetAccountListResponse></get_account_listResponse>"
+            )),
+        ))
+    })
+}
+
+#[test]
+fn a_server_that_ignores_offset_ends_the_walk_with_an_error_not_repeats() {
+    for total in [None, Some(100)] {
+        let server = ignores_offset(total);
+        let client = Client::builder(&server.url)
+            .session_id("s")
+            .build()
+            .unwrap();
+        let got: Vec<_> = client
+            .account()
+            .iter_account_list(GetAccountListRequest::default())
+            .page_size(3)
+            .collect();
+        // The first page, then the error the second (the same page again) raises; nothing more.
+        assert_eq!(got.len(), 4, "{total:?}");
+        assert!(got[..3].iter().all(Result::is_ok), "{total:?}");
+        let err = got[3].as_ref().unwrap_err().to_string();
+        assert!(err.contains("does not honour `offset`"), "{total:?}: {err}");
+        assert_eq!(server.requests.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+        // The same for a list walked by name (`call --all`).
+        let op = portabilling::registry::operation("Account", "get_account_list").unwrap();
+        let mut pages = portabilling::paging::ListPages::new(&client, op, serde_json::json!({}))
+            .unwrap()
+            .page_size(3);
+        let mut items = 0;
+        let err = loop {
+            match pages.next_item() {
+                Ok(Some(_)) => items += 1,
+                Ok(None) => panic!("{total:?}: the walk ended as if the list were whole"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert_eq!(items, 3, "{total:?}");
+        assert!(err.contains("does not honour `offset`"), "{total:?}: {err}");
+        assert_eq!(
+            pages.offset(),
+            3,
+            "{total:?}: where a resumed walk would start"
+        );
+    }
+}
