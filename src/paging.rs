@@ -380,10 +380,18 @@ impl<'a, C: DynCaller + ?Sized> ListPages<'a, C> {
         };
         // The request must fit before anything is sent.
         crate::registry::request_from_json(op, &AnyValue::Object(params.clone()))?;
-        let offset = params
-            .get("offset")
-            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
-            .unwrap_or(0);
+        let offset = match params.get("offset") {
+            None | Some(AnyValue::Null) => 0,
+            Some(v) => match v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()) {
+                Some(offset) => offset,
+                None => {
+                    return Err(Error::input(
+                        call,
+                        format!("`offset` must be a whole number from 0 up, not {v}"),
+                    ))
+                }
+            },
+        };
         let mut walk = Walk::new(
             op.request.lookup("get_total").is_some() && op.response.lookup("total").is_some(),
         );

@@ -241,6 +241,19 @@ fn all_refuses_a_method_that_is_not_a_list_and_sends_nothing() {
     .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--page-size"));
+    // An offset that is not a place in a list.
+    let out = call(
+        &sim,
+        &["--all", "Account", "get_account_list", r#"{"offset": -5}"#],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("`offset` must be a whole number"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // --jsonl and --page-size are options of --all.
     let out = call(&sim, &["Account", "get_account_list", "--jsonl"])
         .output()
