@@ -517,47 +517,49 @@ fn raw_untyped_calls_and_dynamic_calls() {
 }
 
 #[test]
-fn list_calls_page_and_stream_over_soap() {
-    let sim = sim(2500);
-    let c = client(&sim, Protocol::Soap);
-    let mut pages = c
-        .account()
-        .iter_account_list(account::GetAccountListRequest::default())
-        .page_size(100)
-        .with_total();
-    assert_eq!(pages.total().unwrap(), Some(2500));
-    let ids: Vec<i64> = pages.map(|a| a.unwrap().i_account.unwrap()).collect();
-    assert_eq!(
-        ids,
-        (1..=2500).collect::<Vec<_>>(),
-        "no item skipped or repeated"
-    );
-    // 25 full pages; the total says the list ends there, so no empty page is asked for.
-    let list_calls = sim.stats().calls.get("Account/get_account_list").copied();
-    assert_eq!(list_calls, Some(25), "{:?}", sim.stats().calls);
+fn list_calls_page_and_stream_over_soap_and_rest() {
+    for protocol in [Protocol::Soap, Protocol::Rest] {
+        let sim = sim(2500);
+        let c = client(&sim, protocol);
+        let mut pages = c
+            .account()
+            .iter_account_list(account::GetAccountListRequest::default())
+            .page_size(100)
+            .with_total();
+        assert_eq!(pages.total().unwrap(), Some(2500), "{protocol}");
+        let ids: Vec<i64> = pages.map(|a| a.unwrap().i_account.unwrap()).collect();
+        assert_eq!(
+            ids,
+            (1..=2500).collect::<Vec<_>>(),
+            "{protocol}: no item skipped or repeated"
+        );
+        // 25 full pages; the total says the list ends there, so no empty page is asked for.
+        let list_calls = sim.stats().calls.get("Account/get_account_list").copied();
+        assert_eq!(list_calls, Some(25), "{protocol}: {:?}", sim.stats().calls);
 
-    // One response of 2,500 accounts, read one account at a time.
-    let streamed: Vec<i64> = c
-        .account()
-        .stream_account_list(&account::GetAccountListRequest::default())
-        .unwrap()
-        .map(|a| a.unwrap().i_account.unwrap())
-        .collect();
-    assert_eq!(streamed, (1..=2500).collect::<Vec<_>>());
+        // One response of 2,500 accounts, read one account at a time.
+        let streamed: Vec<i64> = c
+            .account()
+            .stream_account_list(&account::GetAccountListRequest::default())
+            .unwrap()
+            .map(|a| a.unwrap().i_account.unwrap())
+            .collect();
+        assert_eq!(streamed, (1..=2500).collect::<Vec<_>>(), "{protocol}");
 
-    sim.fail_next(Some("get_account_list"), Failure::Truncate);
-    let cut: Vec<_> = c
-        .account()
-        .stream_account_list(&account::GetAccountListRequest::default())
-        .unwrap()
-        .collect();
-    assert!(
-        cut.last().unwrap().is_err(),
-        "a stream cut short ends with an error"
-    );
-    assert!(
-        cut.len() < 2500,
-        "the cut stream ended early: {}",
-        cut.len()
-    );
+        sim.fail_next(Some("get_account_list"), Failure::Truncate);
+        let cut: Vec<_> = c
+            .account()
+            .stream_account_list(&account::GetAccountListRequest::default())
+            .unwrap()
+            .collect();
+        assert!(
+            cut.last().unwrap().is_err(),
+            "{protocol}: a stream cut short ends with an error"
+        );
+        assert!(
+            cut.len() < 2500,
+            "{protocol}: the cut stream ended early: {}",
+            cut.len()
+        );
+    }
 }

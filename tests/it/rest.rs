@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::support::{http, Action, Canned};
-use portabilling::sim::{Failure, SimConfig, Simulator};
+use portabilling::sim::{SimConfig, Simulator};
 use portabilling::{account, customer, invoice, Client, LastExchange, Protocol, RestEncoding};
 
 fn sim(accounts: usize) -> Simulator {
@@ -372,38 +372,4 @@ fn soap_and_rest_give_equal_values_for_every_read_the_simulator_serves() {
     }
     assert!(compared >= 40, "only {compared} read operations compared");
     println!("compared {compared} read operations");
-}
-
-#[test]
-fn list_calls_stream_and_page_over_rest() {
-    let sim = sim(2500);
-    let c = rest(&sim, RestEncoding::Json);
-    let mut pages = c
-        .account()
-        .iter_account_list(account::GetAccountListRequest::default())
-        .page_size(100)
-        .with_total();
-    assert_eq!(pages.total().unwrap(), Some(2500));
-    let ids: Vec<i64> = pages.map(|a| a.unwrap().i_account.unwrap()).collect();
-    assert_eq!(
-        ids,
-        (1..=2500).collect::<Vec<_>>(),
-        "no item skipped or repeated"
-    );
-    let streamed = c
-        .account()
-        .stream_account_list(&account::GetAccountListRequest::default())
-        .unwrap()
-        .count();
-    assert_eq!(streamed, 2500);
-    sim.fail_next(Some("get_account_list"), Failure::Truncate);
-    let cut: Vec<_> = c
-        .account()
-        .stream_account_list(&account::GetAccountListRequest::default())
-        .unwrap()
-        .collect();
-    assert!(
-        cut.last().unwrap().is_err(),
-        "a stream cut short ends with an error"
-    );
 }

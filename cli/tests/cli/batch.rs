@@ -9,8 +9,16 @@ use std::time::{Duration, Instant};
 use portabilling::sim::{Failure, Faults, SimConfig, Simulator};
 use serde_json::{json, Value};
 
-fn bin() -> Command {
-    crate::portabilling()
+/// `portabilling batch` against `sim`, quiet, reading `input` and writing `output`.
+fn batch(sim: &Simulator, input: &Path, output: &Path) -> Command {
+    let mut c = crate::portabilling();
+    c.args(["batch", "--url", &sim.url(), "--login", sim.login()])
+        .args(["--password", sim.password(), "--quiet"])
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output);
+    c
 }
 
 fn results(path: &Path) -> Vec<Value> {
@@ -53,23 +61,8 @@ fn a_batch_killed_halfway_resumes_without_sending_any_call_twice() {
         .collect();
     write_input(&input, &calls);
     let args = |resume: bool| {
-        let mut c = bin();
-        c.args([
-            "batch",
-            "--url",
-            &sim.url(),
-            "--login",
-            sim.login(),
-            "--password",
-            sim.password(),
-            "--quiet",
-        ])
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&output)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        let mut c = batch(&sim, &input, &output);
+        c.stdout(Stdio::null()).stderr(Stdio::null());
         if resume {
             c.arg("--resume");
         }
@@ -150,23 +143,8 @@ fn a_dropped_write_is_reported_as_unknown_and_not_resent() {
     sim.fail_next(Some("add_account"), Failure::Drop);
     // A dropped read is retried by the client, so it still succeeds.
     sim.fail_next(Some("get_account_info"), Failure::Drop);
-    let status = bin()
-        .args([
-            "batch",
-            "--url",
-            &sim.url(),
-            "--login",
-            sim.login(),
-            "--password",
-            sim.password(),
-            "--quiet",
-            "--concurrency",
-            "1",
-        ])
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&output)
+    let status = batch(&sim, &input, &output)
+        .args(["--concurrency", "1"])
         .status()
         .unwrap();
     let lines = results(&output);
@@ -207,23 +185,7 @@ fn faults_only_exit_with_4() {
             json!({"id": 1, "service": "Account", "method": "get_account_info", "params": {"i_account": 99}}),
         ],
     );
-    let status = bin()
-        .args([
-            "batch",
-            "--url",
-            &sim.url(),
-            "--login",
-            sim.login(),
-            "--password",
-            sim.password(),
-            "--quiet",
-        ])
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&output)
-        .status()
-        .unwrap();
+    let status = batch(&sim, &input, &output).status().unwrap();
     assert_eq!(status.code(), Some(4));
     assert_eq!(
         results(&output)[0]["fault"]["code"],
