@@ -135,11 +135,7 @@ fn no_retry_starts_past_the_deadline() {
 
 #[test]
 fn a_stream_with_a_refused_session_and_no_credentials_ends_in_an_auth_error() {
-    let sim = Simulator::start(SimConfig {
-        accounts: 10,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(10);
     for protocol in [Protocol::Soap, Protocol::Rest] {
         let client = Client::builder(sim.url())
             .session_id("bogus")
@@ -172,17 +168,9 @@ fn a_stream_with_a_refused_session_and_no_credentials_ends_in_an_auth_error() {
 
 #[test]
 fn a_stream_renews_an_expired_session_when_it_can_log_in() {
-    let sim = Simulator::start(SimConfig {
-        accounts: 30,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(30);
     for protocol in [Protocol::Soap, Protocol::Rest] {
-        let client = Client::builder(sim.url())
-            .login(sim.login(), sim.password())
-            .protocol(protocol)
-            .build()
-            .unwrap();
+        let client = crate::client_of(&sim, protocol);
         client.login().unwrap();
         sim.expire_sessions();
         let items: Vec<_> = client
@@ -205,11 +193,7 @@ fn a_server_that_caps_the_page_size_still_yields_every_item() {
     })
     .unwrap();
     for protocol in [Protocol::Soap, Protocol::Rest] {
-        let client = Client::builder(sim.url())
-            .login(sim.login(), sim.password())
-            .protocol(protocol)
-            .build()
-            .unwrap();
+        let client = crate::client_of(&sim, protocol);
         let mut pages = client
             .account()
             .iter_account_list(GetAccountListRequest::default())
@@ -273,11 +257,7 @@ fn without_a_total_a_short_page_ends_the_list_as_documented() {
 
 #[test]
 fn a_login_behind_a_503_or_a_slow_answer_is_retried_and_a_bad_password_never() {
-    let sim = Simulator::start(SimConfig {
-        accounts: 5,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(5);
     for protocol in [Protocol::Soap, Protocol::Rest] {
         let client = Client::builder(sim.url())
             .login(sim.login(), sim.password())

@@ -10,21 +10,7 @@ use portabilling::error::{AuthErrorKind, TransportErrorKind};
 use portabilling::sim::{CertificateKind, Failure, Faults, SimConfig, Simulator};
 use portabilling::{account, Client, Error, LastExchange, Protocol};
 
-fn sim(accounts: usize) -> Simulator {
-    Simulator::start(SimConfig {
-        accounts,
-        ..SimConfig::default()
-    })
-    .unwrap()
-}
-
-fn client(sim: &Simulator, protocol: Protocol) -> Client {
-    Client::builder(sim.url())
-        .login(sim.login(), sim.password())
-        .protocol(protocol)
-        .build()
-        .unwrap()
-}
+use crate::{client_of as client, sim_with as sim};
 
 fn info(i: i64) -> account::GetAccountInfoRequest {
     account::GetAccountInfoRequest {
@@ -340,11 +326,7 @@ fn tls_with_a_private_ca_and_refusals_without_it() {
             .build()
             .unwrap();
         assert!(trusted.ping().unwrap());
-        let refused = Client::builder(sim.url())
-            .login(sim.login(), sim.password())
-            .protocol(p)
-            .build()
-            .unwrap();
+        let refused = crate::client_of(&sim, p);
         let err = refused.ping().unwrap_err();
         assert!(err.is_tls(), "{p}: {err}");
         let insecure = Client::builder(sim.url())

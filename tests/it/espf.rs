@@ -14,7 +14,7 @@ use portabilling::espf::{
     signature_authorization, DedupStore, Delivery, ExecCommand, FetchOptions, HandOffError,
     JsonlFile, Listener, ListenerConfig, Pipeline, RequestAuth,
 };
-use portabilling::sim::{EventAuth, EventTarget, Failure, Faults, SimConfig, Simulator};
+use portabilling::sim::{EventAuth, EventTarget, Failure, Faults, Simulator};
 use portabilling::{Client, Protocol};
 use serde_json::{json, Value};
 
@@ -534,11 +534,7 @@ fn a_request_trickled_past_the_time_limit_is_cut_off() {
 
 #[test]
 fn the_entity_comes_from_the_api_over_soap_and_rest() {
-    let sim = Simulator::start(SimConfig {
-        accounts: 20,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(20);
     for protocol in [Protocol::Soap, Protocol::Rest] {
         let sink = Sink::default();
         let options = FetchOptions {
@@ -664,11 +660,7 @@ fn the_entity_comes_from_the_api_over_soap_and_rest() {
 
 #[test]
 fn an_api_outage_asks_for_a_retry_and_the_retry_succeeds() {
-    let sim = Simulator::start(SimConfig {
-        accounts: 5,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(5);
     let sink = Sink::default();
     let pipeline = Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
         .client(sim_client(&sim, Protocol::Rest))
@@ -834,11 +826,7 @@ fn https_listener_and_the_simulator_sending_over_tls() {
     let listener = Listener::start(config).unwrap();
     assert!(listener.url().starts_with("https://localhost:"));
 
-    let sim = Simulator::start(SimConfig {
-        accounts: 2,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(2);
     let mut target = EventTarget::with_auth(
         listener.url(),
         EventAuth::Signature {
@@ -878,11 +866,7 @@ fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
 fn simulator_events_flow_end_to_end_into_a_jsonl_file() {
     let dir = temp_dir("e2e");
     let jsonl = dir.join("events.jsonl");
-    let sim = Simulator::start(SimConfig {
-        accounts: 10,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(10);
     let pipeline = Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
         .dedup(DedupStore::open(dir.join("handled")).unwrap())
         .client(sim_client(&sim, Protocol::Rest))
@@ -981,11 +965,7 @@ fn the_simulator_resends_on_5xx_and_drops_on_4xx_as_espf_does() {
             .hand_off(handoff)
             .build(),
     );
-    let sim = Simulator::start(SimConfig {
-        accounts: 2,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(2);
     let mut target = EventTarget::basic(listener.url(), USER, PASSWORD);
     target.backoff = Duration::from_millis(20);
     sim.send_events_to(target).unwrap();
@@ -1006,11 +986,7 @@ fn the_simulator_resends_on_5xx_and_drops_on_4xx_as_espf_does() {
     assert_eq!(sink.all().len(), 1);
 
     // Wrong credentials: 401, which ESPF (and the simulator) drops at once.
-    let sim = Simulator::start(SimConfig {
-        accounts: 2,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(2);
     sim.send_events_to(EventTarget::basic(listener.url(), USER, "wrong"))
         .unwrap();
     sim_client(&sim, Protocol::Rest)
@@ -1028,11 +1004,7 @@ fn the_simulator_resends_on_5xx_and_drops_on_4xx_as_espf_does() {
     assert_eq!(sink.all().len(), 1);
 
     // No endpoint at all: re-sent until it appears (here, until we stop looking).
-    let sim = Simulator::start(SimConfig {
-        accounts: 1,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(1);
     let mut target = EventTarget::basic("http://127.0.0.1:9/", USER, PASSWORD);
     target.backoff = Duration::from_millis(10);
     target.max_attempts = Some(3);
@@ -1057,11 +1029,7 @@ fn sustains_well_above_the_espf_rate() {
     const THREADS: usize = 8;
     let dir = temp_dir("rate");
     let jsonl = dir.join("events.jsonl");
-    let sim = Simulator::start(SimConfig {
-        accounts: 50,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(50);
     let pipeline = Pipeline::builder(RequestAuth::basic(USER, PASSWORD))
         .dedup(DedupStore::open(dir.join("handled")).unwrap())
         .client(sim_client(&sim, Protocol::Rest))

@@ -8,6 +8,27 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+use portabilling::sim::{SimConfig, Simulator};
+use portabilling::{Client, Protocol};
+
+/// A simulator holding `accounts` seeded accounts.
+fn sim_with(accounts: usize) -> Simulator {
+    Simulator::start(SimConfig {
+        accounts,
+        ..SimConfig::default()
+    })
+    .unwrap()
+}
+
+/// A client of `sim` over `protocol`, with the simulator's credentials.
+fn client_of(sim: &Simulator, protocol: Protocol) -> Client {
+    Client::builder(sim.url())
+        .login(sim.login(), sim.password())
+        .protocol(protocol)
+        .build()
+        .unwrap()
+}
+
 mod call_path;
 mod client;
 mod espf;

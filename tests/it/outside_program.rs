@@ -4,7 +4,6 @@
 //! the simulator this test starts.
 
 use crate::support::cargo::user_cargo;
-use portabilling::sim::{SimConfig, Simulator};
 use std::path::{Path, PathBuf};
 
 const MAIN: &str = r#"
@@ -105,11 +104,7 @@ fn a_program_outside_the_workspace_runs_a_typed_batch_and_converts_values() {
     // The workspace's lock file: the same versions, nothing to resolve.
     std::fs::copy(crate_dir.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
 
-    let sim = Simulator::start(SimConfig {
-        accounts: 10,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(10);
     let output = project.join("results.jsonl");
     let run = user_cargo()
         .current_dir(&project)

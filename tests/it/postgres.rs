@@ -10,17 +10,13 @@ use std::time::{Duration, Instant};
 use portabilling::auth::SessionStore;
 use portabilling::espf::{Dedup, DedupOptions, EventId, TryClaim};
 use portabilling::pg::{Database, PgDedup, PgSessionStore, SCHEMA_VERSION};
-use portabilling::sim::{SimConfig, Simulator};
+use portabilling::sim::Simulator;
 use portabilling::{Client, ClientEvent, ClientObserver};
 
 use crate::support::postgres as pg;
 
 fn sim() -> Simulator {
-    Simulator::start(SimConfig {
-        accounts: 10,
-        ..SimConfig::default()
-    })
-    .unwrap()
+    crate::sim_with(10)
 }
 
 fn info(client: &Client, i: i64) -> portabilling::Result<()> {

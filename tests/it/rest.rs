@@ -7,13 +7,7 @@ use crate::support::{http, Action, Canned};
 use portabilling::sim::{SimConfig, Simulator};
 use portabilling::{account, customer, invoice, Client, LastExchange, Protocol, RestEncoding};
 
-fn sim(accounts: usize) -> Simulator {
-    Simulator::start(SimConfig {
-        accounts,
-        ..SimConfig::default()
-    })
-    .unwrap()
-}
+use crate::sim_with as sim;
 
 fn rest(sim: &Simulator, encoding: RestEncoding) -> Client {
     Client::builder(sim.url())

@@ -4,24 +4,14 @@
 //! is refused, as the real server refuses it.
 
 use portabilling::account::GetAccountXDRListRequest;
-use portabilling::sim::{SimConfig, Simulator};
-use portabilling::{Client, DateTime, Protocol};
+use portabilling::sim::Simulator;
+use portabilling::{DateTime, Protocol};
 
 fn sim() -> Simulator {
-    Simulator::start(SimConfig {
-        accounts: 30,
-        ..SimConfig::default()
-    })
-    .unwrap()
+    crate::sim_with(30)
 }
 
-fn client(sim: &Simulator, protocol: Protocol) -> Client {
-    Client::builder(sim.url())
-        .login(sim.login(), sim.password())
-        .protocol(protocol)
-        .build()
-        .unwrap()
-}
+use crate::client_of as client;
 
 /// The list methods of the generated set: `get_*` methods whose answer holds a list of
 /// structures.

@@ -1,19 +1,10 @@
-use portabilling::sim::{SimConfig, Simulator};
-use portabilling::{account, Client, Protocol};
+use portabilling::{account, Protocol};
 
 #[test]
 fn typed_calls_over_soap_and_rest() {
-    let sim = Simulator::start(SimConfig {
-        accounts: 30,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(30);
     for protocol in [Protocol::Soap, Protocol::Rest] {
-        let client = Client::builder(sim.url())
-            .login(sim.login(), sim.password())
-            .protocol(protocol)
-            .build()
-            .unwrap();
+        let client = crate::client_of(&sim, protocol);
         assert!(client.ping().unwrap(), "{protocol}");
         let reply = client
             .account()

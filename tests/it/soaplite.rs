@@ -17,7 +17,6 @@ use std::time::Duration;
 use portabilling::account::{AddAccountRequest, GetAccountInfoRequest, GetAccountListRequest};
 use portabilling::error::AuthErrorKind;
 use portabilling::runtime::{Decimal, Flag};
-use portabilling::sim::{SimConfig, Simulator};
 use portabilling::types::{AccountInfo, AddonInfo};
 use portabilling::{Client, Error, SoapEndpoint};
 use serde_json::{json, Value};
@@ -631,11 +630,7 @@ fn relogin_when_soaplite_expires_sessions_after_n_calls() {
 #[test]
 fn soaplite_client_against_the_simulator() {
     require_soaplite();
-    let sim = Simulator::start(SimConfig {
-        accounts: 12,
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let sim = crate::sim_with(12);
     let out = Command::new("perl")
         .arg(interop_file("soaplite_client.pl"))
         .args([sim.url().as_str(), sim.login(), sim.password()])
