@@ -498,14 +498,25 @@ struct Part<'a> {
     message: &'a str,
 }
 
-fn result_line(call: &BatchCall, outcome: &CallOutcome) -> String {
-    fn error<'a>(kind: &'a str, message: &'a str) -> Part<'a> {
+impl<'a> Part<'a> {
+    fn error(kind: &'a str, message: &'a str) -> Self {
         Part {
             code: None,
             kind: Some(kind),
             message,
         }
     }
+
+    fn fault(code: &'a str, message: &'a str) -> Self {
+        Part {
+            code: Some(code),
+            kind: None,
+            message,
+        }
+    }
+}
+
+fn result_line(call: &BatchCall, outcome: &CallOutcome) -> String {
     let mut line = ResultLine {
         error: None,
         fault: None,
@@ -517,16 +528,10 @@ fn result_line(call: &BatchCall, outcome: &CallOutcome) -> String {
     };
     match outcome {
         CallOutcome::Ok(v) => line.response = Some(v),
-        CallOutcome::Fault { code, message } => {
-            line.fault = Some(Part {
-                code: Some(code),
-                kind: None,
-                message,
-            });
-        }
-        CallOutcome::Error { kind, message } => line.error = Some(error(kind, message)),
+        CallOutcome::Fault { code, message } => line.fault = Some(Part::fault(code, message)),
+        CallOutcome::Error { kind, message } => line.error = Some(Part::error(kind, message)),
         CallOutcome::Unknown { message } => {
-            line.error = Some(error("unknown_outcome", message));
+            line.error = Some(Part::error("unknown_outcome", message));
         }
     }
     let mut text = serde_json::to_string(&line).unwrap_or_default();

@@ -549,28 +549,18 @@ impl<S: Source> XmlDecoder<S> {
         }
         let mut seen = continuing;
         let mut carried: Option<Piece<'static>> = None;
-        let plain = !continuing
-            && S::KEEPS_TEXT
-            && match self.src.take_plain_text(self.max_text) {
-                Ok(taken) => taken,
-                Err(e) => return Err(self.xml_error(e)),
-            };
-        if plain {
-            let event = match self.src.next_event() {
-                Ok(e) => e,
-                Err(e) => return Err(self.xml_error(e)),
-            };
-            if let Event::End(_) = event {
-                self.depth = self.depth.saturating_sub(1);
-                return Ok(self.src.kept_text());
-            }
-            let next = Piece::of(event).into_owned();
-            if let Some(kept) = self.src.kept_text() {
-                self.scratch.push_str(kept);
-            }
-            seen = true;
-            carried = Some(next);
-        } else if !continuing {
+        // One stretch of text first, taken in place from a body in memory or read as an
+        // event; then, usually, the end tag.
+        let first_text = if continuing {
+            false
+        } else if S::KEEPS_TEXT
+            && self
+                .src
+                .take_plain_text(self.max_text)
+                .map_err(|e| self.xml_error(e))?
+        {
+            true
+        } else {
             let event = match self.src.next_event_keeping_text() {
                 Ok(e) => e,
                 Err(e) => return Err(self.xml_error(e)),
@@ -583,27 +573,30 @@ impl<S: Source> XmlDecoder<S> {
                     if text.len() > self.max_text {
                         return Err(self.too_long());
                     }
-                    let event = match self.src.next_event() {
-                        Ok(e) => e,
-                        Err(e) => return Err(self.xml_error(e)),
-                    };
-                    if let Event::End(_) = event {
-                        self.depth = self.depth.saturating_sub(1);
-                        return Ok(Some(match self.src.kept_text() {
-                            Some(kept) => kept,
-                            None => self.scratch.as_str(),
-                        }));
-                    }
-                    // More than one piece: gather them all in `scratch`, the kept text first.
-                    let next = Piece::of(event).into_owned();
-                    if let Some(kept) = self.src.kept_text() {
-                        self.scratch.push_str(kept);
-                    }
-                    seen = true;
-                    carried = Some(next);
+                    true
                 }
-                event => carried = Some(Piece::of(event).into_owned()),
+                event => {
+                    carried = Some(Piece::of(event).into_owned());
+                    false
+                }
             }
+        };
+        if first_text {
+            let event = match self.src.next_event() {
+                Ok(e) => e,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            if let Event::End(_) = event {
+                self.depth = self.depth.saturating_sub(1);
+                return Ok(Some(self.src.kept_text().unwrap_or(self.scratch.as_str())));
+            }
+            // More than one piece: gather them all in `scratch`, the kept text first.
+            let next = Piece::of(event).into_owned();
+            if let Some(kept) = self.src.kept_text() {
+                self.scratch.push_str(kept);
+            }
+            seen = true;
+            carried = Some(next);
         }
         loop {
             let piece = match carried.take() {
