@@ -14,11 +14,11 @@ pub use crate::model::json::{
     deserialize_enumeration, deserialize_into, serialize_enumeration, serialize_structure,
 };
 pub use crate::model::{
-    debug_structure, enum_schema_of, field_index, new_boxed, page_count, page_number, schema_of,
-    AnyValue, Base64Binary, Date, DateTime, Decimal, EnumSchema, EnumSlot, Enumeration, Extra,
-    FieldAccess, FieldKind, FieldSchema, FieldValue, Flag, HeaderInfo, HexBinary, Occurs,
-    Operation, OperationInfo, PagedOperation, ServiceInfo, Slot, StructSchema, StructType,
-    Structure, Style, Time, TypeInfo, ValueMut, ValueRef,
+    copy_structure, debug_structure, enum_schema_of, field_index, new_boxed, page_count,
+    page_number, schema_of, structures_equal, AnyValue, Base64Binary, Date, DateTime, Decimal,
+    EnumSchema, EnumSlot, Enumeration, Extra, FieldAccess, FieldKind, FieldSchema, FieldValue,
+    Flag, HeaderInfo, HexBinary, Occurs, Operation, OperationInfo, PagedOperation, ServiceInfo,
+    Slot, StructSchema, StructType, Structure, Style, Time, TypeInfo, ValueMut, ValueRef,
 };
 pub use crate::paging::{Caller, ItemStream, Pages};
 #[doc(hidden)]
@@ -39,7 +39,7 @@ pub mod codec {
     pub use crate::wire::Limits;
 }
 
-/// Implements [`Structure`], `Debug` (secrets redacted), `Serialize`, `Deserialize`,
+/// Implements [`Structure`], `Clone`, `PartialEq`, `Debug` (secrets redacted), `Serialize`, `Deserialize`,
 /// [`FieldValue`] and [`Slot`] for a generated [`StructType`] whose unknown elements are kept
 /// in field `$extra`, each through code compiled once for all structs.
 #[macro_export]
@@ -58,9 +58,19 @@ macro_rules! structure_impls {
             fn extra_mut(&mut self) -> &mut $crate::runtime::Extra {
                 &mut self.$extra
             }
+        }
 
-            fn boxed_clone(&self) -> ::std::boxed::Box<dyn $crate::runtime::Structure> {
-                ::std::boxed::Box::new(::core::clone::Clone::clone(self))
+        impl ::core::clone::Clone for $t {
+            fn clone(&self) -> Self {
+                let mut copy = <$t as ::core::default::Default>::default();
+                $crate::runtime::copy_structure(self, &mut copy);
+                copy
+            }
+        }
+
+        impl ::core::cmp::PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                $crate::runtime::structures_equal(self, other)
             }
         }
 

@@ -703,7 +703,7 @@ fn type_info(model: &Model, from: usize, ty: &Ty, by_ref: bool) -> Expr {
 
 fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: &Struct) {
     out.doc("///", &type_doc(ty));
-    out.line("#[derive(Clone, Default, PartialEq)]");
+    out.line("#[derive(Default)]");
     out.open(&format!("pub struct {} {{", ty.rust));
     for f in &s.fields {
         out.doc("///", &field_doc(ty, f));

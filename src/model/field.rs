@@ -124,8 +124,8 @@ pub enum ScalarKind {
     Flag,
 }
 
-/// A scalar value, borrowed.
-#[derive(Clone, Copy)]
+/// A scalar value, borrowed. Values of different kinds are unequal.
+#[derive(Clone, Copy, PartialEq)]
 pub enum Scalar<'a> {
     /// Text.
     String(&'a str),
@@ -245,6 +245,19 @@ macro_rules! scalar_mut {
                 Ok(())
             }
 
+            /// Stores a copy of `value` and returns `true` when it is of the slot's kind;
+            /// `false`, leaving the slot as it was, when it is not.
+            pub fn set(self, value: Scalar<'_>) -> bool {
+                match (self, value) {
+                    $(
+                        (ScalarMut::$v(slot), Scalar::$v(v)) => *slot = scalar_owned!($v, v),
+                        (ScalarMut::$o(slot), Scalar::$v(v)) => *slot = Some(scalar_owned!($v, v)),
+                    )*
+                    _ => return false,
+                }
+                true
+            }
+
             /// Empties an optional slot and returns `true`; a required one is left as it is
             /// (`false`).
             pub fn clear(self) -> bool {
@@ -305,6 +318,34 @@ macro_rules! scalar_ref {
     };
     ($other:ident, $e:expr) => {
         *$e
+    };
+}
+
+/// The owned value of a [`Scalar`]'s payload, the other way from [`scalar_ref`].
+macro_rules! scalar_owned {
+    (String, $e:expr) => {
+        $e.to_owned()
+    };
+    (Base64, $e:expr) => {
+        $e.clone()
+    };
+    (Hex, $e:expr) => {
+        $e.clone()
+    };
+    (Decimal, $e:expr) => {
+        *$e
+    };
+    (Date, $e:expr) => {
+        *$e
+    };
+    (DateTime, $e:expr) => {
+        *$e
+    };
+    (Time, $e:expr) => {
+        *$e
+    };
+    ($other:ident, $e:expr) => {
+        $e
     };
 }
 

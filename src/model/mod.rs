@@ -3,13 +3,14 @@
 //! A generated struct is plain data plus a constant description: a [`StructSchema`] (names,
 //! types, cardinality, docs, secrets, and a lookup table from wire name to field), and two
 //! small functions that hand out a field by index as a [`ValueRef`] or [`ValueMut`]. Every
-//! codec (the SOAP one, the JSON mapping in [`json`], `Debug`, the
+//! codec (the SOAP one, the JSON mapping in [`json`], `Debug`, `Clone` and `PartialEq`, the
 //! unknown-field check) is written once, against `dyn` [`Structure`], so nothing large is
 //! compiled per type: a server's whole API (1,800 operations) costs little more to build than
 //! its structs. The inspector, the simulator and the sample-request writer read the same
 //! schemas.
 
 mod check;
+mod deep;
 mod field;
 mod index;
 mod interop;
@@ -20,6 +21,7 @@ use std::any::Any;
 use std::fmt;
 
 pub use check::{closest, UnknownField};
+pub use deep::{copy_structure, structures_equal};
 pub use field::{
     EnumSlot, ListSlot, ListValue, OptionalSlot, Scalar, ScalarKind, ScalarMut, Slot, ValueMut,
     ValueRef,
@@ -68,9 +70,6 @@ pub trait Structure: FieldAccess + Any + Send + Sync {
 
     /// Elements the schema does not describe.
     fn extra_mut(&mut self) -> &mut Extra;
-
-    /// A boxed copy.
-    fn boxed_clone(&self) -> Box<dyn Structure>;
 }
 
 impl fmt::Debug for dyn Structure {

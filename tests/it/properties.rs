@@ -654,6 +654,28 @@ proptest! {
     }
 
     #[test]
+    fn a_copy_encodes_the_same_and_is_equal_until_changed(value in account_list(), extra in text()) {
+        // `Clone` and `PartialEq` go through the schema: the copy must carry everything the
+        // wire does (so it encodes to the same bytes), and equality must see a change made
+        // deep inside the copy or in its `extra` map.
+        let mut value = value;
+        value.extra.insert("kept".into(), serde_json::Value::String(extra));
+        let copy = value.clone();
+        let wire = |v: &GetAccountListResponse| encode(None, &target(true), v).map_err(|e| TestCaseError::fail(e.to_string()));
+        prop_assert_eq!(wire(&copy)?, wire(&value)?);
+        prop_assert_eq!(&copy.extra, &value.extra);
+        prop_assert!(copy == value);
+        let mut changed = copy.clone();
+        changed.extra.clear();
+        prop_assert!(changed != value);
+        if let Some(first) = copy.account_list.first() {
+            let mut changed = copy.clone();
+            changed.account_list[0].i_account = Some(first.i_account.map_or(1, |n| n.wrapping_add(1)));
+            prop_assert!(changed != value);
+        }
+    }
+
+    #[test]
     fn soap_nested_lists_round_trip(value in subscription()) {
         let (xml, back) = soap_round_trip(&value).map_err(TestCaseError::fail)?;
         check_equal(&back, &normal_subscription(value), &lossy(&xml))?;

@@ -12,7 +12,7 @@ pub mod any_type {
     /// The `Envelope` type.
     ///
     /// XSD type `Envelope` in `urn:case:any_type`, declared at `service.wsdl:10`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Envelope {
         /// Anything: kept as a raw value.
         pub payload: rt::AnyValue,
@@ -74,7 +74,7 @@ pub mod any_type {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:any_type`, declared at `service.wsdl:23`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `envelope`, `Envelope`.
         pub envelope: Envelope,
@@ -122,7 +122,7 @@ pub mod any_type {
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:any_type`, declared at `service.wsdl:30`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct EchoResponse {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,

@@ -12,7 +12,7 @@ pub mod attributes {
     /// The `Item` type.
     ///
     /// XSD type `Item` in `urn:case:attributes`, declared at `service.wsdl:11`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Item {
         /// Element `label`, `xsd:string`.
         pub label: String,
@@ -156,7 +156,7 @@ pub mod attributes {
     /// The `OnlyAttributes` type.
     ///
     /// XSD type `OnlyAttributes` in `urn:case:attributes`, declared at `service.wsdl:32`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct OnlyAttributes {
         /// Attribute `a`, `xsd:string`.
         pub a: Option<String>,
@@ -220,7 +220,7 @@ pub mod attributes {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:attributes`, declared at `service.wsdl:37`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `item`, `Item`.
         pub item: Item,
@@ -286,7 +286,7 @@ pub mod attributes {
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:attributes`, declared at `service.wsdl:46`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct EchoResponse {
         /// Attribute `ok`, `xsd:boolean`.
         pub ok: bool,

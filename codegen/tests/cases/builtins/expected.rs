@@ -12,7 +12,7 @@ pub mod builtins {
     /// One field of every XSD built-in type.
     ///
     /// XSD type `Builtins` in `urn:case:builtins`, declared at `service.wsdl:10`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Builtins {
         /// Element `f_string`, `xsd:string`.
         pub f_string: String,
@@ -330,7 +330,7 @@ pub mod builtins {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:builtins`, declared at `service.wsdl:68`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `all`, `Builtins`.
         pub all: Builtins,

@@ -12,7 +12,7 @@ pub mod extension {
     /// Base fields first, then Middle's, then its own.
     ///
     /// XSD type `Derived` in `urn:case:complex_extension`, declared at `service.wsdl:27`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Derived {
         /// Element `id`, `xsd:long`.
         pub id: i64,
@@ -96,7 +96,7 @@ pub mod extension {
     /// The `OnlyAttributes` type.
     ///
     /// XSD type `OnlyAttributes` in `urn:case:complex_extension`, declared at `service.wsdl:38`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct OnlyAttributes {
         /// Element `id`, `xsd:long`.
         pub id: i64,
@@ -170,7 +170,7 @@ pub mod extension {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:complex_extension`, declared at `service.wsdl:46`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `derived`, `Derived`.
         pub derived: Derived,
@@ -228,7 +228,7 @@ pub mod extension {
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:complex_extension`, declared at `service.wsdl:54`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `id`, `xsd:long`.
         pub id: i64,

@@ -12,7 +12,7 @@ pub mod restriction {
     /// The `Wide` type.
     ///
     /// XSD type `Wide` in `urn:case:complex_restriction`, declared at `service.wsdl:10`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Wide {
         /// Element `a`, `xsd:string`.
         pub a: Option<String>,
@@ -80,7 +80,7 @@ pub mod restriction {
     /// A restriction lists the fields it keeps; those of the base it leaves out are gone.
     ///
     /// XSD type `Narrow` in `urn:case:complex_restriction`, declared at `service.wsdl:18`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Narrow {
         /// Element `a`, `xsd:string`.
         pub a: String,
@@ -143,7 +143,7 @@ pub mod restriction {
     /// The `Empty` type.
     ///
     /// XSD type `Empty` in `urn:case:complex_restriction`, declared at `service.wsdl:30`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Empty {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
@@ -180,7 +180,7 @@ pub mod restriction {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:complex_restriction`, declared at `service.wsdl:36`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `wide`, `Wide`.
         pub wide: Wide,
@@ -237,7 +237,7 @@ pub mod restriction {
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:complex_restriction`, declared at `service.wsdl:45`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `narrow`, `Narrow`.
         pub narrow: Narrow,

@@ -12,7 +12,7 @@ pub mod compositors {
     /// Fields in order.
     ///
     /// XSD type `Sequence` in `urn:case:compositors`, declared at `service.wsdl:10`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Sequence {
         /// Element `first`, `xsd:string`.
         pub first: String,
@@ -64,7 +64,7 @@ pub mod compositors {
     /// The `All` type.
     ///
     /// XSD type `All` in `urn:case:compositors`, declared at `service.wsdl:17`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct All {
         /// Element `x`, `xsd:double`.
         pub x: f64,
@@ -116,7 +116,7 @@ pub mod compositors {
     /// Either a name, or an id and a version.
     ///
     /// XSD type `Choice` in `urn:case:compositors`, declared at `service.wsdl:23`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Choice {
         /// Element `kind`, `xsd:string`.
         pub kind: String,
@@ -189,7 +189,7 @@ pub mod compositors {
     /// The `OptionalSequence` type.
     ///
     /// XSD type `OptionalSequence` in `urn:case:compositors`, declared at `service.wsdl:37`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct OptionalSequence {
         /// Element `a`, `xsd:string`.
         pub a: Option<String>,
@@ -241,7 +241,7 @@ pub mod compositors {
     /// The `RepeatedChoice` type.
     ///
     /// XSD type `RepeatedChoice` in `urn:case:compositors`, declared at `service.wsdl:43`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct RepeatedChoice {
         /// A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.
         pub text: Vec<String>,
@@ -296,7 +296,7 @@ pub mod compositors {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:compositors`, declared at `service.wsdl:50`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `sequence`, `Sequence`.
         pub sequence: Sequence,
@@ -372,7 +372,7 @@ pub mod compositors {
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:compositors`, declared at `service.wsdl:61`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `choice`, `Choice`.
         pub choice: Choice,

@@ -12,7 +12,7 @@ pub mod mixed_use {
     /// The type of `Sum`.
     ///
     /// Anonymous XSD type in `urn:case:document_encoded`, declared at `service.wsdl:24`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Sum {
         /// Element `values`, `IntArray[]`.
         pub values: Vec<i32>,
@@ -60,7 +60,7 @@ pub mod mixed_use {
     /// The type of `SumResponse`.
     ///
     /// Anonymous XSD type in `urn:case:document_encoded`, declared at `service.wsdl:31`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct SumResponse {
         /// Element `total`, `xsd:long`.
         pub total: i64,
@@ -106,7 +106,7 @@ pub mod mixed_use {
     /// The parts of the `Max` message.
     ///
     /// Made from the parts of an rpc message: the body element `Max` in `urn:case:document_encoded:rpc`, for the operation declared at `service.wsdl:48`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct MaxRequest {
         /// Element `values`, `IntArray[]`.
         pub values: Vec<i32>,
@@ -154,7 +154,7 @@ pub mod mixed_use {
     /// The parts of the `MaxResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `MaxResponse` in `urn:case:document_encoded:rpc`, for the operation declared at `service.wsdl:48`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct MaxResponse {
         /// Element `max`, `xsd:int`.
         pub max: Option<i32>,

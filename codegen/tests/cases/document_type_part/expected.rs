@@ -12,7 +12,7 @@ pub mod type_part {
     /// The `Query` type.
     ///
     /// XSD type `Query` in `urn:case:document_type_part`, declared at `service.wsdl:12`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Query {
         /// Element `text`, `xsd:string`.
         pub text: String,
@@ -64,7 +64,7 @@ pub mod type_part {
     /// The `Hits` type.
     ///
     /// XSD type `Hits` in `urn:case:document_type_part`, declared at `service.wsdl:18`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Hits {
         /// Element `hit`, `xsd:string[]`.
         pub hit: Vec<String>,

@@ -18,7 +18,7 @@ pub mod documentation {
     /// Eine zweite Dokumentation.
     ///
     /// XSD type `Documented` in `urn:case:documentation`, declared at `service.wsdl:10`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Documented {
         /// CDATA text with &lt;b&gt;markup&lt;/b&gt; kept as text.
         pub plain: String,
@@ -115,7 +115,7 @@ pub mod documentation {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:documentation`, declared at `service.wsdl:51`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `documented`, `Documented`.
         pub documented: Documented,

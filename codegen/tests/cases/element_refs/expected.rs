@@ -12,7 +12,7 @@ pub mod element_refs {
     /// The type of `Address`.
     ///
     /// Anonymous XSD type in `urn:case:element_refs`, declared at `service.wsdl:15`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Address {
         /// Element `street`, `xsd:string`.
         pub street: String,
@@ -64,7 +64,7 @@ pub mod element_refs {
     /// The `Person` type.
     ///
     /// XSD type `Person` in `urn:case:element_refs`, declared at `service.wsdl:23`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Person {
         /// Element `name`, `xsd:string`.
         pub name: String,
@@ -131,7 +131,7 @@ pub mod element_refs {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:element_refs`, declared at `service.wsdl:33`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `person`, `Person`.
         pub person: Person,

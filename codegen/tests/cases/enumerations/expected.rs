@@ -334,7 +334,7 @@ pub mod enumerations {
     /// The `Palette` type.
     ///
     /// XSD type `Palette` in `urn:case:enumerations`, declared at `service.wsdl:76`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Palette {
         /// Element `color`, `Color`.
         pub color: Color,
@@ -494,7 +494,7 @@ pub mod enumerations {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:enumerations`, declared at `service.wsdl:98`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `palette`, `Palette`.
         pub palette: Palette,
@@ -542,7 +542,7 @@ pub mod enumerations {
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:enumerations`, declared at `service.wsdl:105`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `color`, `Color`.
         pub color: Color,

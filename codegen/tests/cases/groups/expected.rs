@@ -12,7 +12,7 @@ pub mod groups {
     /// The `Record` type.
     ///
     /// XSD type `Record` in `urn:case:groups`, declared at `service.wsdl:41`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Record {
         /// Element `title`, `xsd:string`.
         pub title: String,
@@ -133,7 +133,7 @@ pub mod groups {
     /// The `ChoiceOfGroups` type.
     ///
     /// XSD type `ChoiceOfGroups` in `urn:case:groups`, declared at `service.wsdl:50`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct ChoiceOfGroups {
         /// A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.
         pub created_by: Option<String>,
@@ -194,7 +194,7 @@ pub mod groups {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:groups`, declared at `service.wsdl:57`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `record`, `Record`.
         pub record: Record,

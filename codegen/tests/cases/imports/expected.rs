@@ -10,7 +10,7 @@ pub mod types {
     /// The `Money` type.
     ///
     /// XSD type `Money` in `urn:case:imports:money`, declared at `money.xsd:4`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Money {
         /// Attribute `currency`, `xsd:string`.
         pub currency: String,
@@ -74,7 +74,7 @@ pub mod types {
     /// An order, declared in an imported XSD file.
     ///
     /// XSD type `Order` in `urn:case:imports:orders`, declared at `orders.xsd:9`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Order {
         /// Element `lines`, `OrderLine[]`.
         pub lines: Vec<OrderLine>,
@@ -126,7 +126,7 @@ pub mod types {
     /// The `Receipt` type.
     ///
     /// XSD type `Receipt` in `urn:case:imports:orders`, declared at `orders.xsd:16`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Receipt {
         /// Element `order_id`, `xsd:long`.
         pub order_id: i64,
@@ -178,7 +178,7 @@ pub mod types {
     /// The `OrderLine` type.
     ///
     /// XSD type `OrderLine` in `urn:case:imports:orders`, declared at `order-parts.xsd:7`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct OrderLine {
         /// Element `sku`, `xsd:string`.
         pub sku: String,
@@ -242,7 +242,7 @@ pub mod orders {
     /// The type of `PlaceOrder`.
     ///
     /// Anonymous XSD type in `urn:case:imports`, declared at `service.wsdl:17`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct PlaceOrder {
         /// Element `order`, `Order`.
         pub order: Order,
@@ -290,7 +290,7 @@ pub mod orders {
     /// The type of `PlaceOrderResponse`.
     ///
     /// Anonymous XSD type in `urn:case:imports`, declared at `service.wsdl:24`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct PlaceOrderResponse {
         /// Element `receipt`, `Receipt`.
         pub receipt: Receipt,

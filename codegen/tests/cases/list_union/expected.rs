@@ -12,7 +12,7 @@ pub mod list_union {
     /// The `Values` type.
     ///
     /// XSD type `Values` in `urn:case:list_union`, declared at `service.wsdl:32`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Values {
         /// A whitespace-separated list of `int` values, kept as written.
         pub numbers: String,
@@ -103,7 +103,7 @@ pub mod list_union {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:list_union`, declared at `service.wsdl:43`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `values`, `Values`.
         pub values: Values,

@@ -234,7 +234,7 @@ pub mod long_names {
     /// A type with a name long enough to break lines that mention it.
     ///
     /// XSD type `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:38`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns {
         /// A field documentation that is long enough to go past the end of the line when written as a string literal in the schema.
         pub a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x:
@@ -359,7 +359,7 @@ pub mod long_names {
     /// The `MediumLengthTypeNameForNestedArraysOfThings` type.
     ///
     /// XSD type `MediumLengthTypeNameForNestedArraysOfThings` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:52`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct MediumLengthTypeNameForNestedArraysOfThings {
         /// Element `x`, `xsd:int`.
         pub x: i32,
@@ -404,7 +404,7 @@ pub mod long_names {
     /// The `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest` type.
     ///
     /// XSD type `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:71`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest {
         /// Element `limit`, `xsd:int`.
         pub limit: Option<i32>,
@@ -463,7 +463,7 @@ pub mod long_names {
     /// The `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse` type.
     ///
     /// XSD type `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:77`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse {
         /// Element `items`, `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsArray[]`.
         pub items:
@@ -526,7 +526,7 @@ pub mod long_names {
     /// The parts of the `x` message.
     ///
     /// Made from the parts of an rpc message: the body element `x` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, for the operation declared at `service.wsdl:101`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct XRequest {
         /// Element `a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x`, `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns`.
         pub a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x:
@@ -591,7 +591,7 @@ pub mod long_names {
     /// The parts of the `xResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `xResponse` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, for the operation declared at `service.wsdl:101`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct XResponse {
         /// Element `a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x`, `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns`.
         pub a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x:

@@ -12,7 +12,7 @@ pub mod calculator {
     /// The type of `Add`.
     ///
     /// Anonymous XSD type in `http://tempuri.org/`, declared at `service.wsdl:16`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Add {
         /// Element `intA`, `xsd:int`.
         pub int_a: i32,
@@ -64,7 +64,7 @@ pub mod calculator {
     /// The type of `AddResponse`.
     ///
     /// Anonymous XSD type in `http://tempuri.org/`, declared at `service.wsdl:24`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct AddResponse {
         /// Element `AddResult`, `xsd:int`.
         pub add_result: i32,

@@ -12,7 +12,7 @@ pub mod names {
     /// The `Foo` type.
     ///
     /// XSD type `Foo` in `urn:case:names`, declared at `service.wsdl:10`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Foo {
         /// Element `a`, `xsd:int`.
         pub a: i32,
@@ -57,7 +57,7 @@ pub mod names {
     /// The `foo` type.
     ///
     /// XSD type `foo` in `urn:case:names`, declared at `service.wsdl:13`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Foo2 {
         /// Element `b`, `xsd:int`.
         pub b: i32,
@@ -102,7 +102,7 @@ pub mod names {
     /// The `FOO_` type.
     ///
     /// XSD type `FOO_` in `urn:case:names`, declared at `service.wsdl:16`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Foo3 {
         /// Element `c`, `xsd:int`.
         pub c: i32,
@@ -147,7 +147,7 @@ pub mod names {
     /// Named like the generated service struct, which keeps its name.
     ///
     /// XSD type `Api` in `urn:case:names`, declared at `service.wsdl:19`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Api2 {
         /// Element `d`, `xsd:int`.
         pub d: i32,
@@ -192,7 +192,7 @@ pub mod names {
     /// Named like a prelude type.
     ///
     /// XSD type `Option` in `urn:case:names`, declared at `service.wsdl:23`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Option2 {
         /// Element `e`, `xsd:int`.
         pub e: i32,
@@ -237,7 +237,7 @@ pub mod names {
     /// The `Keywords` type.
     ///
     /// XSD type `Keywords` in `urn:case:names`, declared at `service.wsdl:27`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Keywords {
         /// Element `type`, `xsd:string`.
         pub r#type: String,
@@ -390,7 +390,7 @@ pub mod names {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:names`, declared at `service.wsdl:53`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `keywords`, `Keywords`.
         pub keywords: Keywords,

@@ -12,7 +12,7 @@ pub mod billing {
     /// The `Invoice` type.
     ///
     /// XSD type `Invoice` in `urn:case:no_service`, declared at `Billing.wsdl:11`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Invoice {
         /// Element `number`, `xsd:string`.
         pub number: String,
@@ -64,7 +64,7 @@ pub mod billing {
     /// The parts of the `get_invoice` message.
     ///
     /// Made from the parts of an rpc message: the body element `get_invoice` in `urn:case:no_service`, for the operation declared at `Billing.wsdl:26`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetInvoiceRequest {
         /// Element `number`, `xsd:string`.
         pub number: Option<String>,

@@ -12,7 +12,7 @@ pub mod occurrence {
     /// The `Item` type.
     ///
     /// XSD type `Item` in `urn:case:occurrence`, declared at `service.wsdl:10`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Item {
         /// Element `id`, `xsd:int`.
         pub id: i32,
@@ -58,7 +58,7 @@ pub mod occurrence {
     /// Every combination of minOccurs, maxOccurs and nillable.
     ///
     /// XSD type `Occurrences` in `urn:case:occurrence`, declared at `service.wsdl:15`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Occurrences {
         /// Element `required`, `xsd:string`.
         pub required: String,
@@ -185,7 +185,7 @@ pub mod occurrence {
     /// The `RepeatedSequence` type.
     ///
     /// XSD type `RepeatedSequence` in `urn:case:occurrence`, declared at `service.wsdl:35`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct RepeatedSequence {
         /// Element `key`, `xsd:string[]`.
         pub key: Vec<String>,
@@ -237,7 +237,7 @@ pub mod occurrence {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:occurrence`, declared at `service.wsdl:42`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `occurrences`, `Occurrences`.
         pub occurrences: Occurrences,

@@ -12,7 +12,7 @@ pub mod soap_2 {
     /// The `ThingInfo` type.
     ///
     /// XSD type `ThingInfo` in `urn:case:paging`, declared at `SoapAdminService.wsdl:15`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct ThingInfo {
         /// Element `i_thing`, `xsd:long`.
         pub i_thing: Option<i64>,
@@ -64,7 +64,7 @@ pub mod soap_2 {
     /// The `GetThingListRequest` type.
     ///
     /// XSD type `GetThingListRequest` in `urn:case:paging`, declared at `SoapAdminService.wsdl:28`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetThingListRequest {
         /// Element `name_pattern`, `xsd:string`.
         pub name_pattern: Option<String>,
@@ -126,7 +126,7 @@ pub mod soap_2 {
     /// The `GetThingListResponse` type.
     ///
     /// XSD type `GetThingListResponse` in `urn:case:paging`, declared at `SoapAdminService.wsdl:36`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetThingListResponse {
         /// Element `thing_list`, `ThingInfoArray[]`.
         pub thing_list: Vec<ThingInfo>,
@@ -181,7 +181,7 @@ pub mod soap_2 {
     /// The `GetNameListRequest` type.
     ///
     /// XSD type `GetNameListRequest` in `urn:case:paging`, declared at `SoapAdminService.wsdl:42`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetNameListRequest {
         /// Element `limit`, `xsd:long`.
         pub limit: i64,
@@ -233,7 +233,7 @@ pub mod soap_2 {
     /// The `GetNameListResponse` type.
     ///
     /// XSD type `GetNameListResponse` in `urn:case:paging`, declared at `SoapAdminService.wsdl:48`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetNameListResponse {
         /// Element `name`, `xsd:string[]`.
         pub name: Vec<Option<String>>,

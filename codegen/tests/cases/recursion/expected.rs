@@ -12,7 +12,7 @@ pub mod recursion {
     /// A tree node: the optional parent is boxed, the children are a list (no box needed).
     ///
     /// XSD type `Node` in `urn:case:recursion`, declared at `service.wsdl:10`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Node {
         /// Element `name`, `xsd:string`.
         pub name: String,
@@ -69,7 +69,7 @@ pub mod recursion {
     /// Mutual recursion through Op: both directions are boxed.
     ///
     /// XSD type `Expr` in `urn:case:recursion`, declared at `service.wsdl:18`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Expr {
         /// A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.
         pub literal: Option<i32>,
@@ -124,7 +124,7 @@ pub mod recursion {
     /// The `Op` type.
     ///
     /// XSD type `Op` in `urn:case:recursion`, declared at `service.wsdl:25`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Op {
         /// Element `symbol`, `xsd:string`.
         pub symbol: String,
@@ -181,7 +181,7 @@ pub mod recursion {
     /// Refers to recursive types without being part of a cycle: not boxed.
     ///
     /// XSD type `Holder` in `urn:case:recursion`, declared at `service.wsdl:32`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Holder {
         /// Element `root`, `Node`.
         pub root: Node,
@@ -233,7 +233,7 @@ pub mod recursion {
     /// Recursion through an anonymous type and an extension base.
     ///
     /// XSD type `Linked` in `urn:case:recursion`, declared at `service.wsdl:39`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Linked {
         /// Element `next`, `anonymous`.
         pub next: Box<LinkedNext>,
@@ -281,7 +281,7 @@ pub mod recursion {
     /// The type of `Linked_next`.
     ///
     /// Anonymous XSD type in `urn:case:recursion`, declared at `service.wsdl:43`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct LinkedNext {
         /// Element `value`, `Linked`.
         pub value: Option<Box<Linked>>,
@@ -329,7 +329,7 @@ pub mod recursion {
     /// The `SpecialNode` type.
     ///
     /// XSD type `SpecialNode` in `urn:case:recursion`, declared at `service.wsdl:51`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct SpecialNode {
         /// Element `name`, `xsd:string`.
         pub name: String,
@@ -394,7 +394,7 @@ pub mod recursion {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:recursion`, declared at `service.wsdl:61`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `holder`, `Holder`.
         pub holder: Holder,

@@ -12,7 +12,7 @@ pub mod widget {
     /// The `GetWidgetRequest` type.
     ///
     /// XSD type `GetWidgetRequest` in `urn:case:rpc_encoded`, declared at `service.wsdl:21`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetWidgetRequest {
         /// Element `i_widget`, `xsd:long`.
         pub i_widget: i64,
@@ -72,7 +72,7 @@ pub mod widget {
     /// The `WidgetInfo` type.
     ///
     /// XSD type `WidgetInfo` in `urn:case:rpc_encoded`, declared at `service.wsdl:27`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct WidgetInfo {
         /// Element `i_widget`, `xsd:long`.
         pub i_widget: Option<i64>,
@@ -129,7 +129,7 @@ pub mod widget {
     /// The `GetWidgetResponse` type.
     ///
     /// XSD type `GetWidgetResponse` in `urn:case:rpc_encoded`, declared at `service.wsdl:34`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetWidgetResponse {
         /// Element `widget_info`, `WidgetInfo`.
         pub widget_info: Option<WidgetInfo>,
@@ -177,7 +177,7 @@ pub mod widget {
     /// The parts of the `count` message.
     ///
     /// Made from the parts of an rpc message: the body element `count` in `urn:case:rpc_encoded`, for the operation declared at `service.wsdl:62`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct CountRequest {
         /// Element `filter`, `xsd:string`.
         pub filter: Option<String>,
@@ -223,7 +223,7 @@ pub mod widget {
     /// The parts of the `countResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `countResponse` in `urn:case:rpc_encoded`, for the operation declared at `service.wsdl:62`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct CountResponse {
         /// Element `count`, `xsd:int`.
         pub count: Option<i32>,

@@ -12,7 +12,7 @@ pub mod calculator {
     /// The `Operands` type.
     ///
     /// XSD type `Operands` in `urn:case:rpc_literal`, declared at `service.wsdl:13`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Operands {
         /// Element `left`, `xsd:double`.
         pub left: f64,
@@ -64,7 +64,7 @@ pub mod calculator {
     /// The parts of the `add` message.
     ///
     /// Made from the parts of an rpc message: the body element `add` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:43`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct AddRequest {
         /// Element `a`, `xsd:int`.
         pub a: Option<i32>,
@@ -121,7 +121,7 @@ pub mod calculator {
     /// The parts of the `addResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `addResponse` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:43`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct AddResponse {
         /// Element `sum`, `xsd:long`.
         pub sum: Option<i64>,
@@ -167,7 +167,7 @@ pub mod calculator {
     /// The parts of the `divide` message.
     ///
     /// Made from the parts of an rpc message: the body element `divide` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:47`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct DivideRequest {
         /// Element `operands`, `Operands`.
         pub operands: Option<Operands>,
@@ -222,7 +222,7 @@ pub mod calculator {
     /// The parts of the `divideResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `divideResponse` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:47`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct DivideResponse {
         /// Element `quotient`, `xsd:decimal`.
         pub quotient: Option<rt::Decimal>,
@@ -274,7 +274,7 @@ pub mod calculator {
     /// No parts in, none out.
     ///
     /// Made from the parts of an rpc message: the body element `reset` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:51`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct ResetRequest {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
@@ -311,7 +311,7 @@ pub mod calculator {
     /// No parts in, none out.
     ///
     /// Made from the parts of an rpc message: the body element `resetResponse` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:51`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct ResetResponse {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
@@ -348,7 +348,7 @@ pub mod calculator {
     /// The parts of the `last_operands` message.
     ///
     /// Made from the parts of an rpc message: the body element `last_operands` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:56`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct LastOperandsRequest {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
@@ -385,7 +385,7 @@ pub mod calculator {
     /// One-way: no output message.
     ///
     /// Made from the parts of an rpc message: the body element `notifyResponse` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:60`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct NotifyResponse {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,

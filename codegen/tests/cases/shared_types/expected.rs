@@ -11,7 +11,7 @@ pub mod types {
     /// Declared in Alpha.wsdl but also used by Beta: moves to `types`.
     ///
     /// XSD type `Widget` in `urn:case:shared_types:alpha`, declared at `Alpha.wsdl:13`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Widget {
         /// Element `name`, `xsd:string`.
         pub name: String,
@@ -57,7 +57,7 @@ pub mod types {
     /// Shared by both services: generated once, in `types`, and re-exported.
     ///
     /// XSD type `Page` in `urn:case:shared_types:common`, declared at `common.xsd:4`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Page {
         /// Element `offset`, `xsd:int`.
         pub offset: i32,
@@ -109,7 +109,7 @@ pub mod types {
     /// The `OnlyUsedByA` type.
     ///
     /// XSD type `OnlyUsedByA` in `urn:case:shared_types:common`, declared at `common.xsd:11`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct OnlyUsedByA {
         /// Element `x`, `xsd:string`.
         pub x: String,
@@ -166,7 +166,7 @@ pub mod alpha {
     /// The `AlphaOnly` type.
     ///
     /// XSD type `AlphaOnly` in `urn:case:shared_types:alpha`, declared at `Alpha.wsdl:19`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct AlphaOnly {
         /// Element `page`, `Page`.
         pub page: Page,
@@ -305,7 +305,7 @@ pub mod beta {
     /// A local type with the name of a shared one: the shared one is not re-exported here.
     ///
     /// XSD type `Page` in `urn:case:shared_types:beta`, declared at `Beta.wsdl:14`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Page {
         /// Element `number`, `xsd:int`.
         pub number: i32,
@@ -351,7 +351,7 @@ pub mod beta {
     /// The `BetaOnly` type.
     ///
     /// XSD type `BetaOnly` in `urn:case:shared_types:beta`, declared at `Beta.wsdl:20`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct BetaOnly {
         /// Element `page`, `Page`.
         pub page: super::types::Page,

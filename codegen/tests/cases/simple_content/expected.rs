@@ -12,7 +12,7 @@ pub mod simple_content {
     /// An amount with its currency.
     ///
     /// XSD type `Money` in `urn:case:simple_content`, declared at `service.wsdl:10`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Money {
         /// Attribute `currency`, `xsd:string`.
         pub currency: String,
@@ -87,7 +87,7 @@ pub mod simple_content {
     /// The `Tagged` type.
     ///
     /// XSD type `Tagged` in `urn:case:simple_content`, declared at `service.wsdl:24`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Tagged {
         /// Attribute `tag`, `xsd:token`.
         pub tag: Option<String>,
@@ -151,7 +151,7 @@ pub mod simple_content {
     /// The `Euro` type.
     ///
     /// XSD type `Euro` in `urn:case:simple_content`, declared at `service.wsdl:31`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Euro {
         /// Fixed to `EUR`.
         pub currency: Option<String>,
@@ -226,7 +226,7 @@ pub mod simple_content {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:simple_content`, declared at `service.wsdl:39`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `price`, `Money`.
         pub price: Money,
@@ -283,7 +283,7 @@ pub mod simple_content {
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:simple_content`, declared at `service.wsdl:48`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `price`, `Money`.
         pub price: Money,

@@ -12,7 +12,7 @@ pub mod simple_restrictions {
     /// The `Contact` type.
     ///
     /// XSD type `Contact` in `urn:case:simple_restrictions`, declared at `service.wsdl:50`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Contact {
         /// Restricted by pattern `\+?[0-9]{3,15}`.
         pub phone: String,
@@ -99,7 +99,7 @@ pub mod simple_restrictions {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:simple_restrictions`, declared at `service.wsdl:70`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Echo {
         /// Element `contact`, `Contact`.
         pub contact: Contact,

@@ -12,7 +12,7 @@ pub mod header {
     /// The type of `Ping`.
     ///
     /// Anonymous XSD type in `urn:case:soap_header`, declared at `service.wsdl:28`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Ping {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
@@ -49,7 +49,7 @@ pub mod header {
     /// The type of `PingResponse`.
     ///
     /// Anonymous XSD type in `urn:case:soap_header`, declared at `service.wsdl:31`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct PingResponse {
         /// Element `pong`, `xsd:boolean`.
         pub pong: bool,

@@ -12,7 +12,7 @@ pub mod arrays {
     /// The `Point` type.
     ///
     /// XSD type `Point` in `urn:case:soapenc_arrays`, declared at `service.wsdl:15`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Point {
         /// Element `x`, `xsd:int`.
         pub x: i32,
@@ -64,7 +64,7 @@ pub mod arrays {
     /// The `Shapes` type.
     ///
     /// XSD type `Shapes` in `urn:case:soapenc_arrays`, declared at `service.wsdl:59`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct Shapes {
         /// Element `points`, `PointArray[]`.
         pub points: Vec<Point>,
@@ -165,7 +165,7 @@ pub mod arrays {
     /// An array as the only part of an rpc message.
     ///
     /// Made from the parts of an rpc message: the body element `get_points` in `urn:case:soapenc_arrays`, for the operation declared at `service.wsdl:91`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetPointsRequest {
         /// Element `points`, `PointArray[]`.
         pub points: Vec<Point>,
@@ -213,7 +213,7 @@ pub mod arrays {
     /// An array as the only part of an rpc message.
     ///
     /// Made from the parts of an rpc message: the body element `get_pointsResponse` in `urn:case:soapenc_arrays`, for the operation declared at `service.wsdl:91`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetPointsResponse {
         /// Element `matrix`, `Matrix[]`.
         pub matrix: Vec<Vec<f64>>,

@@ -10,7 +10,7 @@ pub mod types {
     /// The `StockLevel` type.
     ///
     /// XSD type `StockLevel` in `urn:case:wsdl_import:stock`, declared at `stock.xsd:20`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct StockLevel {
         /// Element `sku`, `xsd:string`.
         pub sku: String,
@@ -71,7 +71,7 @@ pub mod inventory {
     /// The type of `GetStock`.
     ///
     /// Anonymous XSD type in `urn:case:wsdl_import:stock`, declared at `stock.xsd:7`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetStock {
         /// Element `sku`, `xsd:string[]`.
         pub sku: Vec<String>,
@@ -117,7 +117,7 @@ pub mod inventory {
     /// The type of `GetStockResponse`.
     ///
     /// Anonymous XSD type in `urn:case:wsdl_import:stock`, declared at `stock.xsd:14`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default)]
     pub struct GetStockResponse {
         /// Element `level`, `StockLevel[]`.
         pub level: Vec<StockLevel>,
