@@ -11,18 +11,19 @@
 
 pub use crate::error::Result;
 pub use crate::model::json::{
-    deserialize_enumeration, deserialize_into, serialize_enumeration, serialize_structure,
+    deserialize_enumeration, deserialize_into, deserialize_structure, serialize_enumeration,
+    serialize_structure,
 };
 pub use crate::model::{
     copy_structure, debug_structure, enum_schema_of, field_index, new_boxed, page_count,
     page_number, schema_of, structures_equal, AnyValue, Base64Binary, Date, DateTime, Decimal,
-    EnumSchema, EnumSlot, Enumeration, Extra, FieldAccess, FieldKind, FieldSchema, FieldValue,
-    Flag, HeaderInfo, HexBinary, Occurs, Operation, OperationInfo, PagedOperation, ServiceInfo,
-    Slot, StructSchema, StructType, Structure, Style, Time, TypeInfo, ValueMut, ValueRef,
+    EnumSchema, EnumSlot, Enumeration, Extra, FieldKind, FieldSchema, FieldValue, Flag, HeaderInfo,
+    HexBinary, Occurs, Operation, OperationInfo, PagedOperation, ServiceInfo, Slot, StructSchema,
+    StructType, Structure, Style, Time, TypeInfo, ValueMut, ValueRef,
 };
 pub use crate::paging::{Caller, ItemStream, Pages};
 #[doc(hidden)]
-pub use crate::{enumeration_impls, structure_impls};
+pub use crate::{boxed_structure_impls, enumeration_impls, serde_impls, structure_impls};
 #[doc(hidden)]
 pub use serde;
 
@@ -39,27 +40,13 @@ pub mod codec {
     pub use crate::wire::Limits;
 }
 
-/// Implements [`Structure`], `Clone`, `PartialEq`, `Debug` (secrets redacted), `Serialize`, `Deserialize`,
-/// [`FieldValue`] and [`Slot`] for a generated [`StructType`] whose unknown elements are kept
-/// in field `$extra`, each through code compiled once for all structs.
+/// Implements `Clone`, `PartialEq`, `Debug` (secrets redacted) and, with the `serde`
+/// feature, `Serialize` and `Deserialize` for a generated [`StructType`], each through code
+/// compiled once for all structs.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! structure_impls {
-    ($t:ty, $extra:ident) => {
-        impl $crate::runtime::Structure for $t {
-            fn schema(&self) -> &'static $crate::runtime::StructSchema {
-                <$t as $crate::runtime::StructType>::SCHEMA
-            }
-
-            fn extra(&self) -> &$crate::runtime::Extra {
-                &self.$extra
-            }
-
-            fn extra_mut(&mut self) -> &mut $crate::runtime::Extra {
-                &mut self.$extra
-            }
-        }
-
+    ($t:ty) => {
         impl ::core::clone::Clone for $t {
             fn clone(&self) -> Self {
                 let mut copy = <$t as ::core::default::Default>::default();
@@ -80,12 +67,37 @@ macro_rules! structure_impls {
             }
         }
 
+        $crate::serde_impls!(structure $t);
+    };
+}
+
+/// `Serialize` and `Deserialize` for a generated [`StructType`] (`structure`) or
+/// [`Enumeration`] (`enumeration`), through its schema.
+#[cfg(feature = "serde")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! serde_impls {
+    (structure $t:ty) => {
+        $crate::serde_impls!(
+            $t,
+            $crate::runtime::serialize_structure,
+            $crate::runtime::deserialize_structure
+        );
+    };
+    (enumeration $t:ty) => {
+        $crate::serde_impls!(
+            $t,
+            $crate::runtime::serialize_enumeration,
+            $crate::runtime::deserialize_enumeration
+        );
+    };
+    ($t:ty, $serialize:expr, $deserialize:expr) => {
         impl $crate::runtime::serde::Serialize for $t {
             fn serialize<S: $crate::runtime::serde::Serializer>(
                 &self,
                 serializer: S,
             ) -> ::core::result::Result<S::Ok, S::Error> {
-                $crate::runtime::serialize_structure(self, serializer)
+                $serialize(self, serializer)
             }
         }
 
@@ -93,23 +105,38 @@ macro_rules! structure_impls {
             fn deserialize<D: $crate::runtime::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::core::result::Result<Self, D::Error> {
-                let mut value = <$t as ::core::default::Default>::default();
-                $crate::runtime::deserialize_into(&mut value, deserializer)?;
-                Ok(value)
+                $deserialize(deserializer)
             }
         }
+    };
+}
 
-        impl $crate::runtime::FieldValue for $t {
+/// Without the `serde` feature, generated types have no serde impls: a server's whole API
+/// builds without them.
+#[cfg(not(feature = "serde"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! serde_impls {
+    ($kind:ident $t:ty) => {};
+}
+
+/// Implements [`FieldValue`] and [`Slot`] for `Box<$t>`, a generated [`StructType`] that a
+/// field holds boxed because the struct could contain itself.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! boxed_structure_impls {
+    ($t:ty) => {
+        impl $crate::runtime::FieldValue for ::std::boxed::Box<$t> {
             fn value(&self) -> $crate::runtime::ValueRef<'_> {
-                $crate::runtime::ValueRef::Struct(self)
+                $crate::runtime::ValueRef::Struct(&**self)
             }
 
             fn value_mut(&mut self) -> $crate::runtime::ValueMut<'_> {
-                $crate::runtime::ValueMut::Struct(self)
+                $crate::runtime::ValueMut::Struct(&mut **self)
             }
         }
 
-        impl $crate::runtime::Slot for $t {
+        impl $crate::runtime::Slot for ::std::boxed::Box<$t> {
             fn option_value_mut(this: &mut Option<Self>) -> $crate::runtime::ValueMut<'_> {
                 $crate::runtime::ValueMut::Optional(this)
             }
@@ -117,8 +144,9 @@ macro_rules! structure_impls {
     };
 }
 
-/// Implements `Display`, `FromStr`, `Serialize`, `Deserialize`, [`FieldValue`] and [`Slot`]
-/// for a generated [`Enumeration`] ([`EnumSlot`] comes with [`Enumeration`]).
+/// Implements `Display`, `FromStr`, [`FieldValue`], [`Slot`] and, with the `serde` feature,
+/// `Serialize` and `Deserialize` for a generated [`Enumeration`] ([`EnumSlot`] comes with
+/// [`Enumeration`]).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! enumeration_impls {
@@ -136,22 +164,7 @@ macro_rules! enumeration_impls {
             }
         }
 
-        impl $crate::runtime::serde::Serialize for $t {
-            fn serialize<S: $crate::runtime::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::core::result::Result<S::Ok, S::Error> {
-                $crate::runtime::serialize_enumeration(self, serializer)
-            }
-        }
-
-        impl<'de> $crate::runtime::serde::Deserialize<'de> for $t {
-            fn deserialize<D: $crate::runtime::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
-                $crate::runtime::deserialize_enumeration(deserializer)
-            }
-        }
+        $crate::serde_impls!(enumeration $t);
 
         impl $crate::runtime::FieldValue for $t {
             fn value(&self) -> $crate::runtime::ValueRef<'_> {

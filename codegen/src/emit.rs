@@ -6,6 +6,7 @@
 //! rustfmt's defaults: 4-space indent, 100 columns, struct literals one field per line, calls
 //! and signatures broken one argument per line when they do not fit.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::model::{Card, Field, Kind, Model, Operation, Service, Struct, Ty, Type, TypeId};
@@ -522,12 +523,13 @@ pub fn emit(model: &Model, options: &EmitOptions) -> String {
     for input in &options.inputs {
         out.line(&format!("// - {input}"));
     }
+    let boxed = boxed_types(model);
     for m in 0..model.modules.len() {
         if m == 0 && model.types_in(0).next().is_none() {
             continue;
         }
         out.blank();
-        module_block(&mut out, model, m, options);
+        module_block(&mut out, model, m, &boxed, options);
     }
     out.blank();
     registry(&mut out, model, options);
@@ -538,7 +540,13 @@ pub fn emit(model: &Model, options: &EmitOptions) -> String {
     out.text
 }
 
-fn module_block(out: &mut Out, model: &Model, m: usize, options: &EmitOptions) {
+fn module_block(
+    out: &mut Out,
+    model: &Model,
+    m: usize,
+    boxed: &BTreeSet<TypeId>,
+    options: &EmitOptions,
+) {
     let module = &model.modules[m];
     let mut doc = match &module.service {
         Some(service) => {
@@ -584,7 +592,7 @@ fn module_block(out: &mut Out, model: &Model, m: usize, options: &EmitOptions) {
     for (id, ty) in model.types_in(m) {
         out.blank();
         match &ty.kind {
-            Kind::Struct(s) => structure(out, model, m, id, ty, s),
+            Kind::Struct(s) => structure(out, model, m, ty, s, boxed.contains(&id)),
             Kind::Enum(e) => enumeration(out, ty, e),
         }
     }
@@ -595,6 +603,21 @@ fn module_block(out: &mut Out, model: &Model, m: usize, options: &EmitOptions) {
         operations(out, model, m, service);
     }
     out.close("}");
+}
+
+/// The structs some field holds in a `Box`.
+fn boxed_types(model: &Model) -> BTreeSet<TypeId> {
+    let mut boxed = BTreeSet::new();
+    for ty in &model.types {
+        if let Kind::Struct(s) = &ty.kind {
+            for f in s.fields.iter().filter(|f| f.boxed) {
+                if let Ty::Named(target) = f.ty {
+                    boxed.insert(target);
+                }
+            }
+        }
+    }
+    boxed
 }
 
 fn file_name(path: &str) -> &str {
@@ -701,9 +724,10 @@ fn type_info(model: &Model, from: usize, ty: &Ty, by_ref: bool) -> Expr {
     }
 }
 
-fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: &Struct) {
+/// Writes a struct, its [`StructType`] impl and the macro calls that give it the rest. `boxed`:
+/// some field holds it in a `Box`.
+fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxed: bool) {
     out.doc("///", &type_doc(ty));
-    out.line("#[derive(Default)]");
     out.open(&format!("pub struct {} {{", ty.rust));
     for f in &s.fields {
         out.doc("///", &field_doc(ty, f));
@@ -716,6 +740,8 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
     out.line("/// Elements the schema does not describe, kept as received.");
     out.line(&format!("pub {}: rt::Extra,", s.extra));
     out.close("}");
+    out.blank();
+    default_impl(out, ty, s);
     out.blank();
     impl_header(out, "rt::StructType", &ty.rust);
     out.open("const SCHEMA: &'static rt::StructSchema = {");
@@ -795,7 +821,11 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
     out.close("};");
     out.close("}");
     out.blank();
-    impl_header(out, "rt::FieldAccess", &ty.rust);
+    impl_header(out, "rt::Structure", &ty.rust);
+    out.open("fn schema(&self) -> &'static rt::StructSchema {");
+    out.line("<Self as rt::StructType>::SCHEMA");
+    out.close("}");
+    out.blank();
     let (index, arms) = if s.fields.is_empty() {
         ("_index", false)
     } else {
@@ -839,13 +869,41 @@ fn structure(out: &mut Out, model: &Model, m: usize, _id: TypeId, ty: &Type, s: 
         out.line("None");
     }
     out.close("}");
+    out.blank();
+    out.open("fn extra(&self) -> &rt::Extra {");
+    out.line(&format!("&self.{}", s.extra));
     out.close("}");
     out.blank();
-    macro_call(
-        out,
-        "rt::structure_impls!",
-        &format!("{}, {}", ty.rust, s.extra),
-    );
+    out.open("fn extra_mut(&mut self) -> &mut rt::Extra {");
+    out.line(&format!("&mut self.{}", s.extra));
+    out.close("}");
+    out.close("}");
+    out.blank();
+    macro_call(out, "rt::structure_impls!", &ty.rust);
+    if boxed {
+        macro_call(out, "rt::boxed_structure_impls!", &ty.rust);
+    }
+}
+
+/// `Default`, written out: an empty value is `None` or an empty list in all but required
+/// fields, and a literal costs the compiler less than a derive's call per field.
+fn default_impl(out: &mut Out, ty: &Type, s: &Struct) {
+    impl_header(out, "Default", &ty.rust);
+    out.open("fn default() -> Self {");
+    out.open("Self {");
+    for f in &s.fields {
+        let empty = match f.card {
+            Card::Many => "Vec::new()",
+            _ if matches!(f.ty, Ty::List(_)) => "Vec::new()",
+            Card::Optional => "None",
+            Card::Required => "Default::default()",
+        };
+        out.line(&format!("{}: {empty},", f.rust));
+    }
+    out.line(&format!("{}: rt::Extra::new(),", s.extra));
+    out.close("}");
+    out.close("}");
+    out.close("}");
 }
 
 /// The documentation of a field: the schema's, or what the field is; secrets say so.
@@ -1210,7 +1268,8 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
     out.doc(
         "///",
         &format!(
-            "`{}/{}`: {}\n\nCalled by {caller}.",
+            "`{}/{}`: {}\n\nCalled by {caller}. A type with no values: it names the \
+             operation in calls such as `caller.call::<Self>(request)`.",
             service.name,
             op.method,
             if summary.is_empty() {
@@ -1220,8 +1279,8 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
             },
         ),
     );
-    out.line("#[derive(Clone, Copy, Debug)]");
-    out.line(&format!("pub struct {};", op.descriptor));
+    // An empty enum: the descriptor is only ever a type, so it needs no derives to compile.
+    out.line(&format!("pub enum {} {{}}", op.descriptor));
     out.blank();
     // Paths are written for the service module; `op` is one level down. There a descriptor
     // also shadows the service module's type of the same name (the request type of a

@@ -66,18 +66,18 @@ impl Entity {
     /// "customer_info": …}`, `{"customer_info": …}`, `{"number_info": …}` or
     /// `{"invoice_info": …}`.
     pub fn to_json(&self) -> Value {
-        let to = |v: Result<Value, serde_json::Error>| v.unwrap_or(Value::Null);
+        use crate::model::json::to_value;
         match self {
             Entity::Account { account, customer } => {
-                let mut out = json!({ "account_info": to(serde_json::to_value(account)) });
+                let mut out = json!({ "account_info": to_value(&**account) });
                 if let Some(c) = customer {
-                    out["customer_info"] = to(serde_json::to_value(c));
+                    out["customer_info"] = to_value(&**c);
                 }
                 out
             }
-            Entity::Customer(c) => json!({ "customer_info": to(serde_json::to_value(c)) }),
-            Entity::Did(d) => json!({ "number_info": to(serde_json::to_value(d)) }),
-            Entity::Invoice(i) => json!({ "invoice_info": to(serde_json::to_value(i)) }),
+            Entity::Customer(c) => json!({ "customer_info": to_value(&**c) }),
+            Entity::Did(d) => json!({ "number_info": to_value(&**d) }),
+            Entity::Invoice(i) => json!({ "invoice_info": to_value(&**i) }),
         }
     }
 }
@@ -140,13 +140,14 @@ fn call(client: &Client, service: &str, method: &str, params: Value) -> Result<V
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(
+fn typed<T: crate::model::StructType>(
     value: &Value,
     service: &str,
     method: &str,
 ) -> Result<Box<T>, FetchError> {
-    serde_json::from_value(value.clone())
-        .map(Box::new)
+    let mut typed = Box::new(T::default());
+    crate::model::json::set_from_value(&mut *typed, value)
+        .map(|()| typed)
         .map_err(|e| {
             FetchError::Api(Error::decode(
                 service,

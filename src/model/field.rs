@@ -9,7 +9,7 @@
 use std::fmt;
 
 use super::scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, Time};
-use super::{AnyValue, EnumSchema, FieldValue, Structure};
+use super::{AnyValue, EnumSchema, FieldValue, StructType, Structure};
 
 /// A field's value, to read.
 #[derive(Clone, Copy)]
@@ -541,17 +541,17 @@ pub(crate) fn shrink<T>(list: &mut Vec<T>) {
     }
 }
 
-impl<T: Slot> FieldValue for Box<T> {
+impl<T: StructType> FieldValue for T {
     fn value(&self) -> ValueRef<'_> {
-        (**self).value()
+        ValueRef::Struct(self)
     }
 
     fn value_mut(&mut self) -> ValueMut<'_> {
-        (**self).value_mut()
+        ValueMut::Struct(self)
     }
 }
 
-impl<T: Slot> Slot for Box<T> {
+impl<T: StructType> Slot for T {
     fn option_value_mut(this: &mut Option<Self>) -> ValueMut<'_> {
         ValueMut::Optional(this)
     }

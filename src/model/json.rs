@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use super::field::{for_each_scalar, parse_bool};
 use super::scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, Time};
-use super::{AnyValue, Enumeration, FieldKind, Scalar, ScalarMut, Structure, ValueMut, ValueRef};
+use super::{
+    AnyValue, Enumeration, FieldKind, Scalar, ScalarMut, StructType, Structure, ValueMut, ValueRef,
+};
 
 /// A structure as a JSON value.
 pub fn to_value(value: &dyn Structure) -> AnyValue {
@@ -133,6 +135,15 @@ pub fn deserialize_into<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<(), D::Error> {
     deserializer.deserialize_any(StructVisitor(target))
+}
+
+/// Reads a generated struct from any serde format, as its `Deserialize` impl does.
+pub fn deserialize_structure<'de, T: StructType, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    let mut value = T::default();
+    deserialize_into(&mut value, deserializer)?;
+    Ok(value)
 }
 
 struct StructVisitor<'a>(&'a mut dyn Structure);

@@ -49,21 +49,18 @@ pub trait FieldValue: Send + Sync {
     fn value_mut(&mut self) -> ValueMut<'_>;
 }
 
-/// A generated struct's fields, by their index in its schema: the one part of
-/// [`Structure`] written out per type.
-pub trait FieldAccess {
+/// A generated struct, seen through its schema: what every codec works on. Object-safe, so
+/// a codec is compiled once for all structs. This and [`StructType`] are the part of a
+/// struct written out per type.
+pub trait Structure: Any + Send + Sync {
+    /// The schema of the struct.
+    fn schema(&self) -> &'static StructSchema;
+
     /// Field `index` of the schema, to read ([`ValueRef::Absent`] past the last).
     fn field(&self, index: usize) -> ValueRef<'_>;
 
     /// Field `index` of the schema, to fill (`None` past the last).
     fn field_mut(&mut self, index: usize) -> Option<ValueMut<'_>>;
-}
-
-/// A generated struct, seen through its schema: what every codec works on. Object-safe, so
-/// a codec is compiled once for all structs.
-pub trait Structure: FieldAccess + Any + Send + Sync {
-    /// The schema of the struct.
-    fn schema(&self) -> &'static StructSchema;
 
     /// Elements the schema does not describe.
     fn extra(&self) -> &Extra;
@@ -100,9 +97,11 @@ impl dyn Structure {
     }
 }
 
-/// A generated struct as a type: its schema as a constant. Every [`Structure`] the generator
-/// writes is one.
-pub trait StructType: Structure + Clone + Default + PartialEq + fmt::Debug + Sized {
+/// A generated struct as a type: its schema as a constant. Every generated struct is one,
+/// and a [`Structure`] written out for it; [`FieldValue`] and [`Slot`] come from this trait,
+/// and `Clone`, `PartialEq`, `Debug` (and with the `serde` feature, `Serialize` and
+/// `Deserialize`) are one-line calls into code compiled once.
+pub trait StructType: Structure + Default + Clone + PartialEq + fmt::Debug + Sized {
     /// The schema.
     const SCHEMA: &'static StructSchema;
 }

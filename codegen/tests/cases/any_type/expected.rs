@@ -12,7 +12,6 @@ pub mod any_type {
     /// The `Envelope` type.
     ///
     /// XSD type `Envelope` in `urn:case:any_type`, declared at `service.wsdl:10`.
-    #[derive(Default)]
     pub struct Envelope {
         /// Anything: kept as a raw value.
         pub payload: rt::AnyValue,
@@ -24,6 +23,18 @@ pub mod any_type {
         pub simple: String,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Envelope {
+        fn default() -> Self {
+            Self {
+                payload: Default::default(),
+                untyped: None,
+                many: Vec::new(),
+                simple: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Envelope {
@@ -47,7 +58,11 @@ pub mod any_type {
         };
     }
 
-    impl rt::FieldAccess for Envelope {
+    impl rt::Structure for Envelope {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.payload),
@@ -67,19 +82,35 @@ pub mod any_type {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Envelope, extra);
+    rt::structure_impls!(Envelope);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:any_type`, declared at `service.wsdl:23`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `envelope`, `Envelope`.
         pub envelope: Envelope,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                envelope: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -101,7 +132,11 @@ pub mod any_type {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.envelope),
@@ -115,17 +150,32 @@ pub mod any_type {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:any_type`, declared at `service.wsdl:30`.
-    #[derive(Default)]
     pub struct EchoResponse {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for EchoResponse {
+        fn default() -> Self {
+            Self {
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for EchoResponse {
@@ -144,7 +194,11 @@ pub mod any_type {
         };
     }
 
-    impl rt::FieldAccess for EchoResponse {
+    impl rt::Structure for EchoResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, _index: usize) -> rt::ValueRef<'_> {
             rt::ValueRef::Absent
         }
@@ -152,9 +206,17 @@ pub mod any_type {
         fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(EchoResponse, extra);
+    rt::structure_impls!(EchoResponse);
 
     /// The typed calls of the AnyType service.
     ///
@@ -192,9 +254,8 @@ pub mod any_type {
 
         /// `AnyType/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

@@ -12,7 +12,6 @@ pub mod attributes {
     /// The `Item` type.
     ///
     /// XSD type `Item` in `urn:case:attributes`, declared at `service.wsdl:11`.
-    #[derive(Default)]
     pub struct Item {
         /// Element `label`, `xsd:string`.
         pub label: String,
@@ -28,6 +27,20 @@ pub mod attributes {
         pub lang: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Item {
+        fn default() -> Self {
+            Self {
+                label: Default::default(),
+                id: Default::default(),
+                count: None,
+                created: None,
+                state: None,
+                lang: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Item {
@@ -83,7 +96,11 @@ pub mod attributes {
         };
     }
 
-    impl rt::FieldAccess for Item {
+    impl rt::Structure for Item {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.label),
@@ -107,9 +124,17 @@ pub mod attributes {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Item, extra);
+    rt::structure_impls!(Item);
 
     /// The type of `Item_state`.
     ///
@@ -156,7 +181,6 @@ pub mod attributes {
     /// The `OnlyAttributes` type.
     ///
     /// XSD type `OnlyAttributes` in `urn:case:attributes`, declared at `service.wsdl:32`.
-    #[derive(Default)]
     pub struct OnlyAttributes {
         /// Attribute `a`, `xsd:string`.
         pub a: Option<String>,
@@ -164,6 +188,16 @@ pub mod attributes {
         pub b_c: Option<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for OnlyAttributes {
+        fn default() -> Self {
+            Self {
+                a: None,
+                b_c: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for OnlyAttributes {
@@ -197,7 +231,11 @@ pub mod attributes {
         };
     }
 
-    impl rt::FieldAccess for OnlyAttributes {
+    impl rt::Structure for OnlyAttributes {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -213,14 +251,21 @@ pub mod attributes {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(OnlyAttributes, extra);
+    rt::structure_impls!(OnlyAttributes);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:attributes`, declared at `service.wsdl:37`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `item`, `Item`.
         pub item: Item,
@@ -230,6 +275,17 @@ pub mod attributes {
         pub request_id: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                item: Default::default(),
+                only: Default::default(),
+                request_id: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -261,7 +317,11 @@ pub mod attributes {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.item),
@@ -279,19 +339,35 @@ pub mod attributes {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:attributes`, declared at `service.wsdl:46`.
-    #[derive(Default)]
     pub struct EchoResponse {
         /// Attribute `ok`, `xsd:boolean`.
         pub ok: bool,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for EchoResponse {
+        fn default() -> Self {
+            Self {
+                ok: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for EchoResponse {
@@ -316,7 +392,11 @@ pub mod attributes {
         };
     }
 
-    impl rt::FieldAccess for EchoResponse {
+    impl rt::Structure for EchoResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.ok),
@@ -330,9 +410,17 @@ pub mod attributes {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(EchoResponse, extra);
+    rt::structure_impls!(EchoResponse);
 
     /// The typed calls of the Attributes service.
     ///
@@ -370,9 +458,8 @@ pub mod attributes {
 
         /// `Attributes/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

@@ -12,7 +12,6 @@ pub mod builtins {
     /// One field of every XSD built-in type.
     ///
     /// XSD type `Builtins` in `urn:case:builtins`, declared at `service.wsdl:10`.
-    #[derive(Default)]
     pub struct Builtins {
         /// Element `f_string`, `xsd:string`.
         pub f_string: String,
@@ -126,6 +125,66 @@ pub mod builtins {
         pub extra: rt::Extra,
     }
 
+    impl Default for Builtins {
+        fn default() -> Self {
+            Self {
+                f_string: Default::default(),
+                f_normalized_string: Default::default(),
+                f_token: Default::default(),
+                f_language: Default::default(),
+                f_name: Default::default(),
+                f_nc_name: Default::default(),
+                f_nmtoken: Default::default(),
+                f_nmtokens: Default::default(),
+                f_id: Default::default(),
+                f_idref: Default::default(),
+                f_idrefs: Default::default(),
+                f_entity: Default::default(),
+                f_entities: Default::default(),
+                f_any_uri: Default::default(),
+                f_q_name: Default::default(),
+                f_notation: Default::default(),
+                f_duration: Default::default(),
+                f_g_year: Default::default(),
+                f_g_year_month: Default::default(),
+                f_g_month: Default::default(),
+                f_g_month_day: Default::default(),
+                f_g_day: Default::default(),
+                f_any_simple_type: Default::default(),
+                f_boolean: Default::default(),
+                f_byte: Default::default(),
+                f_short: Default::default(),
+                f_int: Default::default(),
+                f_long: Default::default(),
+                f_integer: Default::default(),
+                f_negative_integer: Default::default(),
+                f_non_positive_integer: Default::default(),
+                f_unsigned_byte: Default::default(),
+                f_unsigned_short: Default::default(),
+                f_unsigned_int: Default::default(),
+                f_unsigned_long: Default::default(),
+                f_non_negative_integer: Default::default(),
+                f_positive_integer: Default::default(),
+                f_float: Default::default(),
+                f_double: Default::default(),
+                f_decimal: Default::default(),
+                f_date: Default::default(),
+                f_date_time: Default::default(),
+                f_time: Default::default(),
+                f_base64_binary: Default::default(),
+                f_hex_binary: Default::default(),
+                f_any_type: Default::default(),
+                xsd11_date_time_stamp: Default::default(),
+                xsd11_day_time_duration: Default::default(),
+                xsd11_year_month_duration: Default::default(),
+                xsd11_any_atomic_type: Default::default(),
+                optional_decimal: None,
+                dates: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
+    }
+
     impl rt::StructType for Builtins {
         const SCHEMA: &'static rt::StructSchema = {
             const FIELDS: &[rt::FieldSchema] = &[
@@ -207,7 +266,11 @@ pub mod builtins {
         };
     }
 
-    impl rt::FieldAccess for Builtins {
+    impl rt::Structure for Builtins {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.f_string),
@@ -323,19 +386,35 @@ pub mod builtins {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Builtins, extra);
+    rt::structure_impls!(Builtins);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:builtins`, declared at `service.wsdl:68`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `all`, `Builtins`.
         pub all: Builtins,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                all: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -357,7 +436,11 @@ pub mod builtins {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.all),
@@ -371,9 +454,17 @@ pub mod builtins {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The typed calls of the Builtins service.
     ///
@@ -411,9 +502,8 @@ pub mod builtins {
 
         /// `Builtins/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

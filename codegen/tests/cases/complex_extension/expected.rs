@@ -12,7 +12,6 @@ pub mod extension {
     /// Base fields first, then Middle's, then its own.
     ///
     /// XSD type `Derived` in `urn:case:complex_extension`, declared at `service.wsdl:27`.
-    #[derive(Default)]
     pub struct Derived {
         /// Element `id`, `xsd:long`.
         pub id: i64,
@@ -28,6 +27,20 @@ pub mod extension {
         pub flag: bool,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Derived {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                note: None,
+                version: None,
+                name: Default::default(),
+                extra_info: None,
+                flag: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Derived {
@@ -65,7 +78,11 @@ pub mod extension {
         };
     }
 
-    impl rt::FieldAccess for Derived {
+    impl rt::Structure for Derived {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
@@ -89,14 +106,21 @@ pub mod extension {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Derived, extra);
+    rt::structure_impls!(Derived);
 
     /// The `OnlyAttributes` type.
     ///
     /// XSD type `OnlyAttributes` in `urn:case:complex_extension`, declared at `service.wsdl:38`.
-    #[derive(Default)]
     pub struct OnlyAttributes {
         /// Element `id`, `xsd:long`.
         pub id: i64,
@@ -108,6 +132,18 @@ pub mod extension {
         pub lang: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for OnlyAttributes {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                note: None,
+                version: None,
+                lang: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for OnlyAttributes {
@@ -143,7 +179,11 @@ pub mod extension {
         };
     }
 
-    impl rt::FieldAccess for OnlyAttributes {
+    impl rt::Structure for OnlyAttributes {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
@@ -163,14 +203,21 @@ pub mod extension {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(OnlyAttributes, extra);
+    rt::structure_impls!(OnlyAttributes);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:complex_extension`, declared at `service.wsdl:46`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `derived`, `Derived`.
         pub derived: Derived,
@@ -178,6 +225,16 @@ pub mod extension {
         pub only_attributes: OnlyAttributes,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                derived: Default::default(),
+                only_attributes: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -205,7 +262,11 @@ pub mod extension {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.derived),
@@ -221,14 +282,21 @@ pub mod extension {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:complex_extension`, declared at `service.wsdl:54`.
-    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `id`, `xsd:long`.
         pub id: i64,
@@ -240,6 +308,18 @@ pub mod extension {
         pub echoed: Derived,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for EchoResponse {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                note: None,
+                version: None,
+                echoed: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for EchoResponse {
@@ -269,7 +349,11 @@ pub mod extension {
         };
     }
 
-    impl rt::FieldAccess for EchoResponse {
+    impl rt::Structure for EchoResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
@@ -289,9 +373,17 @@ pub mod extension {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(EchoResponse, extra);
+    rt::structure_impls!(EchoResponse);
 
     /// The typed calls of the Extension service.
     ///
@@ -329,9 +421,8 @@ pub mod extension {
 
         /// `Extension/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

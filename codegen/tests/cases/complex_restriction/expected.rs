@@ -12,7 +12,6 @@ pub mod restriction {
     /// The `Wide` type.
     ///
     /// XSD type `Wide` in `urn:case:complex_restriction`, declared at `service.wsdl:10`.
-    #[derive(Default)]
     pub struct Wide {
         /// Element `a`, `xsd:string`.
         pub a: Option<String>,
@@ -24,6 +23,18 @@ pub mod restriction {
         pub kind: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Wide {
+        fn default() -> Self {
+            Self {
+                a: None,
+                b: None,
+                c: Vec::new(),
+                kind: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Wide {
@@ -53,7 +64,11 @@ pub mod restriction {
         };
     }
 
-    impl rt::FieldAccess for Wide {
+    impl rt::Structure for Wide {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -73,14 +88,21 @@ pub mod restriction {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Wide, extra);
+    rt::structure_impls!(Wide);
 
     /// A restriction lists the fields it keeps; those of the base it leaves out are gone.
     ///
     /// XSD type `Narrow` in `urn:case:complex_restriction`, declared at `service.wsdl:18`.
-    #[derive(Default)]
     pub struct Narrow {
         /// Element `a`, `xsd:string`.
         pub a: String,
@@ -90,6 +112,17 @@ pub mod restriction {
         pub kind: String,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Narrow {
+        fn default() -> Self {
+            Self {
+                a: Default::default(),
+                c: Vec::new(),
+                kind: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Narrow {
@@ -118,7 +151,11 @@ pub mod restriction {
         };
     }
 
-    impl rt::FieldAccess for Narrow {
+    impl rt::Structure for Narrow {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -136,17 +173,32 @@ pub mod restriction {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Narrow, extra);
+    rt::structure_impls!(Narrow);
 
     /// The `Empty` type.
     ///
     /// XSD type `Empty` in `urn:case:complex_restriction`, declared at `service.wsdl:30`.
-    #[derive(Default)]
     pub struct Empty {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Empty {
+        fn default() -> Self {
+            Self {
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Empty {
@@ -165,7 +217,11 @@ pub mod restriction {
         };
     }
 
-    impl rt::FieldAccess for Empty {
+    impl rt::Structure for Empty {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, _index: usize) -> rt::ValueRef<'_> {
             rt::ValueRef::Absent
         }
@@ -173,14 +229,21 @@ pub mod restriction {
         fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Empty, extra);
+    rt::structure_impls!(Empty);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:complex_restriction`, declared at `service.wsdl:36`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `wide`, `Wide`.
         pub wide: Wide,
@@ -190,6 +253,17 @@ pub mod restriction {
         pub empty: Empty,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                wide: Default::default(),
+                narrow: Default::default(),
+                empty: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -212,7 +286,11 @@ pub mod restriction {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.wide),
@@ -230,19 +308,35 @@ pub mod restriction {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:complex_restriction`, declared at `service.wsdl:45`.
-    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `narrow`, `Narrow`.
         pub narrow: Narrow,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for EchoResponse {
+        fn default() -> Self {
+            Self {
+                narrow: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for EchoResponse {
@@ -264,7 +358,11 @@ pub mod restriction {
         };
     }
 
-    impl rt::FieldAccess for EchoResponse {
+    impl rt::Structure for EchoResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.narrow),
@@ -278,9 +376,17 @@ pub mod restriction {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(EchoResponse, extra);
+    rt::structure_impls!(EchoResponse);
 
     /// The typed calls of the Restriction service.
     ///
@@ -318,9 +424,8 @@ pub mod restriction {
 
         /// `Restriction/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

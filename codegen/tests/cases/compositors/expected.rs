@@ -12,7 +12,6 @@ pub mod compositors {
     /// Fields in order.
     ///
     /// XSD type `Sequence` in `urn:case:compositors`, declared at `service.wsdl:10`.
-    #[derive(Default)]
     pub struct Sequence {
         /// Element `first`, `xsd:string`.
         pub first: String,
@@ -20,6 +19,16 @@ pub mod compositors {
         pub second: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Sequence {
+        fn default() -> Self {
+            Self {
+                first: Default::default(),
+                second: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Sequence {
@@ -41,7 +50,11 @@ pub mod compositors {
         };
     }
 
-    impl rt::FieldAccess for Sequence {
+    impl rt::Structure for Sequence {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.first),
@@ -57,14 +70,21 @@ pub mod compositors {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Sequence, extra);
+    rt::structure_impls!(Sequence);
 
     /// The `All` type.
     ///
     /// XSD type `All` in `urn:case:compositors`, declared at `service.wsdl:17`.
-    #[derive(Default)]
     pub struct All {
         /// Element `x`, `xsd:double`.
         pub x: f64,
@@ -72,6 +92,16 @@ pub mod compositors {
         pub y: Option<f64>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for All {
+        fn default() -> Self {
+            Self {
+                x: Default::default(),
+                y: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for All {
@@ -93,7 +123,11 @@ pub mod compositors {
         };
     }
 
-    impl rt::FieldAccess for All {
+    impl rt::Structure for All {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
@@ -109,14 +143,21 @@ pub mod compositors {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(All, extra);
+    rt::structure_impls!(All);
 
     /// Either a name, or an id and a version.
     ///
     /// XSD type `Choice` in `urn:case:compositors`, declared at `service.wsdl:23`.
-    #[derive(Default)]
     pub struct Choice {
         /// Element `kind`, `xsd:string`.
         pub kind: String,
@@ -130,6 +171,19 @@ pub mod compositors {
         pub many: Vec<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Choice {
+        fn default() -> Self {
+            Self {
+                kind: Default::default(),
+                by_name: None,
+                by_id: None,
+                version: None,
+                many: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Choice {
@@ -160,7 +214,11 @@ pub mod compositors {
         };
     }
 
-    impl rt::FieldAccess for Choice {
+    impl rt::Structure for Choice {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.kind),
@@ -182,14 +240,21 @@ pub mod compositors {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Choice, extra);
+    rt::structure_impls!(Choice);
 
     /// The `OptionalSequence` type.
     ///
     /// XSD type `OptionalSequence` in `urn:case:compositors`, declared at `service.wsdl:37`.
-    #[derive(Default)]
     pub struct OptionalSequence {
         /// Element `a`, `xsd:string`.
         pub a: Option<String>,
@@ -197,6 +262,16 @@ pub mod compositors {
         pub b: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for OptionalSequence {
+        fn default() -> Self {
+            Self {
+                a: None,
+                b: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for OptionalSequence {
@@ -218,7 +293,11 @@ pub mod compositors {
         };
     }
 
-    impl rt::FieldAccess for OptionalSequence {
+    impl rt::Structure for OptionalSequence {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -234,14 +313,21 @@ pub mod compositors {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(OptionalSequence, extra);
+    rt::structure_impls!(OptionalSequence);
 
     /// The `RepeatedChoice` type.
     ///
     /// XSD type `RepeatedChoice` in `urn:case:compositors`, declared at `service.wsdl:43`.
-    #[derive(Default)]
     pub struct RepeatedChoice {
         /// A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.
         pub text: Vec<String>,
@@ -249,6 +335,16 @@ pub mod compositors {
         pub number: Vec<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for RepeatedChoice {
+        fn default() -> Self {
+            Self {
+                text: Vec::new(),
+                number: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for RepeatedChoice {
@@ -273,7 +369,11 @@ pub mod compositors {
         };
     }
 
-    impl rt::FieldAccess for RepeatedChoice {
+    impl rt::Structure for RepeatedChoice {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.text),
@@ -289,14 +389,21 @@ pub mod compositors {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(RepeatedChoice, extra);
+    rt::structure_impls!(RepeatedChoice);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:compositors`, declared at `service.wsdl:50`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `sequence`, `Sequence`.
         pub sequence: Sequence,
@@ -310,6 +417,19 @@ pub mod compositors {
         pub repeated_choice: RepeatedChoice,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                sequence: Default::default(),
+                all: Default::default(),
+                choice: Default::default(),
+                optional_sequence: Default::default(),
+                repeated_choice: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -343,7 +463,11 @@ pub mod compositors {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sequence),
@@ -365,19 +489,35 @@ pub mod compositors {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:compositors`, declared at `service.wsdl:61`.
-    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `choice`, `Choice`.
         pub choice: Choice,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for EchoResponse {
+        fn default() -> Self {
+            Self {
+                choice: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for EchoResponse {
@@ -399,7 +539,11 @@ pub mod compositors {
         };
     }
 
-    impl rt::FieldAccess for EchoResponse {
+    impl rt::Structure for EchoResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.choice),
@@ -413,9 +557,17 @@ pub mod compositors {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(EchoResponse, extra);
+    rt::structure_impls!(EchoResponse);
 
     /// The typed calls of the Compositors service.
     ///
@@ -453,9 +605,8 @@ pub mod compositors {
 
         /// `Compositors/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

@@ -12,12 +12,20 @@ pub mod mixed_use {
     /// The type of `Sum`.
     ///
     /// Anonymous XSD type in `urn:case:document_encoded`, declared at `service.wsdl:24`.
-    #[derive(Default)]
     pub struct Sum {
         /// Element `values`, `IntArray[]`.
         pub values: Vec<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Sum {
+        fn default() -> Self {
+            Self {
+                values: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Sum {
@@ -39,7 +47,11 @@ pub mod mixed_use {
         };
     }
 
-    impl rt::FieldAccess for Sum {
+    impl rt::Structure for Sum {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.values),
@@ -53,19 +65,35 @@ pub mod mixed_use {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Sum, extra);
+    rt::structure_impls!(Sum);
 
     /// The type of `SumResponse`.
     ///
     /// Anonymous XSD type in `urn:case:document_encoded`, declared at `service.wsdl:31`.
-    #[derive(Default)]
     pub struct SumResponse {
         /// Element `total`, `xsd:long`.
         pub total: i64,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for SumResponse {
+        fn default() -> Self {
+            Self {
+                total: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for SumResponse {
@@ -85,7 +113,11 @@ pub mod mixed_use {
         };
     }
 
-    impl rt::FieldAccess for SumResponse {
+    impl rt::Structure for SumResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.total),
@@ -99,19 +131,35 @@ pub mod mixed_use {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(SumResponse, extra);
+    rt::structure_impls!(SumResponse);
 
     /// The parts of the `Max` message.
     ///
     /// Made from the parts of an rpc message: the body element `Max` in `urn:case:document_encoded:rpc`, for the operation declared at `service.wsdl:48`.
-    #[derive(Default)]
     pub struct MaxRequest {
         /// Element `values`, `IntArray[]`.
         pub values: Vec<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for MaxRequest {
+        fn default() -> Self {
+            Self {
+                values: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for MaxRequest {
@@ -133,7 +181,11 @@ pub mod mixed_use {
         };
     }
 
-    impl rt::FieldAccess for MaxRequest {
+    impl rt::Structure for MaxRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.values),
@@ -147,19 +199,35 @@ pub mod mixed_use {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(MaxRequest, extra);
+    rt::structure_impls!(MaxRequest);
 
     /// The parts of the `MaxResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `MaxResponse` in `urn:case:document_encoded:rpc`, for the operation declared at `service.wsdl:48`.
-    #[derive(Default)]
     pub struct MaxResponse {
         /// Element `max`, `xsd:int`.
         pub max: Option<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for MaxResponse {
+        fn default() -> Self {
+            Self {
+                max: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for MaxResponse {
@@ -179,7 +247,11 @@ pub mod mixed_use {
         };
     }
 
-    impl rt::FieldAccess for MaxResponse {
+    impl rt::Structure for MaxResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.max),
@@ -193,9 +265,17 @@ pub mod mixed_use {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(MaxResponse, extra);
+    rt::structure_impls!(MaxResponse);
 
     /// The typed calls of the MixedUse service.
     ///
@@ -240,9 +320,8 @@ pub mod mixed_use {
 
         /// `MixedUse/Sum`: an operation.
         ///
-        /// Called by [`Api::sum`](super::Api::sum).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Sum;
+        /// Called by [`Api::sum`](super::Api::sum). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Sum {}
 
         impl rt::Operation for Sum {
             type Request = super::Sum;
@@ -272,9 +351,8 @@ pub mod mixed_use {
 
         /// `MixedUse/Max`: an operation.
         ///
-        /// Called by [`Api::max`](super::Api::max).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Max;
+        /// Called by [`Api::max`](super::Api::max). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Max {}
 
         impl rt::Operation for Max {
             type Request = MaxRequest;

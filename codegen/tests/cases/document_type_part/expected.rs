@@ -12,7 +12,6 @@ pub mod type_part {
     /// The `Query` type.
     ///
     /// XSD type `Query` in `urn:case:document_type_part`, declared at `service.wsdl:12`.
-    #[derive(Default)]
     pub struct Query {
         /// Element `text`, `xsd:string`.
         pub text: String,
@@ -20,6 +19,16 @@ pub mod type_part {
         pub limit: Option<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Query {
+        fn default() -> Self {
+            Self {
+                text: Default::default(),
+                limit: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Query {
@@ -41,7 +50,11 @@ pub mod type_part {
         };
     }
 
-    impl rt::FieldAccess for Query {
+    impl rt::Structure for Query {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.text),
@@ -57,19 +70,35 @@ pub mod type_part {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Query, extra);
+    rt::structure_impls!(Query);
 
     /// The `Hits` type.
     ///
     /// XSD type `Hits` in `urn:case:document_type_part`, declared at `service.wsdl:18`.
-    #[derive(Default)]
     pub struct Hits {
         /// Element `hit`, `xsd:string[]`.
         pub hit: Vec<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Hits {
+        fn default() -> Self {
+            Self {
+                hit: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Hits {
@@ -89,7 +118,11 @@ pub mod type_part {
         };
     }
 
-    impl rt::FieldAccess for Hits {
+    impl rt::Structure for Hits {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.hit),
@@ -103,9 +136,17 @@ pub mod type_part {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Hits, extra);
+    rt::structure_impls!(Hits);
 
     /// The typed calls of the TypePart service.
     ///
@@ -143,9 +184,8 @@ pub mod type_part {
 
         /// `TypePart/Search`: an operation.
         ///
-        /// Called by [`Api::search`](super::Api::search).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Search;
+        /// Called by [`Api::search`](super::Api::search). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Search {}
 
         impl rt::Operation for Search {
             type Request = Query;

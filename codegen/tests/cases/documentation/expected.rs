@@ -18,7 +18,6 @@ pub mod documentation {
     /// Eine zweite Dokumentation.
     ///
     /// XSD type `Documented` in `urn:case:documentation`, declared at `service.wsdl:10`.
-    #[derive(Default)]
     pub struct Documented {
         /// CDATA text with &lt;b&gt;markup&lt;/b&gt; kept as text.
         pub plain: String,
@@ -44,6 +43,19 @@ pub mod documentation {
         pub quotes: String,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Documented {
+        fn default() -> Self {
+            Self {
+                plain: Default::default(),
+                xhtml: Default::default(),
+                password: None,
+                api_token: None,
+                quotes: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Documented {
@@ -86,7 +98,11 @@ pub mod documentation {
         };
     }
 
-    impl rt::FieldAccess for Documented {
+    impl rt::Structure for Documented {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.plain),
@@ -108,19 +124,35 @@ pub mod documentation {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Documented, extra);
+    rt::structure_impls!(Documented);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:documentation`, declared at `service.wsdl:51`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `documented`, `Documented`.
         pub documented: Documented,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                documented: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -142,7 +174,11 @@ pub mod documentation {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.documented),
@@ -156,9 +192,17 @@ pub mod documentation {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The typed calls of the Documentation service.
     ///
@@ -196,9 +240,8 @@ pub mod documentation {
 
         /// `Documentation/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

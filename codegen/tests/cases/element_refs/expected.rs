@@ -12,7 +12,6 @@ pub mod element_refs {
     /// The type of `Address`.
     ///
     /// Anonymous XSD type in `urn:case:element_refs`, declared at `service.wsdl:15`.
-    #[derive(Default)]
     pub struct Address {
         /// Element `street`, `xsd:string`.
         pub street: String,
@@ -20,6 +19,16 @@ pub mod element_refs {
         pub zip: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Address {
+        fn default() -> Self {
+            Self {
+                street: Default::default(),
+                zip: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Address {
@@ -41,7 +50,11 @@ pub mod element_refs {
         };
     }
 
-    impl rt::FieldAccess for Address {
+    impl rt::Structure for Address {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.street),
@@ -57,14 +70,21 @@ pub mod element_refs {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Address, extra);
+    rt::structure_impls!(Address);
 
     /// The `Person` type.
     ///
     /// XSD type `Person` in `urn:case:element_refs`, declared at `service.wsdl:23`.
-    #[derive(Default)]
     pub struct Person {
         /// Element `name`, `xsd:string`.
         pub name: String,
@@ -78,6 +98,19 @@ pub mod element_refs {
         pub stamp: rt::DateTime,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Person {
+        fn default() -> Self {
+            Self {
+                name: Default::default(),
+                note: None,
+                address: Vec::new(),
+                amount: None,
+                stamp: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Person {
@@ -102,7 +135,11 @@ pub mod element_refs {
         };
     }
 
-    impl rt::FieldAccess for Person {
+    impl rt::Structure for Person {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
@@ -124,19 +161,35 @@ pub mod element_refs {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Person, extra);
+    rt::structure_impls!(Person);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:element_refs`, declared at `service.wsdl:33`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `person`, `Person`.
         pub person: Person,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                person: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -158,7 +211,11 @@ pub mod element_refs {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.person),
@@ -172,9 +229,17 @@ pub mod element_refs {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The typed calls of the ElementRefs service.
     ///
@@ -212,9 +277,8 @@ pub mod element_refs {
 
         /// `ElementRefs/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

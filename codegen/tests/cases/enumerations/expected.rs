@@ -334,7 +334,6 @@ pub mod enumerations {
     /// The `Palette` type.
     ///
     /// XSD type `Palette` in `urn:case:enumerations`, declared at `service.wsdl:76`.
-    #[derive(Default)]
     pub struct Palette {
         /// Element `color`, `Color`.
         pub color: Color,
@@ -358,6 +357,24 @@ pub mod enumerations {
         pub mode: Option<Color>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Palette {
+        fn default() -> Self {
+            Self {
+                color: Default::default(),
+                colors: Vec::new(),
+                active: None,
+                odd: Default::default(),
+                priority: Default::default(),
+                derived: Default::default(),
+                many: Default::default(),
+                long_values: Default::default(),
+                inline: Default::default(),
+                mode: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Palette {
@@ -413,7 +430,11 @@ pub mod enumerations {
         };
     }
 
-    impl rt::FieldAccess for Palette {
+    impl rt::Structure for Palette {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.color),
@@ -445,9 +466,17 @@ pub mod enumerations {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Palette, extra);
+    rt::structure_impls!(Palette);
 
     /// The type of `Palette_inline`.
     ///
@@ -494,12 +523,20 @@ pub mod enumerations {
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:enumerations`, declared at `service.wsdl:98`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `palette`, `Palette`.
         pub palette: Palette,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                palette: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -521,7 +558,11 @@ pub mod enumerations {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.palette),
@@ -535,19 +576,35 @@ pub mod enumerations {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:enumerations`, declared at `service.wsdl:105`.
-    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `color`, `Color`.
         pub color: Color,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for EchoResponse {
+        fn default() -> Self {
+            Self {
+                color: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for EchoResponse {
@@ -569,7 +626,11 @@ pub mod enumerations {
         };
     }
 
-    impl rt::FieldAccess for EchoResponse {
+    impl rt::Structure for EchoResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.color),
@@ -583,9 +644,17 @@ pub mod enumerations {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(EchoResponse, extra);
+    rt::structure_impls!(EchoResponse);
 
     /// The typed calls of the Enumerations service.
     ///
@@ -623,9 +692,8 @@ pub mod enumerations {
 
         /// `Enumerations/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

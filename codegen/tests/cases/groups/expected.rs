@@ -12,7 +12,6 @@ pub mod groups {
     /// The `Record` type.
     ///
     /// XSD type `Record` in `urn:case:groups`, declared at `service.wsdl:41`.
-    #[derive(Default)]
     pub struct Record {
         /// Element `title`, `xsd:string`.
         pub title: String,
@@ -36,6 +35,24 @@ pub mod groups {
         pub source: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Record {
+        fn default() -> Self {
+            Self {
+                title: Default::default(),
+                created_by: Default::default(),
+                created_at: None,
+                email: None,
+                phone: None,
+                changed_at: Vec::new(),
+                revision: Vec::new(),
+                id: Default::default(),
+                lang: None,
+                source: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Record {
@@ -94,7 +111,11 @@ pub mod groups {
         };
     }
 
-    impl rt::FieldAccess for Record {
+    impl rt::Structure for Record {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.title),
@@ -126,14 +147,21 @@ pub mod groups {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Record, extra);
+    rt::structure_impls!(Record);
 
     /// The `ChoiceOfGroups` type.
     ///
     /// XSD type `ChoiceOfGroups` in `urn:case:groups`, declared at `service.wsdl:50`.
-    #[derive(Default)]
     pub struct ChoiceOfGroups {
         /// A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.
         pub created_by: Option<String>,
@@ -143,6 +171,17 @@ pub mod groups {
         pub anonymous: Option<bool>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for ChoiceOfGroups {
+        fn default() -> Self {
+            Self {
+                created_by: None,
+                created_at: None,
+                anonymous: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for ChoiceOfGroups {
@@ -169,7 +208,11 @@ pub mod groups {
         };
     }
 
-    impl rt::FieldAccess for ChoiceOfGroups {
+    impl rt::Structure for ChoiceOfGroups {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.created_by),
@@ -187,14 +230,21 @@ pub mod groups {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(ChoiceOfGroups, extra);
+    rt::structure_impls!(ChoiceOfGroups);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:groups`, declared at `service.wsdl:57`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `record`, `Record`.
         pub record: Record,
@@ -202,6 +252,16 @@ pub mod groups {
         pub choice: ChoiceOfGroups,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                record: Default::default(),
+                choice: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -226,7 +286,11 @@ pub mod groups {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.record),
@@ -242,9 +306,17 @@ pub mod groups {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The typed calls of the Groups service.
     ///
@@ -282,9 +354,8 @@ pub mod groups {
 
         /// `Groups/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

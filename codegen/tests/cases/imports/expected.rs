@@ -10,7 +10,6 @@ pub mod types {
     /// The `Money` type.
     ///
     /// XSD type `Money` in `urn:case:imports:money`, declared at `money.xsd:4`.
-    #[derive(Default)]
     pub struct Money {
         /// Attribute `currency`, `xsd:string`.
         pub currency: String,
@@ -18,6 +17,16 @@ pub mod types {
         pub value: rt::Decimal,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Money {
+        fn default() -> Self {
+            Self {
+                currency: Default::default(),
+                value: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Money {
@@ -51,7 +60,11 @@ pub mod types {
         };
     }
 
-    impl rt::FieldAccess for Money {
+    impl rt::Structure for Money {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
@@ -67,14 +80,21 @@ pub mod types {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Money, extra);
+    rt::structure_impls!(Money);
 
     /// An order, declared in an imported XSD file.
     ///
     /// XSD type `Order` in `urn:case:imports:orders`, declared at `orders.xsd:9`.
-    #[derive(Default)]
     pub struct Order {
         /// Element `lines`, `OrderLine[]`.
         pub lines: Vec<OrderLine>,
@@ -82,6 +102,16 @@ pub mod types {
         pub total: Money,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Order {
+        fn default() -> Self {
+            Self {
+                lines: Vec::new(),
+                total: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Order {
@@ -103,7 +133,11 @@ pub mod types {
         };
     }
 
-    impl rt::FieldAccess for Order {
+    impl rt::Structure for Order {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.lines),
@@ -119,14 +153,21 @@ pub mod types {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Order, extra);
+    rt::structure_impls!(Order);
 
     /// The `Receipt` type.
     ///
     /// XSD type `Receipt` in `urn:case:imports:orders`, declared at `orders.xsd:16`.
-    #[derive(Default)]
     pub struct Receipt {
         /// Element `order_id`, `xsd:long`.
         pub order_id: i64,
@@ -134,6 +175,16 @@ pub mod types {
         pub charged: Money,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Receipt {
+        fn default() -> Self {
+            Self {
+                order_id: Default::default(),
+                charged: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Receipt {
@@ -155,7 +206,11 @@ pub mod types {
         };
     }
 
-    impl rt::FieldAccess for Receipt {
+    impl rt::Structure for Receipt {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.order_id),
@@ -171,14 +226,21 @@ pub mod types {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Receipt, extra);
+    rt::structure_impls!(Receipt);
 
     /// The `OrderLine` type.
     ///
     /// XSD type `OrderLine` in `urn:case:imports:orders`, declared at `order-parts.xsd:7`.
-    #[derive(Default)]
     pub struct OrderLine {
         /// Element `sku`, `xsd:string`.
         pub sku: String,
@@ -186,6 +248,16 @@ pub mod types {
         pub quantity: u128,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for OrderLine {
+        fn default() -> Self {
+            Self {
+                sku: Default::default(),
+                quantity: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for OrderLine {
@@ -207,7 +279,11 @@ pub mod types {
         };
     }
 
-    impl rt::FieldAccess for OrderLine {
+    impl rt::Structure for OrderLine {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sku),
@@ -223,9 +299,17 @@ pub mod types {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(OrderLine, extra);
+    rt::structure_impls!(OrderLine);
 }
 
 /// The Orders service.
@@ -242,12 +326,20 @@ pub mod orders {
     /// The type of `PlaceOrder`.
     ///
     /// Anonymous XSD type in `urn:case:imports`, declared at `service.wsdl:17`.
-    #[derive(Default)]
     pub struct PlaceOrder {
         /// Element `order`, `Order`.
         pub order: Order,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for PlaceOrder {
+        fn default() -> Self {
+            Self {
+                order: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for PlaceOrder {
@@ -269,7 +361,11 @@ pub mod orders {
         };
     }
 
-    impl rt::FieldAccess for PlaceOrder {
+    impl rt::Structure for PlaceOrder {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.order),
@@ -283,19 +379,35 @@ pub mod orders {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(PlaceOrder, extra);
+    rt::structure_impls!(PlaceOrder);
 
     /// The type of `PlaceOrderResponse`.
     ///
     /// Anonymous XSD type in `urn:case:imports`, declared at `service.wsdl:24`.
-    #[derive(Default)]
     pub struct PlaceOrderResponse {
         /// Element `receipt`, `Receipt`.
         pub receipt: Receipt,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for PlaceOrderResponse {
+        fn default() -> Self {
+            Self {
+                receipt: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for PlaceOrderResponse {
@@ -317,7 +429,11 @@ pub mod orders {
         };
     }
 
-    impl rt::FieldAccess for PlaceOrderResponse {
+    impl rt::Structure for PlaceOrderResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.receipt),
@@ -331,9 +447,17 @@ pub mod orders {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(PlaceOrderResponse, extra);
+    rt::structure_impls!(PlaceOrderResponse);
 
     /// The typed calls of the Orders service.
     ///
@@ -371,9 +495,8 @@ pub mod orders {
 
         /// `Orders/PlaceOrder`: an operation.
         ///
-        /// Called by [`Api::place_order`](super::Api::place_order).
-        #[derive(Clone, Copy, Debug)]
-        pub struct PlaceOrder;
+        /// Called by [`Api::place_order`](super::Api::place_order). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum PlaceOrder {}
 
         impl rt::Operation for PlaceOrder {
             type Request = super::PlaceOrder;

@@ -12,7 +12,6 @@ pub mod list_union {
     /// The `Values` type.
     ///
     /// XSD type `Values` in `urn:case:list_union`, declared at `service.wsdl:32`.
-    #[derive(Default)]
     pub struct Values {
         /// A whitespace-separated list of `int` values, kept as written.
         pub numbers: String,
@@ -28,6 +27,20 @@ pub mod list_union {
         pub size_2: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Values {
+        fn default() -> Self {
+            Self {
+                numbers: Default::default(),
+                words: None,
+                size: Default::default(),
+                sizes: Vec::new(),
+                tokens: None,
+                size_2: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Values {
@@ -72,7 +85,11 @@ pub mod list_union {
         };
     }
 
-    impl rt::FieldAccess for Values {
+    impl rt::Structure for Values {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.numbers),
@@ -96,19 +113,35 @@ pub mod list_union {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Values, extra);
+    rt::structure_impls!(Values);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:list_union`, declared at `service.wsdl:43`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `values`, `Values`.
         pub values: Values,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                values: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -130,7 +163,11 @@ pub mod list_union {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.values),
@@ -144,9 +181,17 @@ pub mod list_union {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The typed calls of the ListUnion service.
     ///
@@ -184,9 +229,8 @@ pub mod list_union {
 
         /// `ListUnion/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

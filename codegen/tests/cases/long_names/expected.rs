@@ -234,7 +234,6 @@ pub mod long_names {
     /// A type with a name long enough to break lines that mention it.
     ///
     /// XSD type `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:38`.
-    #[derive(Default)]
     pub struct ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns {
         /// A field documentation that is long enough to go past the end of the line when written as a string literal in the schema.
         pub a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x:
@@ -255,6 +254,21 @@ pub mod long_names {
         pub many: Vec<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns {
+        fn default() -> Self {
+            Self {
+                a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x: None,
+                kind: Default::default(),
+                digits: Default::default(),
+                widths: Default::default(),
+                self_ref: None,
+                nested: Vec::new(),
+                many: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType
@@ -317,9 +331,13 @@ pub mod long_names {
         };
     }
 
-    impl rt::FieldAccess
+    impl rt::Structure
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns
     {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
@@ -349,22 +367,40 @@ pub mod long_names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
     rt::structure_impls!(
-        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns,
-        extra
+        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns
+    );
+    rt::boxed_structure_impls!(
+        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns
     );
 
     /// The `MediumLengthTypeNameForNestedArraysOfThings` type.
     ///
     /// XSD type `MediumLengthTypeNameForNestedArraysOfThings` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:52`.
-    #[derive(Default)]
     pub struct MediumLengthTypeNameForNestedArraysOfThings {
         /// Element `x`, `xsd:int`.
         pub x: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for MediumLengthTypeNameForNestedArraysOfThings {
+        fn default() -> Self {
+            Self {
+                x: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for MediumLengthTypeNameForNestedArraysOfThings {
@@ -383,7 +419,11 @@ pub mod long_names {
         };
     }
 
-    impl rt::FieldAccess for MediumLengthTypeNameForNestedArraysOfThings {
+    impl rt::Structure for MediumLengthTypeNameForNestedArraysOfThings {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
@@ -397,14 +437,21 @@ pub mod long_names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(MediumLengthTypeNameForNestedArraysOfThings, extra);
+    rt::structure_impls!(MediumLengthTypeNameForNestedArraysOfThings);
 
     /// The `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest` type.
     ///
     /// XSD type `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:71`.
-    #[derive(Default)]
     pub struct ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest {
         /// Element `limit`, `xsd:int`.
         pub limit: Option<i32>,
@@ -412,6 +459,18 @@ pub mod long_names {
         pub offset: Option<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default
+        for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
+    {
+        fn default() -> Self {
+            Self {
+                limit: None,
+                offset: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType
@@ -435,9 +494,13 @@ pub mod long_names {
         };
     }
 
-    impl rt::FieldAccess
+    impl rt::Structure
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
     {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.limit),
@@ -453,17 +516,23 @@ pub mod long_names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
     rt::structure_impls!(
-        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest,
-        extra
+        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
     );
 
     /// The `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse` type.
     ///
     /// XSD type `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, declared at `service.wsdl:77`.
-    #[derive(Default)]
     pub struct ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse {
         /// Element `items`, `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsArray[]`.
         pub items:
@@ -472,6 +541,18 @@ pub mod long_names {
         pub total: Option<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default
+        for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
+    {
+        fn default() -> Self {
+            Self {
+                items: Vec::new(),
+                total: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType
@@ -498,9 +579,13 @@ pub mod long_names {
         };
     }
 
-    impl rt::FieldAccess
+    impl rt::Structure
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
     {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.items),
@@ -516,17 +601,23 @@ pub mod long_names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
     rt::structure_impls!(
-        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse,
-        extra
+        ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
     );
 
     /// The parts of the `x` message.
     ///
     /// Made from the parts of an rpc message: the body element `x` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, for the operation declared at `service.wsdl:101`.
-    #[derive(Default)]
     pub struct XRequest {
         /// Element `a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x`, `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns`.
         pub a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x:
@@ -535,6 +626,16 @@ pub mod long_names {
         pub second: Option<MediumLengthTypeNameForNestedArraysOfThings>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for XRequest {
+        fn default() -> Self {
+            Self {
+                a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x: None,
+                second: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for XRequest {
@@ -564,7 +665,11 @@ pub mod long_names {
         };
     }
 
-    impl rt::FieldAccess for XRequest {
+    impl rt::Structure for XRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
@@ -584,14 +689,21 @@ pub mod long_names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(XRequest, extra);
+    rt::structure_impls!(XRequest);
 
     /// The parts of the `xResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `xResponse` in `urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit`, for the operation declared at `service.wsdl:101`.
-    #[derive(Default)]
     pub struct XResponse {
         /// Element `a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x`, `ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns`.
         pub a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x:
@@ -600,6 +712,16 @@ pub mod long_names {
         pub second: Option<MediumLengthTypeNameForNestedArraysOfThings>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for XResponse {
+        fn default() -> Self {
+            Self {
+                a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x: None,
+                second: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for XResponse {
@@ -629,7 +751,11 @@ pub mod long_names {
         };
     }
 
-    impl rt::FieldAccess for XResponse {
+    impl rt::Structure for XResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
@@ -649,9 +775,17 @@ pub mod long_names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(XResponse, extra);
+    rt::structure_impls!(XResponse);
 
     /// The typed calls of the LongNames service.
     ///
@@ -725,9 +859,8 @@ pub mod long_names {
 
         /// `LongNames/get_the_abbreviated_dialing_number_list_of_a_customer_extension`: An operation with a long name and a long documentation that goes on well past the end of the line, to see how the descriptor's doc string is laid out.
         ///
-        /// Called by [`Api::get_the_abbreviated_dialing_number_list_of_a_customer_extension`](super::Api::get_the_abbreviated_dialing_number_list_of_a_customer_extension).
-        #[derive(Clone, Copy, Debug)]
-        pub struct GetTheAbbreviatedDialingNumberListOfACustomerExtension;
+        /// Called by [`Api::get_the_abbreviated_dialing_number_list_of_a_customer_extension`](super::Api::get_the_abbreviated_dialing_number_list_of_a_customer_extension). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum GetTheAbbreviatedDialingNumberListOfACustomerExtension {}
 
         impl rt::Operation for GetTheAbbreviatedDialingNumberListOfACustomerExtension {
             type Request =
@@ -788,9 +921,8 @@ pub mod long_names {
 
         /// `LongNames/x`: an operation.
         ///
-        /// Called by [`Api::x`](super::Api::x).
-        #[derive(Clone, Copy, Debug)]
-        pub struct X;
+        /// Called by [`Api::x`](super::Api::x). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum X {}
 
         impl rt::Operation for X {
             type Request = XRequest;

@@ -12,7 +12,6 @@ pub mod calculator {
     /// The type of `Add`.
     ///
     /// Anonymous XSD type in `http://tempuri.org/`, declared at `service.wsdl:16`.
-    #[derive(Default)]
     pub struct Add {
         /// Element `intA`, `xsd:int`.
         pub int_a: i32,
@@ -20,6 +19,16 @@ pub mod calculator {
         pub int_b: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Add {
+        fn default() -> Self {
+            Self {
+                int_a: Default::default(),
+                int_b: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Add {
@@ -41,7 +50,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for Add {
+    impl rt::Structure for Add {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.int_a),
@@ -57,19 +70,35 @@ pub mod calculator {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Add, extra);
+    rt::structure_impls!(Add);
 
     /// The type of `AddResponse`.
     ///
     /// Anonymous XSD type in `http://tempuri.org/`, declared at `service.wsdl:24`.
-    #[derive(Default)]
     pub struct AddResponse {
         /// Element `AddResult`, `xsd:int`.
         pub add_result: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for AddResponse {
+        fn default() -> Self {
+            Self {
+                add_result: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for AddResponse {
@@ -89,7 +118,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for AddResponse {
+    impl rt::Structure for AddResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.add_result),
@@ -103,9 +136,17 @@ pub mod calculator {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(AddResponse, extra);
+    rt::structure_impls!(AddResponse);
 
     /// The typed calls of the Calculator service.
     ///
@@ -143,9 +184,8 @@ pub mod calculator {
 
         /// `Calculator/Add`: Adds two integers.
         ///
-        /// Called by [`Api::add`](super::Api::add).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Add;
+        /// Called by [`Api::add`](super::Api::add). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Add {}
 
         impl rt::Operation for Add {
             type Request = super::Add;

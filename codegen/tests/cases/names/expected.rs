@@ -12,12 +12,20 @@ pub mod names {
     /// The `Foo` type.
     ///
     /// XSD type `Foo` in `urn:case:names`, declared at `service.wsdl:10`.
-    #[derive(Default)]
     pub struct Foo {
         /// Element `a`, `xsd:int`.
         pub a: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Foo {
+        fn default() -> Self {
+            Self {
+                a: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Foo {
@@ -36,7 +44,11 @@ pub mod names {
         };
     }
 
-    impl rt::FieldAccess for Foo {
+    impl rt::Structure for Foo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -50,19 +62,35 @@ pub mod names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Foo, extra);
+    rt::structure_impls!(Foo);
 
     /// The `foo` type.
     ///
     /// XSD type `foo` in `urn:case:names`, declared at `service.wsdl:13`.
-    #[derive(Default)]
     pub struct Foo2 {
         /// Element `b`, `xsd:int`.
         pub b: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Foo2 {
+        fn default() -> Self {
+            Self {
+                b: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Foo2 {
@@ -81,7 +109,11 @@ pub mod names {
         };
     }
 
-    impl rt::FieldAccess for Foo2 {
+    impl rt::Structure for Foo2 {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.b),
@@ -95,19 +127,35 @@ pub mod names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Foo2, extra);
+    rt::structure_impls!(Foo2);
 
     /// The `FOO_` type.
     ///
     /// XSD type `FOO_` in `urn:case:names`, declared at `service.wsdl:16`.
-    #[derive(Default)]
     pub struct Foo3 {
         /// Element `c`, `xsd:int`.
         pub c: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Foo3 {
+        fn default() -> Self {
+            Self {
+                c: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Foo3 {
@@ -126,7 +174,11 @@ pub mod names {
         };
     }
 
-    impl rt::FieldAccess for Foo3 {
+    impl rt::Structure for Foo3 {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.c),
@@ -140,19 +192,35 @@ pub mod names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Foo3, extra);
+    rt::structure_impls!(Foo3);
 
     /// Named like the generated service struct, which keeps its name.
     ///
     /// XSD type `Api` in `urn:case:names`, declared at `service.wsdl:19`.
-    #[derive(Default)]
     pub struct Api2 {
         /// Element `d`, `xsd:int`.
         pub d: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Api2 {
+        fn default() -> Self {
+            Self {
+                d: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Api2 {
@@ -171,7 +239,11 @@ pub mod names {
         };
     }
 
-    impl rt::FieldAccess for Api2 {
+    impl rt::Structure for Api2 {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.d),
@@ -185,19 +257,35 @@ pub mod names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Api2, extra);
+    rt::structure_impls!(Api2);
 
     /// Named like a prelude type.
     ///
     /// XSD type `Option` in `urn:case:names`, declared at `service.wsdl:23`.
-    #[derive(Default)]
     pub struct Option2 {
         /// Element `e`, `xsd:int`.
         pub e: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Option2 {
+        fn default() -> Self {
+            Self {
+                e: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Option2 {
@@ -216,7 +304,11 @@ pub mod names {
         };
     }
 
-    impl rt::FieldAccess for Option2 {
+    impl rt::Structure for Option2 {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.e),
@@ -230,14 +322,21 @@ pub mod names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Option2, extra);
+    rt::structure_impls!(Option2);
 
     /// The `Keywords` type.
     ///
     /// XSD type `Keywords` in `urn:case:names`, declared at `service.wsdl:27`.
-    #[derive(Default)]
     pub struct Keywords {
         /// Element `type`, `xsd:string`.
         pub r#type: String,
@@ -285,6 +384,35 @@ pub mod names {
         pub extra_2: rt::Extra,
     }
 
+    impl Default for Keywords {
+        fn default() -> Self {
+            Self {
+                r#type: Default::default(),
+                r#match: Default::default(),
+                self_: Default::default(),
+                self_2: Default::default(),
+                super_: Default::default(),
+                crate_: Default::default(),
+                r#async: Default::default(),
+                r#fn: Default::default(),
+                value: Default::default(),
+                a_b: Default::default(),
+                a_b_2: Default::default(),
+                a_b_3: Default::default(),
+                extra: Default::default(),
+                n_1st: Default::default(),
+                option: Default::default(),
+                foo: Default::default(),
+                foo_2: Default::default(),
+                foo_3: Default::default(),
+                api: Default::default(),
+                value_2: Default::default(),
+                type_2: None,
+                extra_2: rt::Extra::new(),
+            }
+        }
+    }
+
     impl rt::StructType for Keywords {
         const SCHEMA: &'static rt::StructSchema = {
             const FIELDS: &[rt::FieldSchema] = &[
@@ -329,7 +457,11 @@ pub mod names {
         };
     }
 
-    impl rt::FieldAccess for Keywords {
+    impl rt::Structure for Keywords {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.r#type),
@@ -383,19 +515,35 @@ pub mod names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra_2
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra_2
+        }
     }
 
-    rt::structure_impls!(Keywords, extra_2);
+    rt::structure_impls!(Keywords);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:names`, declared at `service.wsdl:53`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `keywords`, `Keywords`.
         pub keywords: Keywords,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                keywords: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -417,7 +565,11 @@ pub mod names {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.keywords),
@@ -431,9 +583,17 @@ pub mod names {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The typed calls of the Names service.
     ///
@@ -492,9 +652,8 @@ pub mod names {
 
         /// `Names/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;
@@ -524,9 +683,8 @@ pub mod names {
 
         /// `Names/type`: An operation named like a keyword: `r#type`.
         ///
-        /// Called by `Api::r#type`.
-        #[derive(Clone, Copy, Debug)]
-        pub struct Type;
+        /// Called by `Api::r#type`. A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Type {}
 
         impl rt::Operation for Type {
             type Request = super::Echo;
@@ -556,9 +714,8 @@ pub mod names {
 
         /// `Names/new`: An operation named like the constructor of the service struct: `new_2`.
         ///
-        /// Called by [`Api::new_2`](super::Api::new_2).
-        #[derive(Clone, Copy, Debug)]
-        pub struct New;
+        /// Called by [`Api::new_2`](super::Api::new_2). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum New {}
 
         impl rt::Operation for New {
             type Request = super::Echo;
@@ -588,9 +745,8 @@ pub mod names {
 
         /// `Names/Echo_`: Differs from Echo only by a separator.
         ///
-        /// Called by [`Api::echo_2`](super::Api::echo_2).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo2;
+        /// Called by [`Api::echo_2`](super::Api::echo_2). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo2 {}
 
         impl rt::Operation for Echo2 {
             type Request = super::Echo;

@@ -12,7 +12,6 @@ pub mod billing {
     /// The `Invoice` type.
     ///
     /// XSD type `Invoice` in `urn:case:no_service`, declared at `Billing.wsdl:11`.
-    #[derive(Default)]
     pub struct Invoice {
         /// Element `number`, `xsd:string`.
         pub number: String,
@@ -20,6 +19,16 @@ pub mod billing {
         pub amount: rt::Decimal,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Invoice {
+        fn default() -> Self {
+            Self {
+                number: Default::default(),
+                amount: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Invoice {
@@ -41,7 +50,11 @@ pub mod billing {
         };
     }
 
-    impl rt::FieldAccess for Invoice {
+    impl rt::Structure for Invoice {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
@@ -57,19 +70,35 @@ pub mod billing {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Invoice, extra);
+    rt::structure_impls!(Invoice);
 
     /// The parts of the `get_invoice` message.
     ///
     /// Made from the parts of an rpc message: the body element `get_invoice` in `urn:case:no_service`, for the operation declared at `Billing.wsdl:26`.
-    #[derive(Default)]
     pub struct GetInvoiceRequest {
         /// Element `number`, `xsd:string`.
         pub number: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetInvoiceRequest {
+        fn default() -> Self {
+            Self {
+                number: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetInvoiceRequest {
@@ -89,7 +118,11 @@ pub mod billing {
         };
     }
 
-    impl rt::FieldAccess for GetInvoiceRequest {
+    impl rt::Structure for GetInvoiceRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
@@ -103,9 +136,17 @@ pub mod billing {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetInvoiceRequest, extra);
+    rt::structure_impls!(GetInvoiceRequest);
 
     /// The typed calls of the Billing service.
     ///
@@ -143,9 +184,8 @@ pub mod billing {
 
         /// `Billing/get_invoice`: an operation.
         ///
-        /// Called by [`Api::get_invoice`](super::Api::get_invoice).
-        #[derive(Clone, Copy, Debug)]
-        pub struct GetInvoice;
+        /// Called by [`Api::get_invoice`](super::Api::get_invoice). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum GetInvoice {}
 
         impl rt::Operation for GetInvoice {
             type Request = GetInvoiceRequest;

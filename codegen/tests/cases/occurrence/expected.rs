@@ -12,12 +12,20 @@ pub mod occurrence {
     /// The `Item` type.
     ///
     /// XSD type `Item` in `urn:case:occurrence`, declared at `service.wsdl:10`.
-    #[derive(Default)]
     pub struct Item {
         /// Element `id`, `xsd:int`.
         pub id: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Item {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Item {
@@ -37,7 +45,11 @@ pub mod occurrence {
         };
     }
 
-    impl rt::FieldAccess for Item {
+    impl rt::Structure for Item {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
@@ -51,14 +63,21 @@ pub mod occurrence {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Item, extra);
+    rt::structure_impls!(Item);
 
     /// Every combination of minOccurs, maxOccurs and nillable.
     ///
     /// XSD type `Occurrences` in `urn:case:occurrence`, declared at `service.wsdl:15`.
-    #[derive(Default)]
     pub struct Occurrences {
         /// Element `required`, `xsd:string`.
         pub required: String,
@@ -90,6 +109,28 @@ pub mod occurrence {
         pub nil_item: Option<Item>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Occurrences {
+        fn default() -> Self {
+            Self {
+                required: Default::default(),
+                optional: None,
+                nillable: None,
+                optional_nillable: None,
+                unbounded: Vec::new(),
+                optional_unbounded: Vec::new(),
+                nillable_unbounded: Vec::new(),
+                at_most_three: Vec::new(),
+                exactly_one: Default::default(),
+                two_to_five: Vec::new(),
+                items: Vec::new(),
+                nillable_items: Vec::new(),
+                optional_item: None,
+                nil_item: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Occurrences {
@@ -138,7 +179,11 @@ pub mod occurrence {
         };
     }
 
-    impl rt::FieldAccess for Occurrences {
+    impl rt::Structure for Occurrences {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.required),
@@ -178,14 +223,21 @@ pub mod occurrence {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Occurrences, extra);
+    rt::structure_impls!(Occurrences);
 
     /// The `RepeatedSequence` type.
     ///
     /// XSD type `RepeatedSequence` in `urn:case:occurrence`, declared at `service.wsdl:35`.
-    #[derive(Default)]
     pub struct RepeatedSequence {
         /// Element `key`, `xsd:string[]`.
         pub key: Vec<String>,
@@ -193,6 +245,16 @@ pub mod occurrence {
         pub value: Vec<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for RepeatedSequence {
+        fn default() -> Self {
+            Self {
+                key: Vec::new(),
+                value: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for RepeatedSequence {
@@ -214,7 +276,11 @@ pub mod occurrence {
         };
     }
 
-    impl rt::FieldAccess for RepeatedSequence {
+    impl rt::Structure for RepeatedSequence {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.key),
@@ -230,14 +296,21 @@ pub mod occurrence {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(RepeatedSequence, extra);
+    rt::structure_impls!(RepeatedSequence);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:occurrence`, declared at `service.wsdl:42`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `occurrences`, `Occurrences`.
         pub occurrences: Occurrences,
@@ -245,6 +318,16 @@ pub mod occurrence {
         pub pairs: RepeatedSequence,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                occurrences: Default::default(),
+                pairs: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -272,7 +355,11 @@ pub mod occurrence {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.occurrences),
@@ -288,9 +375,17 @@ pub mod occurrence {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The typed calls of the Occurrence service.
     ///
@@ -328,9 +423,8 @@ pub mod occurrence {
 
         /// `Occurrence/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

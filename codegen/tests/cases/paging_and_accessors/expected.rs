@@ -12,7 +12,6 @@ pub mod soap_2 {
     /// The `ThingInfo` type.
     ///
     /// XSD type `ThingInfo` in `urn:case:paging`, declared at `SoapAdminService.wsdl:15`.
-    #[derive(Default)]
     pub struct ThingInfo {
         /// Element `i_thing`, `xsd:long`.
         pub i_thing: Option<i64>,
@@ -20,6 +19,16 @@ pub mod soap_2 {
         pub name: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for ThingInfo {
+        fn default() -> Self {
+            Self {
+                i_thing: None,
+                name: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for ThingInfo {
@@ -41,7 +50,11 @@ pub mod soap_2 {
         };
     }
 
-    impl rt::FieldAccess for ThingInfo {
+    impl rt::Structure for ThingInfo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.i_thing),
@@ -57,14 +70,21 @@ pub mod soap_2 {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(ThingInfo, extra);
+    rt::structure_impls!(ThingInfo);
 
     /// The `GetThingListRequest` type.
     ///
     /// XSD type `GetThingListRequest` in `urn:case:paging`, declared at `SoapAdminService.wsdl:28`.
-    #[derive(Default)]
     pub struct GetThingListRequest {
         /// Element `name_pattern`, `xsd:string`.
         pub name_pattern: Option<String>,
@@ -76,6 +96,18 @@ pub mod soap_2 {
         pub get_total: Option<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetThingListRequest {
+        fn default() -> Self {
+            Self {
+                name_pattern: None,
+                limit: None,
+                offset: None,
+                get_total: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetThingListRequest {
@@ -99,7 +131,11 @@ pub mod soap_2 {
         };
     }
 
-    impl rt::FieldAccess for GetThingListRequest {
+    impl rt::Structure for GetThingListRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name_pattern),
@@ -119,14 +155,21 @@ pub mod soap_2 {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetThingListRequest, extra);
+    rt::structure_impls!(GetThingListRequest);
 
     /// The `GetThingListResponse` type.
     ///
     /// XSD type `GetThingListResponse` in `urn:case:paging`, declared at `SoapAdminService.wsdl:36`.
-    #[derive(Default)]
     pub struct GetThingListResponse {
         /// Element `thing_list`, `ThingInfoArray[]`.
         pub thing_list: Vec<ThingInfo>,
@@ -134,6 +177,16 @@ pub mod soap_2 {
         pub total: Option<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetThingListResponse {
+        fn default() -> Self {
+            Self {
+                thing_list: Vec::new(),
+                total: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetThingListResponse {
@@ -158,7 +211,11 @@ pub mod soap_2 {
         };
     }
 
-    impl rt::FieldAccess for GetThingListResponse {
+    impl rt::Structure for GetThingListResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.thing_list),
@@ -174,14 +231,21 @@ pub mod soap_2 {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetThingListResponse, extra);
+    rt::structure_impls!(GetThingListResponse);
 
     /// The `GetNameListRequest` type.
     ///
     /// XSD type `GetNameListRequest` in `urn:case:paging`, declared at `SoapAdminService.wsdl:42`.
-    #[derive(Default)]
     pub struct GetNameListRequest {
         /// Element `limit`, `xsd:long`.
         pub limit: i64,
@@ -189,6 +253,16 @@ pub mod soap_2 {
         pub offset: i64,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetNameListRequest {
+        fn default() -> Self {
+            Self {
+                limit: Default::default(),
+                offset: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetNameListRequest {
@@ -210,7 +284,11 @@ pub mod soap_2 {
         };
     }
 
-    impl rt::FieldAccess for GetNameListRequest {
+    impl rt::Structure for GetNameListRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.limit),
@@ -226,19 +304,35 @@ pub mod soap_2 {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetNameListRequest, extra);
+    rt::structure_impls!(GetNameListRequest);
 
     /// The `GetNameListResponse` type.
     ///
     /// XSD type `GetNameListResponse` in `urn:case:paging`, declared at `SoapAdminService.wsdl:48`.
-    #[derive(Default)]
     pub struct GetNameListResponse {
         /// Element `name`, `xsd:string[]`.
         pub name: Vec<Option<String>>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetNameListResponse {
+        fn default() -> Self {
+            Self {
+                name: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetNameListResponse {
@@ -263,7 +357,11 @@ pub mod soap_2 {
         };
     }
 
-    impl rt::FieldAccess for GetNameListResponse {
+    impl rt::Structure for GetNameListResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
@@ -277,9 +375,17 @@ pub mod soap_2 {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetNameListResponse, extra);
+    rt::structure_impls!(GetNameListResponse);
 
     /// The typed calls of the Soap service.
     ///
@@ -366,9 +472,8 @@ pub mod soap_2 {
 
         /// `Soap/get_thing_list`: Returns a page of things.
         ///
-        /// Called by [`Api::get_thing_list`](super::Api::get_thing_list).
-        #[derive(Clone, Copy, Debug)]
-        pub struct GetThingList;
+        /// Called by [`Api::get_thing_list`](super::Api::get_thing_list). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum GetThingList {}
 
         impl rt::Operation for GetThingList {
             type Request = GetThingListRequest;
@@ -422,9 +527,8 @@ pub mod soap_2 {
 
         /// `Soap/get_name_list`: an operation.
         ///
-        /// Called by [`Api::get_name_list`](super::Api::get_name_list).
-        #[derive(Clone, Copy, Debug)]
-        pub struct GetNameList;
+        /// Called by [`Api::get_name_list`](super::Api::get_name_list). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum GetNameList {}
 
         impl rt::Operation for GetNameList {
             type Request = GetNameListRequest;

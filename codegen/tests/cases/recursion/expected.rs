@@ -12,7 +12,6 @@ pub mod recursion {
     /// A tree node: the optional parent is boxed, the children are a list (no box needed).
     ///
     /// XSD type `Node` in `urn:case:recursion`, declared at `service.wsdl:10`.
-    #[derive(Default)]
     pub struct Node {
         /// Element `name`, `xsd:string`.
         pub name: String,
@@ -22,6 +21,17 @@ pub mod recursion {
         pub children: Vec<Node>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Node {
+        fn default() -> Self {
+            Self {
+                name: Default::default(),
+                parent: None,
+                children: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Node {
@@ -44,7 +54,11 @@ pub mod recursion {
         };
     }
 
-    impl rt::FieldAccess for Node {
+    impl rt::Structure for Node {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
@@ -62,14 +76,22 @@ pub mod recursion {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Node, extra);
+    rt::structure_impls!(Node);
+    rt::boxed_structure_impls!(Node);
 
     /// Mutual recursion through Op: both directions are boxed.
     ///
     /// XSD type `Expr` in `urn:case:recursion`, declared at `service.wsdl:18`.
-    #[derive(Default)]
     pub struct Expr {
         /// A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.
         pub literal: Option<i32>,
@@ -77,6 +99,16 @@ pub mod recursion {
         pub op: Option<Box<Op>>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Expr {
+        fn default() -> Self {
+            Self {
+                literal: None,
+                op: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Expr {
@@ -101,7 +133,11 @@ pub mod recursion {
         };
     }
 
-    impl rt::FieldAccess for Expr {
+    impl rt::Structure for Expr {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.literal),
@@ -117,14 +153,22 @@ pub mod recursion {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Expr, extra);
+    rt::structure_impls!(Expr);
+    rt::boxed_structure_impls!(Expr);
 
     /// The `Op` type.
     ///
     /// XSD type `Op` in `urn:case:recursion`, declared at `service.wsdl:25`.
-    #[derive(Default)]
     pub struct Op {
         /// Element `symbol`, `xsd:string`.
         pub symbol: String,
@@ -134,6 +178,17 @@ pub mod recursion {
         pub right: Box<Expr>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Op {
+        fn default() -> Self {
+            Self {
+                symbol: Default::default(),
+                left: Default::default(),
+                right: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Op {
@@ -156,7 +211,11 @@ pub mod recursion {
         };
     }
 
-    impl rt::FieldAccess for Op {
+    impl rt::Structure for Op {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.symbol),
@@ -174,14 +233,22 @@ pub mod recursion {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Op, extra);
+    rt::structure_impls!(Op);
+    rt::boxed_structure_impls!(Op);
 
     /// Refers to recursive types without being part of a cycle: not boxed.
     ///
     /// XSD type `Holder` in `urn:case:recursion`, declared at `service.wsdl:32`.
-    #[derive(Default)]
     pub struct Holder {
         /// Element `root`, `Node`.
         pub root: Node,
@@ -189,6 +256,16 @@ pub mod recursion {
         pub expr: Option<Expr>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Holder {
+        fn default() -> Self {
+            Self {
+                root: Default::default(),
+                expr: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Holder {
@@ -210,7 +287,11 @@ pub mod recursion {
         };
     }
 
-    impl rt::FieldAccess for Holder {
+    impl rt::Structure for Holder {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.root),
@@ -226,19 +307,35 @@ pub mod recursion {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Holder, extra);
+    rt::structure_impls!(Holder);
 
     /// Recursion through an anonymous type and an extension base.
     ///
     /// XSD type `Linked` in `urn:case:recursion`, declared at `service.wsdl:39`.
-    #[derive(Default)]
     pub struct Linked {
         /// Element `next`, `anonymous`.
         pub next: Box<LinkedNext>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Linked {
+        fn default() -> Self {
+            Self {
+                next: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Linked {
@@ -260,7 +357,11 @@ pub mod recursion {
         };
     }
 
-    impl rt::FieldAccess for Linked {
+    impl rt::Structure for Linked {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.next),
@@ -274,19 +375,36 @@ pub mod recursion {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Linked, extra);
+    rt::structure_impls!(Linked);
+    rt::boxed_structure_impls!(Linked);
 
     /// The type of `Linked_next`.
     ///
     /// Anonymous XSD type in `urn:case:recursion`, declared at `service.wsdl:43`.
-    #[derive(Default)]
     pub struct LinkedNext {
         /// Element `value`, `Linked`.
         pub value: Option<Box<Linked>>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for LinkedNext {
+        fn default() -> Self {
+            Self {
+                value: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for LinkedNext {
@@ -308,7 +426,11 @@ pub mod recursion {
         };
     }
 
-    impl rt::FieldAccess for LinkedNext {
+    impl rt::Structure for LinkedNext {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.value),
@@ -322,14 +444,22 @@ pub mod recursion {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(LinkedNext, extra);
+    rt::structure_impls!(LinkedNext);
+    rt::boxed_structure_impls!(LinkedNext);
 
     /// The `SpecialNode` type.
     ///
     /// XSD type `SpecialNode` in `urn:case:recursion`, declared at `service.wsdl:51`.
-    #[derive(Default)]
     pub struct SpecialNode {
         /// Element `name`, `xsd:string`.
         pub name: String,
@@ -341,6 +471,18 @@ pub mod recursion {
         pub special: Option<Box<SpecialNode>>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for SpecialNode {
+        fn default() -> Self {
+            Self {
+                name: Default::default(),
+                parent: None,
+                children: Vec::new(),
+                special: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for SpecialNode {
@@ -367,7 +509,11 @@ pub mod recursion {
         };
     }
 
-    impl rt::FieldAccess for SpecialNode {
+    impl rt::Structure for SpecialNode {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
@@ -387,14 +533,22 @@ pub mod recursion {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(SpecialNode, extra);
+    rt::structure_impls!(SpecialNode);
+    rt::boxed_structure_impls!(SpecialNode);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:recursion`, declared at `service.wsdl:61`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `holder`, `Holder`.
         pub holder: Holder,
@@ -404,6 +558,17 @@ pub mod recursion {
         pub special: SpecialNode,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                holder: Default::default(),
+                linked: Default::default(),
+                special: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -429,7 +594,11 @@ pub mod recursion {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.holder),
@@ -447,9 +616,17 @@ pub mod recursion {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The typed calls of the Recursion service.
     ///
@@ -487,9 +664,8 @@ pub mod recursion {
 
         /// `Recursion/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

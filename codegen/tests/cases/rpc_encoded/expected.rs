@@ -12,7 +12,6 @@ pub mod widget {
     /// The `GetWidgetRequest` type.
     ///
     /// XSD type `GetWidgetRequest` in `urn:case:rpc_encoded`, declared at `service.wsdl:21`.
-    #[derive(Default)]
     pub struct GetWidgetRequest {
         /// Element `i_widget`, `xsd:long`.
         pub i_widget: i64,
@@ -22,6 +21,16 @@ pub mod widget {
         pub api_token: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetWidgetRequest {
+        fn default() -> Self {
+            Self {
+                i_widget: Default::default(),
+                api_token: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetWidgetRequest {
@@ -49,7 +58,11 @@ pub mod widget {
         };
     }
 
-    impl rt::FieldAccess for GetWidgetRequest {
+    impl rt::Structure for GetWidgetRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.i_widget),
@@ -65,14 +78,21 @@ pub mod widget {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetWidgetRequest, extra);
+    rt::structure_impls!(GetWidgetRequest);
 
     /// The `WidgetInfo` type.
     ///
     /// XSD type `WidgetInfo` in `urn:case:rpc_encoded`, declared at `service.wsdl:27`.
-    #[derive(Default)]
     pub struct WidgetInfo {
         /// Element `i_widget`, `xsd:long`.
         pub i_widget: Option<i64>,
@@ -82,6 +102,17 @@ pub mod widget {
         pub price: Option<rt::Decimal>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for WidgetInfo {
+        fn default() -> Self {
+            Self {
+                i_widget: None,
+                name: None,
+                price: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for WidgetInfo {
@@ -104,7 +135,11 @@ pub mod widget {
         };
     }
 
-    impl rt::FieldAccess for WidgetInfo {
+    impl rt::Structure for WidgetInfo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.i_widget),
@@ -122,19 +157,35 @@ pub mod widget {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(WidgetInfo, extra);
+    rt::structure_impls!(WidgetInfo);
 
     /// The `GetWidgetResponse` type.
     ///
     /// XSD type `GetWidgetResponse` in `urn:case:rpc_encoded`, declared at `service.wsdl:34`.
-    #[derive(Default)]
     pub struct GetWidgetResponse {
         /// Element `widget_info`, `WidgetInfo`.
         pub widget_info: Option<WidgetInfo>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetWidgetResponse {
+        fn default() -> Self {
+            Self {
+                widget_info: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetWidgetResponse {
@@ -156,7 +207,11 @@ pub mod widget {
         };
     }
 
-    impl rt::FieldAccess for GetWidgetResponse {
+    impl rt::Structure for GetWidgetResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.widget_info),
@@ -170,19 +225,35 @@ pub mod widget {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetWidgetResponse, extra);
+    rt::structure_impls!(GetWidgetResponse);
 
     /// The parts of the `count` message.
     ///
     /// Made from the parts of an rpc message: the body element `count` in `urn:case:rpc_encoded`, for the operation declared at `service.wsdl:62`.
-    #[derive(Default)]
     pub struct CountRequest {
         /// Element `filter`, `xsd:string`.
         pub filter: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for CountRequest {
+        fn default() -> Self {
+            Self {
+                filter: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for CountRequest {
@@ -202,7 +273,11 @@ pub mod widget {
         };
     }
 
-    impl rt::FieldAccess for CountRequest {
+    impl rt::Structure for CountRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.filter),
@@ -216,19 +291,35 @@ pub mod widget {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(CountRequest, extra);
+    rt::structure_impls!(CountRequest);
 
     /// The parts of the `countResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `countResponse` in `urn:case:rpc_encoded`, for the operation declared at `service.wsdl:62`.
-    #[derive(Default)]
     pub struct CountResponse {
         /// Element `count`, `xsd:int`.
         pub count: Option<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for CountResponse {
+        fn default() -> Self {
+            Self {
+                count: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for CountResponse {
@@ -248,7 +339,11 @@ pub mod widget {
         };
     }
 
-    impl rt::FieldAccess for CountResponse {
+    impl rt::Structure for CountResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.count),
@@ -262,9 +357,17 @@ pub mod widget {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(CountResponse, extra);
+    rt::structure_impls!(CountResponse);
 
     /// The typed calls of the Widget service.
     ///
@@ -309,9 +412,8 @@ pub mod widget {
 
         /// `Widget/get_widget`: Returns one widget.
         ///
-        /// Called by [`Api::get_widget`](super::Api::get_widget).
-        #[derive(Clone, Copy, Debug)]
-        pub struct GetWidget;
+        /// Called by [`Api::get_widget`](super::Api::get_widget). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum GetWidget {}
 
         impl rt::Operation for GetWidget {
             type Request = GetWidgetRequest;
@@ -344,9 +446,8 @@ pub mod widget {
 
         /// `Widget/count`: an operation.
         ///
-        /// Called by [`Api::count`](super::Api::count).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Count;
+        /// Called by [`Api::count`](super::Api::count). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Count {}
 
         impl rt::Operation for Count {
             type Request = CountRequest;

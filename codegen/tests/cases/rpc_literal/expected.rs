@@ -12,7 +12,6 @@ pub mod calculator {
     /// The `Operands` type.
     ///
     /// XSD type `Operands` in `urn:case:rpc_literal`, declared at `service.wsdl:13`.
-    #[derive(Default)]
     pub struct Operands {
         /// Element `left`, `xsd:double`.
         pub left: f64,
@@ -20,6 +19,16 @@ pub mod calculator {
         pub right: f64,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Operands {
+        fn default() -> Self {
+            Self {
+                left: Default::default(),
+                right: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Operands {
@@ -41,7 +50,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for Operands {
+    impl rt::Structure for Operands {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.left),
@@ -57,14 +70,21 @@ pub mod calculator {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Operands, extra);
+    rt::structure_impls!(Operands);
 
     /// The parts of the `add` message.
     ///
     /// Made from the parts of an rpc message: the body element `add` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:43`.
-    #[derive(Default)]
     pub struct AddRequest {
         /// Element `a`, `xsd:int`.
         pub a: Option<i32>,
@@ -74,6 +94,17 @@ pub mod calculator {
         pub label: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for AddRequest {
+        fn default() -> Self {
+            Self {
+                a: None,
+                b: None,
+                label: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for AddRequest {
@@ -96,7 +127,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for AddRequest {
+    impl rt::Structure for AddRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -114,19 +149,35 @@ pub mod calculator {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(AddRequest, extra);
+    rt::structure_impls!(AddRequest);
 
     /// The parts of the `addResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `addResponse` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:43`.
-    #[derive(Default)]
     pub struct AddResponse {
         /// Element `sum`, `xsd:long`.
         pub sum: Option<i64>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for AddResponse {
+        fn default() -> Self {
+            Self {
+                sum: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for AddResponse {
@@ -146,7 +197,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for AddResponse {
+    impl rt::Structure for AddResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sum),
@@ -160,14 +215,21 @@ pub mod calculator {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(AddResponse, extra);
+    rt::structure_impls!(AddResponse);
 
     /// The parts of the `divide` message.
     ///
     /// Made from the parts of an rpc message: the body element `divide` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:47`.
-    #[derive(Default)]
     pub struct DivideRequest {
         /// Element `operands`, `Operands`.
         pub operands: Option<Operands>,
@@ -175,6 +237,16 @@ pub mod calculator {
         pub precision: Option<i32>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for DivideRequest {
+        fn default() -> Self {
+            Self {
+                operands: None,
+                precision: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for DivideRequest {
@@ -199,7 +271,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for DivideRequest {
+    impl rt::Structure for DivideRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.operands),
@@ -215,14 +291,21 @@ pub mod calculator {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(DivideRequest, extra);
+    rt::structure_impls!(DivideRequest);
 
     /// The parts of the `divideResponse` message.
     ///
     /// Made from the parts of an rpc message: the body element `divideResponse` in `urn:case:rpc_literal:body`, for the operation declared at `service.wsdl:47`.
-    #[derive(Default)]
     pub struct DivideResponse {
         /// Element `quotient`, `xsd:decimal`.
         pub quotient: Option<rt::Decimal>,
@@ -230,6 +313,16 @@ pub mod calculator {
         pub remainder: Option<rt::Decimal>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for DivideResponse {
+        fn default() -> Self {
+            Self {
+                quotient: None,
+                remainder: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for DivideResponse {
@@ -251,7 +344,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for DivideResponse {
+    impl rt::Structure for DivideResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.quotient),
@@ -267,17 +364,32 @@ pub mod calculator {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(DivideResponse, extra);
+    rt::structure_impls!(DivideResponse);
 
     /// No parts in, none out.
     ///
     /// Made from the parts of an rpc message: the body element `reset` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:51`.
-    #[derive(Default)]
     pub struct ResetRequest {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for ResetRequest {
+        fn default() -> Self {
+            Self {
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for ResetRequest {
@@ -296,7 +408,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for ResetRequest {
+    impl rt::Structure for ResetRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, _index: usize) -> rt::ValueRef<'_> {
             rt::ValueRef::Absent
         }
@@ -304,17 +420,32 @@ pub mod calculator {
         fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(ResetRequest, extra);
+    rt::structure_impls!(ResetRequest);
 
     /// No parts in, none out.
     ///
     /// Made from the parts of an rpc message: the body element `resetResponse` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:51`.
-    #[derive(Default)]
     pub struct ResetResponse {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for ResetResponse {
+        fn default() -> Self {
+            Self {
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for ResetResponse {
@@ -333,7 +464,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for ResetResponse {
+    impl rt::Structure for ResetResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, _index: usize) -> rt::ValueRef<'_> {
             rt::ValueRef::Absent
         }
@@ -341,17 +476,32 @@ pub mod calculator {
         fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(ResetResponse, extra);
+    rt::structure_impls!(ResetResponse);
 
     /// The parts of the `last_operands` message.
     ///
     /// Made from the parts of an rpc message: the body element `last_operands` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:56`.
-    #[derive(Default)]
     pub struct LastOperandsRequest {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for LastOperandsRequest {
+        fn default() -> Self {
+            Self {
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for LastOperandsRequest {
@@ -370,7 +520,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for LastOperandsRequest {
+    impl rt::Structure for LastOperandsRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, _index: usize) -> rt::ValueRef<'_> {
             rt::ValueRef::Absent
         }
@@ -378,17 +532,32 @@ pub mod calculator {
         fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(LastOperandsRequest, extra);
+    rt::structure_impls!(LastOperandsRequest);
 
     /// One-way: no output message.
     ///
     /// Made from the parts of an rpc message: the body element `notifyResponse` in `urn:case:rpc_literal`, for the operation declared at `service.wsdl:60`.
-    #[derive(Default)]
     pub struct NotifyResponse {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for NotifyResponse {
+        fn default() -> Self {
+            Self {
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for NotifyResponse {
@@ -407,7 +576,11 @@ pub mod calculator {
         };
     }
 
-    impl rt::FieldAccess for NotifyResponse {
+    impl rt::Structure for NotifyResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, _index: usize) -> rt::ValueRef<'_> {
             rt::ValueRef::Absent
         }
@@ -415,9 +588,17 @@ pub mod calculator {
         fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(NotifyResponse, extra);
+    rt::structure_impls!(NotifyResponse);
 
     /// The typed calls of the Calculator service.
     ///
@@ -483,9 +664,8 @@ pub mod calculator {
 
         /// `Calculator/add`: an operation.
         ///
-        /// Called by [`Api::add`](super::Api::add).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Add;
+        /// Called by [`Api::add`](super::Api::add). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Add {}
 
         impl rt::Operation for Add {
             type Request = AddRequest;
@@ -515,9 +695,8 @@ pub mod calculator {
 
         /// `Calculator/divide`: an operation.
         ///
-        /// Called by [`Api::divide`](super::Api::divide).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Divide;
+        /// Called by [`Api::divide`](super::Api::divide). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Divide {}
 
         impl rt::Operation for Divide {
             type Request = DivideRequest;
@@ -547,9 +726,8 @@ pub mod calculator {
 
         /// `Calculator/reset`: No parts in, none out.
         ///
-        /// Called by [`Api::reset`](super::Api::reset).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Reset;
+        /// Called by [`Api::reset`](super::Api::reset). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Reset {}
 
         impl rt::Operation for Reset {
             type Request = ResetRequest;
@@ -579,9 +757,8 @@ pub mod calculator {
 
         /// `Calculator/last_operands`: an operation.
         ///
-        /// Called by [`Api::last_operands`](super::Api::last_operands).
-        #[derive(Clone, Copy, Debug)]
-        pub struct LastOperands;
+        /// Called by [`Api::last_operands`](super::Api::last_operands). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum LastOperands {}
 
         impl rt::Operation for LastOperands {
             type Request = LastOperandsRequest;
@@ -611,9 +788,8 @@ pub mod calculator {
 
         /// `Calculator/notify`: One-way: no output message.
         ///
-        /// Called by [`Api::notify`](super::Api::notify).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Notify;
+        /// Called by [`Api::notify`](super::Api::notify). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Notify {}
 
         impl rt::Operation for Notify {
             type Request = Operands;

@@ -11,12 +11,20 @@ pub mod types {
     /// Declared in Alpha.wsdl but also used by Beta: moves to `types`.
     ///
     /// XSD type `Widget` in `urn:case:shared_types:alpha`, declared at `Alpha.wsdl:13`.
-    #[derive(Default)]
     pub struct Widget {
         /// Element `name`, `xsd:string`.
         pub name: String,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Widget {
+        fn default() -> Self {
+            Self {
+                name: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Widget {
@@ -36,7 +44,11 @@ pub mod types {
         };
     }
 
-    impl rt::FieldAccess for Widget {
+    impl rt::Structure for Widget {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
@@ -50,14 +62,21 @@ pub mod types {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Widget, extra);
+    rt::structure_impls!(Widget);
 
     /// Shared by both services: generated once, in `types`, and re-exported.
     ///
     /// XSD type `Page` in `urn:case:shared_types:common`, declared at `common.xsd:4`.
-    #[derive(Default)]
     pub struct Page {
         /// Element `offset`, `xsd:int`.
         pub offset: i32,
@@ -65,6 +84,16 @@ pub mod types {
         pub limit: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Page {
+        fn default() -> Self {
+            Self {
+                offset: Default::default(),
+                limit: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Page {
@@ -86,7 +115,11 @@ pub mod types {
         };
     }
 
-    impl rt::FieldAccess for Page {
+    impl rt::Structure for Page {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.offset),
@@ -102,19 +135,35 @@ pub mod types {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Page, extra);
+    rt::structure_impls!(Page);
 
     /// The `OnlyUsedByA` type.
     ///
     /// XSD type `OnlyUsedByA` in `urn:case:shared_types:common`, declared at `common.xsd:11`.
-    #[derive(Default)]
     pub struct OnlyUsedByA {
         /// Element `x`, `xsd:string`.
         pub x: String,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for OnlyUsedByA {
+        fn default() -> Self {
+            Self {
+                x: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for OnlyUsedByA {
@@ -134,7 +183,11 @@ pub mod types {
         };
     }
 
-    impl rt::FieldAccess for OnlyUsedByA {
+    impl rt::Structure for OnlyUsedByA {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
@@ -148,9 +201,17 @@ pub mod types {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(OnlyUsedByA, extra);
+    rt::structure_impls!(OnlyUsedByA);
 }
 
 /// The Alpha service.
@@ -166,7 +227,6 @@ pub mod alpha {
     /// The `AlphaOnly` type.
     ///
     /// XSD type `AlphaOnly` in `urn:case:shared_types:alpha`, declared at `Alpha.wsdl:19`.
-    #[derive(Default)]
     pub struct AlphaOnly {
         /// Element `page`, `Page`.
         pub page: Page,
@@ -176,6 +236,17 @@ pub mod alpha {
         pub widget: Widget,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for AlphaOnly {
+        fn default() -> Self {
+            Self {
+                page: Default::default(),
+                only: Default::default(),
+                widget: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for AlphaOnly {
@@ -201,7 +272,11 @@ pub mod alpha {
         };
     }
 
-    impl rt::FieldAccess for AlphaOnly {
+    impl rt::Structure for AlphaOnly {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.page),
@@ -219,9 +294,17 @@ pub mod alpha {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(AlphaOnly, extra);
+    rt::structure_impls!(AlphaOnly);
 
     /// The typed calls of the Alpha service.
     ///
@@ -259,9 +342,8 @@ pub mod alpha {
 
         /// `Alpha/get`: an operation.
         ///
-        /// Called by [`Api::get`](super::Api::get).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Get;
+        /// Called by [`Api::get`](super::Api::get). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Get {}
 
         impl rt::Operation for Get {
             type Request = Page;
@@ -305,12 +387,20 @@ pub mod beta {
     /// A local type with the name of a shared one: the shared one is not re-exported here.
     ///
     /// XSD type `Page` in `urn:case:shared_types:beta`, declared at `Beta.wsdl:14`.
-    #[derive(Default)]
     pub struct Page {
         /// Element `number`, `xsd:int`.
         pub number: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Page {
+        fn default() -> Self {
+            Self {
+                number: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Page {
@@ -330,7 +420,11 @@ pub mod beta {
         };
     }
 
-    impl rt::FieldAccess for Page {
+    impl rt::Structure for Page {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
@@ -344,14 +438,21 @@ pub mod beta {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Page, extra);
+    rt::structure_impls!(Page);
 
     /// The `BetaOnly` type.
     ///
     /// XSD type `BetaOnly` in `urn:case:shared_types:beta`, declared at `Beta.wsdl:20`.
-    #[derive(Default)]
     pub struct BetaOnly {
         /// Element `page`, `Page`.
         pub page: super::types::Page,
@@ -361,6 +462,17 @@ pub mod beta {
         pub widget: Widget,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for BetaOnly {
+        fn default() -> Self {
+            Self {
+                page: Default::default(),
+                local_page: Default::default(),
+                widget: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for BetaOnly {
@@ -389,7 +501,11 @@ pub mod beta {
         };
     }
 
-    impl rt::FieldAccess for BetaOnly {
+    impl rt::Structure for BetaOnly {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.page),
@@ -407,9 +523,17 @@ pub mod beta {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(BetaOnly, extra);
+    rt::structure_impls!(BetaOnly);
 
     /// The typed calls of the Beta service.
     ///
@@ -447,9 +571,8 @@ pub mod beta {
 
         /// `Beta/get`: an operation.
         ///
-        /// Called by [`Api::get`](super::Api::get).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Get;
+        /// Called by [`Api::get`](super::Api::get). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Get {}
 
         impl rt::Operation for Get {
             type Request = super::super::types::Page;

@@ -12,7 +12,6 @@ pub mod simple_content {
     /// An amount with its currency.
     ///
     /// XSD type `Money` in `urn:case:simple_content`, declared at `service.wsdl:10`.
-    #[derive(Default)]
     pub struct Money {
         /// Attribute `currency`, `xsd:string`.
         pub currency: String,
@@ -22,6 +21,17 @@ pub mod simple_content {
         pub value: rt::Decimal,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Money {
+        fn default() -> Self {
+            Self {
+                currency: Default::default(),
+                precision: None,
+                value: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Money {
@@ -62,7 +72,11 @@ pub mod simple_content {
         };
     }
 
-    impl rt::FieldAccess for Money {
+    impl rt::Structure for Money {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
@@ -80,14 +94,21 @@ pub mod simple_content {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Money, extra);
+    rt::structure_impls!(Money);
 
     /// The `Tagged` type.
     ///
     /// XSD type `Tagged` in `urn:case:simple_content`, declared at `service.wsdl:24`.
-    #[derive(Default)]
     pub struct Tagged {
         /// Attribute `tag`, `xsd:token`.
         pub tag: Option<String>,
@@ -95,6 +116,16 @@ pub mod simple_content {
         pub value: String,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Tagged {
+        fn default() -> Self {
+            Self {
+                tag: None,
+                value: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Tagged {
@@ -128,7 +159,11 @@ pub mod simple_content {
         };
     }
 
-    impl rt::FieldAccess for Tagged {
+    impl rt::Structure for Tagged {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.tag),
@@ -144,14 +179,21 @@ pub mod simple_content {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Tagged, extra);
+    rt::structure_impls!(Tagged);
 
     /// The `Euro` type.
     ///
     /// XSD type `Euro` in `urn:case:simple_content`, declared at `service.wsdl:31`.
-    #[derive(Default)]
     pub struct Euro {
         /// Fixed to `EUR`.
         pub currency: Option<String>,
@@ -161,6 +203,17 @@ pub mod simple_content {
         pub value: rt::Decimal,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Euro {
+        fn default() -> Self {
+            Self {
+                currency: None,
+                precision: None,
+                value: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Euro {
@@ -201,7 +254,11 @@ pub mod simple_content {
         };
     }
 
-    impl rt::FieldAccess for Euro {
+    impl rt::Structure for Euro {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
@@ -219,14 +276,21 @@ pub mod simple_content {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Euro, extra);
+    rt::structure_impls!(Euro);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:simple_content`, declared at `service.wsdl:39`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `price`, `Money`.
         pub price: Money,
@@ -236,6 +300,17 @@ pub mod simple_content {
         pub euro: Option<Euro>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                price: Default::default(),
+                tagged: Vec::new(),
+                euro: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -258,7 +333,11 @@ pub mod simple_content {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.price),
@@ -276,19 +355,35 @@ pub mod simple_content {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The type of `EchoResponse`.
     ///
     /// Anonymous XSD type in `urn:case:simple_content`, declared at `service.wsdl:48`.
-    #[derive(Default)]
     pub struct EchoResponse {
         /// Element `price`, `Money`.
         pub price: Money,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for EchoResponse {
+        fn default() -> Self {
+            Self {
+                price: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for EchoResponse {
@@ -310,7 +405,11 @@ pub mod simple_content {
         };
     }
 
-    impl rt::FieldAccess for EchoResponse {
+    impl rt::Structure for EchoResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.price),
@@ -324,9 +423,17 @@ pub mod simple_content {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(EchoResponse, extra);
+    rt::structure_impls!(EchoResponse);
 
     /// The typed calls of the SimpleContent service.
     ///
@@ -364,9 +471,8 @@ pub mod simple_content {
 
         /// `SimpleContent/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

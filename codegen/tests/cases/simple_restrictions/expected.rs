@@ -12,7 +12,6 @@ pub mod simple_restrictions {
     /// The `Contact` type.
     ///
     /// XSD type `Contact` in `urn:case:simple_restrictions`, declared at `service.wsdl:50`.
-    #[derive(Default)]
     pub struct Contact {
         /// Restricted by pattern `\+?[0-9]{3,15}`.
         pub phone: String,
@@ -32,6 +31,21 @@ pub mod simple_restrictions {
         pub age: u8,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Contact {
+        fn default() -> Self {
+            Self {
+                phone: Default::default(),
+                country: None,
+                name: Default::default(),
+                discount: Default::default(),
+                nick: None,
+                since: Default::default(),
+                age: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Contact {
@@ -66,7 +80,11 @@ pub mod simple_restrictions {
         };
     }
 
-    impl rt::FieldAccess for Contact {
+    impl rt::Structure for Contact {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.phone),
@@ -92,19 +110,35 @@ pub mod simple_restrictions {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Contact, extra);
+    rt::structure_impls!(Contact);
 
     /// The type of `Echo`.
     ///
     /// Anonymous XSD type in `urn:case:simple_restrictions`, declared at `service.wsdl:70`.
-    #[derive(Default)]
     pub struct Echo {
         /// Element `contact`, `Contact`.
         pub contact: Contact,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Echo {
+        fn default() -> Self {
+            Self {
+                contact: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Echo {
@@ -126,7 +160,11 @@ pub mod simple_restrictions {
         };
     }
 
-    impl rt::FieldAccess for Echo {
+    impl rt::Structure for Echo {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.contact),
@@ -140,9 +178,17 @@ pub mod simple_restrictions {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Echo, extra);
+    rt::structure_impls!(Echo);
 
     /// The typed calls of the SimpleRestrictions service.
     ///
@@ -180,9 +226,8 @@ pub mod simple_restrictions {
 
         /// `SimpleRestrictions/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Echo;
+        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Echo {}
 
         impl rt::Operation for Echo {
             type Request = super::Echo;

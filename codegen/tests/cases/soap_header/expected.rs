@@ -12,10 +12,17 @@ pub mod header {
     /// The type of `Ping`.
     ///
     /// Anonymous XSD type in `urn:case:soap_header`, declared at `service.wsdl:28`.
-    #[derive(Default)]
     pub struct Ping {
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Ping {
+        fn default() -> Self {
+            Self {
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Ping {
@@ -34,7 +41,11 @@ pub mod header {
         };
     }
 
-    impl rt::FieldAccess for Ping {
+    impl rt::Structure for Ping {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, _index: usize) -> rt::ValueRef<'_> {
             rt::ValueRef::Absent
         }
@@ -42,19 +53,35 @@ pub mod header {
         fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
             None
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Ping, extra);
+    rt::structure_impls!(Ping);
 
     /// The type of `PingResponse`.
     ///
     /// Anonymous XSD type in `urn:case:soap_header`, declared at `service.wsdl:31`.
-    #[derive(Default)]
     pub struct PingResponse {
         /// Element `pong`, `xsd:boolean`.
         pub pong: bool,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for PingResponse {
+        fn default() -> Self {
+            Self {
+                pong: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for PingResponse {
@@ -74,7 +101,11 @@ pub mod header {
         };
     }
 
-    impl rt::FieldAccess for PingResponse {
+    impl rt::Structure for PingResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.pong),
@@ -88,9 +119,17 @@ pub mod header {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(PingResponse, extra);
+    rt::structure_impls!(PingResponse);
 
     /// The typed calls of the Header service.
     ///
@@ -142,9 +181,8 @@ pub mod header {
 
         /// `Header/Ping`: an operation.
         ///
-        /// Called by [`Api::ping`](super::Api::ping).
-        #[derive(Clone, Copy, Debug)]
-        pub struct Ping;
+        /// Called by [`Api::ping`](super::Api::ping). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum Ping {}
 
         impl rt::Operation for Ping {
             type Request = super::Ping;
@@ -177,9 +215,8 @@ pub mod header {
 
         /// `Header/PingWithSession`: an operation.
         ///
-        /// Called by [`Api::ping_with_session`](super::Api::ping_with_session).
-        #[derive(Clone, Copy, Debug)]
-        pub struct PingWithSession;
+        /// Called by [`Api::ping_with_session`](super::Api::ping_with_session). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum PingWithSession {}
 
         impl rt::Operation for PingWithSession {
             type Request = super::Ping;
@@ -212,9 +249,8 @@ pub mod header {
 
         /// `Header/PingWithoutHeader`: an operation.
         ///
-        /// Called by [`Api::ping_without_header`](super::Api::ping_without_header).
-        #[derive(Clone, Copy, Debug)]
-        pub struct PingWithoutHeader;
+        /// Called by [`Api::ping_without_header`](super::Api::ping_without_header). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum PingWithoutHeader {}
 
         impl rt::Operation for PingWithoutHeader {
             type Request = super::Ping;

@@ -12,7 +12,6 @@ pub mod arrays {
     /// The `Point` type.
     ///
     /// XSD type `Point` in `urn:case:soapenc_arrays`, declared at `service.wsdl:15`.
-    #[derive(Default)]
     pub struct Point {
         /// Element `x`, `xsd:int`.
         pub x: i32,
@@ -20,6 +19,16 @@ pub mod arrays {
         pub y: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Point {
+        fn default() -> Self {
+            Self {
+                x: Default::default(),
+                y: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Point {
@@ -41,7 +50,11 @@ pub mod arrays {
         };
     }
 
-    impl rt::FieldAccess for Point {
+    impl rt::Structure for Point {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
@@ -57,14 +70,21 @@ pub mod arrays {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Point, extra);
+    rt::structure_impls!(Point);
 
     /// The `Shapes` type.
     ///
     /// XSD type `Shapes` in `urn:case:soapenc_arrays`, declared at `service.wsdl:59`.
-    #[derive(Default)]
     pub struct Shapes {
         /// Element `points`, `PointArray[]`.
         pub points: Vec<Point>,
@@ -86,6 +106,23 @@ pub mod arrays {
         pub encoded_string: Option<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for Shapes {
+        fn default() -> Self {
+            Self {
+                points: Vec::new(),
+                labels: Vec::new(),
+                matrix: Vec::new(),
+                groups: Vec::new(),
+                ids: Vec::new(),
+                anything: Vec::new(),
+                unbounded: Vec::new(),
+                unbounded_arrays: Vec::new(),
+                encoded_string: None,
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for Shapes {
@@ -128,7 +165,11 @@ pub mod arrays {
         };
     }
 
-    impl rt::FieldAccess for Shapes {
+    impl rt::Structure for Shapes {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.points),
@@ -158,19 +199,35 @@ pub mod arrays {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(Shapes, extra);
+    rt::structure_impls!(Shapes);
 
     /// An array as the only part of an rpc message.
     ///
     /// Made from the parts of an rpc message: the body element `get_points` in `urn:case:soapenc_arrays`, for the operation declared at `service.wsdl:91`.
-    #[derive(Default)]
     pub struct GetPointsRequest {
         /// Element `points`, `PointArray[]`.
         pub points: Vec<Point>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetPointsRequest {
+        fn default() -> Self {
+            Self {
+                points: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetPointsRequest {
@@ -192,7 +249,11 @@ pub mod arrays {
         };
     }
 
-    impl rt::FieldAccess for GetPointsRequest {
+    impl rt::Structure for GetPointsRequest {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.points),
@@ -206,19 +267,35 @@ pub mod arrays {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetPointsRequest, extra);
+    rt::structure_impls!(GetPointsRequest);
 
     /// An array as the only part of an rpc message.
     ///
     /// Made from the parts of an rpc message: the body element `get_pointsResponse` in `urn:case:soapenc_arrays`, for the operation declared at `service.wsdl:91`.
-    #[derive(Default)]
     pub struct GetPointsResponse {
         /// Element `matrix`, `Matrix[]`.
         pub matrix: Vec<Vec<f64>>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetPointsResponse {
+        fn default() -> Self {
+            Self {
+                matrix: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetPointsResponse {
@@ -240,7 +317,11 @@ pub mod arrays {
         };
     }
 
-    impl rt::FieldAccess for GetPointsResponse {
+    impl rt::Structure for GetPointsResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.matrix),
@@ -254,9 +335,17 @@ pub mod arrays {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetPointsResponse, extra);
+    rt::structure_impls!(GetPointsResponse);
 
     /// The typed calls of the Arrays service.
     ///
@@ -301,9 +390,8 @@ pub mod arrays {
 
         /// `Arrays/get_shapes`: an operation.
         ///
-        /// Called by [`Api::get_shapes`](super::Api::get_shapes).
-        #[derive(Clone, Copy, Debug)]
-        pub struct GetShapes;
+        /// Called by [`Api::get_shapes`](super::Api::get_shapes). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum GetShapes {}
 
         impl rt::Operation for GetShapes {
             type Request = Shapes;
@@ -333,9 +421,8 @@ pub mod arrays {
 
         /// `Arrays/get_points`: An array as the only part of an rpc message.
         ///
-        /// Called by [`Api::get_points`](super::Api::get_points).
-        #[derive(Clone, Copy, Debug)]
-        pub struct GetPoints;
+        /// Called by [`Api::get_points`](super::Api::get_points). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum GetPoints {}
 
         impl rt::Operation for GetPoints {
             type Request = GetPointsRequest;

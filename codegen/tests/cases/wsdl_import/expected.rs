@@ -10,7 +10,6 @@ pub mod types {
     /// The `StockLevel` type.
     ///
     /// XSD type `StockLevel` in `urn:case:wsdl_import:stock`, declared at `stock.xsd:20`.
-    #[derive(Default)]
     pub struct StockLevel {
         /// Element `sku`, `xsd:string`.
         pub sku: String,
@@ -18,6 +17,16 @@ pub mod types {
         pub count: i32,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for StockLevel {
+        fn default() -> Self {
+            Self {
+                sku: Default::default(),
+                count: Default::default(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for StockLevel {
@@ -39,7 +48,11 @@ pub mod types {
         };
     }
 
-    impl rt::FieldAccess for StockLevel {
+    impl rt::Structure for StockLevel {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sku),
@@ -55,9 +68,17 @@ pub mod types {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(StockLevel, extra);
+    rt::structure_impls!(StockLevel);
 }
 
 /// Stock levels.
@@ -71,12 +92,20 @@ pub mod inventory {
     /// The type of `GetStock`.
     ///
     /// Anonymous XSD type in `urn:case:wsdl_import:stock`, declared at `stock.xsd:7`.
-    #[derive(Default)]
     pub struct GetStock {
         /// Element `sku`, `xsd:string[]`.
         pub sku: Vec<String>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetStock {
+        fn default() -> Self {
+            Self {
+                sku: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetStock {
@@ -96,7 +125,11 @@ pub mod inventory {
         };
     }
 
-    impl rt::FieldAccess for GetStock {
+    impl rt::Structure for GetStock {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sku),
@@ -110,19 +143,35 @@ pub mod inventory {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetStock, extra);
+    rt::structure_impls!(GetStock);
 
     /// The type of `GetStockResponse`.
     ///
     /// Anonymous XSD type in `urn:case:wsdl_import:stock`, declared at `stock.xsd:14`.
-    #[derive(Default)]
     pub struct GetStockResponse {
         /// Element `level`, `StockLevel[]`.
         pub level: Vec<StockLevel>,
         /// Elements the schema does not describe, kept as received.
         pub extra: rt::Extra,
+    }
+
+    impl Default for GetStockResponse {
+        fn default() -> Self {
+            Self {
+                level: Vec::new(),
+                extra: rt::Extra::new(),
+            }
+        }
     }
 
     impl rt::StructType for GetStockResponse {
@@ -144,7 +193,11 @@ pub mod inventory {
         };
     }
 
-    impl rt::FieldAccess for GetStockResponse {
+    impl rt::Structure for GetStockResponse {
+        fn schema(&self) -> &'static rt::StructSchema {
+            <Self as rt::StructType>::SCHEMA
+        }
+
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.level),
@@ -158,9 +211,17 @@ pub mod inventory {
                 _ => return None,
             })
         }
+
+        fn extra(&self) -> &rt::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut rt::Extra {
+            &mut self.extra
+        }
     }
 
-    rt::structure_impls!(GetStockResponse, extra);
+    rt::structure_impls!(GetStockResponse);
 
     /// The typed calls of the Inventory service.
     ///
@@ -198,9 +259,8 @@ pub mod inventory {
 
         /// `Inventory/GetStock`: an operation.
         ///
-        /// Called by [`Api::get_stock`](super::Api::get_stock).
-        #[derive(Clone, Copy, Debug)]
-        pub struct GetStock;
+        /// Called by [`Api::get_stock`](super::Api::get_stock). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        pub enum GetStock {}
 
         impl rt::Operation for GetStock {
             type Request = super::GetStock;
