@@ -82,6 +82,19 @@ fn main() {
         Some(std::path::PathBuf::from(format!("{manifest}/wsdl"))),
     ];
     write_wsdl_files(&generated.files, &roots);
+    write_if_changed("field_table.rs", portabilling_codegen::FIELD_TABLE_SOURCE);
+}
+
+/// Writes `name` into `OUT_DIR`, unless it already holds `code` (so its time stays and
+/// nothing that includes it is rebuilt).
+fn write_if_changed(name: &str, code: &str) {
+    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let path = std::path::Path::new(&out).join(name);
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(code) {
+        if let Err(e) = std::fs::write(&path, code) {
+            panic!("cannot write {}: {e}", path.display());
+        }
+    }
 }
 
 /// Writes `wsdl_files.rs` into `OUT_DIR`: the WSDL and XSD files the services were generated
@@ -113,11 +126,5 @@ fn write_wsdl_files(files: &[std::path::PathBuf], roots: &[Option<std::path::Pat
         ));
     }
     code.push_str("];\n");
-    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    let path = std::path::Path::new(&out).join("wsdl_files.rs");
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(code.as_str()) {
-        if let Err(e) = std::fs::write(&path, code) {
-            panic!("cannot write {}: {e}", path.display());
-        }
-    }
+    write_if_changed("wsdl_files.rs", &code);
 }

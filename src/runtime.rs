@@ -15,11 +15,11 @@ pub use crate::model::json::{
     serialize_structure,
 };
 pub use crate::model::{
-    copy_structure, debug_structure, enum_schema_of, field_index, new_boxed, page_count,
-    page_number, schema_of, structures_equal, AnyValue, Base64Binary, Date, DateTime, Decimal,
-    EnumSchema, EnumSlot, Enumeration, Extra, FieldKind, FieldSchema, FieldValue, Flag, HeaderInfo,
-    HexBinary, Occurs, Operation, OperationInfo, PagedOperation, ServiceInfo, Slot, StructSchema,
-    StructType, Structure, Style, Time, TypeInfo, ValueMut, ValueRef,
+    copy_structure, debug_structure, enum_schema_of, new_boxed, page_count, page_number, schema_of,
+    structures_equal, AnyValue, Base64Binary, Date, DateTime, Decimal, EnumSchema, EnumSlot,
+    Enumeration, Extra, FieldKind, FieldSchema, FieldValue, Flag, HeaderInfo, HexBinary, Occurs,
+    Operation, OperationInfo, PagedOperation, ServiceInfo, Slot, StructSchema, StructType,
+    Structure, Style, Time, TypeInfo, ValueMut, ValueRef,
 };
 pub use crate::paging::{Caller, ItemStream, Pages};
 #[doc(hidden)]

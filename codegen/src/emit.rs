@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use crate::field_table::field_table;
 use crate::model::{Card, Field, Kind, Model, Operation, Service, Struct, Ty, Type, TypeId};
 use crate::wsdl::Style;
 
@@ -813,10 +814,12 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
     } else {
         out.line("docs: &[],");
     }
-    out.line(&format!(
-        "index: &rt::field_index::<{}>(FIELDS),",
-        index_size(s.fields.len())
-    ));
+    let names: Vec<&str> = s.fields.iter().map(|f| f.wire.as_str()).collect();
+    let table: Vec<String> = field_table(&names)
+        .iter()
+        .map(|slot| slot.to_string())
+        .collect();
+    out.simple_array("index:", &table, ",");
     out.close("}");
     out.close("};");
     out.close("}");
@@ -925,12 +928,6 @@ fn field_doc(ty: &Type, f: &Field) -> String {
         doc.push_str("\n\nA secret: shown as `<redacted>` in `Debug` output.");
     }
     doc
-}
-
-/// The number of slots of a struct's field lookup table: a power of two at least twice the
-/// number of fields, so a lookup probes about once.
-fn index_size(fields: usize) -> usize {
-    (fields * 2).max(2).next_power_of_two()
 }
 
 /// One field's `rt::FieldSchema` expression, as a call and its arguments: the short

@@ -33,6 +33,7 @@
 
 mod diagnostic;
 mod emit;
+mod field_table;
 mod model;
 mod names;
 mod schema;
@@ -44,6 +45,11 @@ use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Error, Location};
 pub use wsdl::POLICY_NS;
+
+/// The source of the field lookup table's hash, for the `portabilling` runtime to compile: the
+/// generator writes each struct's table, the runtime hashes a name to probe it, and both
+/// compile this one text so that they hash alike. Its build script writes it into `OUT_DIR`.
+pub const FIELD_TABLE_SOURCE: &str = include_str!("field_table.rs");
 
 /// The file name written into `OUT_DIR` by [`Config::compile`].
 pub const DEFAULT_OUTPUT: &str = "portabilling_generated.rs";

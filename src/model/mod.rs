@@ -26,7 +26,6 @@ pub use field::{
     EnumSlot, ListSlot, ListValue, OptionalSlot, Scalar, ScalarKind, ScalarMut, Slot, ValueMut,
     ValueRef,
 };
-pub use index::field_index;
 pub(crate) use scalar::base64;
 #[cfg(feature = "espf")]
 pub(crate) use scalar::civil_from_days;
@@ -137,8 +136,9 @@ pub struct StructSchema {
     pub fields: &'static [FieldSchema],
     /// The fields' documentation, in the same order (empty when none has any).
     pub docs: &'static [&'static str],
-    /// The fields by wire name: an open-addressing table built at compile time by
-    /// [`field_index`].
+    /// The fields by wire name: an open-addressing table of field indices plus one (0: an
+    /// empty slot), a power of two slots long, which the generator writes (the hash is
+    /// `portabilling_codegen::FIELD_TABLE_SOURCE`'s).
     pub index: &'static [u16],
 }
 

@@ -155,3 +155,43 @@ fn plain_text_read_in_place_keeps_checks_and_positions() {
     let err = decode(body.as_bytes()).unwrap_err();
     assert_eq!((err.line, err.column), (3, 27), "{err}");
 }
+
+/// Every field of every generated struct is found by its wire name through the table the
+/// generator wrote: the generator and the runtime hash names alike.
+#[test]
+fn every_generated_field_is_found_by_its_wire_name() {
+    use portabilling::model::{StructSchema, TypeInfo};
+    fn walk(schema: &'static StructSchema, seen: &mut Vec<&'static str>, checked: &mut usize) {
+        if seen.contains(&schema.name) {
+            return;
+        }
+        seen.push(schema.name);
+        for field in schema.fields {
+            if !field.name.is_empty() {
+                let first = schema.fields.iter().position(|f| f.name == field.name);
+                assert_eq!(
+                    schema.lookup(field.name),
+                    first,
+                    "{}.{}",
+                    schema.name,
+                    field.name
+                );
+                *checked += 1;
+            }
+            let mut ty = &field.ty;
+            while let TypeInfo::List(item) = ty {
+                ty = item;
+            }
+            if let TypeInfo::Struct(inner) = ty {
+                walk(inner(), seen, checked);
+            }
+        }
+        assert_eq!(schema.lookup("no_such_field_anywhere"), None);
+    }
+    let (mut seen, mut checked) = (Vec::new(), 0);
+    for op in portabilling::registry::operations() {
+        walk(op.request, &mut seen, &mut checked);
+        walk(op.response, &mut seen, &mut checked);
+    }
+    assert!(checked > 900, "only {checked} fields checked");
+}

@@ -53,7 +53,7 @@ pub mod any_type {
                 qualified: true,
                 fields: FIELDS,
                 docs: &["Anything: kept as a raw value.", "", "", ""],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[3, 0, 2, 0, 1, 0, 0, 4],
             }
         };
     }
@@ -127,7 +127,7 @@ pub mod any_type {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -189,7 +189,7 @@ pub mod any_type {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 0],
             }
         };
     }

@@ -91,7 +91,7 @@ pub mod attributes {
                 qualified: true,
                 fields: FIELDS,
                 docs: &["", "The item id.", "Defaults to `1`.", "", "", ""],
-                index: &rt::field_index::<16>(FIELDS),
+                index: &[0, 0, 6, 0, 0, 1, 5, 0, 0, 0, 3, 2, 0, 0, 4, 0],
             }
         };
     }
@@ -226,7 +226,7 @@ pub mod attributes {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 1, 0, 2],
             }
         };
     }
@@ -312,7 +312,7 @@ pub mod attributes {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[3, 0, 0, 0, 1, 0, 2, 0],
             }
         };
     }
@@ -387,7 +387,7 @@ pub mod attributes {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }

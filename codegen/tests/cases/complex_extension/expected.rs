@@ -73,7 +73,7 @@ pub mod extension {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<16>(FIELDS),
+                index: &[5, 0, 2, 0, 0, 6, 0, 0, 0, 0, 0, 1, 3, 4, 0, 0],
             }
         };
     }
@@ -174,7 +174,7 @@ pub mod extension {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 0, 2, 1, 3, 4, 0, 0],
             }
         };
     }
@@ -257,7 +257,7 @@ pub mod extension {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 1, 2, 0],
             }
         };
     }
@@ -344,7 +344,7 @@ pub mod extension {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 0, 2, 1, 3, 0, 0, 4],
             }
         };
     }

@@ -59,7 +59,7 @@ pub mod restriction {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 1, 3, 0, 4, 2, 0, 0],
             }
         };
     }
@@ -146,7 +146,7 @@ pub mod restriction {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 1, 2, 0, 3, 0, 0, 0],
             }
         };
     }
@@ -212,7 +212,7 @@ pub mod restriction {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 0],
             }
         };
     }
@@ -281,7 +281,7 @@ pub mod restriction {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[3, 1, 0, 2, 0, 0, 0, 0],
             }
         };
     }
@@ -353,7 +353,7 @@ pub mod restriction {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }

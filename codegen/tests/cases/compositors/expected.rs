@@ -45,7 +45,7 @@ pub mod compositors {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[2, 0, 0, 1],
             }
         };
     }
@@ -118,7 +118,7 @@ pub mod compositors {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 0, 1, 2],
             }
         };
     }
@@ -209,7 +209,7 @@ pub mod compositors {
                     "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
                     "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
                 ],
-                index: &rt::field_index::<16>(FIELDS),
+                index: &[5, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0],
             }
         };
     }
@@ -288,7 +288,7 @@ pub mod compositors {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 1, 2, 0],
             }
         };
     }
@@ -364,7 +364,7 @@ pub mod compositors {
                     "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
                     "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
                 ],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[2, 0, 0, 1],
             }
         };
     }
@@ -458,7 +458,7 @@ pub mod compositors {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<16>(FIELDS),
+                index: &[0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 5, 0, 4, 0],
             }
         };
     }
@@ -534,7 +534,7 @@ pub mod compositors {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }

@@ -45,7 +45,7 @@ pub mod type_part {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 2, 0, 1],
             }
         };
     }
@@ -113,7 +113,7 @@ pub mod type_part {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }

@@ -93,7 +93,7 @@ pub mod documentation {
                     "A fenced example, which must not become a doctest:\n```\nlet x = 1;\n```\n~~~\ntilde fence\n~~~",
                     "\"Quoted\" text and a backslash \\ in the documentation.\n\nDefaults to `say \"hi\"`.",
                 ],
-                index: &rt::field_index::<16>(FIELDS),
+                index: &[0, 4, 3, 0, 0, 0, 0, 0, 2, 5, 0, 1, 0, 0, 0, 0],
             }
         };
     }
@@ -169,7 +169,7 @@ pub mod documentation {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }

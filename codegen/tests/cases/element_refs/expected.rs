@@ -45,7 +45,7 @@ pub mod element_refs {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[1, 0, 2, 0],
             }
         };
     }
@@ -130,7 +130,7 @@ pub mod element_refs {
                 qualified: true,
                 fields: FIELDS,
                 docs: &["", "A global element with a simple type.", "", "", ""],
-                index: &rt::field_index::<16>(FIELDS),
+                index: &[4, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 5, 0],
             }
         };
     }
@@ -206,7 +206,7 @@ pub mod element_refs {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }

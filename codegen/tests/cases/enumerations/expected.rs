@@ -425,7 +425,10 @@ pub mod enumerations {
                     "",
                     "",
                 ],
-                index: &rt::field_index::<32>(FIELDS),
+                index: &[
+                    2, 9, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 4, 0, 0, 10, 3, 7, 0, 0, 0, 8, 0, 0, 0, 6,
+                    0, 0, 0, 1, 0, 0,
+                ],
             }
         };
     }
@@ -553,7 +556,7 @@ pub mod enumerations {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -621,7 +624,7 @@ pub mod enumerations {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }

@@ -106,7 +106,10 @@ pub mod groups {
                     "",
                     "",
                 ],
-                index: &rt::field_index::<32>(FIELDS),
+                index: &[
+                    4, 6, 7, 9, 0, 0, 0, 0, 0, 0, 10, 0, 0, 5, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0,
+                    0, 8, 0, 0, 2, 3,
+                ],
             }
         };
     }
@@ -203,7 +206,7 @@ pub mod groups {
                     "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
                     "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
                 ],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 0, 0, 0, 3, 0, 1, 2],
             }
         };
     }
@@ -281,7 +284,7 @@ pub mod groups {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 2, 1, 0],
             }
         };
     }

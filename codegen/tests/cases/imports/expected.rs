@@ -55,7 +55,7 @@ pub mod types {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 0, 1, 0],
             }
         };
     }
@@ -128,7 +128,7 @@ pub mod types {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[1, 0, 0, 2],
             }
         };
     }
@@ -201,7 +201,7 @@ pub mod types {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 1, 0, 2],
             }
         };
     }
@@ -274,7 +274,7 @@ pub mod types {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 0, 1, 2],
             }
         };
     }
@@ -356,7 +356,7 @@ pub mod orders {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }
@@ -424,7 +424,7 @@ pub mod orders {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }

@@ -80,7 +80,7 @@ pub mod list_union {
                     "",
                     "A union of simple types, kept as written.",
                 ],
-                index: &rt::field_index::<16>(FIELDS),
+                index: &[0, 0, 0, 0, 1, 5, 3, 4, 0, 0, 0, 0, 2, 0, 0, 0],
             }
         };
     }
@@ -158,7 +158,7 @@ pub mod list_union {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }

@@ -326,7 +326,7 @@ pub mod long_names {
                     "",
                     "",
                 ],
-                index: &rt::field_index::<16>(FIELDS),
+                index: &[7, 0, 0, 0, 2, 4, 5, 0, 0, 0, 0, 0, 6, 0, 1, 3],
             }
         };
     }
@@ -414,7 +414,7 @@ pub mod long_names {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }
@@ -489,7 +489,7 @@ pub mod long_names {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 1, 2, 0],
             }
         };
     }
@@ -574,7 +574,7 @@ pub mod long_names {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 0, 1, 2],
             }
         };
     }
@@ -660,7 +660,7 @@ pub mod long_names {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 0, 1, 2],
             }
         };
     }
@@ -746,7 +746,7 @@ pub mod long_names {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 0, 1, 2],
             }
         };
     }

@@ -45,7 +45,7 @@ pub mod calculator {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[2, 0, 0, 1],
             }
         };
     }
@@ -113,7 +113,7 @@ pub mod calculator {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }

@@ -39,7 +39,7 @@ pub mod names {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -104,7 +104,7 @@ pub mod names {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -169,7 +169,7 @@ pub mod names {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -234,7 +234,7 @@ pub mod names {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }
@@ -299,7 +299,7 @@ pub mod names {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -452,7 +452,11 @@ pub mod names {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<64>(FIELDS),
+                index: &[
+                    0, 0, 0, 0, 12, 0, 0, 0, 6, 4, 0, 0, 0, 0, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0,
+                    0, 0, 0, 0, 0, 10, 5, 17, 19, 9, 0, 0, 0, 0, 7, 0, 0, 15, 0, 0, 1, 13, 8, 0, 0,
+                    0, 0, 0, 0, 0, 0, 18, 11, 0, 16, 14, 0, 0,
+                ],
             }
         };
     }
@@ -560,7 +564,7 @@ pub mod names {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }

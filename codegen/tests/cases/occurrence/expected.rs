@@ -40,7 +40,7 @@ pub mod occurrence {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -174,7 +174,10 @@ pub mod occurrence {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<32>(FIELDS),
+                index: &[
+                    6, 0, 14, 8, 0, 0, 0, 0, 0, 2, 3, 5, 4, 0, 0, 0, 0, 0, 12, 0, 7, 10, 0, 13, 0,
+                    0, 11, 0, 0, 1, 9, 0,
+                ],
             }
         };
     }
@@ -271,7 +274,7 @@ pub mod occurrence {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[1, 0, 2, 0],
             }
         };
     }
@@ -350,7 +353,7 @@ pub mod occurrence {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[1, 2, 0, 0],
             }
         };
     }

@@ -45,7 +45,7 @@ pub mod soap_2 {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 0, 1, 2],
             }
         };
     }
@@ -126,7 +126,7 @@ pub mod soap_2 {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 2, 3, 4, 0, 1, 0, 0],
             }
         };
     }
@@ -206,7 +206,7 @@ pub mod soap_2 {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[1, 0, 0, 2],
             }
         };
     }
@@ -279,7 +279,7 @@ pub mod soap_2 {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 1, 2, 0],
             }
         };
     }
@@ -352,7 +352,7 @@ pub mod soap_2 {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }

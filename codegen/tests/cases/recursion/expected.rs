@@ -49,7 +49,7 @@ pub mod recursion {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 0, 0, 1, 2, 0, 3, 0],
             }
         };
     }
@@ -128,7 +128,7 @@ pub mod recursion {
                     "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
                     "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
                 ],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[2, 1, 0, 0],
             }
         };
     }
@@ -206,7 +206,7 @@ pub mod recursion {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[1, 3, 2, 0, 0, 0, 0, 0],
             }
         };
     }
@@ -282,7 +282,7 @@ pub mod recursion {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[1, 0, 2, 0],
             }
         };
     }
@@ -352,7 +352,7 @@ pub mod recursion {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -421,7 +421,7 @@ pub mod recursion {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }
@@ -504,7 +504,7 @@ pub mod recursion {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 0, 4, 1, 2, 0, 3, 0],
             }
         };
     }
@@ -589,7 +589,7 @@ pub mod recursion {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 1, 2, 3, 0, 0, 0, 0],
             }
         };
     }

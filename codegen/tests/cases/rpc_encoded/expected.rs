@@ -53,7 +53,7 @@ pub mod widget {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 2, 0, 1],
             }
         };
     }
@@ -130,7 +130,7 @@ pub mod widget {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 0, 0, 1, 2, 3, 0, 0],
             }
         };
     }
@@ -202,7 +202,7 @@ pub mod widget {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -268,7 +268,7 @@ pub mod widget {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }
@@ -334,7 +334,7 @@ pub mod widget {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }

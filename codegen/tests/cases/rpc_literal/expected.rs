@@ -45,7 +45,7 @@ pub mod calculator {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 2, 1, 0],
             }
         };
     }
@@ -122,7 +122,7 @@ pub mod calculator {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 1, 0, 0, 0, 2, 3, 0],
             }
         };
     }
@@ -192,7 +192,7 @@ pub mod calculator {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -266,7 +266,7 @@ pub mod calculator {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 1, 0, 2],
             }
         };
     }
@@ -339,7 +339,7 @@ pub mod calculator {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 0, 1, 2],
             }
         };
     }
@@ -403,7 +403,7 @@ pub mod calculator {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 0],
             }
         };
     }
@@ -459,7 +459,7 @@ pub mod calculator {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 0],
             }
         };
     }
@@ -515,7 +515,7 @@ pub mod calculator {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 0],
             }
         };
     }
@@ -571,7 +571,7 @@ pub mod calculator {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 0],
             }
         };
     }

@@ -39,7 +39,7 @@ pub mod types {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
@@ -110,7 +110,7 @@ pub mod types {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 1, 2, 0],
             }
         };
     }
@@ -178,7 +178,7 @@ pub mod types {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }
@@ -267,7 +267,7 @@ pub mod alpha {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[3, 0, 0, 0, 0, 1, 2, 0],
             }
         };
     }
@@ -415,7 +415,7 @@ pub mod beta {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }
@@ -496,7 +496,7 @@ pub mod beta {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[3, 0, 0, 0, 2, 1, 0, 0],
             }
         };
     }

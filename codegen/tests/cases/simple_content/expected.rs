@@ -67,7 +67,7 @@ pub mod simple_content {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 0, 1, 2, 0, 0, 0, 0],
             }
         };
     }
@@ -154,7 +154,7 @@ pub mod simple_content {
                 qualified: true,
                 fields: FIELDS,
                 docs: &["", "Restricted by maxLength `8`."],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 1, 0, 0],
             }
         };
     }
@@ -249,7 +249,7 @@ pub mod simple_content {
                 qualified: true,
                 fields: FIELDS,
                 docs: &["Fixed to `EUR`.", "", ""],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 0, 1, 2, 0, 0, 0, 0],
             }
         };
     }
@@ -328,7 +328,7 @@ pub mod simple_content {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<8>(FIELDS),
+                index: &[0, 2, 3, 1, 0, 0, 0, 0],
             }
         };
     }
@@ -400,7 +400,7 @@ pub mod simple_content {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }

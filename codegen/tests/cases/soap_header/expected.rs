@@ -36,7 +36,7 @@ pub mod header {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 0],
             }
         };
     }
@@ -96,7 +96,7 @@ pub mod header {
                 qualified: true,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }

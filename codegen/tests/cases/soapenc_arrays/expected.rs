@@ -45,7 +45,7 @@ pub mod arrays {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<4>(FIELDS),
+                index: &[0, 0, 1, 2],
             }
         };
     }
@@ -160,7 +160,10 @@ pub mod arrays {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<32>(FIELDS),
+                index: &[
+                    9, 0, 0, 0, 0, 0, 1, 0, 0, 0, 5, 7, 0, 0, 0, 0, 2, 0, 0, 3, 6, 8, 0, 4, 0, 0,
+                    0, 0, 0, 0, 0, 0,
+                ],
             }
         };
     }
@@ -244,7 +247,7 @@ pub mod arrays {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[1, 0],
             }
         };
     }
@@ -312,7 +315,7 @@ pub mod arrays {
                 qualified: false,
                 fields: FIELDS,
                 docs: &[],
-                index: &rt::field_index::<2>(FIELDS),
+                index: &[0, 1],
             }
         };
     }
