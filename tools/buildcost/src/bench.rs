@@ -347,7 +347,11 @@ impl<'a> Bench<'a> {
             .arg("--target-dir")
             .arg(&self.options.target_dir)
             .env_remove("PORTABILLING_WSDL_DIR")
-            .env_remove("PORTABILLING_CODEGEN_OUT");
+            .env_remove("PORTABILLING_CODEGEN_OUT")
+            // As a user's build compiles the crate: a dependency from a registry or git is
+            // built without incremental compilation (only workspace members and path
+            // dependencies get it), which in this workspace the crate would otherwise have.
+            .env("CARGO_INCREMENTAL", "0");
         command
     }
 

@@ -18,7 +18,8 @@ usage:
   portabilling-buildcost table [--sizes 120,600,1800] [--quick] [--target-dir DIR]
                                [--crate-dir DIR] [--seed S] [--wait-idle MINUTES]
       Measures a from-scratch debug build of the portabilling crate for the bundled services
-      and for each set size, and prints a markdown table. --quick measures the bundled set and
+      and for each set size, without incremental compilation (as a dependency is built), and
+      prints a markdown table. --quick measures the bundled set and
       120 operations. The default target directory is <crate-dir>/target/buildcost.
       --wait-idle waits up to MINUTES before each build for other processes to leave the
       machine idle.";
