@@ -250,8 +250,10 @@ macro_rules! scalar_mut {
             pub fn set(self, value: Scalar<'_>) -> bool {
                 match (self, value) {
                     $(
-                        (ScalarMut::$v(slot), Scalar::$v(v)) => *slot = scalar_owned!($v, v),
-                        (ScalarMut::$o(slot), Scalar::$v(v)) => *slot = Some(scalar_owned!($v, v)),
+                        // A payload borrowed (`&str`, `&Decimal`) or copied (`i64`): either
+                        // way `to_owned` gives the field's type.
+                        (ScalarMut::$v(slot), Scalar::$v(v)) => *slot = v.to_owned(),
+                        (ScalarMut::$o(slot), Scalar::$v(v)) => *slot = Some(v.to_owned()),
                     )*
                     _ => return false,
                 }
@@ -318,34 +320,6 @@ macro_rules! scalar_ref {
     };
     ($other:ident, $e:expr) => {
         *$e
-    };
-}
-
-/// The owned value of a [`Scalar`]'s payload, the other way from [`scalar_ref`].
-macro_rules! scalar_owned {
-    (String, $e:expr) => {
-        $e.to_owned()
-    };
-    (Base64, $e:expr) => {
-        $e.clone()
-    };
-    (Hex, $e:expr) => {
-        $e.clone()
-    };
-    (Decimal, $e:expr) => {
-        *$e
-    };
-    (Date, $e:expr) => {
-        *$e
-    };
-    (DateTime, $e:expr) => {
-        *$e
-    };
-    (Time, $e:expr) => {
-        *$e
-    };
-    ($other:ident, $e:expr) => {
-        $e
     };
 }
 
