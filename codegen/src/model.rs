@@ -1006,6 +1006,19 @@ impl Builder<'_> {
                 }
                 None => None,
             };
+            // The field lookup table holds an index plus one in a `u16`.
+            if fields.len() >= usize::from(u16::MAX) {
+                return Err(Diagnostic::new(
+                    decl.loc.clone(),
+                    format!(
+                        "type `{}` has {} fields; at most {} are supported",
+                        decl.name.local,
+                        fields.len(),
+                        u16::MAX - 1
+                    ),
+                )
+                .into());
+            }
             self.set_fields(id, fields, decl.qualified);
             if let Kind::Struct(s) = &mut self.model.types[id].kind {
                 s.text_field = text_field;

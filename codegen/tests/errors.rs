@@ -765,3 +765,22 @@ fn a_policy_attribute_with_another_value_is_an_error_at_its_line() {
         &["pbrs:session", "sometimes"],
     );
 }
+
+#[test]
+fn a_struct_too_large_for_its_lookup_table_is_an_error() {
+    // A field index plus one must fit the table's `u16` slots.
+    let mut schema = String::from("      <xsd:complexType name=\"T\"><xsd:sequence>\n");
+    for i in 0..65_535 {
+        schema.push_str(&format!(
+            "        <xsd:element name=\"f{i}\" type=\"xsd:int\"/>\n"
+        ));
+    }
+    schema.push_str("      </xsd:sequence></xsd:complexType>\n");
+    let text = wsdl(&schema);
+    assert_input_error(
+        &[("t.wsdl", &text)],
+        "t.wsdl",
+        "<xsd:complexType name=\"T\">",
+        &["65535 fields", "at most 65534"],
+    );
+}

@@ -8,6 +8,8 @@
 //! holding values the schema does not list, [`AnyValue`](super::AnyValue)s and the `extra`
 //! map all come along.
 
+use std::any::Any;
+
 use super::field::{ValueMut, ValueRef};
 use super::Structure;
 
@@ -46,7 +48,9 @@ fn copy_value(from: ValueRef<'_>, to: ValueMut<'_>) {
 
 /// Whether two structs of the same type hold equal values, field by field and in `extra`.
 pub fn structures_equal(a: &dyn Structure, b: &dyn Structure) -> bool {
-    std::ptr::eq(a.schema(), b.schema())
+    // Through `dyn Any`, so the type compared is the struct's, not `dyn Structure`'s.
+    let (a_any, b_any): (&dyn Any, &dyn Any) = (a, b);
+    a_any.type_id() == b_any.type_id()
         && (0..a.schema().fields.len()).all(|index| values_equal(a.field(index), b.field(index)))
         && a.extra() == b.extra()
 }
@@ -101,5 +105,17 @@ mod tests {
         let mut other = copy.clone();
         other.values[1] = Some(String::new());
         assert!(other != attribute);
+    }
+
+    #[cfg(feature = "generic")]
+    #[test]
+    fn values_of_two_types_are_unequal_even_with_no_fields() {
+        use crate::generic::{GetCurrencyListRequest, GetVersionRequest};
+        let (version, currencies) = (
+            GetVersionRequest::default(),
+            GetCurrencyListRequest::default(),
+        );
+        assert!(super::structures_equal(&version, &version.clone()));
+        assert!(!super::structures_equal(&version, &currencies));
     }
 }
