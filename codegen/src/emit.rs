@@ -1265,8 +1265,8 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
     out.doc(
         "///",
         &format!(
-            "`{}/{}`: {}\n\nCalled by {caller}. A type with no values: it names the \
-             operation in calls such as `caller.call::<Self>(request)`.",
+            "`{}/{}`: {}\n\nCalled by {caller}. It has no values: it names the operation \
+             as a type (`caller.call::<op::{}>(request)`).",
             service.name,
             op.method,
             if summary.is_empty() {
@@ -1274,6 +1274,7 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
             } else {
                 &summary
             },
+            op.descriptor,
         ),
     );
     // An empty enum: the descriptor is only ever a type, so it needs no derives to compile.

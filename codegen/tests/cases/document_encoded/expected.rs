@@ -320,7 +320,7 @@ pub mod mixed_use {
 
         /// `MixedUse/Sum`: an operation.
         ///
-        /// Called by [`Api::sum`](super::Api::sum). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::sum`](super::Api::sum). It has no values: it names the operation as a type (`caller.call::<op::Sum>(request)`).
         pub enum Sum {}
 
         impl rt::Operation for Sum {
@@ -351,7 +351,7 @@ pub mod mixed_use {
 
         /// `MixedUse/Max`: an operation.
         ///
-        /// Called by [`Api::max`](super::Api::max). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::max`](super::Api::max). It has no values: it names the operation as a type (`caller.call::<op::Max>(request)`).
         pub enum Max {}
 
         impl rt::Operation for Max {

@@ -184,7 +184,7 @@ pub mod type_part {
 
         /// `TypePart/Search`: an operation.
         ///
-        /// Called by [`Api::search`](super::Api::search). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::search`](super::Api::search). It has no values: it names the operation as a type (`caller.call::<op::Search>(request)`).
         pub enum Search {}
 
         impl rt::Operation for Search {

@@ -495,7 +495,7 @@ pub mod orders {
 
         /// `Orders/PlaceOrder`: an operation.
         ///
-        /// Called by [`Api::place_order`](super::Api::place_order). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::place_order`](super::Api::place_order). It has no values: it names the operation as a type (`caller.call::<op::PlaceOrder>(request)`).
         pub enum PlaceOrder {}
 
         impl rt::Operation for PlaceOrder {

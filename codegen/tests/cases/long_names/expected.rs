@@ -859,7 +859,7 @@ pub mod long_names {
 
         /// `LongNames/get_the_abbreviated_dialing_number_list_of_a_customer_extension`: An operation with a long name and a long documentation that goes on well past the end of the line, to see how the descriptor's doc string is laid out.
         ///
-        /// Called by [`Api::get_the_abbreviated_dialing_number_list_of_a_customer_extension`](super::Api::get_the_abbreviated_dialing_number_list_of_a_customer_extension). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get_the_abbreviated_dialing_number_list_of_a_customer_extension`](super::Api::get_the_abbreviated_dialing_number_list_of_a_customer_extension). It has no values: it names the operation as a type (`caller.call::<op::GetTheAbbreviatedDialingNumberListOfACustomerExtension>(request)`).
         pub enum GetTheAbbreviatedDialingNumberListOfACustomerExtension {}
 
         impl rt::Operation for GetTheAbbreviatedDialingNumberListOfACustomerExtension {
@@ -921,7 +921,7 @@ pub mod long_names {
 
         /// `LongNames/x`: an operation.
         ///
-        /// Called by [`Api::x`](super::Api::x). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::x`](super::Api::x). It has no values: it names the operation as a type (`caller.call::<op::X>(request)`).
         pub enum X {}
 
         impl rt::Operation for X {

@@ -184,7 +184,7 @@ pub mod calculator {
 
         /// `Calculator/Add`: Adds two integers.
         ///
-        /// Called by [`Api::add`](super::Api::add). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::add`](super::Api::add). It has no values: it names the operation as a type (`caller.call::<op::Add>(request)`).
         pub enum Add {}
 
         impl rt::Operation for Add {

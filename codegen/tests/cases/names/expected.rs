@@ -656,7 +656,7 @@ pub mod names {
 
         /// `Names/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::echo`](super::Api::echo). It has no values: it names the operation as a type (`caller.call::<op::Echo>(request)`).
         pub enum Echo {}
 
         impl rt::Operation for Echo {
@@ -687,7 +687,7 @@ pub mod names {
 
         /// `Names/type`: An operation named like a keyword: `r#type`.
         ///
-        /// Called by `Api::r#type`. A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by `Api::r#type`. It has no values: it names the operation as a type (`caller.call::<op::Type>(request)`).
         pub enum Type {}
 
         impl rt::Operation for Type {
@@ -718,7 +718,7 @@ pub mod names {
 
         /// `Names/new`: An operation named like the constructor of the service struct: `new_2`.
         ///
-        /// Called by [`Api::new_2`](super::Api::new_2). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::new_2`](super::Api::new_2). It has no values: it names the operation as a type (`caller.call::<op::New>(request)`).
         pub enum New {}
 
         impl rt::Operation for New {
@@ -749,7 +749,7 @@ pub mod names {
 
         /// `Names/Echo_`: Differs from Echo only by a separator.
         ///
-        /// Called by [`Api::echo_2`](super::Api::echo_2). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::echo_2`](super::Api::echo_2). It has no values: it names the operation as a type (`caller.call::<op::Echo2>(request)`).
         pub enum Echo2 {}
 
         impl rt::Operation for Echo2 {

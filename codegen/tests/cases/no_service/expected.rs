@@ -184,7 +184,7 @@ pub mod billing {
 
         /// `Billing/get_invoice`: an operation.
         ///
-        /// Called by [`Api::get_invoice`](super::Api::get_invoice). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get_invoice`](super::Api::get_invoice). It has no values: it names the operation as a type (`caller.call::<op::GetInvoice>(request)`).
         pub enum GetInvoice {}
 
         impl rt::Operation for GetInvoice {

@@ -472,7 +472,7 @@ pub mod soap_2 {
 
         /// `Soap/get_thing_list`: Returns a page of things.
         ///
-        /// Called by [`Api::get_thing_list`](super::Api::get_thing_list). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get_thing_list`](super::Api::get_thing_list). It has no values: it names the operation as a type (`caller.call::<op::GetThingList>(request)`).
         pub enum GetThingList {}
 
         impl rt::Operation for GetThingList {
@@ -527,7 +527,7 @@ pub mod soap_2 {
 
         /// `Soap/get_name_list`: an operation.
         ///
-        /// Called by [`Api::get_name_list`](super::Api::get_name_list). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get_name_list`](super::Api::get_name_list). It has no values: it names the operation as a type (`caller.call::<op::GetNameList>(request)`).
         pub enum GetNameList {}
 
         impl rt::Operation for GetNameList {

@@ -412,7 +412,7 @@ pub mod widget {
 
         /// `Widget/get_widget`: Returns one widget.
         ///
-        /// Called by [`Api::get_widget`](super::Api::get_widget). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get_widget`](super::Api::get_widget). It has no values: it names the operation as a type (`caller.call::<op::GetWidget>(request)`).
         pub enum GetWidget {}
 
         impl rt::Operation for GetWidget {
@@ -446,7 +446,7 @@ pub mod widget {
 
         /// `Widget/count`: an operation.
         ///
-        /// Called by [`Api::count`](super::Api::count). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::count`](super::Api::count). It has no values: it names the operation as a type (`caller.call::<op::Count>(request)`).
         pub enum Count {}
 
         impl rt::Operation for Count {

@@ -664,7 +664,7 @@ pub mod calculator {
 
         /// `Calculator/add`: an operation.
         ///
-        /// Called by [`Api::add`](super::Api::add). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::add`](super::Api::add). It has no values: it names the operation as a type (`caller.call::<op::Add>(request)`).
         pub enum Add {}
 
         impl rt::Operation for Add {
@@ -695,7 +695,7 @@ pub mod calculator {
 
         /// `Calculator/divide`: an operation.
         ///
-        /// Called by [`Api::divide`](super::Api::divide). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::divide`](super::Api::divide). It has no values: it names the operation as a type (`caller.call::<op::Divide>(request)`).
         pub enum Divide {}
 
         impl rt::Operation for Divide {
@@ -726,7 +726,7 @@ pub mod calculator {
 
         /// `Calculator/reset`: No parts in, none out.
         ///
-        /// Called by [`Api::reset`](super::Api::reset). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::reset`](super::Api::reset). It has no values: it names the operation as a type (`caller.call::<op::Reset>(request)`).
         pub enum Reset {}
 
         impl rt::Operation for Reset {
@@ -757,7 +757,7 @@ pub mod calculator {
 
         /// `Calculator/last_operands`: an operation.
         ///
-        /// Called by [`Api::last_operands`](super::Api::last_operands). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::last_operands`](super::Api::last_operands). It has no values: it names the operation as a type (`caller.call::<op::LastOperands>(request)`).
         pub enum LastOperands {}
 
         impl rt::Operation for LastOperands {
@@ -788,7 +788,7 @@ pub mod calculator {
 
         /// `Calculator/notify`: One-way: no output message.
         ///
-        /// Called by [`Api::notify`](super::Api::notify). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::notify`](super::Api::notify). It has no values: it names the operation as a type (`caller.call::<op::Notify>(request)`).
         pub enum Notify {}
 
         impl rt::Operation for Notify {

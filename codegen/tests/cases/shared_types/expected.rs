@@ -342,7 +342,7 @@ pub mod alpha {
 
         /// `Alpha/get`: an operation.
         ///
-        /// Called by [`Api::get`](super::Api::get). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get`](super::Api::get). It has no values: it names the operation as a type (`caller.call::<op::Get>(request)`).
         pub enum Get {}
 
         impl rt::Operation for Get {
@@ -571,7 +571,7 @@ pub mod beta {
 
         /// `Beta/get`: an operation.
         ///
-        /// Called by [`Api::get`](super::Api::get). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get`](super::Api::get). It has no values: it names the operation as a type (`caller.call::<op::Get>(request)`).
         pub enum Get {}
 
         impl rt::Operation for Get {

@@ -226,7 +226,7 @@ pub mod simple_restrictions {
 
         /// `SimpleRestrictions/Echo`: Sends the value back.
         ///
-        /// Called by [`Api::echo`](super::Api::echo). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::echo`](super::Api::echo). It has no values: it names the operation as a type (`caller.call::<op::Echo>(request)`).
         pub enum Echo {}
 
         impl rt::Operation for Echo {

@@ -181,7 +181,7 @@ pub mod header {
 
         /// `Header/Ping`: an operation.
         ///
-        /// Called by [`Api::ping`](super::Api::ping). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::ping`](super::Api::ping). It has no values: it names the operation as a type (`caller.call::<op::Ping>(request)`).
         pub enum Ping {}
 
         impl rt::Operation for Ping {
@@ -215,7 +215,7 @@ pub mod header {
 
         /// `Header/PingWithSession`: an operation.
         ///
-        /// Called by [`Api::ping_with_session`](super::Api::ping_with_session). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::ping_with_session`](super::Api::ping_with_session). It has no values: it names the operation as a type (`caller.call::<op::PingWithSession>(request)`).
         pub enum PingWithSession {}
 
         impl rt::Operation for PingWithSession {
@@ -249,7 +249,7 @@ pub mod header {
 
         /// `Header/PingWithoutHeader`: an operation.
         ///
-        /// Called by [`Api::ping_without_header`](super::Api::ping_without_header). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::ping_without_header`](super::Api::ping_without_header). It has no values: it names the operation as a type (`caller.call::<op::PingWithoutHeader>(request)`).
         pub enum PingWithoutHeader {}
 
         impl rt::Operation for PingWithoutHeader {

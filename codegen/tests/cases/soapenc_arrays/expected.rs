@@ -393,7 +393,7 @@ pub mod arrays {
 
         /// `Arrays/get_shapes`: an operation.
         ///
-        /// Called by [`Api::get_shapes`](super::Api::get_shapes). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get_shapes`](super::Api::get_shapes). It has no values: it names the operation as a type (`caller.call::<op::GetShapes>(request)`).
         pub enum GetShapes {}
 
         impl rt::Operation for GetShapes {
@@ -424,7 +424,7 @@ pub mod arrays {
 
         /// `Arrays/get_points`: An array as the only part of an rpc message.
         ///
-        /// Called by [`Api::get_points`](super::Api::get_points). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get_points`](super::Api::get_points). It has no values: it names the operation as a type (`caller.call::<op::GetPoints>(request)`).
         pub enum GetPoints {}
 
         impl rt::Operation for GetPoints {

@@ -259,7 +259,7 @@ pub mod inventory {
 
         /// `Inventory/GetStock`: an operation.
         ///
-        /// Called by [`Api::get_stock`](super::Api::get_stock). A type with no values: it names the operation in calls such as `caller.call::<Self>(request)`.
+        /// Called by [`Api::get_stock`](super::Api::get_stock). It has no values: it names the operation as a type (`caller.call::<op::GetStock>(request)`).
         pub enum GetStock {}
 
         impl rt::Operation for GetStock {
