@@ -4,8 +4,10 @@
 //! service modules.
 //!
 //! Generated modules import this as `rt`. It gathers the data-model traits and schemas, the
-//! scalar types fields use, the seam to the clients, and two macros that give each generated
-//! type its `Debug`, serde and field-value impls, every one a call into code compiled once.
+//! scalar types fields use, the seam to the clients, and the macros that give each generated
+//! type its `Clone`, `PartialEq`, `Debug`, serde and field-value impls (`structure_impls!`,
+//! `enumeration_impls!`, `boxed_structure_impls!`, `serde_impls!`), every one a call into
+//! code compiled once.
 //! Code outside generated modules rarely needs it, except for the scalar types ([`Decimal`],
 //! [`Date`], [`DateTime`], [`Flag`], …), which are also re-exported at the crate root.
 
