@@ -13,8 +13,7 @@
 
 pub use crate::error::Result;
 pub use crate::model::json::{
-    deserialize_enumeration, deserialize_into, deserialize_structure, serialize_enumeration,
-    serialize_structure,
+    deserialize_enumeration, deserialize_structure, serialize_enumeration, serialize_structure,
 };
 pub use crate::model::{
     copy_structure, debug_structure, enum_schema_of, new_boxed, page_count, page_number, schema_of,

@@ -684,6 +684,24 @@ fn rust_ty(model: &Model, from: usize, ty: &Ty) -> String {
     }
 }
 
+/// What holds a field's value: a `Vec` (a repeated element, or a list type whatever its
+/// cardinality), an `Option`, or the value itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    Vec,
+    Option,
+    Bare,
+}
+
+fn holder(f: &Field) -> Holder {
+    match f.card {
+        Card::Many => Holder::Vec,
+        _ if matches!(f.ty, Ty::List(_)) => Holder::Bare,
+        Card::Optional => Holder::Option,
+        Card::Required => Holder::Bare,
+    }
+}
+
 /// The Rust type of a field.
 fn field_ty(model: &Model, from: usize, f: &Field) -> String {
     let base = rust_ty(model, from, &f.ty);
@@ -692,12 +710,11 @@ fn field_ty(model: &Model, from: usize, f: &Field) -> String {
     } else {
         base
     };
-    match f.card {
-        Card::Many if f.item_nillable => format!("Vec<Option<{base}>>"),
-        Card::Many => format!("Vec<{base}>"),
-        _ if matches!(f.ty, Ty::List(_)) => base,
-        Card::Optional => format!("Option<{base}>"),
-        Card::Required => base,
+    match holder(f) {
+        Holder::Vec if f.item_nillable => format!("Vec<Option<{base}>>"),
+        Holder::Vec => format!("Vec<{base}>"),
+        Holder::Option => format!("Option<{base}>"),
+        Holder::Bare => base,
     }
 }
 
@@ -895,11 +912,12 @@ fn default_impl(out: &mut Out, ty: &Type, s: &Struct) {
     out.open("fn default() -> Self {");
     out.open("Self {");
     for f in &s.fields {
-        let empty = match f.card {
-            Card::Many => "Vec::new()",
-            _ if matches!(f.ty, Ty::List(_)) => "Vec::new()",
-            Card::Optional => "None",
-            Card::Required => "Default::default()",
+        let empty = match holder(f) {
+            Holder::Vec => "Vec::new()",
+            Holder::Option => "None",
+            // A list type is a `Vec` itself.
+            Holder::Bare if matches!(f.ty, Ty::List(_)) => "Vec::new()",
+            Holder::Bare => "Default::default()",
         };
         out.line(&format!("{}: {empty},", f.rust));
     }

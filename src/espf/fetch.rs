@@ -145,9 +145,8 @@ fn typed<T: crate::model::StructType>(
     service: &str,
     method: &str,
 ) -> Result<Box<T>, FetchError> {
-    let mut typed = Box::new(T::default());
-    crate::model::json::set_from_value(&mut *typed, value)
-        .map(|()| typed)
+    crate::model::json::deserialize_structure::<T, _>(value)
+        .map(Box::new)
         .map_err(|e| {
             FetchError::Api(Error::decode(
                 service,
