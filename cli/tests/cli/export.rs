@@ -212,19 +212,19 @@ fn the_export_is_the_list_in_either_form_and_protocol_even_from_a_capped_server(
 #[test]
 fn all_refuses_a_method_that_is_not_a_list_and_sends_nothing() {
     let sim = sim(10, None);
-    let out = call(
-        &sim,
-        &[
-            "--all",
-            "Account",
-            "get_account_info",
-            r#"{"i_account": 1}"#,
-        ],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    // Each refusal is a usage error (2) with nothing on stdout; its message is returned.
+    let refused = |args: &[&str]| {
+        let out = call(&sim, args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = refused(&[
+        "--all",
+        "Account",
+        "get_account_info",
+        r#"{"i_account": 1}"#,
+    ]);
     assert!(
         err.contains("--all pages through a list method")
             && err.contains("get_account_list")
@@ -232,33 +232,13 @@ fn all_refuses_a_method_that_is_not_a_list_and_sends_nothing() {
             && err.contains("Nothing was sent"),
         "{err}"
     );
-    assert!(out.stdout.is_empty());
-    let out = call(
-        &sim,
-        &["--all", "Account", "get_account_list", r#"{"limit": 5}"#],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--page-size"));
+    let err = refused(&["--all", "Account", "get_account_list", r#"{"limit": 5}"#]);
+    assert!(err.contains("--page-size"), "{err}");
     // An offset that is not a place in a list.
-    let out = call(
-        &sim,
-        &["--all", "Account", "get_account_list", r#"{"offset": -5}"#],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("`offset` must be a whole number"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let err = refused(&["--all", "Account", "get_account_list", r#"{"offset": -5}"#]);
+    assert!(err.contains("`offset` must be a whole number"), "{err}");
     // --jsonl and --page-size are options of --all.
-    let out = call(&sim, &["Account", "get_account_list", "--jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    refused(&["Account", "get_account_list", "--jsonl"]);
     assert_eq!(sim.stats().requests, 0, "nothing reached the server");
 }
 
