@@ -8,8 +8,9 @@
 
 use crate::model::{AnyValue, Extra, OperationInfo, StructType, Structure, Style};
 
-use super::decode::{insert_extra, Child, DecodeError, Peek, Source, Start, XmlDecoder};
+use super::decode::{insert_extra, Child, DecodeError, Peek, Start, XmlDecoder};
 use super::encode::{EncodeError, XmlEncoder, SOAPENC_NS, SOAP_ENV_NS, XSD_NS, XSI_NS};
+use super::source::Source;
 use crate::wire::{Fault, Limits};
 
 /// The namespace of PortaBilling's `auth_info` header and shared types.

@@ -8,8 +8,9 @@
 use std::io::{BufReader, Read};
 use std::sync::{Arc, Mutex};
 
-use super::decode::{Child, Peek, Start, StreamSource, XmlDecoder};
+use super::decode::{Child, Peek, Start, XmlDecoder};
 use super::envelope::{open_body, BodyStart};
+use super::source::StreamSource;
 
 use crate::error::{Error, Result};
 use crate::model::{OperationInfo, StructSchema, TypeInfo, ValueMut};

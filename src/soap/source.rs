@@ -1,0 +1,491 @@
+//! Where the SOAP decoder's XML events come from: a body in memory ([`SliceSource`]) or a
+//! stream ([`StreamSource`]), both read by quick-xml. A body in memory is the common case, and
+//! there the plainest events (tags of ASCII text, text with no reference) are read from the
+//! slice here, which costs less than the reader's general path; everything else, and every
+//! event of a stream, is the reader's. Both check that each end tag closes the element open.
+
+use std::borrow::Cow;
+use std::io::BufRead;
+
+use quick_xml::errors::IllFormedError;
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Reader;
+
+/// A source of XML events: a byte slice, or a buffered stream.
+pub trait Source {
+    /// Whether [`next_event_keeping_text`](Self::next_event_keeping_text) keeps text that
+    /// stays readable after later events. When it does not, the decoder copies a value's
+    /// text as it reads it.
+    const KEEPS_TEXT: bool = false;
+    /// The next event.
+    fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error>;
+    /// The line and column of the current position.
+    fn location(&self) -> (u64, u64);
+    /// The next event; if it is text, the source keeps it for
+    /// [`kept_text`](Self::kept_text) where it can.
+    fn next_event_keeping_text(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.next_event()
+    }
+    /// The text kept by the last [`next_event_keeping_text`](Self::next_event_keeping_text),
+    /// still where the source read it. A stream reuses its buffer for each event and keeps
+    /// nothing.
+    fn kept_text(&self) -> Option<&str> {
+        None
+    }
+    /// Takes the text from here up to the next `<` without reading it as an event, when it
+    /// is one plain stretch (no reference, no carriage return, at most `max` bytes) followed by
+    /// an end tag; keeps it for [`kept_text`](Self::kept_text) and returns `Ok(true)`. Returns
+    /// `Ok(false)`, having taken nothing, when the text is anything else or the source cannot
+    /// do this. Only valid right after a start tag.
+    fn take_plain_text(&mut self, max: usize) -> Result<bool, quick_xml::Error> {
+        let _ = max;
+        Ok(false)
+    }
+}
+
+/// Events borrowed from a byte slice: the fast path for bodies read into memory.
+///
+/// The input is checked as UTF-8 once, up front. Plain events are then read here from the
+/// front of the reader's slice while the reader is in its text state (between events, reading
+/// on from wherever its slice begins), so what is taken here is simply not seen by the reader.
+/// Since the reader then does not see every tag, the end-tag check is done here, for the
+/// reader's tags and these alike.
+pub struct SliceSource<'a> {
+    reader: Reader<&'a [u8]>,
+    input: &'a [u8],
+    /// The input up to its first byte that is not UTF-8 (all of it, in a sound body): what
+    /// the events read here come from. The reader reads, and reports, the rest.
+    valid: &'a str,
+    /// The text kept, borrowed from the input (checked as UTF-8).
+    kept: Option<&'a str>,
+    /// Bytes read here rather than by the reader, which the reader's position does not count.
+    taken: usize,
+    /// Whether the reader is between events in its text state. After a text event it is not:
+    /// it has already seen the `<` that ends the text, and the next event must be its own.
+    reader_in_text: bool,
+    /// The names of the open elements, one after another, and where each begins.
+    open_names: String,
+    open_starts: Vec<usize>,
+}
+
+impl<'a> SliceSource<'a> {
+    /// A source over `input`.
+    pub fn new(input: &'a [u8]) -> Self {
+        let mut reader = configured(Reader::from_reader(input));
+        // The end-tag check is done here (the reader does not see the tags read here).
+        reader.config_mut().check_end_names = false;
+        reader.config_mut().allow_unmatched_ends = true;
+        let valid = match std::str::from_utf8(input) {
+            Ok(valid) => valid,
+            Err(e) => std::str::from_utf8(&input[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        SliceSource {
+            reader,
+            input,
+            valid,
+            kept: None,
+            taken: 0,
+            reader_in_text: false,
+            open_names: String::new(),
+            open_starts: Vec::new(),
+        }
+    }
+
+    /// The next event, borrowed from the input.
+    fn next(&mut self) -> Result<Event<'a>, quick_xml::Error> {
+        if self.reader_in_text {
+            if let Some(event) = self.read_plain()? {
+                return Ok(event);
+            }
+        }
+        let event = self.reader.read_event();
+        self.reader_in_text = match &event {
+            Ok(Event::Text(_)) | Err(_) => false,
+            Ok(Event::Start(tag)) => {
+                self.open(tag.name().into_inner());
+                true
+            }
+            Ok(Event::End(tag)) => {
+                self.close(tag.name().into_inner())?;
+                true
+            }
+            Ok(_) => true,
+        };
+        event
+    }
+
+    /// The valid text from the reader's position on (empty when it is not valid).
+    fn rest(&self) -> &'a str {
+        let at = self.input.len() - self.reader.get_ref().len();
+        self.valid.get(at..).unwrap_or_default()
+    }
+
+    /// Moves the reader past `len` bytes read here.
+    fn advance(&mut self, len: usize) {
+        let rest: &'a [u8] = self.reader.get_ref();
+        *self.reader.get_mut() = rest.get(len..).unwrap_or_default();
+        self.taken += len;
+    }
+
+    /// Reads the event at the front of the reader's slice when it is plain: a start, empty or
+    /// end tag, or text with no reference or carriage return followed by markup. `None`,
+    /// having read nothing, for anything else (comments, CDATA, declarations, references, a
+    /// tag or text cut short, bytes that are not UTF-8, the end of the input): the reader
+    /// reads that.
+    fn read_plain(&mut self) -> Result<Option<Event<'a>>, quick_xml::Error> {
+        let rest = self.rest();
+        let bytes = rest.as_bytes();
+        let (event, len) = match bytes {
+            [b'<', b'/', ..] => {
+                let Some(len) = self.end_tag_len(bytes) else {
+                    return Ok(None);
+                };
+                // Trailing whitespace is not part of the name (unless it is all there is, as
+                // the reader has it).
+                let content = &rest[2..len - 1];
+                let name = match content.trim_end_matches(is_whitespace) {
+                    "" => content,
+                    name => name,
+                };
+                self.close(name)?;
+                (Event::End(BytesEnd::new(name)), len)
+            }
+            [b'<', b'!' | b'?', ..] | [b'<'] | [] => return Ok(None),
+            [b'<', ..] => {
+                let Some(len) = tag_len(bytes) else {
+                    return Ok(None);
+                };
+                let content = &rest[1..len - 1];
+                let (content, empty) = match content.strip_suffix('/') {
+                    Some(content) => (content, true),
+                    None => (content, false),
+                };
+                let name_len = content.find(is_whitespace).unwrap_or(content.len());
+                if name_len == 0 {
+                    return Ok(None);
+                }
+                if !empty {
+                    self.open(&content[..name_len]);
+                }
+                let tag = BytesStart::from_content(content, name_len);
+                (
+                    if empty {
+                        Event::Empty(tag)
+                    } else {
+                        Event::Start(tag)
+                    },
+                    len,
+                )
+            }
+            _ => match memchr::memchr3(b'<', b'&', b'\r', bytes) {
+                Some(end) if bytes[end] == b'<' => {
+                    (Event::Text(BytesText::from_escaped(&rest[..end])), end)
+                }
+                _ => return Ok(None),
+            },
+        };
+        self.advance(len);
+        Ok(Some(event))
+    }
+
+    /// The length of the end tag at the front of `rest` through its `>`. The usual end tag,
+    /// exactly `</` the open name `>`, is recognised without a search.
+    fn end_tag_len(&self, rest: &[u8]) -> Option<usize> {
+        if let Some(&start) = self.open_starts.last() {
+            let open = &self.open_names.as_bytes()[start..];
+            let after = 2 + open.len();
+            if rest.get(2..after) == Some(open) && rest.get(after) == Some(&b'>') {
+                return Some(after + 1);
+            }
+        }
+        tag_len(rest)
+    }
+
+    fn open(&mut self, name: &str) {
+        self.open_starts.push(self.open_names.len());
+        self.open_names.push_str(name);
+    }
+
+    /// Checks that `name` closes the element open, and closes it.
+    fn close(&mut self, name: &str) -> Result<(), quick_xml::Error> {
+        let Some(start) = self.open_starts.pop() else {
+            return Err(IllFormedError::UnmatchedEndTag(name.to_string()).into());
+        };
+        let open = self.open_names.get(start..).unwrap_or_default();
+        let result = if open == name {
+            Ok(())
+        } else {
+            Err(IllFormedError::MismatchedEndTag {
+                expected: open.to_string(),
+                found: name.to_string(),
+            }
+            .into())
+        };
+        self.open_names.truncate(start);
+        result
+    }
+}
+
+/// The length of the tag at the front of `rest` through its `>`: the first `>` outside
+/// quotes, as the reader scans a tag.
+fn tag_len(rest: &[u8]) -> Option<usize> {
+    let mut at = 1;
+    loop {
+        let found = at + memchr::memchr3(b'>', b'"', b'\'', rest.get(at..)?)?;
+        let b = rest[found];
+        if b == b'>' {
+            return Some(found + 1);
+        }
+        at = found + 1 + memchr::memchr(b, rest.get(found + 1..)?)? + 1;
+    }
+}
+
+/// XML's whitespace, as the reader counts it.
+fn is_whitespace(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+impl<'a> Source for SliceSource<'a> {
+    // The events borrow from the input, which outlives them: a simple value's text is read in
+    // place, with no copy.
+    const KEEPS_TEXT: bool = true;
+
+    fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.next()
+    }
+
+    fn next_event_keeping_text(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.kept = None;
+        Ok(match self.next()? {
+            Event::Text(text) => {
+                let content = text.into_inner();
+                if let Cow::Borrowed(s) = content {
+                    self.kept = Some(s);
+                }
+                Event::Text(BytesText::from_escaped(content))
+            }
+            other => other,
+        })
+    }
+
+    fn kept_text(&self) -> Option<&str> {
+        self.kept
+    }
+
+    // A value's text is the most common event in a SOAP body: taken here, with no event of
+    // its own, when one plain stretch runs up to an end tag.
+    fn take_plain_text(&mut self, max: usize) -> Result<bool, quick_xml::Error> {
+        self.kept = None;
+        if !self.reader_in_text {
+            return Ok(false);
+        }
+        let rest = self.rest();
+        let bytes = rest.as_bytes();
+        let window = &bytes[..bytes.len().min(max.saturating_add(1))];
+        match memchr::memchr3(b'<', b'&', b'\r', window) {
+            Some(end) if end > 0 && window[end] == b'<' && bytes.get(end + 1) == Some(&b'/') => {
+                self.kept = Some(&rest[..end]);
+                self.advance(end);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn location(&self) -> (u64, u64) {
+        let pos = (self.reader.buffer_position() as usize + self.taken).min(self.input.len());
+        let before = &self.input[..pos];
+        let line = memchr_count(before) + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        (line as u64, (pos - line_start + 1) as u64)
+    }
+}
+
+fn memchr_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// Events read from a stream through a reused buffer, for decoding straight from a socket.
+/// It counts lines as it goes, and stops at the byte limit.
+pub struct StreamSource<R> {
+    reader: Reader<Counted<R>>,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> StreamSource<R> {
+    /// A source over `input` that refuses to read more than `max_bytes`.
+    pub fn new(input: R, max_bytes: u64) -> Self {
+        StreamSource {
+            reader: configured(Reader::from_reader(Counted {
+                inner: input,
+                consumed: 0,
+                lines: 1,
+                line_start: 0,
+                max_bytes,
+            })),
+            buf: Vec::with_capacity(4096),
+        }
+    }
+}
+
+impl<R: BufRead> Source for StreamSource<R> {
+    fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.buf.clear();
+        self.reader.read_event_into(&mut self.buf)
+    }
+
+    fn location(&self) -> (u64, u64) {
+        let counted = self.reader.get_ref();
+        let pos = self.reader.buffer_position();
+        (counted.lines, pos.saturating_sub(counted.line_start) + 1)
+    }
+}
+
+/// A `BufRead` that counts bytes and lines and enforces a size limit.
+struct Counted<R> {
+    inner: R,
+    consumed: u64,
+    lines: u64,
+    line_start: u64,
+    max_bytes: u64,
+}
+
+impl<R: BufRead> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.consumed >= self.max_bytes {
+            return Err(std::io::Error::other(format!(
+                "the body is larger than the limit of {} bytes",
+                self.max_bytes
+            )));
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let taken = &buf[..amt.min(buf.len())];
+            for (i, &b) in taken.iter().enumerate() {
+                if b == b'\n' {
+                    self.lines += 1;
+                    self.line_start = self.consumed + i as u64 + 1;
+                }
+            }
+        }
+        self.consumed += amt as u64;
+        self.inner.consume(amt);
+    }
+}
+
+/// A reader configured as the decoder needs it: end tags checked, empty elements as one event.
+fn configured<R>(mut reader: Reader<R>) -> Reader<R> {
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+    reader
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The events of `input` up to the end or the first error, as text.
+    fn events(source: &mut impl Source) -> Vec<String> {
+        let mut out = Vec::new();
+        for _ in 0..10_000 {
+            match source.next_event() {
+                Ok(Event::Eof) => break,
+                Ok(Event::Text(t)) => out.push(format!("text {:?}", t.as_ref())),
+                Ok(Event::Start(t)) => out.push(format!("start {:?}", t.as_ref())),
+                Ok(Event::Empty(t)) => out.push(format!("empty {:?}", t.as_ref())),
+                Ok(Event::End(t)) => out.push(format!("end {:?}", t.name().into_inner())),
+                Ok(other) => out.push(format!("{other:?}")),
+                Err(e) => {
+                    out.push(format!("error {e}"));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// The slice source must read every document as the reader alone reads it from a stream.
+    fn same_as_reader(input: &[u8]) {
+        let slice = events(&mut SliceSource::new(input));
+        let stream = events(&mut StreamSource::new(input, u64::MAX));
+        assert_eq!(slice, stream, "input {:?}", String::from_utf8_lossy(input));
+    }
+
+    #[test]
+    fn plain_and_unusual_documents_read_as_the_reader_reads_them() {
+        let documents: &[&[u8]] = &[
+            b"<?xml version=\"1.0\"?><a><b x=\"1\">t</b><c/><d />\n <e></e></a>",
+            b"<a><b x='>' y=\"'\">v</b></a>",
+            b"<a><b>one &amp; two</b><c>x\r\ny</c></a>",
+            b"<a><!-- note --><![CDATA[<raw>]]><?pi x?></a>",
+            b"<a><b></c></a>",
+            b"<a></a></a>",
+            b"<a><b></b >\t</a\n>",
+            b"<a><b x=\"1></b></a>",
+            b"<a><b",
+            b"<a>text at the end",
+            b"<a><\xc3\xa9>\xc3\xa9</\xc3\xa9></a>",
+            b"<a><b>\xff</b></a>",
+            b"<a><b \xff=\"1\">x</b></a>",
+            b"\xef\xbb\xbf<a>bom</a>",
+            b"<!DOCTYPE a [<!ENTITY e \"x\">]><a>&e;</a>",
+            b"<a></></a>",
+            b"<a>< b></a>",
+            b"</a>",
+            b"<a><b/ ></a>",
+            b"<a>&#65;<b>&lt;</b></a>",
+        ];
+        for input in documents {
+            same_as_reader(input);
+        }
+    }
+
+    #[test]
+    fn damaged_documents_read_as_the_reader_reads_them() {
+        let base = b"<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"urn:s\"><s:Body>\
+            <r><list xsi:type=\"soapenc:Array\" soapenc:arrayType=\"t[2]\"><item xsi:type=\"t\">\
+            <id xsi:type=\"xsd:int\">1</id><name xsi:type=\"xsd:string\">a &amp; b</name>\
+            </item><item><id>2</id><name/><note>caf\xc3\xa9</note></item></list></r>\
+            </s:Body></s:Envelope>";
+        let noise = b"<>/\"'&!?= \r\n\xff\xc3ab";
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..3000 {
+            let mut doc = base.to_vec();
+            for _ in 0..1 + next() % 3 {
+                let at = (next() % doc.len() as u64) as usize;
+                let byte = noise[(next() % noise.len() as u64) as usize];
+                match next() % 3 {
+                    0 => doc[at] = byte,
+                    1 => doc.insert(at, byte),
+                    _ => {
+                        doc.remove(at);
+                    }
+                }
+            }
+            same_as_reader(&doc);
+        }
+    }
+}
