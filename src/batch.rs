@@ -698,11 +698,9 @@ pub fn run(
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(1.0 / r));
     let stopped = || options.stop.as_ref().is_some_and(StopSignal::is_stopped);
-    enum Message {
-        Started,
-        Ended(usize, CallOutcome),
-    }
-    let (tx, rx) = mpsc::channel::<Message>();
+    // Only ends are sent: the calls in flight are counted from `started_calls`, so a call
+    // wakes this thread once, not twice.
+    let (tx, rx) = mpsc::channel::<(usize, CallOutcome)>();
     let workers = options
         .concurrency
         .clamp(1, MAX_CONCURRENCY)
@@ -734,7 +732,6 @@ pub fn run(
                     break;
                 }
                 started_calls.fetch_add(1, Ordering::SeqCst);
-                let _ = tx.send(Message::Started);
                 if !call.is_read() {
                     let mut j = journal.lock().unwrap_or_else(|e| e.into_inner());
                     let entry = format!("{}\n", json!({ "sent": call.id }));
@@ -743,40 +740,37 @@ pub fn run(
                             kind: "io".into(),
                             message: format!("cannot write the journal: {e}"),
                         };
-                        if tx.send(Message::Ended(i, outcome)).is_err() {
+                        if tx.send((i, outcome)).is_err() {
                             break;
                         }
                         continue;
                     }
                 }
                 let outcome = execute(client, call);
-                if tx.send(Message::Ended(i, outcome)).is_err() {
+                if tx.send((i, outcome)).is_err() {
                     break;
                 }
             });
         }
         drop(tx);
-        for message in rx {
-            match message {
-                Message::Started => state.in_flight += 1,
-                Message::Ended(i, outcome) => {
-                    let call = todo[i];
-                    summary.count(outcome.status());
-                    if !matches!(outcome, CallOutcome::Ok(_)) {
-                        state.failed += 1;
-                    }
-                    if let Err(e) = write(&mut out, call, &outcome) {
-                        write_error.get_or_insert(e);
-                    }
-                    on_event(BatchEvent::Finished {
-                        call,
-                        outcome: &outcome,
-                    });
-                    state.in_flight -= 1;
-                    state.done += 1;
-                    state.done_now += 1;
-                }
+        for (i, outcome) in rx {
+            let call = todo[i];
+            summary.count(outcome.status());
+            if !matches!(outcome, CallOutcome::Ok(_)) {
+                state.failed += 1;
             }
+            if let Err(e) = write(&mut out, call, &outcome) {
+                write_error.get_or_insert(e);
+            }
+            on_event(BatchEvent::Finished {
+                call,
+                outcome: &outcome,
+            });
+            state.done += 1;
+            state.done_now += 1;
+            state.in_flight = started_calls
+                .load(Ordering::SeqCst)
+                .saturating_sub(state.done_now);
             state.elapsed = started.elapsed();
             on_event(BatchEvent::Progress(&state));
         }
