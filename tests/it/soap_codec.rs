@@ -156,6 +156,49 @@ fn plain_text_read_in_place_keeps_checks_and_positions() {
     assert_eq!((err.line, err.column), (3, 27), "{err}");
 }
 
+/// A body in memory has its plain tags read without quick-xml's general path: every form a
+/// tag may take must decode as before, and every end tag must still close the element open.
+#[test]
+fn tags_read_from_a_body_in_memory_keep_their_checks() {
+    let wrap = |inner: &str| {
+        format!(
+            "<?xml version=\"1.0\"?>\n<Envelope><Body><r><account_info>{inner}</account_info></r></Body></Envelope>"
+        )
+    };
+    let decode =
+        |body: &str| decode_response::<GetAccountInfoResponse>(body.as_bytes(), Limits::default());
+    let account = |inner: &str| match decode(&wrap(inner)).unwrap() {
+        ValueOrFault::Value(v) => v.account_info.expect("account_info"),
+        ValueOrFault::Fault(f) => panic!("{f:?}"),
+    };
+    // A `>` inside a quoted attribute value, single quotes, whitespace before `>` and in the
+    // end tag, an empty element, text between elements, a comment, and an element whose
+    // name is not ASCII (kept in `extra`).
+    let a = account(
+        "<id x='a>b' y=\"'\" >one</id \n>\n  <i_account xsi:type=\"xsd:int\">7</i_account\t>\
+         <login/><!-- note --><caf\u{e9}>x</caf\u{e9}>",
+    );
+    assert_eq!(a.id.as_deref(), Some("one"));
+    assert_eq!(a.i_account, Some(7));
+    assert_eq!(a.login, None);
+    assert_eq!(a.extra.get("caf\u{e9}"), Some(&serde_json::json!("x")));
+    // End tags that do not close the element open are refused, where they are.
+    for (inner, found) in [
+        ("<id>one</i_account>", "</i_account>"),
+        ("<id>one</id></account>", "</account>"),
+        ("<id>one</id>", "</Body>"),
+    ] {
+        let body = wrap(inner).replace("</r>", if inner.ends_with("</id>") { "" } else { "</r>" });
+        let err = decode(&body).unwrap_err();
+        assert!(err.message.contains("malformed XML"), "{inner}: {err}");
+        assert!(err.message.contains(found), "{inner}: {err}");
+        assert_eq!(err.line, 2, "{inner}: {err}");
+    }
+    // An unclosed quote runs to the end of the body: refused, not read past.
+    let err = decode(&wrap("<id x=\"1>one</id>")).unwrap_err();
+    assert!(err.message.contains("malformed XML"), "{err}");
+}
+
 /// Every field of every generated struct is found by its wire name through the table the
 /// generator wrote: the generator and the runtime hash names alike.
 #[test]
