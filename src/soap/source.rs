@@ -58,8 +58,6 @@ pub struct SliceSource<'a> {
     valid: &'a str,
     /// The text kept, borrowed from the input (checked as UTF-8).
     kept: Option<&'a str>,
-    /// Bytes read here rather than by the reader, which the reader's position does not count.
-    taken: usize,
     /// Whether the reader is between events in its text state. After a text event it is not:
     /// it has already seen the `<` that ends the text, and the next event must be its own.
     reader_in_text: bool,
@@ -84,7 +82,6 @@ impl<'a> SliceSource<'a> {
             input,
             valid,
             kept: None,
-            taken: 0,
             reader_in_text: false,
             open_names: String::new(),
             open_starts: Vec::new(),
@@ -99,8 +96,10 @@ impl<'a> SliceSource<'a> {
             }
         }
         let event = self.reader.read_event();
+        // After text the reader has seen the `<` that ends it; after the end of the input or
+        // an error it has stopped, and the slice may still hold bytes it will not read.
         self.reader_in_text = match &event {
-            Ok(Event::Text(_)) | Err(_) => false,
+            Ok(Event::Text(_) | Event::Eof) | Err(_) => false,
             Ok(Event::Start(tag)) => {
                 self.open(tag.name().into_inner());
                 true
@@ -124,11 +123,10 @@ impl<'a> SliceSource<'a> {
     fn advance(&mut self, len: usize) {
         let rest: &'a [u8] = self.reader.get_ref();
         *self.reader.get_mut() = rest.get(len..).unwrap_or_default();
-        self.taken += len;
     }
 
     /// Reads the event at the front of the reader's slice when it is plain: a start, empty or
-    /// end tag, or text with no reference or carriage return followed by markup. `None`,
+    /// end tag, or text with no reference followed by markup. `None`,
     /// having read nothing, for anything else (comments, CDATA, declarations, references, a
     /// tag or text cut short, bytes that are not UTF-8, the end of the input): the reader
     /// reads that.
@@ -147,8 +145,10 @@ impl<'a> SliceSource<'a> {
                     "" => content,
                     name => name,
                 };
+                // Past the tag before the check, as the reader is when it reports a mismatch.
+                self.advance(len);
                 self.close(name)?;
-                (Event::End(BytesEnd::new(name)), len)
+                return Ok(Some(Event::End(BytesEnd::new(name))));
             }
             [b'<', b'!' | b'?', ..] | [b'<'] | [] => return Ok(None),
             [b'<', ..] => {
@@ -177,7 +177,10 @@ impl<'a> SliceSource<'a> {
                     len,
                 )
             }
-            _ => match memchr::memchr3(b'<', b'&', b'\r', bytes) {
+            // Text with carriage returns too (its event holds them raw, as the reader's does):
+            // were such text the reader's, the next tag would be too, and the reader keeps the
+            // names of the tags it opens until it reads their end tags, which it may not.
+            _ => match memchr::memchr2(b'<', b'&', bytes) {
                 Some(end) if bytes[end] == b'<' => {
                     (Event::Text(BytesText::from_escaped(&rest[..end])), end)
                 }
@@ -189,12 +192,16 @@ impl<'a> SliceSource<'a> {
     }
 
     /// The length of the end tag at the front of `rest` through its `>`. The usual end tag,
-    /// exactly `</` the open name `>`, is recognised without a search.
+    /// exactly `</` the open name `>`, is recognised without a search, unless the name holds
+    /// a quote (which opens a quoted stretch in the reader's scan of a tag).
     fn end_tag_len(&self, rest: &[u8]) -> Option<usize> {
         if let Some(&start) = self.open_starts.last() {
             let open = &self.open_names.as_bytes()[start..];
             let after = 2 + open.len();
-            if rest.get(2..after) == Some(open) && rest.get(after) == Some(&b'>') {
+            if rest.get(2..after) == Some(open)
+                && rest.get(after) == Some(&b'>')
+                && memchr::memchr2(b'"', b'\'', open).is_none()
+            {
                 return Some(after + 1);
             }
         }
@@ -293,7 +300,9 @@ impl<'a> Source for SliceSource<'a> {
     }
 
     fn location(&self) -> (u64, u64) {
-        let pos = (self.reader.buffer_position() as usize + self.taken).min(self.input.len());
+        // Where the reader's slice begins: exact whichever path read the last event (the
+        // reader's own position counts neither the bytes read here nor a byte-order mark).
+        let pos = self.input.len() - self.reader.get_ref().len();
         let before = &self.input[..pos];
         let line = memchr_count(before) + 1;
         let line_start = before
@@ -451,10 +460,43 @@ mod tests {
             b"</a>",
             b"<a><b/ ></a>",
             b"<a>&#65;<b>&lt;</b></a>",
+            b"<a' '>x</a'>'>",
+            b"<r>\r<b></b>\r\n<b>\r</b>a&amp;\r<c/></r>",
+            b"<a><![x]]><b>",
         ];
         for input in documents {
             same_as_reader(input);
         }
+    }
+
+    #[test]
+    fn nothing_is_read_after_an_error_or_the_end() {
+        for input in [&b"<a><![x]]><b></b></a>"[..], b"<a></a><b></b>"] {
+            let mut source = SliceSource::new(input);
+            let mut stopped = 0;
+            for _ in 0..20 {
+                match source.next_event() {
+                    Ok(Event::Eof) | Err(_) => stopped += 1,
+                    Ok(_) if stopped > 0 => panic!("an event after the end: {input:?}"),
+                    Ok(_) => {}
+                }
+            }
+            assert!(stopped > 1, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn errors_are_placed_where_the_reader_alone_places_them() {
+        for input in [&b"<a>\n<b></c></a>"[..], b"<a>\n<b>x</b></a></a>"] {
+            let mut slice = SliceSource::new(input);
+            let mut stream = StreamSource::new(input, u64::MAX);
+            while slice.next_event().is_ok() {}
+            while stream.next_event().is_ok() {}
+            assert_eq!(slice.location(), stream.location(), "{input:?}");
+        }
+        let mut slice = SliceSource::new(b"<a>\n<b></c></a>");
+        while slice.next_event().is_ok() {}
+        assert_eq!(slice.location(), (2, 8));
     }
 
     #[test]
