@@ -377,28 +377,34 @@ pub trait OptionalSlot: Send + Sync {
 }
 
 /// A list, to read.
+#[allow(
+    clippy::len_without_is_empty,
+    reason = "`is_empty` is on `dyn ListValue`, written once"
+)]
 pub trait ListValue: Send + Sync {
     /// The number of items.
     fn len(&self) -> usize;
-
-    /// Whether there are no items.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 
     /// Item `index` ([`ValueRef::Absent`] past the last).
     fn item(&self, index: usize) -> ValueRef<'_>;
 }
 
+// `is_empty` is written once here, not as a provided method each list type's table repeats.
+impl dyn ListValue + '_ {
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// A list, to fill.
+#[allow(
+    clippy::len_without_is_empty,
+    reason = "`is_empty` is on `dyn ListSlot`, written once"
+)]
 pub trait ListSlot: Send + Sync {
     /// The number of items.
     fn len(&self) -> usize;
-
-    /// Whether there are no items.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 
     /// Appends a default item and hands it out to fill. The list grows by a quarter at a
     /// time, so a decoded list holds little spare room.
@@ -413,6 +419,13 @@ pub trait ListSlot: Send + Sync {
 
     /// Gives back spare room once the list is complete.
     fn finish(&mut self);
+}
+
+impl dyn ListSlot + '_ {
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The most memory a declared array length may reserve up front.
@@ -469,7 +482,10 @@ impl<T: Slot> ListValue for Vec<T> {
     }
 
     fn item(&self, index: usize) -> ValueRef<'_> {
-        self.get(index).map_or(ValueRef::Absent, |v| v.value())
+        match self.get(index) {
+            Some(item) => item.value(),
+            None => ValueRef::Absent,
+        }
     }
 }
 
@@ -478,8 +494,15 @@ impl<T: Slot> ListSlot for Vec<T> {
         self.len()
     }
 
+    // The growth and shrink policies are written out in each method rather than called as
+    // generic helpers: each list type of a server's whole API instantiates these, and every
+    // function instantiated costs build time and size.
     fn push_default(&mut self) -> ValueMut<'_> {
-        push_growing(self, T::default());
+        // Grown by a quarter at a time, not doubled: a decoded list holds little spare room.
+        if self.len() == self.capacity() {
+            self.reserve_exact((self.len() / 4).max(4));
+        }
+        self.push(T::default());
         let last = self.len() - 1;
         self[last].value_mut()
     }
@@ -489,29 +512,14 @@ impl<T: Slot> ListSlot for Vec<T> {
     }
 
     fn reserve_declared(&mut self, declared: usize) {
-        let cap = (MAX_RESERVE_BYTES / std::mem::size_of::<T>().max(1)).min(declared);
+        let cap = (MAX_RESERVE_BYTES / const { std::mem::size_of::<T>() }.max(1)).min(declared);
         self.reserve_exact(cap.saturating_sub(self.len()));
     }
 
     fn finish(&mut self) {
-        shrink(self);
-    }
-}
-
-/// Appends to a list whose final length is unknown, growing it by a quarter at a time rather
-/// than doubling, so the spare capacity (and the peak while decoding) stays small. Large
-/// blocks grow in place through `realloc`.
-pub(crate) fn push_growing<T>(list: &mut Vec<T>, item: T) {
-    if list.len() == list.capacity() {
-        list.reserve_exact((list.len() / 4).max(4));
-    }
-    list.push(item);
-}
-
-/// Gives back the spare capacity of a list, so a decoded result holds about what it needs.
-pub(crate) fn shrink<T>(list: &mut Vec<T>) {
-    if list.capacity() > list.len() + list.len() / 8 + 4 {
-        list.shrink_to_fit();
+        if self.capacity() > self.len() + self.len() / 8 + 4 {
+            self.shrink_to_fit();
+        }
     }
 }
 
