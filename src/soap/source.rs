@@ -135,17 +135,24 @@ impl<'a> SliceSource<'a> {
         let bytes = rest.as_bytes();
         let (event, len) = match bytes {
             [b'<', b'/', ..] => {
-                let Some(len) = self.end_tag_len(bytes) else {
+                // Past the tag before the check, as the reader is when it reports a mismatch.
+                if let Some(len) = self.closes_open(bytes) {
+                    let name = rest.get(2..len - 1).unwrap_or_default();
+                    self.advance(len);
+                    self.close_open();
+                    return Ok(Some(Event::End(BytesEnd::new(name))));
+                }
+                let Some(len) = tag_len(bytes) else {
                     return Ok(None);
                 };
                 // Trailing whitespace is not part of the name (unless it is all there is, as
                 // the reader has it).
-                let content = &rest[2..len - 1];
-                let name = match content.trim_end_matches(is_whitespace) {
-                    "" => content,
-                    name => name,
-                };
-                // Past the tag before the check, as the reader is when it reports a mismatch.
+                let content = rest.get(2..len - 1).unwrap_or_default();
+                let kept = content
+                    .bytes()
+                    .rposition(|b| !is_whitespace(b))
+                    .map_or(content.len(), |p| p + 1);
+                let name = content.get(..kept).unwrap_or(content);
                 self.advance(len);
                 self.close(name)?;
                 return Ok(Some(Event::End(BytesEnd::new(name))));
@@ -160,7 +167,10 @@ impl<'a> SliceSource<'a> {
                     Some(content) => (content, true),
                     None => (content, false),
                 };
-                let name_len = content.find(is_whitespace).unwrap_or(content.len());
+                let name_len = content
+                    .bytes()
+                    .position(is_whitespace)
+                    .unwrap_or(content.len());
                 if name_len == 0 {
                     return Ok(None);
                 }
@@ -191,21 +201,25 @@ impl<'a> SliceSource<'a> {
         Ok(Some(event))
     }
 
-    /// The length of the end tag at the front of `rest` through its `>`. The usual end tag,
-    /// exactly `</` the open name `>`, is recognised without a search, unless the name holds
-    /// a quote (which opens a quoted stretch in the reader's scan of a tag).
-    fn end_tag_len(&self, rest: &[u8]) -> Option<usize> {
-        if let Some(&start) = self.open_starts.last() {
-            let open = &self.open_names.as_bytes()[start..];
-            let after = 2 + open.len();
-            if rest.get(2..after) == Some(open)
-                && rest.get(after) == Some(&b'>')
-                && memchr::memchr2(b'"', b'\'', open).is_none()
-            {
-                return Some(after + 1);
-            }
+    /// The length of the end tag at the front of `rest` when it is the usual one, exactly `</`
+    /// the open name `>`: recognised without a search, and closing the element without a
+    /// second comparison. Not for a name holding a quote (which opens a quoted stretch in the
+    /// reader's scan of a tag).
+    fn closes_open(&self, rest: &[u8]) -> Option<usize> {
+        let start = *self.open_starts.last()?;
+        let open = &self.open_names.as_bytes()[start..];
+        let after = 2 + open.len();
+        (rest.get(2..after) == Some(open)
+            && rest.get(after) == Some(&b'>')
+            && memchr::memchr2(b'"', b'\'', open).is_none())
+        .then_some(after + 1)
+    }
+
+    /// Closes the element open, whose end tag [`closes_open`](Self::closes_open) recognised.
+    fn close_open(&mut self) {
+        if let Some(start) = self.open_starts.pop() {
+            self.open_names.truncate(start);
         }
-        tag_len(rest)
     }
 
     fn open(&mut self, name: &str) {
@@ -248,8 +262,8 @@ fn tag_len(rest: &[u8]) -> Option<usize> {
 }
 
 /// XML's whitespace, as the reader counts it.
-fn is_whitespace(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 impl<'a> Source for SliceSource<'a> {
