@@ -171,9 +171,6 @@ impl<'a> SliceSource<'a> {
                     .bytes()
                     .position(is_whitespace)
                     .unwrap_or(content.len());
-                if name_len == 0 {
-                    return Ok(None);
-                }
                 if !empty {
                     self.open(&content[..name_len]);
                 }
