@@ -89,6 +89,13 @@ impl<'a> SliceSource<'a> {
     }
 
     /// The next event, borrowed from the input.
+    ///
+    /// The reader keeps the name of each start tag it reads until it reads the element's end
+    /// tag, which may instead be read here. So that this list does not grow with the body, the
+    /// reader reads a start tag only as the document's first event or where decoding then
+    /// fails (a tag cut off, bytes that are not UTF-8): its own text events are only text
+    /// before a reference, and after the reference it is back in its text state, where tags
+    /// are read here.
     fn next(&mut self) -> Result<Event<'a>, quick_xml::Error> {
         if self.reader_in_text {
             if let Some(event) = self.read_plain()? {
