@@ -846,56 +846,43 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
     out.line("<Self as rt::StructType>::SCHEMA");
     out.close("}");
     out.blank();
-    let (index, arms) = if s.fields.is_empty() {
-        ("_index", false)
-    } else {
-        ("index", true)
-    };
-    out.open(&format!(
-        "fn field(&self, {index}: usize) -> rt::ValueRef<'_> {{"
-    ));
-    if arms {
-        out.open("match index {");
-        for (i, f) in s.fields.iter().enumerate() {
-            out.arm(
-                &i.to_string(),
-                &format!("rt::FieldValue::value(&self.{})", f.rust),
-            );
-        }
-        out.line("_ => rt::ValueRef::Absent,");
-        out.close("}");
-    } else {
-        out.line("rt::ValueRef::Absent");
+    // One past the last field: the elements the schema does not describe.
+    let extra_index = s.fields.len().to_string();
+    out.open("fn field(&self, index: usize) -> rt::ValueRef<'_> {");
+    out.open("match index {");
+    for (i, f) in s.fields.iter().enumerate() {
+        out.arm(
+            &i.to_string(),
+            &format!("rt::FieldValue::value(&self.{})", f.rust),
+        );
     }
+    out.arm(
+        &extra_index,
+        &format!("rt::ValueRef::Extra(&self.{})", s.extra),
+    );
+    out.line("_ => rt::ValueRef::Absent,");
+    out.close("}");
     out.close("}");
     out.blank();
     signature(
         out,
         "fn field_mut",
-        &["&mut self".into(), format!("{index}: usize")],
+        &["&mut self".into(), "index: usize".into()],
         " -> Option<rt::ValueMut<'_>>",
     );
-    if arms {
-        out.open("Some(match index {");
-        for (i, f) in s.fields.iter().enumerate() {
-            out.arm(
-                &i.to_string(),
-                &format!("rt::FieldValue::value_mut(&mut self.{})", f.rust),
-            );
-        }
-        out.line("_ => return None,");
-        out.close("})");
-    } else {
-        out.line("None");
+    out.open("Some(match index {");
+    for (i, f) in s.fields.iter().enumerate() {
+        out.arm(
+            &i.to_string(),
+            &format!("rt::FieldValue::value_mut(&mut self.{})", f.rust),
+        );
     }
-    out.close("}");
-    out.blank();
-    out.open("fn extra(&self) -> &rt::Extra {");
-    out.line(&format!("&self.{}", s.extra));
-    out.close("}");
-    out.blank();
-    out.open("fn extra_mut(&mut self) -> &mut rt::Extra {");
-    out.line(&format!("&mut self.{}", s.extra));
+    out.arm(
+        &extra_index,
+        &format!("rt::ValueMut::Extra(&mut self.{})", s.extra),
+    );
+    out.line("_ => return None,");
+    out.close("})");
     out.close("}");
     out.close("}");
     out.blank();

@@ -15,12 +15,12 @@ use super::Structure;
 
 /// Copies every field of `from` into `to`, a value of the same type fresh from `Default`.
 pub fn copy_structure(from: &dyn Structure, to: &mut dyn Structure) {
-    for index in 0..from.schema().fields.len() {
+    // One past the last field: the elements the schema does not describe.
+    for index in 0..=from.schema().fields.len() {
         if let Some(slot) = to.field_mut(index) {
             copy_value(from.field(index), slot);
         }
     }
-    to.extra_mut().clone_from(from.extra());
 }
 
 /// Copies one value into a slot of the same type that holds its default.
@@ -41,6 +41,7 @@ fn copy_value(from: ValueRef<'_>, to: ValueMut<'_>) {
             }
         }
         (ValueRef::Any(from), ValueMut::Any(to)) => to.clone_from(from),
+        (ValueRef::Extra(from), ValueMut::Extra(to)) => to.clone_from(from),
         // A value and a slot of one field always have the same shape; nothing else is copied.
         _ => {}
     }
@@ -51,8 +52,8 @@ pub fn structures_equal(a: &dyn Structure, b: &dyn Structure) -> bool {
     // Through `dyn Any`, so the type compared is the struct's, not `dyn Structure`'s.
     let (a_any, b_any): (&dyn Any, &dyn Any) = (a, b);
     a_any.type_id() == b_any.type_id()
-        && (0..a.schema().fields.len()).all(|index| values_equal(a.field(index), b.field(index)))
-        && a.extra() == b.extra()
+        // One past the last field: the elements the schema does not describe.
+        && (0..=a.schema().fields.len()).all(|index| values_equal(a.field(index), b.field(index)))
 }
 
 fn values_equal(a: ValueRef<'_>, b: ValueRef<'_>) -> bool {
@@ -65,6 +66,7 @@ fn values_equal(a: ValueRef<'_>, b: ValueRef<'_>) -> bool {
             a.len() == b.len() && (0..a.len()).all(|i| values_equal(a.item(i), b.item(i)))
         }
         (ValueRef::Any(a), ValueRef::Any(b)) => a == b,
+        (ValueRef::Extra(a), ValueRef::Extra(b)) => a == b,
         _ => false,
     }
 }

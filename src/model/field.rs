@@ -9,7 +9,7 @@
 use std::fmt;
 
 use super::scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, Time};
-use super::{AnyValue, EnumSchema, FieldValue, StructType, Structure};
+use super::{AnyValue, EnumSchema, Extra, FieldValue, StructType, Structure};
 
 /// A field's value, to read.
 #[derive(Clone, Copy)]
@@ -26,6 +26,9 @@ pub enum ValueRef<'a> {
     List(&'a dyn ListValue),
     /// Any value.
     Any(&'a AnyValue),
+    /// A struct's elements that its schema does not describe: what
+    /// [`Structure::field`] gives one past the last field.
+    Extra(&'a Extra),
 }
 
 impl ValueRef<'_> {
@@ -34,6 +37,7 @@ impl ValueRef<'_> {
         match self {
             ValueRef::Absent => true,
             ValueRef::List(list) => list.is_empty(),
+            ValueRef::Extra(extra) => extra.is_empty(),
             _ => false,
         }
     }
@@ -53,6 +57,9 @@ pub enum ValueMut<'a> {
     List(&'a mut dyn ListSlot),
     /// Any value.
     Any(&'a mut AnyValue),
+    /// A struct's elements that its schema does not describe: what
+    /// [`Structure::field_mut`] gives one past the last field.
+    Extra(&'a mut Extra),
 }
 
 impl ValueMut<'_> {
@@ -66,6 +73,7 @@ impl ValueMut<'_> {
             ValueMut::Optional(o) => ValueMut::Optional(&mut **o),
             ValueMut::List(l) => ValueMut::List(&mut **l),
             ValueMut::Any(a) => ValueMut::Any(a),
+            ValueMut::Extra(e) => ValueMut::Extra(e),
         }
     }
 }

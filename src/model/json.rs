@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use super::field::{for_each_scalar, parse_bool};
 use super::scalar::{Base64Binary, Date, DateTime, Decimal, Flag, HexBinary, Time};
 use super::{
-    AnyValue, Enumeration, FieldKind, Scalar, ScalarMut, StructType, Structure, ValueMut, ValueRef,
+    AnyValue, Enumeration, Extra, FieldKind, Scalar, ScalarMut, StructType, Structure, ValueMut,
+    ValueRef,
 };
 
 /// A structure as a JSON value.
@@ -103,6 +104,7 @@ impl Serialize for ValueSer<'_> {
                 seq.end()
             }
             ValueRef::Any(v) => v.serialize(serializer),
+            ValueRef::Extra(extra) => extra.serialize(serializer),
         }
     }
 }
@@ -173,7 +175,17 @@ impl<'de> Visitor<'de> for StructVisitor<'_> {
                 }
                 Key::Unknown(name) => {
                     let item: AnyValue = map.next_value()?;
-                    target.extra_mut().insert(name, item);
+                    match target.extra_mut() {
+                        Some(extra) => {
+                            extra.insert(name, item);
+                        }
+                        None => {
+                            return Err(de::Error::custom(format_args!(
+                                "field `{name}`: {} has no such field and keeps no unknown ones",
+                                schema.name
+                            )));
+                        }
+                    }
                 }
             }
         }
@@ -264,6 +276,10 @@ impl<'de> DeserializeSeed<'de> for Seed<'_> {
             ValueMut::List(list) => d.deserialize_any(ListVisitor(list)),
             ValueMut::Any(slot) => {
                 *slot = AnyValue::deserialize(d)?;
+                Ok(())
+            }
+            ValueMut::Extra(extra) => {
+                *extra = Extra::deserialize(d)?;
                 Ok(())
             }
         }

@@ -55,17 +55,35 @@ pub trait Structure: Any + Send + Sync {
     /// The schema of the struct.
     fn schema(&self) -> &'static StructSchema;
 
-    /// Field `index` of the schema, to read ([`ValueRef::Absent`] past the last).
+    /// Field `index` of the schema, to read; one past the last field, the elements the
+    /// schema does not describe ([`ValueRef::Extra`]); [`ValueRef::Absent`] past that.
     fn field(&self, index: usize) -> ValueRef<'_>;
 
-    /// Field `index` of the schema, to fill (`None` past the last).
+    /// Field `index` of the schema, to fill; one past the last field, the elements the
+    /// schema does not describe ([`ValueMut::Extra`]); `None` past that.
     fn field_mut(&mut self, index: usize) -> Option<ValueMut<'_>>;
+}
 
-    /// Elements the schema does not describe.
-    fn extra(&self) -> &Extra;
+// The elements a schema does not describe are reached through `field` and `field_mut`, one
+// past the last field, rather than through methods of their own: every method of this
+// trait is a function per generated struct, and a server's whole API has thousands.
+impl dyn Structure + '_ {
+    /// The elements the schema does not describe (none if the type keeps none).
+    pub fn extra(&self) -> &Extra {
+        static NONE: std::sync::OnceLock<Extra> = std::sync::OnceLock::new();
+        match self.field(self.schema().fields.len()) {
+            ValueRef::Extra(extra) => extra,
+            _ => NONE.get_or_init(Extra::new),
+        }
+    }
 
-    /// Elements the schema does not describe.
-    fn extra_mut(&mut self) -> &mut Extra;
+    /// The elements the schema does not describe, to add to (`None` if the type keeps none).
+    pub fn extra_mut(&mut self) -> Option<&mut Extra> {
+        match self.field_mut(self.schema().fields.len()) {
+            Some(ValueMut::Extra(extra)) => Some(extra),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for dyn Structure {
@@ -643,18 +661,7 @@ pub fn debug_structure(value: &dyn Structure, f: &mut fmt::Formatter<'_>) -> fmt
     }
     let extra = value.extra();
     if !extra.is_empty() {
-        let redacted: Vec<(&String, &dyn fmt::Debug)> = extra
-            .iter()
-            .map(|(k, v)| {
-                let shown: &dyn fmt::Debug = if crate::redact::is_secret_name(k) {
-                    &Redacted
-                } else {
-                    v
-                };
-                (k, shown)
-            })
-            .collect();
-        out.field("extra", &DebugMap(&redacted));
+        out.field("extra", &DebugExtra(extra));
     }
     out.finish()
 }
@@ -674,16 +681,25 @@ impl fmt::Debug for DebugValue<'_> {
                 .entries((0..list.len()).map(|i| DebugValue(list.item(i))))
                 .finish(),
             ValueRef::Any(v) => fmt::Debug::fmt(v, f),
+            ValueRef::Extra(extra) => fmt::Debug::fmt(&DebugExtra(extra), f),
         }
     }
 }
 
-struct DebugMap<'a>(&'a [(&'a String, &'a dyn fmt::Debug)]);
+/// Elements a schema does not describe, in `Debug` output, secrets redacted by name.
+struct DebugExtra<'a>(&'a Extra);
 
-impl fmt::Debug for DebugMap<'_> {
+impl fmt::Debug for DebugExtra<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
-            .entries(self.0.iter().map(|(k, v)| (k, v)))
+            .entries(self.0.iter().map(|(k, v)| {
+                let shown: &dyn fmt::Debug = if crate::redact::is_secret_name(k) {
+                    &Redacted
+                } else {
+                    v
+                };
+                (k, shown)
+            }))
             .finish()
     }
 }

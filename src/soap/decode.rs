@@ -529,7 +529,15 @@ impl<S: Source> XmlDecoder<S> {
                 Child::Start(Err(name), child) => {
                     seen = true;
                     let value = self.decode_any(&child)?;
-                    insert_extra(target.extra_mut(), name, value);
+                    match target.extra_mut() {
+                        Some(extra) => insert_extra(extra, name, value),
+                        None => {
+                            return Err(self.error(format!(
+                                "element `{name}`: {} has no such field and keeps no unknown ones",
+                                schema.name
+                            )));
+                        }
+                    }
                 }
             }
         }
@@ -548,7 +556,7 @@ impl<S: Source> XmlDecoder<S> {
                 Ok(())
             }
             ValueMut::Optional(o) => self.set_from_text(o.insert_default(), text),
-            ValueMut::Struct(_) | ValueMut::List(_) => {
+            ValueMut::Struct(_) | ValueMut::List(_) | ValueMut::Extra(_) => {
                 Err(self.error("a structure or list cannot be read from text"))
             }
         }
@@ -584,6 +592,8 @@ impl<S: Source> XmlDecoder<S> {
                 }
             }
             ValueMut::Struct(target) => self.decode_structure(target, &start),
+            // Not a field: the decoder fills it only with the elements a schema lacks.
+            ValueMut::Extra(_) => Err(self.error("the unknown elements are not a field")),
             ValueMut::Optional(o) => {
                 if start.nil {
                     self.skip(&start)?;

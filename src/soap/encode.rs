@@ -9,7 +9,7 @@
 use std::fmt::Display;
 use std::io::Write as _;
 
-use crate::model::{AnyValue, FieldKind, Scalar, Structure, TypeInfo, ValueRef};
+use crate::model::{AnyValue, Extra, FieldKind, Scalar, Structure, TypeInfo, ValueRef};
 
 /// The XML Schema namespace, bound to `xsd`.
 pub const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
@@ -238,7 +238,12 @@ impl XmlEncoder {
                 }
             }
         }
-        for (key, v) in value.extra() {
+        self.extra(value.extra())
+    }
+
+    /// Elements a schema does not describe, each as it was kept.
+    fn extra(&mut self, extra: &Extra) -> Result<(), EncodeError> {
+        for (key, v) in extra {
             check_name(key)?;
             self.any(key, v)?;
         }
@@ -277,6 +282,7 @@ impl XmlEncoder {
             }
             ValueRef::List(list) => self.array(name, ty.item(), list),
             ValueRef::Any(v) => self.any(name, v),
+            ValueRef::Extra(extra) => self.extra(extra),
         }
     }
 

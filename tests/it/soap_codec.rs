@@ -238,3 +238,62 @@ fn every_generated_field_is_found_by_its_wire_name() {
     }
     assert!(checked > 900, "only {checked} fields checked");
 }
+
+/// A struct written by hand against the public `Structure` trait that keeps no unknown
+/// elements: `field` and `field_mut` give nothing one past its (no) fields.
+#[derive(Default)]
+struct KeepsNoUnknown;
+
+static KEEPS_NO_UNKNOWN: portabilling::runtime::StructSchema =
+    portabilling::runtime::StructSchema {
+        name: "KeepsNoUnknown",
+        namespace: "urn:test",
+        doc: "",
+        source: "test",
+        qualified: false,
+        fields: &[],
+        docs: &[],
+        index: &[0],
+    };
+
+impl portabilling::runtime::Structure for KeepsNoUnknown {
+    fn schema(&self) -> &'static portabilling::runtime::StructSchema {
+        &KEEPS_NO_UNKNOWN
+    }
+
+    fn field(&self, _index: usize) -> portabilling::runtime::ValueRef<'_> {
+        portabilling::runtime::ValueRef::Absent
+    }
+
+    fn field_mut(&mut self, _index: usize) -> Option<portabilling::runtime::ValueMut<'_>> {
+        None
+    }
+}
+
+#[test]
+fn an_unknown_element_with_nowhere_to_go_is_an_error_not_a_loss() {
+    use portabilling::runtime::codec::decode_request;
+    use portabilling::runtime::Structure;
+
+    let body = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:op xmlns:m="urn:test"><part><note>kept?</note></part></m:op></soap:Body></soap:Envelope>"#;
+    let select = |_: &_| Ok::<_, ()>(Box::new(KeepsNoUnknown) as Box<dyn Structure>);
+    let err = match decode_request(body.as_bytes(), Limits::default(), select) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("an unknown element was dropped"),
+    };
+    assert!(
+        err.contains("`note`") && err.contains("KeepsNoUnknown"),
+        "{err}"
+    );
+
+    let mut value = KeepsNoUnknown;
+    let value: &mut dyn Structure = &mut value;
+    assert!(value.extra().is_empty());
+    assert!(value.extra_mut().is_none());
+    let err = value
+        .set_json(&serde_json::json!({"note": "kept?"}))
+        .expect_err("an unknown field was dropped");
+    assert!(err.to_string().contains("`note`"), "{err}");
+    // With nothing unknown, the same value reads.
+    value.set_json(&serde_json::json!({})).unwrap();
+}

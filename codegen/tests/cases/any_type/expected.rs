@@ -69,6 +69,7 @@ pub mod any_type {
                 1 => rt::FieldValue::value(&self.untyped),
                 2 => rt::FieldValue::value(&self.many),
                 3 => rt::FieldValue::value(&self.simple),
+                4 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -79,16 +80,9 @@ pub mod any_type {
                 1 => rt::FieldValue::value_mut(&mut self.untyped),
                 2 => rt::FieldValue::value_mut(&mut self.many),
                 3 => rt::FieldValue::value_mut(&mut self.simple),
+                4 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -140,6 +134,7 @@ pub mod any_type {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.envelope),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -147,16 +142,9 @@ pub mod any_type {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.envelope),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -199,20 +187,18 @@ pub mod any_type {
             <Self as rt::StructType>::SCHEMA
         }
 
-        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
-            rt::ValueRef::Absent
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+            match index {
+                0 => rt::ValueRef::Extra(&self.extra),
+                _ => rt::ValueRef::Absent,
+            }
         }
 
-        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
-            None
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::ValueMut::Extra(&mut self.extra),
+                _ => return None,
+            })
         }
     }
 

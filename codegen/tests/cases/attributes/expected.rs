@@ -109,6 +109,7 @@ pub mod attributes {
                 3 => rt::FieldValue::value(&self.created),
                 4 => rt::FieldValue::value(&self.state),
                 5 => rt::FieldValue::value(&self.lang),
+                6 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -121,16 +122,9 @@ pub mod attributes {
                 3 => rt::FieldValue::value_mut(&mut self.created),
                 4 => rt::FieldValue::value_mut(&mut self.state),
                 5 => rt::FieldValue::value_mut(&mut self.lang),
+                6 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -240,6 +234,7 @@ pub mod attributes {
             match index {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::FieldValue::value(&self.b_c),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -248,16 +243,9 @@ pub mod attributes {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::FieldValue::value_mut(&mut self.b_c),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -327,6 +315,7 @@ pub mod attributes {
                 0 => rt::FieldValue::value(&self.item),
                 1 => rt::FieldValue::value(&self.only),
                 2 => rt::FieldValue::value(&self.request_id),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -336,16 +325,9 @@ pub mod attributes {
                 0 => rt::FieldValue::value_mut(&mut self.item),
                 1 => rt::FieldValue::value_mut(&mut self.only),
                 2 => rt::FieldValue::value_mut(&mut self.request_id),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -400,6 +382,7 @@ pub mod attributes {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.ok),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -407,16 +390,9 @@ pub mod attributes {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.ok),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -332,6 +332,7 @@ pub mod builtins {
                 49 => rt::FieldValue::value(&self.xsd11_any_atomic_type),
                 50 => rt::FieldValue::value(&self.optional_decimal),
                 51 => rt::FieldValue::value(&self.dates),
+                52 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -390,16 +391,9 @@ pub mod builtins {
                 49 => rt::FieldValue::value_mut(&mut self.xsd11_any_atomic_type),
                 50 => rt::FieldValue::value_mut(&mut self.optional_decimal),
                 51 => rt::FieldValue::value_mut(&mut self.dates),
+                52 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -451,6 +445,7 @@ pub mod builtins {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.all),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -458,16 +453,9 @@ pub mod builtins {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.all),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -91,6 +91,7 @@ pub mod extension {
                 3 => rt::FieldValue::value(&self.name),
                 4 => rt::FieldValue::value(&self.extra_info),
                 5 => rt::FieldValue::value(&self.flag),
+                6 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -103,16 +104,9 @@ pub mod extension {
                 3 => rt::FieldValue::value_mut(&mut self.name),
                 4 => rt::FieldValue::value_mut(&mut self.extra_info),
                 5 => rt::FieldValue::value_mut(&mut self.flag),
+                6 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -190,6 +184,7 @@ pub mod extension {
                 1 => rt::FieldValue::value(&self.note),
                 2 => rt::FieldValue::value(&self.version),
                 3 => rt::FieldValue::value(&self.lang),
+                4 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -200,16 +195,9 @@ pub mod extension {
                 1 => rt::FieldValue::value_mut(&mut self.note),
                 2 => rt::FieldValue::value_mut(&mut self.version),
                 3 => rt::FieldValue::value_mut(&mut self.lang),
+                4 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -271,6 +259,7 @@ pub mod extension {
             match index {
                 0 => rt::FieldValue::value(&self.derived),
                 1 => rt::FieldValue::value(&self.only_attributes),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -279,16 +268,9 @@ pub mod extension {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.derived),
                 1 => rt::FieldValue::value_mut(&mut self.only_attributes),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -360,6 +342,7 @@ pub mod extension {
                 1 => rt::FieldValue::value(&self.note),
                 2 => rt::FieldValue::value(&self.version),
                 3 => rt::FieldValue::value(&self.echoed),
+                4 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -370,16 +353,9 @@ pub mod extension {
                 1 => rt::FieldValue::value_mut(&mut self.note),
                 2 => rt::FieldValue::value_mut(&mut self.version),
                 3 => rt::FieldValue::value_mut(&mut self.echoed),
+                4 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

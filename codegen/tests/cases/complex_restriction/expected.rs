@@ -75,6 +75,7 @@ pub mod restriction {
                 1 => rt::FieldValue::value(&self.b),
                 2 => rt::FieldValue::value(&self.c),
                 3 => rt::FieldValue::value(&self.kind),
+                4 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -85,16 +86,9 @@ pub mod restriction {
                 1 => rt::FieldValue::value_mut(&mut self.b),
                 2 => rt::FieldValue::value_mut(&mut self.c),
                 3 => rt::FieldValue::value_mut(&mut self.kind),
+                4 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -161,6 +155,7 @@ pub mod restriction {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::FieldValue::value(&self.c),
                 2 => rt::FieldValue::value(&self.kind),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -170,16 +165,9 @@ pub mod restriction {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::FieldValue::value_mut(&mut self.c),
                 2 => rt::FieldValue::value_mut(&mut self.kind),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -222,20 +210,18 @@ pub mod restriction {
             <Self as rt::StructType>::SCHEMA
         }
 
-        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
-            rt::ValueRef::Absent
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+            match index {
+                0 => rt::ValueRef::Extra(&self.extra),
+                _ => rt::ValueRef::Absent,
+            }
         }
 
-        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
-            None
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::ValueMut::Extra(&mut self.extra),
+                _ => return None,
+            })
         }
     }
 
@@ -296,6 +282,7 @@ pub mod restriction {
                 0 => rt::FieldValue::value(&self.wide),
                 1 => rt::FieldValue::value(&self.narrow),
                 2 => rt::FieldValue::value(&self.empty),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -305,16 +292,9 @@ pub mod restriction {
                 0 => rt::FieldValue::value_mut(&mut self.wide),
                 1 => rt::FieldValue::value_mut(&mut self.narrow),
                 2 => rt::FieldValue::value_mut(&mut self.empty),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -366,6 +346,7 @@ pub mod restriction {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.narrow),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -373,16 +354,9 @@ pub mod restriction {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.narrow),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

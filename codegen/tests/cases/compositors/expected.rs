@@ -59,6 +59,7 @@ pub mod compositors {
             match index {
                 0 => rt::FieldValue::value(&self.first),
                 1 => rt::FieldValue::value(&self.second),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -67,16 +68,9 @@ pub mod compositors {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.first),
                 1 => rt::FieldValue::value_mut(&mut self.second),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -132,6 +126,7 @@ pub mod compositors {
             match index {
                 0 => rt::FieldValue::value(&self.x),
                 1 => rt::FieldValue::value(&self.y),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -140,16 +135,9 @@ pub mod compositors {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
                 1 => rt::FieldValue::value_mut(&mut self.y),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -226,6 +214,7 @@ pub mod compositors {
                 2 => rt::FieldValue::value(&self.by_id),
                 3 => rt::FieldValue::value(&self.version),
                 4 => rt::FieldValue::value(&self.many),
+                5 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -237,16 +226,9 @@ pub mod compositors {
                 2 => rt::FieldValue::value_mut(&mut self.by_id),
                 3 => rt::FieldValue::value_mut(&mut self.version),
                 4 => rt::FieldValue::value_mut(&mut self.many),
+                5 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -302,6 +284,7 @@ pub mod compositors {
             match index {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::FieldValue::value(&self.b),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -310,16 +293,9 @@ pub mod compositors {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::FieldValue::value_mut(&mut self.b),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -378,6 +354,7 @@ pub mod compositors {
             match index {
                 0 => rt::FieldValue::value(&self.text),
                 1 => rt::FieldValue::value(&self.number),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -386,16 +363,9 @@ pub mod compositors {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.text),
                 1 => rt::FieldValue::value_mut(&mut self.number),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -475,6 +445,7 @@ pub mod compositors {
                 2 => rt::FieldValue::value(&self.choice),
                 3 => rt::FieldValue::value(&self.optional_sequence),
                 4 => rt::FieldValue::value(&self.repeated_choice),
+                5 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -486,16 +457,9 @@ pub mod compositors {
                 2 => rt::FieldValue::value_mut(&mut self.choice),
                 3 => rt::FieldValue::value_mut(&mut self.optional_sequence),
                 4 => rt::FieldValue::value_mut(&mut self.repeated_choice),
+                5 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -547,6 +511,7 @@ pub mod compositors {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.choice),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -554,16 +519,9 @@ pub mod compositors {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.choice),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -110,6 +110,7 @@ pub mod documentation {
                 2 => rt::FieldValue::value(&self.password),
                 3 => rt::FieldValue::value(&self.api_token),
                 4 => rt::FieldValue::value(&self.quotes),
+                5 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -121,16 +122,9 @@ pub mod documentation {
                 2 => rt::FieldValue::value_mut(&mut self.password),
                 3 => rt::FieldValue::value_mut(&mut self.api_token),
                 4 => rt::FieldValue::value_mut(&mut self.quotes),
+                5 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -182,6 +176,7 @@ pub mod documentation {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.documented),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -189,16 +184,9 @@ pub mod documentation {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.documented),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -59,6 +59,7 @@ pub mod element_refs {
             match index {
                 0 => rt::FieldValue::value(&self.street),
                 1 => rt::FieldValue::value(&self.zip),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -67,16 +68,9 @@ pub mod element_refs {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.street),
                 1 => rt::FieldValue::value_mut(&mut self.zip),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -147,6 +141,7 @@ pub mod element_refs {
                 2 => rt::FieldValue::value(&self.address),
                 3 => rt::FieldValue::value(&self.amount),
                 4 => rt::FieldValue::value(&self.stamp),
+                5 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -158,16 +153,9 @@ pub mod element_refs {
                 2 => rt::FieldValue::value_mut(&mut self.address),
                 3 => rt::FieldValue::value_mut(&mut self.amount),
                 4 => rt::FieldValue::value_mut(&mut self.stamp),
+                5 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -219,6 +207,7 @@ pub mod element_refs {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.person),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -226,16 +215,9 @@ pub mod element_refs {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.person),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

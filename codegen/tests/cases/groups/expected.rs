@@ -131,6 +131,7 @@ pub mod groups {
                 7 => rt::FieldValue::value(&self.id),
                 8 => rt::FieldValue::value(&self.lang),
                 9 => rt::FieldValue::value(&self.source),
+                10 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -147,16 +148,9 @@ pub mod groups {
                 7 => rt::FieldValue::value_mut(&mut self.id),
                 8 => rt::FieldValue::value_mut(&mut self.lang),
                 9 => rt::FieldValue::value_mut(&mut self.source),
+                10 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -221,6 +215,7 @@ pub mod groups {
                 0 => rt::FieldValue::value(&self.created_by),
                 1 => rt::FieldValue::value(&self.created_at),
                 2 => rt::FieldValue::value(&self.anonymous),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -230,16 +225,9 @@ pub mod groups {
                 0 => rt::FieldValue::value_mut(&mut self.created_by),
                 1 => rt::FieldValue::value_mut(&mut self.created_at),
                 2 => rt::FieldValue::value_mut(&mut self.anonymous),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -298,6 +286,7 @@ pub mod groups {
             match index {
                 0 => rt::FieldValue::value(&self.record),
                 1 => rt::FieldValue::value(&self.choice),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -306,16 +295,9 @@ pub mod groups {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.record),
                 1 => rt::FieldValue::value_mut(&mut self.choice),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -69,6 +69,7 @@ pub mod types {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
                 1 => rt::FieldValue::value(&self.value),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -77,16 +78,9 @@ pub mod types {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.currency),
                 1 => rt::FieldValue::value_mut(&mut self.value),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -142,6 +136,7 @@ pub mod types {
             match index {
                 0 => rt::FieldValue::value(&self.lines),
                 1 => rt::FieldValue::value(&self.total),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -150,16 +145,9 @@ pub mod types {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.lines),
                 1 => rt::FieldValue::value_mut(&mut self.total),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -215,6 +203,7 @@ pub mod types {
             match index {
                 0 => rt::FieldValue::value(&self.order_id),
                 1 => rt::FieldValue::value(&self.charged),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -223,16 +212,9 @@ pub mod types {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.order_id),
                 1 => rt::FieldValue::value_mut(&mut self.charged),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -288,6 +270,7 @@ pub mod types {
             match index {
                 0 => rt::FieldValue::value(&self.sku),
                 1 => rt::FieldValue::value(&self.quantity),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -296,16 +279,9 @@ pub mod types {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sku),
                 1 => rt::FieldValue::value_mut(&mut self.quantity),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -369,6 +345,7 @@ pub mod orders {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.order),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -376,16 +353,9 @@ pub mod orders {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.order),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -437,6 +407,7 @@ pub mod orders {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.receipt),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -444,16 +415,9 @@ pub mod orders {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.receipt),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -98,6 +98,7 @@ pub mod list_union {
                 3 => rt::FieldValue::value(&self.sizes),
                 4 => rt::FieldValue::value(&self.tokens),
                 5 => rt::FieldValue::value(&self.size_2),
+                6 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -110,16 +111,9 @@ pub mod list_union {
                 3 => rt::FieldValue::value_mut(&mut self.sizes),
                 4 => rt::FieldValue::value_mut(&mut self.tokens),
                 5 => rt::FieldValue::value_mut(&mut self.size_2),
+                6 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -171,6 +165,7 @@ pub mod list_union {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.values),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -178,16 +173,9 @@ pub mod list_union {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.values),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

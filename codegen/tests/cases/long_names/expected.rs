@@ -349,6 +349,7 @@ pub mod long_names {
                 4 => rt::FieldValue::value(&self.self_ref),
                 5 => rt::FieldValue::value(&self.nested),
                 6 => rt::FieldValue::value(&self.many),
+                7 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -364,16 +365,9 @@ pub mod long_names {
                 4 => rt::FieldValue::value_mut(&mut self.self_ref),
                 5 => rt::FieldValue::value_mut(&mut self.nested),
                 6 => rt::FieldValue::value_mut(&mut self.many),
+                7 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -427,6 +421,7 @@ pub mod long_names {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -434,16 +429,9 @@ pub mod long_names {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -505,6 +493,7 @@ pub mod long_names {
             match index {
                 0 => rt::FieldValue::value(&self.limit),
                 1 => rt::FieldValue::value(&self.offset),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -513,16 +502,9 @@ pub mod long_names {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.limit),
                 1 => rt::FieldValue::value_mut(&mut self.offset),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -590,6 +572,7 @@ pub mod long_names {
             match index {
                 0 => rt::FieldValue::value(&self.items),
                 1 => rt::FieldValue::value(&self.total),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -598,16 +581,9 @@ pub mod long_names {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.items),
                 1 => rt::FieldValue::value_mut(&mut self.total),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -676,6 +652,7 @@ pub mod long_names {
                     rt::FieldValue::value(&self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
                 }
                 1 => rt::FieldValue::value(&self.second),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -686,16 +663,9 @@ pub mod long_names {
                     rt::FieldValue::value_mut(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
                 }
                 1 => rt::FieldValue::value_mut(&mut self.second),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -762,6 +732,7 @@ pub mod long_names {
                     rt::FieldValue::value(&self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
                 }
                 1 => rt::FieldValue::value(&self.second),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -772,16 +743,9 @@ pub mod long_names {
                     rt::FieldValue::value_mut(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
                 }
                 1 => rt::FieldValue::value_mut(&mut self.second),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -52,6 +52,7 @@ pub mod names {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -59,16 +60,9 @@ pub mod names {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -117,6 +111,7 @@ pub mod names {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.b),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -124,16 +119,9 @@ pub mod names {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.b),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -182,6 +170,7 @@ pub mod names {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.c),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -189,16 +178,9 @@ pub mod names {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.c),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -247,6 +229,7 @@ pub mod names {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.d),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -254,16 +237,9 @@ pub mod names {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.d),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -312,6 +288,7 @@ pub mod names {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.e),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -319,16 +296,9 @@ pub mod names {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.e),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -489,6 +459,7 @@ pub mod names {
                 18 => rt::FieldValue::value(&self.api),
                 19 => rt::FieldValue::value(&self.value_2),
                 20 => rt::FieldValue::value(&self.type_2),
+                21 => rt::ValueRef::Extra(&self.extra_2),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -516,16 +487,9 @@ pub mod names {
                 18 => rt::FieldValue::value_mut(&mut self.api),
                 19 => rt::FieldValue::value_mut(&mut self.value_2),
                 20 => rt::FieldValue::value_mut(&mut self.type_2),
+                21 => rt::ValueMut::Extra(&mut self.extra_2),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra_2
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra_2
         }
     }
 
@@ -577,6 +541,7 @@ pub mod names {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.keywords),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -584,16 +549,9 @@ pub mod names {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.keywords),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

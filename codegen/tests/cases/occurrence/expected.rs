@@ -53,6 +53,7 @@ pub mod occurrence {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -60,16 +61,9 @@ pub mod occurrence {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.id),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -203,6 +197,7 @@ pub mod occurrence {
                 11 => rt::FieldValue::value(&self.nillable_items),
                 12 => rt::FieldValue::value(&self.optional_item),
                 13 => rt::FieldValue::value(&self.nil_item),
+                14 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -223,16 +218,9 @@ pub mod occurrence {
                 11 => rt::FieldValue::value_mut(&mut self.nillable_items),
                 12 => rt::FieldValue::value_mut(&mut self.optional_item),
                 13 => rt::FieldValue::value_mut(&mut self.nil_item),
+                14 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -288,6 +276,7 @@ pub mod occurrence {
             match index {
                 0 => rt::FieldValue::value(&self.key),
                 1 => rt::FieldValue::value(&self.value),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -296,16 +285,9 @@ pub mod occurrence {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.key),
                 1 => rt::FieldValue::value_mut(&mut self.value),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -367,6 +349,7 @@ pub mod occurrence {
             match index {
                 0 => rt::FieldValue::value(&self.occurrences),
                 1 => rt::FieldValue::value(&self.pairs),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -375,16 +358,9 @@ pub mod occurrence {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.occurrences),
                 1 => rt::FieldValue::value_mut(&mut self.pairs),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

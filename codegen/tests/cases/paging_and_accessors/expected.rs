@@ -59,6 +59,7 @@ pub mod soap_2 {
             match index {
                 0 => rt::FieldValue::value(&self.i_thing),
                 1 => rt::FieldValue::value(&self.name),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -67,16 +68,9 @@ pub mod soap_2 {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.i_thing),
                 1 => rt::FieldValue::value_mut(&mut self.name),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -142,6 +136,7 @@ pub mod soap_2 {
                 1 => rt::FieldValue::value(&self.limit),
                 2 => rt::FieldValue::value(&self.offset),
                 3 => rt::FieldValue::value(&self.get_total),
+                4 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -152,16 +147,9 @@ pub mod soap_2 {
                 1 => rt::FieldValue::value_mut(&mut self.limit),
                 2 => rt::FieldValue::value_mut(&mut self.offset),
                 3 => rt::FieldValue::value_mut(&mut self.get_total),
+                4 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -220,6 +208,7 @@ pub mod soap_2 {
             match index {
                 0 => rt::FieldValue::value(&self.thing_list),
                 1 => rt::FieldValue::value(&self.total),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -228,16 +217,9 @@ pub mod soap_2 {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.thing_list),
                 1 => rt::FieldValue::value_mut(&mut self.total),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -293,6 +275,7 @@ pub mod soap_2 {
             match index {
                 0 => rt::FieldValue::value(&self.limit),
                 1 => rt::FieldValue::value(&self.offset),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -301,16 +284,9 @@ pub mod soap_2 {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.limit),
                 1 => rt::FieldValue::value_mut(&mut self.offset),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -365,6 +341,7 @@ pub mod soap_2 {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -372,16 +349,9 @@ pub mod soap_2 {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -64,6 +64,7 @@ pub mod recursion {
                 0 => rt::FieldValue::value(&self.name),
                 1 => rt::FieldValue::value(&self.parent),
                 2 => rt::FieldValue::value(&self.children),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -73,16 +74,9 @@ pub mod recursion {
                 0 => rt::FieldValue::value_mut(&mut self.name),
                 1 => rt::FieldValue::value_mut(&mut self.parent),
                 2 => rt::FieldValue::value_mut(&mut self.children),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -142,6 +136,7 @@ pub mod recursion {
             match index {
                 0 => rt::FieldValue::value(&self.literal),
                 1 => rt::FieldValue::value(&self.op),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -150,16 +145,9 @@ pub mod recursion {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.literal),
                 1 => rt::FieldValue::value_mut(&mut self.op),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -221,6 +209,7 @@ pub mod recursion {
                 0 => rt::FieldValue::value(&self.symbol),
                 1 => rt::FieldValue::value(&self.left),
                 2 => rt::FieldValue::value(&self.right),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -230,16 +219,9 @@ pub mod recursion {
                 0 => rt::FieldValue::value_mut(&mut self.symbol),
                 1 => rt::FieldValue::value_mut(&mut self.left),
                 2 => rt::FieldValue::value_mut(&mut self.right),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -296,6 +278,7 @@ pub mod recursion {
             match index {
                 0 => rt::FieldValue::value(&self.root),
                 1 => rt::FieldValue::value(&self.expr),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -304,16 +287,9 @@ pub mod recursion {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.root),
                 1 => rt::FieldValue::value_mut(&mut self.expr),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -365,6 +341,7 @@ pub mod recursion {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.next),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -372,16 +349,9 @@ pub mod recursion {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.next),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -434,6 +404,7 @@ pub mod recursion {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.value),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -441,16 +412,9 @@ pub mod recursion {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.value),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -520,6 +484,7 @@ pub mod recursion {
                 1 => rt::FieldValue::value(&self.parent),
                 2 => rt::FieldValue::value(&self.children),
                 3 => rt::FieldValue::value(&self.special),
+                4 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -530,16 +495,9 @@ pub mod recursion {
                 1 => rt::FieldValue::value_mut(&mut self.parent),
                 2 => rt::FieldValue::value_mut(&mut self.children),
                 3 => rt::FieldValue::value_mut(&mut self.special),
+                4 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -604,6 +562,7 @@ pub mod recursion {
                 0 => rt::FieldValue::value(&self.holder),
                 1 => rt::FieldValue::value(&self.linked),
                 2 => rt::FieldValue::value(&self.special),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -613,16 +572,9 @@ pub mod recursion {
                 0 => rt::FieldValue::value_mut(&mut self.holder),
                 1 => rt::FieldValue::value_mut(&mut self.linked),
                 2 => rt::FieldValue::value_mut(&mut self.special),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -59,6 +59,7 @@ pub mod calculator {
             match index {
                 0 => rt::FieldValue::value(&self.left),
                 1 => rt::FieldValue::value(&self.right),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -67,16 +68,9 @@ pub mod calculator {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.left),
                 1 => rt::FieldValue::value_mut(&mut self.right),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -137,6 +131,7 @@ pub mod calculator {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::FieldValue::value(&self.b),
                 2 => rt::FieldValue::value(&self.label),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -146,16 +141,9 @@ pub mod calculator {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::FieldValue::value_mut(&mut self.b),
                 2 => rt::FieldValue::value_mut(&mut self.label),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -205,6 +193,7 @@ pub mod calculator {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sum),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -212,16 +201,9 @@ pub mod calculator {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sum),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -280,6 +262,7 @@ pub mod calculator {
             match index {
                 0 => rt::FieldValue::value(&self.operands),
                 1 => rt::FieldValue::value(&self.precision),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -288,16 +271,9 @@ pub mod calculator {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.operands),
                 1 => rt::FieldValue::value_mut(&mut self.precision),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -353,6 +329,7 @@ pub mod calculator {
             match index {
                 0 => rt::FieldValue::value(&self.quotient),
                 1 => rt::FieldValue::value(&self.remainder),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -361,16 +338,9 @@ pub mod calculator {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.quotient),
                 1 => rt::FieldValue::value_mut(&mut self.remainder),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -413,20 +383,18 @@ pub mod calculator {
             <Self as rt::StructType>::SCHEMA
         }
 
-        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
-            rt::ValueRef::Absent
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+            match index {
+                0 => rt::ValueRef::Extra(&self.extra),
+                _ => rt::ValueRef::Absent,
+            }
         }
 
-        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
-            None
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::ValueMut::Extra(&mut self.extra),
+                _ => return None,
+            })
         }
     }
 
@@ -469,20 +437,18 @@ pub mod calculator {
             <Self as rt::StructType>::SCHEMA
         }
 
-        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
-            rt::ValueRef::Absent
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+            match index {
+                0 => rt::ValueRef::Extra(&self.extra),
+                _ => rt::ValueRef::Absent,
+            }
         }
 
-        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
-            None
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::ValueMut::Extra(&mut self.extra),
+                _ => return None,
+            })
         }
     }
 
@@ -525,20 +491,18 @@ pub mod calculator {
             <Self as rt::StructType>::SCHEMA
         }
 
-        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
-            rt::ValueRef::Absent
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+            match index {
+                0 => rt::ValueRef::Extra(&self.extra),
+                _ => rt::ValueRef::Absent,
+            }
         }
 
-        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
-            None
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::ValueMut::Extra(&mut self.extra),
+                _ => return None,
+            })
         }
     }
 
@@ -581,20 +545,18 @@ pub mod calculator {
             <Self as rt::StructType>::SCHEMA
         }
 
-        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
-            rt::ValueRef::Absent
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+            match index {
+                0 => rt::ValueRef::Extra(&self.extra),
+                _ => rt::ValueRef::Absent,
+            }
         }
 
-        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
-            None
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::ValueMut::Extra(&mut self.extra),
+                _ => return None,
+            })
         }
     }
 

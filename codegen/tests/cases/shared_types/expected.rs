@@ -52,6 +52,7 @@ pub mod types {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -59,16 +60,9 @@ pub mod types {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -124,6 +118,7 @@ pub mod types {
             match index {
                 0 => rt::FieldValue::value(&self.offset),
                 1 => rt::FieldValue::value(&self.limit),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -132,16 +127,9 @@ pub mod types {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.offset),
                 1 => rt::FieldValue::value_mut(&mut self.limit),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -191,6 +179,7 @@ pub mod types {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -198,16 +187,9 @@ pub mod types {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -282,6 +264,7 @@ pub mod alpha {
                 0 => rt::FieldValue::value(&self.page),
                 1 => rt::FieldValue::value(&self.only),
                 2 => rt::FieldValue::value(&self.widget),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -291,16 +274,9 @@ pub mod alpha {
                 0 => rt::FieldValue::value_mut(&mut self.page),
                 1 => rt::FieldValue::value_mut(&mut self.only),
                 2 => rt::FieldValue::value_mut(&mut self.widget),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -428,6 +404,7 @@ pub mod beta {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -435,16 +412,9 @@ pub mod beta {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.number),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -511,6 +481,7 @@ pub mod beta {
                 0 => rt::FieldValue::value(&self.page),
                 1 => rt::FieldValue::value(&self.local_page),
                 2 => rt::FieldValue::value(&self.widget),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -520,16 +491,9 @@ pub mod beta {
                 0 => rt::FieldValue::value_mut(&mut self.page),
                 1 => rt::FieldValue::value_mut(&mut self.local_page),
                 2 => rt::FieldValue::value_mut(&mut self.widget),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

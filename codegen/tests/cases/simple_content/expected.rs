@@ -82,6 +82,7 @@ pub mod simple_content {
                 0 => rt::FieldValue::value(&self.currency),
                 1 => rt::FieldValue::value(&self.precision),
                 2 => rt::FieldValue::value(&self.value),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -91,16 +92,9 @@ pub mod simple_content {
                 0 => rt::FieldValue::value_mut(&mut self.currency),
                 1 => rt::FieldValue::value_mut(&mut self.precision),
                 2 => rt::FieldValue::value_mut(&mut self.value),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -168,6 +162,7 @@ pub mod simple_content {
             match index {
                 0 => rt::FieldValue::value(&self.tag),
                 1 => rt::FieldValue::value(&self.value),
+                2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -176,16 +171,9 @@ pub mod simple_content {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.tag),
                 1 => rt::FieldValue::value_mut(&mut self.value),
+                2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -264,6 +252,7 @@ pub mod simple_content {
                 0 => rt::FieldValue::value(&self.currency),
                 1 => rt::FieldValue::value(&self.precision),
                 2 => rt::FieldValue::value(&self.value),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -273,16 +262,9 @@ pub mod simple_content {
                 0 => rt::FieldValue::value_mut(&mut self.currency),
                 1 => rt::FieldValue::value_mut(&mut self.precision),
                 2 => rt::FieldValue::value_mut(&mut self.value),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -343,6 +325,7 @@ pub mod simple_content {
                 0 => rt::FieldValue::value(&self.price),
                 1 => rt::FieldValue::value(&self.tagged),
                 2 => rt::FieldValue::value(&self.euro),
+                3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -352,16 +335,9 @@ pub mod simple_content {
                 0 => rt::FieldValue::value_mut(&mut self.price),
                 1 => rt::FieldValue::value_mut(&mut self.tagged),
                 2 => rt::FieldValue::value_mut(&mut self.euro),
+                3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -413,6 +389,7 @@ pub mod simple_content {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.price),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -420,16 +397,9 @@ pub mod simple_content {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.price),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

@@ -94,6 +94,7 @@ pub mod simple_restrictions {
                 4 => rt::FieldValue::value(&self.nick),
                 5 => rt::FieldValue::value(&self.since),
                 6 => rt::FieldValue::value(&self.age),
+                7 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -107,16 +108,9 @@ pub mod simple_restrictions {
                 4 => rt::FieldValue::value_mut(&mut self.nick),
                 5 => rt::FieldValue::value_mut(&mut self.since),
                 6 => rt::FieldValue::value_mut(&mut self.age),
+                7 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
@@ -168,6 +162,7 @@ pub mod simple_restrictions {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.contact),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -175,16 +170,9 @@ pub mod simple_restrictions {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.contact),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 

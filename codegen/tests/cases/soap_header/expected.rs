@@ -46,20 +46,18 @@ pub mod header {
             <Self as rt::StructType>::SCHEMA
         }
 
-        fn field(&self, _index: usize) -> rt::ValueRef<'_> {
-            rt::ValueRef::Absent
+        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+            match index {
+                0 => rt::ValueRef::Extra(&self.extra),
+                _ => rt::ValueRef::Absent,
+            }
         }
 
-        fn field_mut(&mut self, _index: usize) -> Option<rt::ValueMut<'_>> {
-            None
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
+        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+            Some(match index {
+                0 => rt::ValueMut::Extra(&mut self.extra),
+                _ => return None,
+            })
         }
     }
 
@@ -109,6 +107,7 @@ pub mod header {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.pong),
+                1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
         }
@@ -116,16 +115,9 @@ pub mod header {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.pong),
+                1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
-        }
-
-        fn extra(&self) -> &rt::Extra {
-            &self.extra
-        }
-
-        fn extra_mut(&mut self) -> &mut rt::Extra {
-            &mut self.extra
         }
     }
 
