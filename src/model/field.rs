@@ -405,34 +405,52 @@ impl dyn ListValue + '_ {
     }
 }
 
-/// A list, to fill.
-#[allow(
-    clippy::len_without_is_empty,
-    reason = "`is_empty` is on `dyn ListSlot`, written once"
-)]
-pub trait ListSlot: Send + Sync {
-    /// The number of items.
-    fn len(&self) -> usize;
-
+/// A list, to fill. Its length is [`ListValue::len`].
+pub trait ListSlot: ListValue {
     /// Appends a default item and hands it out to fill. The list grows by a quarter at a
     /// time, so a decoded list holds little spare room.
     fn push_default(&mut self) -> ValueMut<'_>;
 
+    /// Changes the list's length or its room as `change` says (`pop`, `reserve_declared`
+    /// and `finish` on `dyn ListSlot` call it).
+    fn change(&mut self, change: ListChange);
+}
+
+/// A change to a list other than a new item: what [`ListSlot::change`] does.
+///
+/// One method takes the three changes rather than one method each because every list type
+/// of a server's whole API instantiates every method of [`ListSlot`].
+#[derive(Clone, Copy, Debug)]
+pub enum ListChange {
     /// Removes the last item (one that turned out absent).
-    fn pop(&mut self);
-
-    /// Makes room for the `declared` items a SOAP array says it holds, up to 64 MiB: a
-    /// hostile body may declare billions it does not contain.
-    fn reserve_declared(&mut self, declared: usize);
-
+    PopLast,
+    /// Makes room for the items a SOAP array declares it holds, up to 64 MiB: a hostile body
+    /// may declare billions it does not contain.
+    ReserveDeclared(usize),
     /// Gives back spare room once the list is complete.
-    fn finish(&mut self);
+    Finish,
 }
 
 impl dyn ListSlot + '_ {
     /// Whether there are no items.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Removes the last item (one that turned out absent).
+    pub fn pop(&mut self) {
+        self.change(ListChange::PopLast);
+    }
+
+    /// Makes room for the `declared` items a SOAP array says it holds (see
+    /// [`ListChange::ReserveDeclared`]).
+    pub fn reserve_declared(&mut self, declared: usize) {
+        self.change(ListChange::ReserveDeclared(declared));
+    }
+
+    /// Gives back spare room once the list is complete.
+    pub fn finish(&mut self) {
+        self.change(ListChange::Finish);
     }
 }
 
@@ -484,27 +502,23 @@ impl<T: Slot> Slot for Vec<T> {
     }
 }
 
+// Each list type of a server's whole API instantiates these, and every function
+// instantiated costs build time and size: the methods are few, and call few of `Vec`'s.
 impl<T: Slot> ListValue for Vec<T> {
     fn len(&self) -> usize {
         self.len()
     }
 
     fn item(&self, index: usize) -> ValueRef<'_> {
-        match self.get(index) {
-            Some(item) => item.value(),
-            None => ValueRef::Absent,
+        if index < self.len() {
+            self[index].value()
+        } else {
+            ValueRef::Absent
         }
     }
 }
 
 impl<T: Slot> ListSlot for Vec<T> {
-    fn len(&self) -> usize {
-        self.len()
-    }
-
-    // The growth and shrink policies are written out in each method rather than called as
-    // generic helpers: each list type of a server's whole API instantiates these, and every
-    // function instantiated costs build time and size.
     fn push_default(&mut self) -> ValueMut<'_> {
         // Grown by a quarter at a time, not doubled: a decoded list holds little spare room.
         if self.len() == self.capacity() {
@@ -515,18 +529,20 @@ impl<T: Slot> ListSlot for Vec<T> {
         self[last].value_mut()
     }
 
-    fn pop(&mut self) {
-        self.pop();
-    }
-
-    fn reserve_declared(&mut self, declared: usize) {
-        let cap = (MAX_RESERVE_BYTES / const { std::mem::size_of::<T>() }.max(1)).min(declared);
-        self.reserve_exact(cap.saturating_sub(self.len()));
-    }
-
-    fn finish(&mut self) {
-        if self.capacity() > self.len() + self.len() / 8 + 4 {
-            self.shrink_to_fit();
+    fn change(&mut self, change: ListChange) {
+        match change {
+            ListChange::PopLast => {
+                self.pop();
+            }
+            ListChange::ReserveDeclared(declared) => {
+                let room = MAX_RESERVE_BYTES / const { std::mem::size_of::<T>() }.max(1);
+                self.reserve_exact(room.min(declared).saturating_sub(self.len()));
+            }
+            ListChange::Finish => {
+                if self.capacity() > self.len() + self.len() / 8 + 4 {
+                    self.shrink_to_fit();
+                }
+            }
         }
     }
 }

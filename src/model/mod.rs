@@ -23,8 +23,8 @@ use std::fmt;
 pub use check::{closest, UnknownField};
 pub use deep::{copy_structure, structures_equal};
 pub use field::{
-    EnumSlot, ListSlot, ListValue, OptionalSlot, Scalar, ScalarKind, ScalarMut, Slot, ValueMut,
-    ValueRef,
+    EnumSlot, ListChange, ListSlot, ListValue, OptionalSlot, Scalar, ScalarKind, ScalarMut, Slot,
+    ValueMut, ValueRef,
 };
 pub(crate) use scalar::base64;
 #[cfg(feature = "espf")]
