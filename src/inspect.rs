@@ -268,7 +268,7 @@ fn sample_value(ty: &TypeInfo, name: &str, depth: usize) -> Value {
 
 /// The SOAP envelope of a sample request (indented for reading).
 fn sample_soap(op: &OperationInfo, sample: &Value) -> String {
-    let mut request = (op.new_request)();
+    let mut request = op.new_request();
     if let Err(e) = request.set_json(sample) {
         return format!("(cannot build a sample: {e})");
     }

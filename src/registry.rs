@@ -38,7 +38,7 @@ pub fn request_from_json(
     op: &'static OperationInfo,
     params: &AnyValue,
 ) -> Result<Box<dyn Structure>> {
-    let mut request = (op.new_request)();
+    let mut request = op.new_request();
     request.set_json(params).map_err(|e| {
         Error::input(
             format!("{}/{}", op.service, op.method),

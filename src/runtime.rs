@@ -16,10 +16,10 @@ pub use crate::model::json::{
     deserialize_enumeration, deserialize_structure, serialize_enumeration, serialize_structure,
 };
 pub use crate::model::{
-    copy_structure, debug_structure, enum_schema_of, new_boxed, page_count, page_number, schema_of,
+    copy_structure, debug_structure, enum_schema_of, new_part, page_count, page_number, schema_of,
     structures_equal, AnyValue, Base64Binary, Date, DateTime, Decimal, EnumSchema, EnumSlot,
     Enumeration, Extra, FieldKind, FieldSchema, FieldValue, Flag, HeaderInfo, HexBinary, Occurs,
-    Operation, OperationInfo, PagedOperation, ServiceInfo, Slot, StructSchema, StructType,
+    Operation, OperationInfo, PagedOperation, Part, ServiceInfo, Slot, StructSchema, StructType,
     Structure, Style, Time, TypeInfo, ValueMut, ValueRef,
 };
 pub use crate::paging::{Caller, ItemStream, Pages};

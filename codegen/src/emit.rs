@@ -1341,8 +1341,7 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
             out.field(name, format!("rt::schema_of::<{ty}>()"));
         }
     }
-    out.field("new_request", format!("rt::new_boxed::<{req}>"));
-    out.field("new_response", format!("rt::new_boxed::<{resp}>"));
+    out.line("new_part: rt::new_part::<Self>,");
     out.close("};");
     out.close("}");
     if let Some(paging) = &op.paging {

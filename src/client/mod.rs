@@ -280,7 +280,7 @@ impl Client {
         op: &'static OperationInfo,
         request: &dyn Structure,
     ) -> Result<Box<dyn Structure>> {
-        let mut out = (op.new_response)();
+        let mut out = op.new_response();
         self.call_into(op, request, out.as_mut())?;
         Ok(out)
     }

@@ -145,7 +145,7 @@ impl Protocol {
     /// becomes [`Error::Fault`]. This is what `portabilling decode` does, for debugging real
     /// traffic (and for timing the decoder on captured bytes).
     pub fn decode_response(self, op: &OperationInfo, body: &[u8]) -> Result<Box<dyn Structure>> {
-        let mut out = (op.new_response)();
+        let mut out = op.new_response();
         let response = captured(200, body);
         let (soap, rest) = decoding_wires();
         self.wire(&soap, &rest)

@@ -483,13 +483,32 @@ pub struct OperationInfo {
     pub request: &'static StructSchema,
     /// The response type's schema.
     pub response: &'static StructSchema,
-    /// A new, empty request value.
-    pub new_request: fn() -> Box<dyn Structure>,
-    /// A new, empty response value.
-    pub new_response: fn() -> Box<dyn Structure>,
+    /// A new, empty value of the request or the response type: [`new_part`] of the
+    /// operation (call it through [`new_request`](Self::new_request) and
+    /// [`new_response`](Self::new_response)).
+    pub new_part: fn(Part) -> Box<dyn Structure>,
+}
+
+/// One of an operation's two messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The request.
+    Request,
+    /// The response.
+    Response,
 }
 
 impl OperationInfo {
+    /// A new, empty request value.
+    pub fn new_request(&self) -> Box<dyn Structure> {
+        (self.new_part)(Part::Request)
+    }
+
+    /// A new, empty response value.
+    pub fn new_response(&self) -> Box<dyn Structure> {
+        (self.new_part)(Part::Response)
+    }
+
     /// The first sentence of the documentation.
     pub fn summary(&self) -> &'static str {
         let first = self.doc.split("\n\n").next().unwrap_or("");
@@ -571,9 +590,14 @@ pub const fn enum_schema_of<T: Enumeration>() -> &'static EnumSchema {
     T::SCHEMA
 }
 
-/// A new, empty value of `T` behind a trait object.
-pub fn new_boxed<T: StructType>() -> Box<dyn Structure> {
-    Box::new(T::default())
+/// A new, empty value of operation `O`'s request or response type, behind a trait object.
+/// One function serves both messages because each is a function per operation, and a
+/// server's whole API has thousands.
+pub fn new_part<O: Operation>(part: Part) -> Box<dyn Structure> {
+    match part {
+        Part::Request => Box::new(O::Request::default()),
+        Part::Response => Box::new(O::Response::default()),
+    }
 }
 
 /// Converts a page position to a request field's integer type, saturating.

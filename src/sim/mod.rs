@@ -602,7 +602,7 @@ fn soap(
             )
         })?;
         chosen = Some(op);
-        Ok((op.new_request)())
+        Ok(op.new_request())
     });
     let (incoming, value) = match decoded {
         Ok(Ok(pair)) => pair,
@@ -659,7 +659,7 @@ fn soap(
                     json!({ "file": base64::encode(&bytes), "file_name": name })
                 }
             };
-            let mut response = (op.new_response)();
+            let mut response = op.new_response();
             if let Err(e) = response.set_json(&json) {
                 return soap_fault(
                     "Server",
@@ -779,7 +779,7 @@ fn rest(shared: &Shared, request: &Request, service: &str, method: &str) -> Repl
         return rest_fault(500, &code, &message);
     }
     // Read the parameters through the generated request type, as a typed server would.
-    let mut typed = (op.new_request)();
+    let mut typed = op.new_request();
     if let Err(e) = typed.set_json(&params) {
         return rest_fault(
             500,
@@ -810,7 +810,7 @@ fn rest(shared: &Shared, request: &Request, service: &str, method: &str) -> Repl
     let answer = lock(&shared.state).call(op.service, op.method, &creds, &params);
     match answer {
         Ok(Answer::Json(value)) => {
-            let mut response = (op.new_response)();
+            let mut response = op.new_response();
             match response.set_json(&value) {
                 Ok(()) => json_reply(200, &response.to_json()),
                 Err(e) => rest_fault(

@@ -477,7 +477,7 @@ fn raw_untyped_calls_and_dynamic_calls() {
         );
         assert_eq!(raw["total"], 4, "{p}: {raw}");
         let op = portabilling::registry::operation("Account", "get_account_info").unwrap();
-        let mut request = (op.new_request)();
+        let mut request = op.new_request();
         request
             .set_json(&serde_json::json!({"i_account": 3}))
             .unwrap();

@@ -337,7 +337,7 @@ fn soap_and_rest_give_equal_values_for_every_read_the_simulator_serves() {
         if !op.read_only || op.service == "Session" {
             continue;
         }
-        let mut request = (op.new_request)();
+        let mut request = op.new_request();
         // Requests name existing entities where the simulator keeps state.
         let params = match op.method {
             "get_account_info" => serde_json::json!({"i_account": 3, "with_customer_info": 1}),

@@ -307,7 +307,7 @@ fn exercise(seen: &mut Seen, what: &str, c: &Client, protocol: Protocol) {
     }
     seen.result(&format!("{what}: call_raw"), &raw);
     let op = portabilling::registry::operation("Account", "get_account_info").unwrap();
-    let mut request = (op.new_request)();
+    let mut request = op.new_request();
     request.set_json(&json!({"i_account": 4})).unwrap();
     seen.debug(&format!("{what}: dynamic request"), &request);
     seen.result(

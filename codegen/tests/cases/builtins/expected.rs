@@ -521,8 +521,7 @@ pub mod builtins {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Builtins as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Builtins>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

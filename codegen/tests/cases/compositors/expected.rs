@@ -587,8 +587,7 @@ pub mod compositors {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <EchoResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<EchoResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

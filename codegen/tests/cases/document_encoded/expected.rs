@@ -320,8 +320,7 @@ pub mod mixed_use {
                 needs_session: true,
                 request: <super::Sum as rt::StructType>::SCHEMA,
                 response: <SumResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Sum>,
-                new_response: rt::new_boxed::<SumResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -351,8 +350,7 @@ pub mod mixed_use {
                 needs_session: true,
                 request: <MaxRequest as rt::StructType>::SCHEMA,
                 response: <MaxResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<MaxRequest>,
-                new_response: rt::new_boxed::<MaxResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -196,8 +196,7 @@ pub mod type_part {
                 needs_session: true,
                 request: <Query as rt::StructType>::SCHEMA,
                 response: <Hits as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<Query>,
-                new_response: rt::new_boxed::<Hits>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

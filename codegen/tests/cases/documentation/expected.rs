@@ -252,8 +252,7 @@ pub mod documentation {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Documented as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Documented>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

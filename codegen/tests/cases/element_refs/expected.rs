@@ -283,8 +283,7 @@ pub mod element_refs {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Person as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Person>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

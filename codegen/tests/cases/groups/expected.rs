@@ -363,8 +363,7 @@ pub mod groups {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Record as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Record>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

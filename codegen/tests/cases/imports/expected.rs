@@ -483,8 +483,7 @@ pub mod orders {
                 needs_session: true,
                 request: <super::PlaceOrder as rt::StructType>::SCHEMA,
                 response: <PlaceOrderResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::PlaceOrder>,
-                new_response: rt::new_boxed::<PlaceOrderResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

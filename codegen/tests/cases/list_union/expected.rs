@@ -241,8 +241,7 @@ pub mod list_union {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Values as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Values>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -849,8 +849,7 @@ pub mod long_names {
                 needs_session: true,
                 request: rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest>(),
                 response: rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse>(),
-                new_request: rt::new_boxed::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest>,
-                new_response: rt::new_boxed::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -909,8 +908,7 @@ pub mod long_names {
                 needs_session: true,
                 request: <XRequest as rt::StructType>::SCHEMA,
                 response: <XResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<XRequest>,
-                new_response: rt::new_boxed::<XResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -196,8 +196,7 @@ pub mod calculator {
                 needs_session: true,
                 request: <super::Add as rt::StructType>::SCHEMA,
                 response: <AddResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Add>,
-                new_response: rt::new_boxed::<AddResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

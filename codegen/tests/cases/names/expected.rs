@@ -638,8 +638,7 @@ pub mod names {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Keywords as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Keywords>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -669,8 +668,7 @@ pub mod names {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Keywords as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Keywords>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -700,8 +698,7 @@ pub mod names {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Keywords as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Keywords>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -731,8 +728,7 @@ pub mod names {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Keywords as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Keywords>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -196,8 +196,7 @@ pub mod billing {
                 needs_session: true,
                 request: <GetInvoiceRequest as rt::StructType>::SCHEMA,
                 response: <Invoice as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<GetInvoiceRequest>,
-                new_response: rt::new_boxed::<Invoice>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

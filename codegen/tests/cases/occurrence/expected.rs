@@ -426,8 +426,7 @@ pub mod occurrence {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Occurrences as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Occurrences>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

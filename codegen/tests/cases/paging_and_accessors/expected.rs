@@ -466,8 +466,7 @@ pub mod soap_2 {
                 needs_session: true,
                 request: <GetThingListRequest as rt::StructType>::SCHEMA,
                 response: <GetThingListResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<GetThingListRequest>,
-                new_response: rt::new_boxed::<GetThingListResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -521,8 +520,7 @@ pub mod soap_2 {
                 needs_session: true,
                 request: <GetNameListRequest as rt::StructType>::SCHEMA,
                 response: <GetNameListResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<GetNameListRequest>,
-                new_response: rt::new_boxed::<GetNameListResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

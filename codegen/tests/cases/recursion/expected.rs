@@ -640,8 +640,7 @@ pub mod recursion {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Holder as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Holder>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -409,8 +409,7 @@ pub mod widget {
                 needs_session: true,
                 request: <GetWidgetRequest as rt::StructType>::SCHEMA,
                 response: <GetWidgetResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<GetWidgetRequest>,
-                new_response: rt::new_boxed::<GetWidgetResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -443,8 +442,7 @@ pub mod widget {
                 needs_session: true,
                 request: <CountRequest as rt::StructType>::SCHEMA,
                 response: <CountResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<CountRequest>,
-                new_response: rt::new_boxed::<CountResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

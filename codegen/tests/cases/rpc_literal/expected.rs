@@ -650,8 +650,7 @@ pub mod calculator {
                 needs_session: true,
                 request: <AddRequest as rt::StructType>::SCHEMA,
                 response: <AddResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<AddRequest>,
-                new_response: rt::new_boxed::<AddResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -681,8 +680,7 @@ pub mod calculator {
                 needs_session: true,
                 request: <DivideRequest as rt::StructType>::SCHEMA,
                 response: <DivideResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<DivideRequest>,
-                new_response: rt::new_boxed::<DivideResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -712,8 +710,7 @@ pub mod calculator {
                 needs_session: true,
                 request: <ResetRequest as rt::StructType>::SCHEMA,
                 response: <ResetResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<ResetRequest>,
-                new_response: rt::new_boxed::<ResetResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -743,8 +740,7 @@ pub mod calculator {
                 needs_session: true,
                 request: <LastOperandsRequest as rt::StructType>::SCHEMA,
                 response: <Operands as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<LastOperandsRequest>,
-                new_response: rt::new_boxed::<Operands>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -774,8 +770,7 @@ pub mod calculator {
                 needs_session: true,
                 request: <Operands as rt::StructType>::SCHEMA,
                 response: <NotifyResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<Operands>,
-                new_response: rt::new_boxed::<NotifyResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -342,8 +342,7 @@ pub mod alpha {
                 needs_session: true,
                 request: <Page as rt::StructType>::SCHEMA,
                 response: <AlphaOnly as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<Page>,
-                new_response: rt::new_boxed::<AlphaOnly>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -559,8 +558,7 @@ pub mod beta {
                 needs_session: true,
                 request: <super::super::types::Page as rt::StructType>::SCHEMA,
                 response: <BetaOnly as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::super::types::Page>,
-                new_response: rt::new_boxed::<BetaOnly>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -238,8 +238,7 @@ pub mod simple_restrictions {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Contact as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Echo>,
-                new_response: rt::new_boxed::<Contact>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

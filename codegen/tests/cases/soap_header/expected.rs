@@ -200,8 +200,7 @@ pub mod header {
                 needs_session: true,
                 request: <super::Ping as rt::StructType>::SCHEMA,
                 response: <PingResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Ping>,
-                new_response: rt::new_boxed::<PingResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -234,8 +233,7 @@ pub mod header {
                 needs_session: true,
                 request: <super::Ping as rt::StructType>::SCHEMA,
                 response: <PingResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Ping>,
-                new_response: rt::new_boxed::<PingResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -265,8 +263,7 @@ pub mod header {
                 needs_session: true,
                 request: <super::Ping as rt::StructType>::SCHEMA,
                 response: <PingResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::Ping>,
-                new_response: rt::new_boxed::<PingResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -393,8 +393,7 @@ pub mod arrays {
                 needs_session: true,
                 request: <Shapes as rt::StructType>::SCHEMA,
                 response: <Shapes as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<Shapes>,
-                new_response: rt::new_boxed::<Shapes>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -424,8 +423,7 @@ pub mod arrays {
                 needs_session: true,
                 request: <GetPointsRequest as rt::StructType>::SCHEMA,
                 response: <GetPointsResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<GetPointsRequest>,
-                new_response: rt::new_boxed::<GetPointsResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -265,8 +265,7 @@ pub mod inventory {
                 needs_session: true,
                 request: <super::GetStock as rt::StructType>::SCHEMA,
                 response: <GetStockResponse as rt::StructType>::SCHEMA,
-                new_request: rt::new_boxed::<super::GetStock>,
-                new_response: rt::new_boxed::<GetStockResponse>,
+                new_part: rt::new_part::<Self>,
             };
         }
 
