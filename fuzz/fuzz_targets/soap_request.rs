@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let decoded = decode_request(data, Limits::default(), |incoming| {
         portabilling::registry::operations()
             .find(|op| op.request_element == incoming.method)
-            .map(|op| (op.new_request)())
+            .map(|op| op.new_request())
             .ok_or(())
     });
     if let Ok(Ok((incoming, value))) = decoded {
