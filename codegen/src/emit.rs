@@ -846,22 +846,8 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
     out.line("<Self as rt::StructType>::SCHEMA");
     out.close("}");
     out.blank();
-    // One past the last field: the elements the schema does not describe.
-    let extra_index = s.fields.len().to_string();
     out.open("fn field(&self, index: usize) -> rt::ValueRef<'_> {");
-    out.open("match index {");
-    for (i, f) in s.fields.iter().enumerate() {
-        out.arm(
-            &i.to_string(),
-            &format!("rt::FieldValue::value(&self.{})", f.rust),
-        );
-    }
-    out.arm(
-        &extra_index,
-        &format!("rt::ValueRef::Extra(&self.{})", s.extra),
-    );
-    out.line("_ => rt::ValueRef::Absent,");
-    out.close("}");
+    field_match(out, s, FieldAccess::Read);
     out.close("}");
     out.blank();
     signature(
@@ -870,19 +856,7 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
         &["&mut self".into(), "index: usize".into()],
         " -> Option<rt::ValueMut<'_>>",
     );
-    out.open("Some(match index {");
-    for (i, f) in s.fields.iter().enumerate() {
-        out.arm(
-            &i.to_string(),
-            &format!("rt::FieldValue::value_mut(&mut self.{})", f.rust),
-        );
-    }
-    out.arm(
-        &extra_index,
-        &format!("rt::ValueMut::Extra(&mut self.{})", s.extra),
-    );
-    out.line("_ => return None,");
-    out.close("})");
+    field_match(out, s, FieldAccess::Write);
     out.close("}");
     out.close("}");
     out.blank();
@@ -890,6 +864,41 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
     if boxed {
         macro_call(out, "rt::boxed_structure_impls!", &ty.rust);
     }
+}
+
+/// How `Structure::field` or `field_mut` reaches a field.
+#[derive(Clone, Copy)]
+enum FieldAccess {
+    Read,
+    Write,
+}
+
+/// The body of `field` or `field_mut`: a match from field index to the field's value, and one
+/// past the last field, the elements the schema does not describe.
+fn field_match(out: &mut Out, s: &Struct, access: FieldAccess) {
+    let (open, value, extra, past, close) = match access {
+        FieldAccess::Read => (
+            "match index {",
+            "rt::FieldValue::value(&self.",
+            "rt::ValueRef::Extra(&self.",
+            "_ => rt::ValueRef::Absent,",
+            "}",
+        ),
+        FieldAccess::Write => (
+            "Some(match index {",
+            "rt::FieldValue::value_mut(&mut self.",
+            "rt::ValueMut::Extra(&mut self.",
+            "_ => return None,",
+            "})",
+        ),
+    };
+    out.open(open);
+    for (i, f) in s.fields.iter().enumerate() {
+        out.arm(&i.to_string(), &format!("{value}{})", f.rust));
+    }
+    out.arm(&s.fields.len().to_string(), &format!("{extra}{})", s.extra));
+    out.line(past);
+    out.close(close);
 }
 
 /// `Default`, written out: an empty value is `None` or an empty list in all but required
