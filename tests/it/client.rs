@@ -448,6 +448,16 @@ fn secrets_stay_out_of_debug_errors_and_the_history() {
         ..Default::default()
     };
     assert!(!format!("{login:?}").contains("hunter2"));
+    // Elements the schema does not describe are shown, those with a secret's name redacted.
+    let mut login = login;
+    login.extra.insert("api_token".into(), "tok-7731".into());
+    login.extra.insert("note".into(), "shown-4417".into());
+    let shown = format!("{login:?}");
+    assert!(
+        !shown.contains("tok-7731") && shown.contains("api_token"),
+        "{shown}"
+    );
+    assert!(shown.contains("shown-4417"), "{shown}");
     assert!(format!(
         "{:?}",
         Credentials::Password {
