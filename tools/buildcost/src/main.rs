@@ -16,13 +16,14 @@ usage:
       Writes a synthetic WSDL set of N operations (about 23 per service) into DIR, for
       PORTABILLING_WSDL_DIR.
   portabilling-buildcost table [--sizes 120,600,1800] [--quick] [--target-dir DIR]
-                               [--crate-dir DIR] [--seed S] [--wait-idle MINUTES]
+                               [--crate-dir DIR] [--seed S] [--wait-idle MINUTES] [--runs N]
       Measures a from-scratch debug build of the portabilling crate for the bundled services
       and for each set size, without incremental compilation (as a dependency is built), and
       prints a markdown table. --quick measures the bundled set and
       120 operations. The default target directory is <crate-dir>/target/buildcost.
       --wait-idle waits up to MINUTES before each build for other processes to leave the
-      machine idle.";
+      machine idle. --runs builds each row N times (default 1) and reports the build of
+      median wall time, with all N times under the table.";
 
 const SUBCOMMANDS: &[&str] = &["synth", "table", "help", "--help", "-h"];
 
@@ -138,6 +139,7 @@ fn run_table(rest: &[String]) -> Result<(), String> {
             "--crate-dir",
             "--seed",
             "--wait-idle",
+            "--runs",
         ],
     )?;
     let sizes = if args.flag("--quick") {
@@ -172,6 +174,11 @@ fn run_table(rest: &[String]) -> Result<(), String> {
         crate_dir,
         target_dir,
         wait_idle: Duration::from_secs(60 * args.number::<u64>("--wait-idle")?.unwrap_or(0)),
+        runs: match args.number::<usize>("--runs")? {
+            Some(0) => return Err("--runs takes a positive number".to_string()),
+            Some(n) => n,
+            None => 1,
+        },
     };
     println!("{}", bench::HEADER);
     let rows = bench::run(&options, bench::print_row).map_err(|e| e.to_string())?;
