@@ -297,3 +297,24 @@ fn an_unknown_element_with_nowhere_to_go_is_an_error_not_a_loss() {
     // With nothing unknown, the same value reads.
     value.set_json(&serde_json::json!({})).unwrap();
 }
+
+#[test]
+fn an_array_that_declares_billions_of_items_reserves_room_for_a_few_and_reads_what_is_there() {
+    // Four billion declared `AccountInfo`s would be terabytes: the decoder reserves at most
+    // 64 MiB up front (`ListChange::ReserveDeclared`), then gives back what it did not use.
+    for declared in ["4294967295", "3", "0"] {
+        let body = format!(
+            r#"<Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/"><Body><ns:get_account_listResponse xmlns:ns="x">
+            <account_list soapenc:arrayType="ns:AccountInfo[{declared}]"><item><i_account>7</i_account></item><item><i_account>8</i_account></item></account_list>
+          </ns:get_account_listResponse></Body></Envelope>"#
+        );
+        let r: GetAccountListResponse = value(&body);
+        let ids: Vec<_> = r.account_list.iter().map(|a| a.i_account).collect();
+        assert_eq!(ids, [Some(7), Some(8)], "declared {declared}");
+        assert!(
+            r.account_list.capacity() < 64,
+            "declared {declared}: {} items of room kept",
+            r.account_list.capacity()
+        );
+    }
+}
