@@ -847,7 +847,7 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
     out.close("}");
     out.blank();
     out.open("fn field(&self, index: usize) -> rt::ValueRef<'_> {");
-    field_match(out, s, FieldAccess::Read);
+    field_match(out, model, s, FieldAccess::Read);
     out.close("}");
     out.blank();
     signature(
@@ -856,7 +856,7 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
         &["&mut self".into(), "index: usize".into()],
         " -> Option<rt::ValueMut<'_>>",
     );
-    field_match(out, s, FieldAccess::Write);
+    field_match(out, model, s, FieldAccess::Write);
     out.close("}");
     out.close("}");
     out.blank();
@@ -875,30 +875,46 @@ enum FieldAccess {
 
 /// The body of `field` or `field_mut`: a match from field index to the field's value, and one
 /// past the last field, the elements the schema does not describe.
-fn field_match(out: &mut Out, s: &Struct, access: FieldAccess) {
-    let (open, value, extra, past, close) = match access {
-        FieldAccess::Read => (
-            "match index {",
-            "rt::FieldValue::value(&self.",
-            "rt::ValueRef::Extra(&self.",
-            "_ => rt::ValueRef::Absent,",
-            "}",
-        ),
-        FieldAccess::Write => (
-            "Some(match index {",
-            "rt::FieldValue::value_mut(&mut self.",
-            "rt::ValueMut::Extra(&mut self.",
-            "_ => return None,",
-            "})",
-        ),
+fn field_match(out: &mut Out, model: &Model, s: &Struct, access: FieldAccess) {
+    let (open, past, close) = match access {
+        FieldAccess::Read => ("match index {", "_ => rt::ValueRef::Absent,", "}"),
+        FieldAccess::Write => ("Some(match index {", "_ => return None,", "})"),
     };
     out.open(open);
     for (i, f) in s.fields.iter().enumerate() {
-        out.arm(&i.to_string(), &format!("{value}{})", f.rust));
+        out.arm(&i.to_string(), &field_value(model, f, access));
     }
-    out.arm(&s.fields.len().to_string(), &format!("{extra}{})", s.extra));
+    let extra = match access {
+        FieldAccess::Read => format!("rt::ValueRef::Extra(&self.{})", s.extra),
+        FieldAccess::Write => format!("rt::ValueMut::Extra(&mut self.{})", s.extra),
+    };
+    out.arm(&s.fields.len().to_string(), &extra);
     out.line(past);
     out.close(close);
+}
+
+/// A field's value in `field` or `field_mut`. Lists, and optional structs to fill, are named
+/// by their shape; the rest go through `FieldValue`, whose functions are instantiated per
+/// field type: a server's whole API has a thousand list and struct types, and scalars are
+/// few types shared by all fields.
+fn field_value(model: &Model, f: &Field, access: FieldAccess) -> String {
+    let list = match holder(f) {
+        Holder::Vec => true,
+        Holder::Bare => matches!(f.ty, Ty::List(_)),
+        Holder::Option => false,
+    };
+    let optional_struct = holder(f) == Holder::Option
+        && matches!(f.ty, Ty::Named(id) if matches!(model.types[id].kind, Kind::Struct(_)));
+    let name = &f.rust;
+    match access {
+        FieldAccess::Read if list => format!("rt::ValueRef::List(&self.{name})"),
+        FieldAccess::Read => format!("rt::FieldValue::value(&self.{name})"),
+        FieldAccess::Write if list => format!("rt::ValueMut::List(&mut self.{name})"),
+        FieldAccess::Write if optional_struct => {
+            format!("rt::ValueMut::Optional(&mut self.{name})")
+        }
+        FieldAccess::Write => format!("rt::FieldValue::value_mut(&mut self.{name})"),
+    }
 }
 
 /// `Default`, written out: an empty value is `None` or an empty list in all but required

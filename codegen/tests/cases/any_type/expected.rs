@@ -67,7 +67,7 @@ pub mod any_type {
             match index {
                 0 => rt::FieldValue::value(&self.payload),
                 1 => rt::FieldValue::value(&self.untyped),
-                2 => rt::FieldValue::value(&self.many),
+                2 => rt::ValueRef::List(&self.many),
                 3 => rt::FieldValue::value(&self.simple),
                 4 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -78,7 +78,7 @@ pub mod any_type {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.payload),
                 1 => rt::FieldValue::value_mut(&mut self.untyped),
-                2 => rt::FieldValue::value_mut(&mut self.many),
+                2 => rt::ValueMut::List(&mut self.many),
                 3 => rt::FieldValue::value_mut(&mut self.simple),
                 4 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,

@@ -331,7 +331,7 @@ pub mod builtins {
                 48 => rt::FieldValue::value(&self.xsd11_year_month_duration),
                 49 => rt::FieldValue::value(&self.xsd11_any_atomic_type),
                 50 => rt::FieldValue::value(&self.optional_decimal),
-                51 => rt::FieldValue::value(&self.dates),
+                51 => rt::ValueRef::List(&self.dates),
                 52 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -390,7 +390,7 @@ pub mod builtins {
                 48 => rt::FieldValue::value_mut(&mut self.xsd11_year_month_duration),
                 49 => rt::FieldValue::value_mut(&mut self.xsd11_any_atomic_type),
                 50 => rt::FieldValue::value_mut(&mut self.optional_decimal),
-                51 => rt::FieldValue::value_mut(&mut self.dates),
+                51 => rt::ValueMut::List(&mut self.dates),
                 52 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

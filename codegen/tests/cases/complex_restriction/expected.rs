@@ -73,7 +73,7 @@ pub mod restriction {
             match index {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::FieldValue::value(&self.b),
-                2 => rt::FieldValue::value(&self.c),
+                2 => rt::ValueRef::List(&self.c),
                 3 => rt::FieldValue::value(&self.kind),
                 4 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -84,7 +84,7 @@ pub mod restriction {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::FieldValue::value_mut(&mut self.b),
-                2 => rt::FieldValue::value_mut(&mut self.c),
+                2 => rt::ValueMut::List(&mut self.c),
                 3 => rt::FieldValue::value_mut(&mut self.kind),
                 4 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
@@ -153,7 +153,7 @@ pub mod restriction {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
-                1 => rt::FieldValue::value(&self.c),
+                1 => rt::ValueRef::List(&self.c),
                 2 => rt::FieldValue::value(&self.kind),
                 3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -163,7 +163,7 @@ pub mod restriction {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
-                1 => rt::FieldValue::value_mut(&mut self.c),
+                1 => rt::ValueMut::List(&mut self.c),
                 2 => rt::FieldValue::value_mut(&mut self.kind),
                 3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,

@@ -213,7 +213,7 @@ pub mod compositors {
                 1 => rt::FieldValue::value(&self.by_name),
                 2 => rt::FieldValue::value(&self.by_id),
                 3 => rt::FieldValue::value(&self.version),
-                4 => rt::FieldValue::value(&self.many),
+                4 => rt::ValueRef::List(&self.many),
                 5 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -225,7 +225,7 @@ pub mod compositors {
                 1 => rt::FieldValue::value_mut(&mut self.by_name),
                 2 => rt::FieldValue::value_mut(&mut self.by_id),
                 3 => rt::FieldValue::value_mut(&mut self.version),
-                4 => rt::FieldValue::value_mut(&mut self.many),
+                4 => rt::ValueMut::List(&mut self.many),
                 5 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -352,8 +352,8 @@ pub mod compositors {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.text),
-                1 => rt::FieldValue::value(&self.number),
+                0 => rt::ValueRef::List(&self.text),
+                1 => rt::ValueRef::List(&self.number),
                 2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -361,8 +361,8 @@ pub mod compositors {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.text),
-                1 => rt::FieldValue::value_mut(&mut self.number),
+                0 => rt::ValueMut::List(&mut self.text),
+                1 => rt::ValueMut::List(&mut self.number),
                 2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

@@ -54,7 +54,7 @@ pub mod mixed_use {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.values),
+                0 => rt::ValueRef::List(&self.values),
                 1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -62,7 +62,7 @@ pub mod mixed_use {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.values),
+                0 => rt::ValueMut::List(&mut self.values),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -176,7 +176,7 @@ pub mod mixed_use {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.values),
+                0 => rt::ValueRef::List(&self.values),
                 1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -184,7 +184,7 @@ pub mod mixed_use {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.values),
+                0 => rt::ValueMut::List(&mut self.values),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

@@ -119,7 +119,7 @@ pub mod type_part {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.hit),
+                0 => rt::ValueRef::List(&self.hit),
                 1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -127,7 +127,7 @@ pub mod type_part {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.hit),
+                0 => rt::ValueMut::List(&mut self.hit),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

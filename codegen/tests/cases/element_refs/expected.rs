@@ -138,7 +138,7 @@ pub mod element_refs {
             match index {
                 0 => rt::FieldValue::value(&self.name),
                 1 => rt::FieldValue::value(&self.note),
-                2 => rt::FieldValue::value(&self.address),
+                2 => rt::ValueRef::List(&self.address),
                 3 => rt::FieldValue::value(&self.amount),
                 4 => rt::FieldValue::value(&self.stamp),
                 5 => rt::ValueRef::Extra(&self.extra),
@@ -150,7 +150,7 @@ pub mod element_refs {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
                 1 => rt::FieldValue::value_mut(&mut self.note),
-                2 => rt::FieldValue::value_mut(&mut self.address),
+                2 => rt::ValueMut::List(&mut self.address),
                 3 => rt::FieldValue::value_mut(&mut self.amount),
                 4 => rt::FieldValue::value_mut(&mut self.stamp),
                 5 => rt::ValueMut::Extra(&mut self.extra),

@@ -441,7 +441,7 @@ pub mod enumerations {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.color),
-                1 => rt::FieldValue::value(&self.colors),
+                1 => rt::ValueRef::List(&self.colors),
                 2 => rt::FieldValue::value(&self.active),
                 3 => rt::FieldValue::value(&self.odd),
                 4 => rt::FieldValue::value(&self.priority),
@@ -458,7 +458,7 @@ pub mod enumerations {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.color),
-                1 => rt::FieldValue::value_mut(&mut self.colors),
+                1 => rt::ValueMut::List(&mut self.colors),
                 2 => rt::FieldValue::value_mut(&mut self.active),
                 3 => rt::FieldValue::value_mut(&mut self.odd),
                 4 => rt::FieldValue::value_mut(&mut self.priority),

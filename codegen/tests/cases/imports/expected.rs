@@ -134,7 +134,7 @@ pub mod types {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.lines),
+                0 => rt::ValueRef::List(&self.lines),
                 1 => rt::FieldValue::value(&self.total),
                 2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -143,7 +143,7 @@ pub mod types {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.lines),
+                0 => rt::ValueMut::List(&mut self.lines),
                 1 => rt::FieldValue::value_mut(&mut self.total),
                 2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,

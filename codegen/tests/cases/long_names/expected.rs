@@ -347,8 +347,8 @@ pub mod long_names {
                 2 => rt::FieldValue::value(&self.digits),
                 3 => rt::FieldValue::value(&self.widths),
                 4 => rt::FieldValue::value(&self.self_ref),
-                5 => rt::FieldValue::value(&self.nested),
-                6 => rt::FieldValue::value(&self.many),
+                5 => rt::ValueRef::List(&self.nested),
+                6 => rt::ValueRef::List(&self.many),
                 7 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -362,9 +362,9 @@ pub mod long_names {
                 1 => rt::FieldValue::value_mut(&mut self.kind),
                 2 => rt::FieldValue::value_mut(&mut self.digits),
                 3 => rt::FieldValue::value_mut(&mut self.widths),
-                4 => rt::FieldValue::value_mut(&mut self.self_ref),
-                5 => rt::FieldValue::value_mut(&mut self.nested),
-                6 => rt::FieldValue::value_mut(&mut self.many),
+                4 => rt::ValueMut::Optional(&mut self.self_ref),
+                5 => rt::ValueMut::List(&mut self.nested),
+                6 => rt::ValueMut::List(&mut self.many),
                 7 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -570,7 +570,7 @@ pub mod long_names {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.items),
+                0 => rt::ValueRef::List(&self.items),
                 1 => rt::FieldValue::value(&self.total),
                 2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -579,7 +579,7 @@ pub mod long_names {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.items),
+                0 => rt::ValueMut::List(&mut self.items),
                 1 => rt::FieldValue::value_mut(&mut self.total),
                 2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
@@ -660,9 +660,9 @@ pub mod long_names {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => {
-                    rt::FieldValue::value_mut(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
+                    rt::ValueMut::Optional(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
                 }
-                1 => rt::FieldValue::value_mut(&mut self.second),
+                1 => rt::ValueMut::Optional(&mut self.second),
                 2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -740,9 +740,9 @@ pub mod long_names {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => {
-                    rt::FieldValue::value_mut(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
+                    rt::ValueMut::Optional(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
                 }
-                1 => rt::FieldValue::value_mut(&mut self.second),
+                1 => rt::ValueMut::Optional(&mut self.second),
                 2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

@@ -206,7 +206,7 @@ pub mod soap_2 {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.thing_list),
+                0 => rt::ValueRef::List(&self.thing_list),
                 1 => rt::FieldValue::value(&self.total),
                 2 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -215,7 +215,7 @@ pub mod soap_2 {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.thing_list),
+                0 => rt::ValueMut::List(&mut self.thing_list),
                 1 => rt::FieldValue::value_mut(&mut self.total),
                 2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
@@ -340,7 +340,7 @@ pub mod soap_2 {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.name),
+                0 => rt::ValueRef::List(&self.name),
                 1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -348,7 +348,7 @@ pub mod soap_2 {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.name),
+                0 => rt::ValueMut::List(&mut self.name),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

@@ -63,7 +63,7 @@ pub mod recursion {
             match index {
                 0 => rt::FieldValue::value(&self.name),
                 1 => rt::FieldValue::value(&self.parent),
-                2 => rt::FieldValue::value(&self.children),
+                2 => rt::ValueRef::List(&self.children),
                 3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -72,8 +72,8 @@ pub mod recursion {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
-                1 => rt::FieldValue::value_mut(&mut self.parent),
-                2 => rt::FieldValue::value_mut(&mut self.children),
+                1 => rt::ValueMut::Optional(&mut self.parent),
+                2 => rt::ValueMut::List(&mut self.children),
                 3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -144,7 +144,7 @@ pub mod recursion {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.literal),
-                1 => rt::FieldValue::value_mut(&mut self.op),
+                1 => rt::ValueMut::Optional(&mut self.op),
                 2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -286,7 +286,7 @@ pub mod recursion {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.root),
-                1 => rt::FieldValue::value_mut(&mut self.expr),
+                1 => rt::ValueMut::Optional(&mut self.expr),
                 2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -411,7 +411,7 @@ pub mod recursion {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.value),
+                0 => rt::ValueMut::Optional(&mut self.value),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -482,7 +482,7 @@ pub mod recursion {
             match index {
                 0 => rt::FieldValue::value(&self.name),
                 1 => rt::FieldValue::value(&self.parent),
-                2 => rt::FieldValue::value(&self.children),
+                2 => rt::ValueRef::List(&self.children),
                 3 => rt::FieldValue::value(&self.special),
                 4 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -492,9 +492,9 @@ pub mod recursion {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
-                1 => rt::FieldValue::value_mut(&mut self.parent),
-                2 => rt::FieldValue::value_mut(&mut self.children),
-                3 => rt::FieldValue::value_mut(&mut self.special),
+                1 => rt::ValueMut::Optional(&mut self.parent),
+                2 => rt::ValueMut::List(&mut self.children),
+                3 => rt::ValueMut::Optional(&mut self.special),
                 4 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

@@ -210,7 +210,7 @@ pub mod widget {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.widget_info),
+                0 => rt::ValueMut::Optional(&mut self.widget_info),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

@@ -269,7 +269,7 @@ pub mod calculator {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.operands),
+                0 => rt::ValueMut::Optional(&mut self.operands),
                 1 => rt::FieldValue::value_mut(&mut self.precision),
                 2 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,

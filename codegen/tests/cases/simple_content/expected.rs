@@ -323,7 +323,7 @@ pub mod simple_content {
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.price),
-                1 => rt::FieldValue::value(&self.tagged),
+                1 => rt::ValueRef::List(&self.tagged),
                 2 => rt::FieldValue::value(&self.euro),
                 3 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -333,8 +333,8 @@ pub mod simple_content {
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.price),
-                1 => rt::FieldValue::value_mut(&mut self.tagged),
-                2 => rt::FieldValue::value_mut(&mut self.euro),
+                1 => rt::ValueMut::List(&mut self.tagged),
+                2 => rt::ValueMut::Optional(&mut self.euro),
                 3 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

@@ -169,14 +169,14 @@ pub mod arrays {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.points),
-                1 => rt::FieldValue::value(&self.labels),
-                2 => rt::FieldValue::value(&self.matrix),
-                3 => rt::FieldValue::value(&self.groups),
-                4 => rt::FieldValue::value(&self.ids),
-                5 => rt::FieldValue::value(&self.anything),
-                6 => rt::FieldValue::value(&self.unbounded),
-                7 => rt::FieldValue::value(&self.unbounded_arrays),
+                0 => rt::ValueRef::List(&self.points),
+                1 => rt::ValueRef::List(&self.labels),
+                2 => rt::ValueRef::List(&self.matrix),
+                3 => rt::ValueRef::List(&self.groups),
+                4 => rt::ValueRef::List(&self.ids),
+                5 => rt::ValueRef::List(&self.anything),
+                6 => rt::ValueRef::List(&self.unbounded),
+                7 => rt::ValueRef::List(&self.unbounded_arrays),
                 8 => rt::FieldValue::value(&self.encoded_string),
                 9 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -185,14 +185,14 @@ pub mod arrays {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.points),
-                1 => rt::FieldValue::value_mut(&mut self.labels),
-                2 => rt::FieldValue::value_mut(&mut self.matrix),
-                3 => rt::FieldValue::value_mut(&mut self.groups),
-                4 => rt::FieldValue::value_mut(&mut self.ids),
-                5 => rt::FieldValue::value_mut(&mut self.anything),
-                6 => rt::FieldValue::value_mut(&mut self.unbounded),
-                7 => rt::FieldValue::value_mut(&mut self.unbounded_arrays),
+                0 => rt::ValueMut::List(&mut self.points),
+                1 => rt::ValueMut::List(&mut self.labels),
+                2 => rt::ValueMut::List(&mut self.matrix),
+                3 => rt::ValueMut::List(&mut self.groups),
+                4 => rt::ValueMut::List(&mut self.ids),
+                5 => rt::ValueMut::List(&mut self.anything),
+                6 => rt::ValueMut::List(&mut self.unbounded),
+                7 => rt::ValueMut::List(&mut self.unbounded_arrays),
                 8 => rt::FieldValue::value_mut(&mut self.encoded_string),
                 9 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
@@ -247,7 +247,7 @@ pub mod arrays {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.points),
+                0 => rt::ValueRef::List(&self.points),
                 1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -255,7 +255,7 @@ pub mod arrays {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.points),
+                0 => rt::ValueMut::List(&mut self.points),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -309,7 +309,7 @@ pub mod arrays {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.matrix),
+                0 => rt::ValueRef::List(&self.matrix),
                 1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -317,7 +317,7 @@ pub mod arrays {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.matrix),
+                0 => rt::ValueMut::List(&mut self.matrix),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })

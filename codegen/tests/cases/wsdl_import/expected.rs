@@ -126,7 +126,7 @@ pub mod inventory {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.sku),
+                0 => rt::ValueRef::List(&self.sku),
                 1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -134,7 +134,7 @@ pub mod inventory {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.sku),
+                0 => rt::ValueMut::List(&mut self.sku),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
@@ -188,7 +188,7 @@ pub mod inventory {
 
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
-                0 => rt::FieldValue::value(&self.level),
+                0 => rt::ValueRef::List(&self.level),
                 1 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
             }
@@ -196,7 +196,7 @@ pub mod inventory {
 
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
-                0 => rt::FieldValue::value_mut(&mut self.level),
+                0 => rt::ValueMut::List(&mut self.level),
                 1 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
             })
