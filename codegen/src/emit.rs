@@ -898,12 +898,13 @@ fn field_match(out: &mut Out, model: &Model, s: &Struct, access: FieldAccess) {
 /// field type: a server's whole API has a thousand list and struct types, and scalars are
 /// few types shared by all fields.
 fn field_value(model: &Model, f: &Field, access: FieldAccess) -> String {
-    let list = match holder(f) {
+    let holder = holder(f);
+    let list = match holder {
         Holder::Vec => true,
         Holder::Bare => matches!(f.ty, Ty::List(_)),
         Holder::Option => false,
     };
-    let optional_struct = holder(f) == Holder::Option
+    let optional_struct = holder == Holder::Option
         && matches!(f.ty, Ty::Named(id) if matches!(model.types[id].kind, Kind::Struct(_)));
     let name = &f.rust;
     match access {

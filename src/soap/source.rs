@@ -120,10 +120,16 @@ impl<'a> SliceSource<'a> {
         event
     }
 
+    /// Where the reader's slice begins in the input: exact whichever path read the last
+    /// event (the reader's own position counts neither the bytes read here nor a byte-order
+    /// mark).
+    fn position(&self) -> usize {
+        self.input.len() - self.reader.get_ref().len()
+    }
+
     /// The valid text from the reader's position on (empty when it is not valid).
     fn rest(&self) -> &'a str {
-        let at = self.input.len() - self.reader.get_ref().len();
-        self.valid.get(at..).unwrap_or_default()
+        self.valid.get(self.position()..).unwrap_or_default()
     }
 
     /// Moves the reader past `len` bytes read here.
@@ -318,21 +324,12 @@ impl<'a> Source for SliceSource<'a> {
     }
 
     fn location(&self) -> (u64, u64) {
-        // Where the reader's slice begins: exact whichever path read the last event (the
-        // reader's own position counts neither the bytes read here nor a byte-order mark).
-        let pos = self.input.len() - self.reader.get_ref().len();
+        let pos = self.position();
         let before = &self.input[..pos];
-        let line = memchr_count(before) + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
+        let line = memchr::memchr_iter(b'\n', before).count() + 1;
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
         (line as u64, (pos - line_start + 1) as u64)
     }
-}
-
-fn memchr_count(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 /// Events read from a stream through a reused buffer, for decoding straight from a socket.

@@ -463,8 +463,9 @@ impl<'a> Bench<'a> {
             .stats;
 
         let generated = self.generated_path(synthetic);
-        let mut builds = Vec::new();
-        for run in 1..=self.options.runs.max(1) {
+        let runs = self.options.runs.max(1);
+        let mut builds = Vec::with_capacity(runs);
+        for run in 1..=runs {
             let status = self
                 .cargo(&["clean", "-p", "portabilling"])
                 .output()
@@ -476,10 +477,7 @@ impl<'a> Bench<'a> {
                 )));
             }
             wait_for_idle(self.options.wait_idle);
-            progress(&format!(
-                "{what}: building ({run} of {})",
-                self.options.runs.max(1)
-            ));
+            progress(&format!("{what}: building ({run} of {runs})"));
             let build = self.build(set.map(|(dir, _)| dir), &generated)?;
             let rlib = rlib_size(&self.options.target_dir.join("debug").join("deps"));
             builds.push((build, rlib));
