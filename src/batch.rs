@@ -541,22 +541,48 @@ fn result_line(call: &BatchCall, outcome: &CallOutcome) -> String {
 
 /// Makes one call and sorts its result.
 pub fn execute(client: &Client, call: &BatchCall) -> CallOutcome {
+    send(client, call).into_outcome()
+}
+
+/// What a worker hands the writer: a typed answer still to turn into JSON (the writer does
+/// it, so that the worker's next call does not wait for it), or the outcome.
+enum Sent {
+    Typed(Box<dyn Structure>),
+    Done(CallOutcome),
+}
+
+impl Sent {
+    fn into_outcome(self) -> CallOutcome {
+        match self {
+            Sent::Typed(reply) => CallOutcome::Ok(reply.to_json()),
+            Sent::Done(outcome) => outcome,
+        }
+    }
+}
+
+/// Makes one call: the part of [`execute`] a worker does.
+fn send(client: &Client, call: &BatchCall) -> Sent {
     let result = match call.operation() {
         Some(op) => crate::registry::request_from_json(op, &call.params)
             .and_then(|request| client.call_dyn(op, request.as_ref()))
-            .map(|reply| reply.to_json()),
-        None => client.call(&call.service, &call.method, call.params.clone()),
+            .map(Sent::Typed),
+        None => client
+            .call(&call.service, &call.method, call.params.clone())
+            .map(|v| Sent::Done(CallOutcome::Ok(v))),
     };
-    match result {
-        Ok(v) => CallOutcome::Ok(v),
-        Err(Error::Fault(f)) => CallOutcome::Fault {
+    let e = match result {
+        Ok(sent) => return sent,
+        Err(e) => e,
+    };
+    Sent::Done(match e {
+        Error::Fault(f) => CallOutcome::Fault {
             code: f.code.clone(),
             message: f.message.clone(),
         },
-        Err(e) if !call.is_read() && e.outcome_unknown() => CallOutcome::Unknown {
+        e if !call.is_read() && e.outcome_unknown() => CallOutcome::Unknown {
             message: format!("the request was sent but no answer came ({e}); it may have been applied and is not resent"),
         },
-        Err(e) => CallOutcome::Error {
+        e => CallOutcome::Error {
             kind: match &e {
                 Error::Transport(_) => "transport",
                 Error::Http(_) => "http",
@@ -570,7 +596,7 @@ pub fn execute(client: &Client, call: &BatchCall) -> CallOutcome {
             .into(),
             message: e.to_string(),
         },
-    }
+    })
 }
 
 /// Opens and locks the journal of `output` for the run, so that a second run on the same
@@ -700,7 +726,7 @@ pub fn run(
     let stopped = || options.stop.as_ref().is_some_and(StopSignal::is_stopped);
     // Only ends are sent: the calls in flight are counted from `started_calls`, so a call
     // wakes this thread once, not twice.
-    let (tx, rx) = mpsc::channel::<(usize, CallOutcome)>();
+    let (tx, rx) = mpsc::channel::<(usize, Sent)>();
     let workers = options
         .concurrency
         .clamp(1, MAX_CONCURRENCY)
@@ -740,21 +766,21 @@ pub fn run(
                             kind: "io".into(),
                             message: format!("cannot write the journal: {e}"),
                         };
-                        if tx.send((i, outcome)).is_err() {
+                        if tx.send((i, Sent::Done(outcome))).is_err() {
                             break;
                         }
                         continue;
                     }
                 }
-                let outcome = execute(client, call);
-                if tx.send((i, outcome)).is_err() {
+                if tx.send((i, send(client, call))).is_err() {
                     break;
                 }
             });
         }
         drop(tx);
-        for (i, outcome) in rx {
+        for (i, sent) in rx {
             let call = todo[i];
+            let outcome = sent.into_outcome();
             summary.count(outcome.status());
             if !matches!(outcome, CallOutcome::Ok(_)) {
                 state.failed += 1;

@@ -326,6 +326,7 @@ impl Http {
         };
         let content_type = header("content-type");
         let content_disposition = header("content-disposition");
+        let content_length = header("content-length").and_then(|n| n.trim().parse().ok());
         let limit = match body_use {
             BodyUse::Buffered => self.max_body,
             // A stream of items or a file may be longer than any buffer; the readers bound
@@ -341,6 +342,7 @@ impl Http {
             status,
             content_type,
             content_disposition,
+            content_length,
             body: Box::new(NamedReader {
                 inner: reader,
                 service: label.service.to_string(),

@@ -107,6 +107,8 @@ pub(crate) struct StreamingResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub content_disposition: Option<String>,
+    /// The length the `Content-Length` header declares, if any: a hint, never trusted.
+    pub content_length: Option<u64>,
     pub body: Box<dyn Read + Send>,
 }
 
@@ -196,13 +198,20 @@ pub(crate) fn body_read_error(service: &str, method: &str, e: std::io::Error) ->
     Error::Transport(error)
 }
 
-/// Reads a whole body into memory, refusing more than `max` bytes.
+/// The most room a body's declared length reserves before its bytes arrive.
+const DECLARED_ROOM: u64 = 1 << 20;
+
+/// Reads a whole body into memory, refusing more than `max` bytes. Room for the declared
+/// length is made at once, up to [`DECLARED_ROOM`], whatever the header claims.
 pub(crate) fn read_all(
     label: CallLabel<'_>,
     body: &mut (dyn Read + Send),
+    declared: Option<u64>,
     max: u64,
 ) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
+    // One byte more than declared, so that reading to the end finds it without growing.
+    let room = declared.map_or(0, |n| n.min(max).min(DECLARED_ROOM).saturating_add(1));
+    let mut out = Vec::with_capacity(usize::try_from(room).unwrap_or(0));
     body.take(max.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| body_read_error(label.service, label.method, e))?;

@@ -161,7 +161,7 @@ fn get(client: &Client, path: &str) -> Result<Vec<u8>> {
         .as_deref()
         .is_some_and(|c| c.to_ascii_lowercase().contains("html"));
     let mut reader = response.body;
-    let body = read_all(label, &mut reader, MAX_FILE_BYTES)?;
+    let body = read_all(label, &mut reader, response.content_length, MAX_FILE_BYTES)?;
     let shown = if path.is_empty() { "/wsdl/" } else { path };
     match status {
         200..=299 => {}

@@ -52,12 +52,14 @@ fn sim_child() -> bool {
         }
         let s = sim.stats();
         println!(
-            "{} {} {} {} {}",
+            "{} {} {} {} {} {} {}",
             s.logins,
             s.connections,
             s.requests,
             s.max_in_flight,
-            cpu_ticks()
+            cpu_ticks(),
+            s.latency_held,
+            s.latency_late.as_nanos()
         );
     }
     let _ = std::fs::remove_file(&ca);
@@ -72,6 +74,9 @@ struct SimCounts {
     requests: u64,
     max_in_flight: u64,
     cpu_ticks: u64,
+    /// Answers held for the latency, and their average time past it (ns).
+    latency_held: u64,
+    latency_late_ns: u64,
 }
 
 /// A simulator in a child process.
@@ -125,6 +130,8 @@ impl SimProcess {
             requests: n[2],
             max_in_flight: n[3],
             cpu_ticks: n[4],
+            latency_held: n[5],
+            latency_late_ns: n[6],
         }
     }
 
@@ -328,6 +335,10 @@ pub fn batch_rows(quick: bool, rows: &mut Vec<Row>) {
         let connections = after.connections - before.connections;
         let rate = run.rate();
         let share = rate / ideal;
+        // How late the simulator's answers left, past the 5 ms, in this row.
+        let late_total = |c: &SimCounts| c.latency_held as f64 * c.latency_late_ns as f64 / 1000.0;
+        let late_us = (late_total(&after) - late_total(&before))
+            / (after.latency_held - before.latency_held).max(1) as f64;
         // The two processes' CPU against the machine's: near all of it, the machine (the
         // simulator on it) is saturated and no client can get closer to the ideal.
         let busy = (run.client_cpu + run.sim_cpu) / run.secs / cores;
@@ -339,7 +350,8 @@ pub fn batch_rows(quick: bool, rows: &mut Vec<Row>) {
             figure: format!(
                 "{rate:.0} calls/s of {ideal:.0} ideal = {:.0}%; {logins} login(s); {connections} \
                  TCP/TLS connection(s); client CPU {:.0} µs a call; simulator CPU {:.0} µs a \
-                 call; {} at once at the simulator; CPU busy {:.0}% of {cores} cores{}",
+                 call; {} at once at the simulator, its answers {late_us:.0} µs past the latency on \
+                 average; CPU busy {:.0}% of {cores} cores{}",
                 share * 100.0,
                 run.client_cpu * 1e6 / n as f64,
                 run.sim_cpu * 1e6 / n as f64,

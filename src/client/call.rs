@@ -311,7 +311,12 @@ impl Client {
                         status: response.status,
                         content_type: response.content_type,
                         content_disposition: response.content_disposition,
-                        body: read_all(spec.label, &mut body, http.max_body())?,
+                        body: read_all(
+                            spec.label,
+                            &mut body,
+                            response.content_length,
+                            http.max_body(),
+                        )?,
                     }))
                 }
             });

@@ -247,7 +247,12 @@ impl RestWire {
             });
         }
         let mut reader = response.body;
-        let body = read_all(label, &mut reader, self.limits.max_bytes)?;
+        let body = read_all(
+            label,
+            &mut reader,
+            response.content_length,
+            self.limits.max_bytes,
+        )?;
         let full = HttpResponse {
             status: response.status,
             content_type: response.content_type,

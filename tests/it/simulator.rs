@@ -126,3 +126,36 @@ fn a_request_without_a_required_field_is_refused() {
         );
     }
 }
+
+#[test]
+fn an_answer_with_latency_never_leaves_before_its_time() {
+    use portabilling::account::GetAccountInfoRequest;
+    use portabilling::sim::SimConfig;
+    use std::time::{Duration, Instant};
+
+    let latency = Duration::from_millis(30);
+    let sim = Simulator::start(
+        SimConfig {
+            accounts: 3,
+            ..SimConfig::default()
+        }
+        .with_latency(latency),
+    )
+    .unwrap();
+    let client = client(&sim, Protocol::Soap);
+    client.login().unwrap();
+    let held_before = sim.stats().latency_held;
+    let request = GetAccountInfoRequest {
+        i_account: Some(2),
+        ..Default::default()
+    };
+    for _ in 0..5 {
+        let started = Instant::now();
+        let reply = client.account().get_account_info(&request).unwrap();
+        // The answer is held until its time, yielded rather than slept at the end: never
+        // sooner, whatever the sleeps did.
+        assert!(started.elapsed() >= latency, "{:?}", started.elapsed());
+        assert_eq!(reply.account_info.unwrap().i_account, Some(2));
+    }
+    assert_eq!(sim.stats().latency_held - held_before, 5);
+}
