@@ -469,6 +469,7 @@ fn main() {
                 std::hint::black_box(client.account().get_account_info(&request).unwrap());
             }
         }
+        let _ = std::fs::remove_file(&canned.1);
         return;
     }
     // `--profile-raw N`: only run quick-xml's raw reading (events and attributes) over the
@@ -746,6 +747,7 @@ fn main() {
             target: "(reported: the client's own work at its heaviest)".into(),
             ok: None,
         });
+        let _ = std::fs::remove_file(&canned.1);
     }
 
     // TLS: handshakes per connection, not per call.

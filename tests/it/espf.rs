@@ -4,11 +4,11 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::support::scratch::Scratch;
 use portabilling::espf::{
     basic_authorization, custom_authorization, format_http_date, format_unix,
     signature_authorization, DedupStore, Delivery, ExecCommand, FetchOptions, HandOffError,
@@ -21,14 +21,8 @@ use serde_json::{json, Value};
 const USER: &str = "espf-user";
 const PASSWORD: &str = "espf-pass";
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "portabilling-espf-test-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp_dir(name: &str) -> Scratch {
+    Scratch::new(&format!("espf-test-{name}"))
 }
 
 fn now_date() -> String {

@@ -56,17 +56,12 @@ fn espf_auth_date_skew_does_not_overflow() {
 #[cfg(unix)]
 #[test]
 fn wsdl_import_of_a_device_is_an_error() {
-    let dir = std::env::temp_dir().join(format!(
-        "portabilling-fuzz-regression-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch::Scratch::new("fuzz-regression");
     let file = dir.join("service.wsdl");
     std::fs::write(&file, fixture("wsdl_import_dev_zero.wsdl")).unwrap();
     let result = quickly(Duration::from_secs(10), || {
         portabilling_codegen::Config::new().wsdl(&file).generate()
     });
-    let _ = std::fs::remove_dir_all(&dir);
     let Err(err) = result else {
         panic!("an import of /dev/zero must fail");
     };

@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::io::{BufReader, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::support::http_request::read_request;
+use crate::support::scratch::Scratch;
 use portabilling::Client;
 
 /// A server on 127.0.0.1 that answers `GET <path>` from `files` (path → content type and
@@ -69,10 +70,8 @@ fn schema(includes: &[&str]) -> String {
     format!(r#"<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema">{includes}</xsd:schema>"#)
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pb-fetch-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn scratch(name: &str) -> Scratch {
+    Scratch::absent(&format!("fetch-{name}"))
 }
 
 fn fetch(url: &str, services: &[&str], dir: &Path) -> portabilling::Result<Vec<String>> {

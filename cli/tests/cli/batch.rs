@@ -193,9 +193,6 @@ fn faults_only_exit_with_4() {
     );
 }
 
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("portabilling-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn tempdir(name: &str) -> crate::support::scratch::Scratch {
+    crate::support::scratch::Scratch::new(name)
 }

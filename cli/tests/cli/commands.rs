@@ -2,8 +2,9 @@
 //! output, against the simulator started by the binary itself.
 
 use crate::support::cargo::user_cargo;
+use crate::support::scratch::Scratch;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -88,11 +89,8 @@ fn last_word(line: &str) -> String {
         .to_string()
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("portabilling-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+fn scratch(name: &str) -> Scratch {
+    Scratch::new(&format!("cli-{name}"))
 }
 
 /// A simulator run by the binary, on a free port, over plain HTTP.
@@ -277,7 +275,6 @@ fn a_session_file_keeps_one_login_across_runs_and_is_private() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -335,7 +332,6 @@ fn espf_listen_fetches_the_changed_account_and_writes_it_as_a_json_line() {
         "the entity is fetched after the change"
     );
     drop(listener);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn wait_for_line(path: &Path) -> String {

@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::canned::{Action, Canned};
+use crate::support::scratch::Scratch;
 use portabilling::sim::{Faults, SimConfig, Simulator};
 use serde_json::{json, Value};
 
@@ -37,14 +38,8 @@ fn sim(accounts: usize) -> Simulator {
     .unwrap()
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "portabilling-manners-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> Scratch {
+    Scratch::new(&format!("manners-{name}"))
 }
 
 fn calls_to(sim: &Simulator, method: &str) -> u64 {
@@ -222,7 +217,6 @@ fn ping_after_logout_says_there_is_no_session_and_does_not_log_in() {
     assert_eq!(expired.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&expired.stdout).contains("no longer alive"));
     assert_eq!(sim.stats().logins, 2);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -232,7 +226,6 @@ fn demo_leaves_no_file_behind() {
     assert!(out.status.success(), "{}", stderr(&out));
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
     assert!(left.is_empty(), "the demo left {left:?}");
-    let _ = std::fs::remove_dir_all(tmp);
 }
 
 #[test]
@@ -328,13 +321,13 @@ fn batch_checks_every_line_first_and_warns_once() {
     assert!(err.contains("and 2 more"), "{err}");
     assert!(err.contains("did you mean `get_account_info`"), "{err}");
     assert_eq!(calls_to(&sim, "update_account"), 3);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A batch of `n` writes against a simulator that answers each after `delay`.
 struct SlowBatch {
     sim: Simulator,
-    dir: PathBuf,
+    /// Kept for its drop, which removes the directory.
+    _dir: Scratch,
     input: PathBuf,
     output: PathBuf,
 }
@@ -356,7 +349,7 @@ impl SlowBatch {
         let output = dir.join("results.jsonl");
         SlowBatch {
             sim,
-            dir,
+            _dir: dir,
             input,
             output,
         }
@@ -384,12 +377,6 @@ impl SlowBatch {
             assert!(Instant::now() < deadline, "no {n} results in time");
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-impl Drop for SlowBatch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

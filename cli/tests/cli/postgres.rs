@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -18,6 +18,7 @@ use portabilling::sim::{SimConfig, Simulator};
 use serde_json::{json, Value};
 
 use crate::support::postgres::{self as pg, Restart, Server};
+use crate::support::scratch::Scratch;
 
 const BIN: &str = env!("CARGO_BIN_EXE_portabilling");
 const ESPF_USER: &str = "espf";
@@ -31,11 +32,8 @@ fn sim() -> Simulator {
     .expect("the simulator starts")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("portabilling-pg-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+fn scratch(name: &str) -> Scratch {
+    Scratch::new(&format!("pg-{name}"))
 }
 
 /// The binary with the simulator's connection settings (in the environment, as a service

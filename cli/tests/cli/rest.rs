@@ -13,8 +13,7 @@ fn sim(accounts: usize) -> Simulator {
 #[test]
 fn the_command_line_writes_files_and_speaks_rest() {
     let sim = sim(3);
-    let dir = std::env::temp_dir().join(format!("portabilling-rest-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch::Scratch::new("rest-cli");
     let pdf = dir.join("invoice.pdf");
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))

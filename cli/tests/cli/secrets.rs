@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -46,6 +46,7 @@ const PROTOCOLS: [Protocol; 2] = [Protocol::Soap, Protocol::Rest];
 
 use crate::support::http_request;
 use crate::support::log_capture;
+use crate::support::scratch::Scratch;
 
 use http_request::read_request;
 
@@ -228,14 +229,8 @@ fn simulator(token_lifetime: Duration) -> Simulator {
     .unwrap()
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "portabilling-secrets-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp_dir(name: &str) -> Scratch {
+    Scratch::new(&format!("secrets-{name}"))
 }
 
 fn info(i: i64) -> account::GetAccountInfoRequest {

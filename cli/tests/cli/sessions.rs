@@ -14,9 +14,7 @@ fn sim(accounts: usize) -> Simulator {
 #[test]
 fn sessions_are_shared_across_processes_through_a_session_file() {
     let sim = sim(3);
-    let dir = std::env::temp_dir().join(format!("portabilling-xproc-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch::Scratch::new("xproc");
     let file = dir.join("session.json");
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_portabilling"))

@@ -1,11 +1,9 @@
 //! `portabilling wsdl fetch` against the simulator, which publishes its WSDL set at `/wsdl/`.
 
-use std::path::PathBuf;
+use crate::support::scratch::Scratch;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pb-cli-fetch-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn scratch(name: &str) -> Scratch {
+    Scratch::absent(&format!("cli-fetch-{name}"))
 }
 
 #[test]
