@@ -720,8 +720,9 @@ fn soap(
     };
     // A real server refuses a request that lacks a field its WSDL requires; the typed value
     // cannot tell (a required field always has a value), the raw request can.
-    if let Ok(envelope::ValueOrFault::Value(raw)) =
-        envelope::decode_response_any(&request.body, shared.limits)
+    let may_lack = schema_data::requires_any(op.request);
+    if let Some(Ok(envelope::ValueOrFault::Value(raw))) =
+        may_lack.then(|| envelope::decode_response_any(&request.body, shared.limits))
     {
         if let Some(missing) = schema_data::missing_required(op.request, &raw) {
             let (code, message) = required_fault(op, &missing);

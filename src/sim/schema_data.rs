@@ -10,6 +10,22 @@ use crate::model::{Date, DateTime, FieldKind, Occurs, OperationInfo, StructSchem
 /// How many items a generated list holds.
 pub(crate) const GENERATED_ITEMS: usize = 120;
 
+/// Whether `schema`, or a structure it holds, requires a field: only then can a request lack
+/// one, and only then is it worth reading the request a second time to find out.
+pub(crate) fn requires_any(schema: &'static StructSchema) -> bool {
+    fn walk(schema: &'static StructSchema, seen: &mut Vec<&'static StructSchema>) -> bool {
+        if seen.iter().any(|s| std::ptr::eq(*s, schema)) {
+            return false;
+        }
+        seen.push(schema);
+        schema.fields.iter().any(|field| {
+            (field.kind != FieldKind::Text && field.occurs == Occurs::Required)
+                || matches!(field.ty.item(), TypeInfo::Struct(nested) if walk(nested(), seen))
+        })
+    }
+    walk(schema, &mut Vec::new())
+}
+
 /// The path of the first field the WSDL requires that `params` lacks (`account_info`,
 /// `account_info.i_customer`), looking into the structures and lists `params` holds.
 pub(crate) fn missing_required(schema: &StructSchema, params: &Value) -> Option<String> {
@@ -195,5 +211,21 @@ fn int(p: &Map<String, Value>, key: &str) -> Option<i64> {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Operation;
+
+    #[test]
+    fn only_requests_with_a_required_field_somewhere_are_read_twice() {
+        // `add_account` requires `account_info`, whose `i_customer` is required in turn.
+        assert!(requires_any(
+            <crate::account::op::AddAccount as Operation>::INFO.request
+        ));
+        let info = <crate::account::op::GetAccountInfo as Operation>::INFO.request;
+        assert!(!requires_any(info), "{:?}", info.fields);
     }
 }
