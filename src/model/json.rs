@@ -175,17 +175,10 @@ impl<'de> Visitor<'de> for StructVisitor<'_> {
                 }
                 Key::Unknown(name) => {
                     let item: AnyValue = map.next_value()?;
-                    match target.extra_mut() {
-                        Some(extra) => {
-                            extra.insert(name, item);
-                        }
-                        None => {
-                            return Err(de::Error::custom(format_args!(
-                                "field `{name}`: {} has no such field and keeps no unknown ones",
-                                schema.name
-                            )));
-                        }
-                    }
+                    target
+                        .extra_for(&name)
+                        .map_err(de::Error::custom)?
+                        .insert(name, item);
                 }
             }
         }

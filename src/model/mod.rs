@@ -84,6 +84,15 @@ impl dyn Structure + '_ {
             _ => None,
         }
     }
+
+    /// Where a decoder keeps the unknown element or key `name`; an error naming it and the
+    /// type when the type keeps none (a hand-written `Structure`), rather than dropping it.
+    pub(crate) fn extra_for(&mut self, name: &str) -> Result<&mut Extra, String> {
+        let type_name = self.schema().name;
+        self.extra_mut().ok_or_else(|| {
+            format!("`{name}`: {type_name} has no such field and keeps no unknown ones")
+        })
+    }
 }
 
 impl fmt::Debug for dyn Structure {

@@ -529,15 +529,8 @@ impl<S: Source> XmlDecoder<S> {
                 Child::Start(Err(name), child) => {
                     seen = true;
                     let value = self.decode_any(&child)?;
-                    match target.extra_mut() {
-                        Some(extra) => insert_extra(extra, name, value),
-                        None => {
-                            return Err(self.error(format!(
-                                "element `{name}`: {} has no such field and keeps no unknown ones",
-                                schema.name
-                            )));
-                        }
-                    }
+                    let extra = target.extra_for(&name).map_err(|m| self.error(m))?;
+                    insert_extra(extra, name, value);
                 }
             }
         }

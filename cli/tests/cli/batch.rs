@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::scratch::Scratch;
 use portabilling::sim::{Failure, Faults, SimConfig, Simulator};
 use serde_json::{json, Value};
 
@@ -47,7 +48,7 @@ fn a_batch_killed_halfway_resumes_without_sending_any_call_twice() {
         ..SimConfig::default()
     })
     .unwrap();
-    let dir = tempdir("batch-kill");
+    let dir = Scratch::new("batch-kill");
     let input = dir.join("calls.jsonl");
     let output = dir.join("results.jsonl");
     let calls: Vec<Value> = (0..500)
@@ -129,7 +130,7 @@ fn a_dropped_write_is_reported_as_unknown_and_not_resent() {
         ..SimConfig::default()
     })
     .unwrap();
-    let dir = tempdir("batch-unknown");
+    let dir = Scratch::new("batch-unknown");
     let input = dir.join("calls.jsonl");
     let output = dir.join("results.jsonl");
     write_input(
@@ -176,7 +177,7 @@ fn faults_only_exit_with_4() {
         ..SimConfig::default()
     })
     .unwrap();
-    let dir = tempdir("batch-faults");
+    let dir = Scratch::new("batch-faults");
     let input = dir.join("calls.jsonl");
     let output = dir.join("results.jsonl");
     write_input(
@@ -191,8 +192,4 @@ fn faults_only_exit_with_4() {
         results(&output)[0]["fault"]["code"],
         "Server.Account.not_found"
     );
-}
-
-fn tempdir(name: &str) -> crate::support::scratch::Scratch {
-    crate::support::scratch::Scratch::new(name)
 }
