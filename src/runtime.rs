@@ -16,10 +16,10 @@ pub use crate::model::json::{
     deserialize_enumeration, deserialize_structure, serialize_enumeration, serialize_structure,
 };
 pub use crate::model::{
-    copy_structure, debug_structure, enum_schema_of, new_part, page_count, page_number, schema_of,
+    copy_structure, debug_structure, enum_schema_of, page_count, page_number, schema_of,
     structures_equal, AnyValue, Base64Binary, Date, DateTime, Decimal, EnumSchema, EnumSlot,
     Enumeration, Extra, FieldKind, FieldSchema, FieldValue, Flag, HeaderInfo, HexBinary, Occurs,
-    Operation, OperationInfo, PagedOperation, Part, ServiceInfo, Slot, StructSchema, StructType,
+    Operation, OperationInfo, PagedOperation, ServiceInfo, Slot, StructSchema, StructType,
     Structure, Style, Time, TypeInfo, ValueMut, ValueRef,
 };
 pub use crate::paging::{Caller, ItemStream, Pages};
@@ -47,8 +47,11 @@ pub mod codec {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! structure_impls {
+    // `#[inline]` here as on the generated functions: each is compiled in the crate that
+    // uses the type, not in this library, which reaches types through their schemas.
     ($t:ty) => {
         impl ::core::clone::Clone for $t {
+            #[inline]
             fn clone(&self) -> Self {
                 let mut copy = <$t as ::core::default::Default>::default();
                 $crate::runtime::copy_structure(self, &mut copy);
@@ -57,12 +60,14 @@ macro_rules! structure_impls {
         }
 
         impl ::core::cmp::PartialEq for $t {
+            #[inline]
             fn eq(&self, other: &Self) -> bool {
                 $crate::runtime::structures_equal(self, other)
             }
         }
 
         impl ::core::fmt::Debug for $t {
+            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 $crate::runtime::debug_structure(self, f)
             }
@@ -128,16 +133,19 @@ macro_rules! serde_impls {
 macro_rules! boxed_structure_impls {
     ($t:ty) => {
         impl $crate::runtime::FieldValue for ::std::boxed::Box<$t> {
+            #[inline]
             fn value(&self) -> $crate::runtime::ValueRef<'_> {
                 $crate::runtime::ValueRef::Struct(&**self)
             }
 
+            #[inline]
             fn value_mut(&mut self) -> $crate::runtime::ValueMut<'_> {
                 $crate::runtime::ValueMut::Struct(&mut **self)
             }
         }
 
         impl $crate::runtime::Slot for ::std::boxed::Box<$t> {
+            #[inline]
             fn option_value_mut(this: &mut Option<Self>) -> $crate::runtime::ValueMut<'_> {
                 $crate::runtime::ValueMut::Optional(this)
             }
@@ -153,6 +161,7 @@ macro_rules! boxed_structure_impls {
 macro_rules! enumeration_impls {
     ($t:ty) => {
         impl ::core::fmt::Display for $t {
+            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str($crate::runtime::Enumeration::as_str(self))
             }
@@ -160,6 +169,7 @@ macro_rules! enumeration_impls {
 
         impl ::core::str::FromStr for $t {
             type Err = ::core::convert::Infallible;
+            #[inline]
             fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
                 Ok(<$t as $crate::runtime::Enumeration>::from_wire(s))
             }
@@ -168,16 +178,19 @@ macro_rules! enumeration_impls {
         $crate::serde_impls!(enumeration $t);
 
         impl $crate::runtime::FieldValue for $t {
+            #[inline]
             fn value(&self) -> $crate::runtime::ValueRef<'_> {
                 $crate::runtime::ValueRef::Enum($crate::runtime::Enumeration::as_str(self))
             }
 
+            #[inline]
             fn value_mut(&mut self) -> $crate::runtime::ValueMut<'_> {
                 $crate::runtime::ValueMut::Enum(self)
             }
         }
 
         impl $crate::runtime::Slot for $t {
+            #[inline]
             fn option_value_mut(this: &mut Option<Self>) -> $crate::runtime::ValueMut<'_> {
                 $crate::runtime::ValueMut::Enum(this)
             }

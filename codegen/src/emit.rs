@@ -842,14 +842,17 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
     out.close("}");
     out.blank();
     impl_header(out, "rt::Structure", &ty.rust);
+    inline(out);
     out.open("fn schema(&self) -> &'static rt::StructSchema {");
     out.line("<Self as rt::StructType>::SCHEMA");
     out.close("}");
     out.blank();
+    inline(out);
     out.open("fn field(&self, index: usize) -> rt::ValueRef<'_> {");
     field_match(out, model, s, FieldAccess::Read);
     out.close("}");
     out.blank();
+    inline(out);
     signature(
         out,
         "fn field_mut",
@@ -918,10 +921,20 @@ fn field_value(model: &Model, f: &Field, access: FieldAccess) -> String {
     }
 }
 
+/// Marks the next function of a type's impl `#[inline]`. Besides its usual meaning, that
+/// leaves the function to be compiled in the crate that calls it, not in this library: the
+/// library reaches the generated types only through their schemas (the registry's values are
+/// `DynamicStructure`s), so a server's 5,000 types cost it no code generation, and a program
+/// pays for the types it uses.
+fn inline(out: &mut Out) {
+    out.line("#[inline]");
+}
+
 /// `Default`, written out: an empty value is `None` or an empty list in all but required
 /// fields, and a literal costs the compiler less than a derive's call per field.
 fn default_impl(out: &mut Out, ty: &Type, s: &Struct) {
     impl_header(out, "Default", &ty.rust);
+    inline(out);
     out.open("fn default() -> Self {");
     out.open("Self {");
     for f in &s.fields {
@@ -1047,6 +1060,7 @@ fn enumeration(out: &mut Out, ty: &Type, e: &crate::model::Enum) {
     out.simple_array("values:", &values, ",");
     out.close("};");
     out.blank();
+    inline(out);
     out.open("fn as_str(&self) -> &str {");
     out.open("match self {");
     for (variant, value) in &e.variants {
@@ -1060,6 +1074,7 @@ fn enumeration(out: &mut Out, ty: &Type, e: &crate::model::Enum) {
     out.close("}");
     out.close("}");
     out.blank();
+    inline(out);
     out.open("fn from_wire(value: &str) -> Self {");
     if e.variants.is_empty() {
         out.line("let _ = value;");
@@ -1367,7 +1382,6 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
             out.field(name, format!("rt::schema_of::<{ty}>()"));
         }
     }
-    out.line("new_part: rt::new_part::<Self>,");
     out.close("};");
     out.close("}");
     if let Some(paging) = &op.paging {
@@ -1378,6 +1392,7 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
         let reports_total = paging.get_total_field.is_some() && paging.total_field.is_some();
         out.line(&format!("const REPORTS_TOTAL: bool = {reports_total};"));
         out.blank();
+        inline(out);
         signature(
             out,
             "fn set_page",
@@ -1415,6 +1430,7 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
         }
         out.close("}");
         out.blank();
+        inline(out);
         signature(
             out,
             "fn into_items",
@@ -1426,6 +1442,7 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
         out.blank();
         match &paging.total_field {
             Some((name, optional)) => {
+                inline(out);
                 signature(
                     out,
                     "fn total",
@@ -1439,6 +1456,7 @@ fn descriptor(out: &mut Out, model: &Model, m: usize, service: &Service, op: &Op
                 }
             }
             None => {
+                inline(out);
                 signature(
                     out,
                     "fn total",

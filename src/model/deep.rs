@@ -52,6 +52,8 @@ pub fn structures_equal(a: &dyn Structure, b: &dyn Structure) -> bool {
     // Through `dyn Any`, so the type compared is the struct's, not `dyn Structure`'s.
     let (a_any, b_any): (&dyn Any, &dyn Any) = (a, b);
     a_any.type_id() == b_any.type_id()
+        // Two dynamic values are of one Rust type whatever their schemas.
+        && a.schema().same_type(b.schema())
         // One past the last field: the elements the schema does not describe.
         && (0..=a.schema().fields.len()).all(|index| values_equal(a.field(index), b.field(index)))
 }

@@ -502,8 +502,6 @@ impl<T: Slot> Slot for Vec<T> {
     }
 }
 
-// Each list type of a server's whole API instantiates these, and every function
-// instantiated costs build time and size: the methods are few, and call few of `Vec`'s.
 impl<T: Slot> ListValue for Vec<T> {
     fn len(&self) -> usize {
         self.len()
@@ -520,28 +518,38 @@ impl<T: Slot> ListValue for Vec<T> {
 
 impl<T: Slot> ListSlot for Vec<T> {
     fn push_default(&mut self) -> ValueMut<'_> {
-        // Grown by a quarter at a time, not doubled: a decoded list holds little spare room.
-        if self.len() == self.capacity() {
-            self.reserve_exact((self.len() / 4).max(4));
-        }
-        self.push(T::default());
-        let last = self.len() - 1;
-        self[last].value_mut()
+        push_growing(self, T::default()).value_mut()
     }
 
     fn change(&mut self, change: ListChange) {
-        match change {
-            ListChange::PopLast => {
-                self.pop();
-            }
-            ListChange::ReserveDeclared(declared) => {
-                let room = MAX_RESERVE_BYTES / const { std::mem::size_of::<T>() }.max(1);
-                self.reserve_exact(room.min(declared).saturating_sub(self.len()));
-            }
-            ListChange::Finish => {
-                if self.capacity() > self.len() + self.len() / 8 + 4 {
-                    self.shrink_to_fit();
-                }
+        change_list(self, change);
+    }
+}
+
+/// Appends `item` and returns it. The list grows by a quarter at a time, not doubled: a
+/// decoded list holds little spare room.
+pub(super) fn push_growing<T>(list: &mut Vec<T>, item: T) -> &mut T {
+    if list.len() == list.capacity() {
+        list.reserve_exact((list.len() / 4).max(4));
+    }
+    list.push(item);
+    let last = list.len() - 1;
+    &mut list[last]
+}
+
+/// What [`ListSlot::change`] does to a list held as a `Vec`.
+pub(super) fn change_list<T>(list: &mut Vec<T>, change: ListChange) {
+    match change {
+        ListChange::PopLast => {
+            list.pop();
+        }
+        ListChange::ReserveDeclared(declared) => {
+            let room = MAX_RESERVE_BYTES / const { std::mem::size_of::<T>() }.max(1);
+            list.reserve_exact(room.min(declared).saturating_sub(list.len()));
+        }
+        ListChange::Finish => {
+            if list.capacity() > list.len() + list.len() / 8 + 4 {
+                list.shrink_to_fit();
             }
         }
     }

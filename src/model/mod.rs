@@ -11,6 +11,7 @@
 
 mod check;
 mod deep;
+mod dynamic;
 mod field;
 mod index;
 mod interop;
@@ -22,6 +23,7 @@ use std::fmt;
 
 pub use check::{closest, UnknownField};
 pub use deep::{copy_structure, structures_equal};
+pub use dynamic::DynamicStructure;
 pub use field::{
     EnumSlot, ListChange, ListSlot, ListValue, OptionalSlot, Scalar, ScalarKind, ScalarMut, Slot,
     ValueMut, ValueRef,
@@ -107,6 +109,21 @@ impl dyn Structure {
         (self as &dyn Any).downcast_ref()
     }
 
+    /// A copy of the value as the generated type `T`, if the value is of `T`'s schema:
+    /// a `T` itself, or a [`DynamicStructure`] of `T`'s schema (what the
+    /// [registry](crate::registry) and [`call_dyn`](crate::Client::call_dyn) give).
+    pub fn to_typed<T: StructType>(&self) -> Option<T> {
+        if let Some(typed) = self.downcast_ref::<T>() {
+            return Some(typed.clone());
+        }
+        if !self.schema().same_type(T::SCHEMA) {
+            return None;
+        }
+        let mut typed = T::default();
+        copy_structure(self, &mut typed);
+        Some(typed)
+    }
+
     /// The value in PortaBilling's JSON form.
     pub fn to_json(&self) -> AnyValue {
         json::to_value(self)
@@ -170,6 +187,12 @@ pub struct StructSchema {
 }
 
 impl StructSchema {
+    /// Whether `other` describes the same XSD type (the same name in the same namespace).
+    /// Compared by name, not address: a schema constant may be copied where it is used.
+    pub fn same_type(&self, other: &StructSchema) -> bool {
+        self.name == other.name && self.namespace == other.namespace
+    }
+
     /// The index of the field whose wire name is `name` (not the text content field).
     #[inline]
     pub fn lookup(&self, name: &str) -> Option<usize> {
@@ -492,30 +515,20 @@ pub struct OperationInfo {
     pub request: &'static StructSchema,
     /// The response type's schema.
     pub response: &'static StructSchema,
-    /// A new, empty value of the request or the response type: [`new_part`] of the
-    /// operation (call it through [`new_request`](Self::new_request) and
-    /// [`new_response`](Self::new_response)).
-    pub new_part: fn(Part) -> Box<dyn Structure>,
-}
-
-/// One of an operation's two messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Part {
-    /// The request.
-    Request,
-    /// The response.
-    Response,
 }
 
 impl OperationInfo {
-    /// A new, empty request value.
+    /// A new, empty request value, made from the request's schema (a
+    /// [`DynamicStructure`]; [`to_typed`](dyn Structure::to_typed) turns it into the
+    /// generated type).
     pub fn new_request(&self) -> Box<dyn Structure> {
-        (self.new_part)(Part::Request)
+        Box::new(DynamicStructure::new(self.request))
     }
 
-    /// A new, empty response value.
+    /// A new, empty response value, made from the response's schema (a
+    /// [`DynamicStructure`]).
     pub fn new_response(&self) -> Box<dyn Structure> {
-        (self.new_part)(Part::Response)
+        Box::new(DynamicStructure::new(self.response))
     }
 
     /// The first sentence of the documentation.
@@ -597,16 +610,6 @@ pub const fn schema_of<T: StructType>() -> &'static StructSchema {
 /// The schema of enumeration `T`, as a function usable in statics.
 pub const fn enum_schema_of<T: Enumeration>() -> &'static EnumSchema {
     T::SCHEMA
-}
-
-/// A new, empty value of operation `O`'s request or response type, behind a trait object.
-/// One function serves both messages because each is a function per operation, and a
-/// server's whole API has thousands.
-pub fn new_part<O: Operation>(part: Part) -> Box<dyn Structure> {
-    match part {
-        Part::Request => Box::new(O::Request::default()),
-        Part::Response => Box::new(O::Response::default()),
-    }
 }
 
 /// Converts a page position to a request field's integer type, saturating.

@@ -492,9 +492,13 @@ fn raw_untyped_calls_and_dynamic_calls() {
             .set_json(&serde_json::json!({"i_account": 3}))
             .unwrap();
         let reply = c.call_dyn(op, request.as_ref()).unwrap();
-        let typed = reply
-            .downcast_ref::<account::GetAccountInfoResponse>()
-            .unwrap();
+        let typed: account::GetAccountInfoResponse = reply.to_typed().unwrap();
+        assert!(
+            reply
+                .to_typed::<account::GetAccountListResponse>()
+                .is_none(),
+            "a value converts only to the type of its schema"
+        );
         assert_eq!(typed.account_info.as_ref().unwrap().i_account, Some(3));
         let body = c
             .call_raw(

@@ -9,8 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
+use portabilling::model::DynamicStructure;
 use portabilling::runtime::codec::{encode_any, BodyTarget};
-use portabilling::runtime::Structure;
+use portabilling::runtime::{StructType, Structure};
 use portabilling::{registry, Protocol};
 use serde_json::Value;
 
@@ -127,33 +128,36 @@ fn every_field_of_the_fixtures_is_in_the_bundled_types() {
     println!("{}", report.join("\n"));
 }
 
-/// The unknown fields of a decoded response, found through its concrete type.
+/// The unknown fields of a decoded response (the registry's schema-made value), found again
+/// through its generated type, which must hold the same values.
 fn unknown(service: &str, method: &str, value: &dyn Structure) -> Vec<String> {
     use portabilling::{account, customer, product};
-    let any = value;
     match (service, method) {
-        ("Account", "get_account_info") => portabilling::model::unknown_fields(
-            any.downcast_ref::<account::GetAccountInfoResponse>()
-                .unwrap(),
-        ),
-        ("Account", "get_account_list") => portabilling::model::unknown_fields(
-            any.downcast_ref::<account::GetAccountListResponse>()
-                .unwrap(),
-        ),
-        ("Account", "get_subscriptions") => portabilling::model::unknown_fields(
-            any.downcast_ref::<account::GetAccountSubscriptionsResponse>()
-                .unwrap(),
-        ),
-        ("Customer", "get_customer_info") => portabilling::model::unknown_fields(
-            any.downcast_ref::<customer::GetCustomerInfoResponse>()
-                .unwrap(),
-        ),
-        ("Product", "get_allowed_addons") => portabilling::model::unknown_fields(
-            any.downcast_ref::<product::GetAllowedAddonsResponse>()
-                .unwrap(),
-        ),
+        ("Account", "get_account_info") => typed_unknown::<account::GetAccountInfoResponse>(value),
+        ("Account", "get_account_list") => typed_unknown::<account::GetAccountListResponse>(value),
+        ("Account", "get_subscriptions") => {
+            typed_unknown::<account::GetAccountSubscriptionsResponse>(value)
+        }
+        ("Customer", "get_customer_info") => {
+            typed_unknown::<customer::GetCustomerInfoResponse>(value)
+        }
+        ("Product", "get_allowed_addons") => {
+            typed_unknown::<product::GetAllowedAddonsResponse>(value)
+        }
         _ => unreachable!(),
     }
+}
+
+fn typed_unknown<T: StructType>(value: &dyn Structure) -> Vec<String> {
+    let typed: T = value.to_typed().expect("the response is of T's schema");
+    let typed_ref: &dyn Structure = &typed;
+    assert_eq!(typed_ref.to_json(), value.to_json(), "{}", T::SCHEMA.name);
+    let unknown = portabilling::model::unknown_fields(&typed);
+    assert_eq!(
+        unknown,
+        portabilling::model::unknown_fields(value.downcast_ref::<DynamicStructure>().unwrap())
+    );
+    unknown
 }
 
 #[test]

@@ -31,6 +31,7 @@ fn client_of(sim: &Simulator, protocol: Protocol) -> Client {
 
 mod call_path;
 mod client;
+mod dynamic;
 mod espf;
 mod fixtures_shape;
 mod fuzz_regressions;

@@ -303,9 +303,7 @@ fn numbers_as_strings_flags_and_nulls_decode_leniently() {
         "is_active": "1", "activation_date": "2026-01-02", "assigned_addons": [], "brand_new": {"x": 1}}}"#;
     let op = portabilling::registry::operation("Account", "get_account_info").unwrap();
     let value = Protocol::Rest.decode_response(op, body).unwrap();
-    let r = value
-        .downcast_ref::<account::GetAccountInfoResponse>()
-        .unwrap();
+    let r: account::GetAccountInfoResponse = value.to_typed().unwrap();
     let a = r.account_info.as_ref().unwrap();
     assert_eq!(a.i_account, Some(42));
     // The digits as the server wrote them (the string "1.50").
@@ -319,7 +317,7 @@ fn numbers_as_strings_flags_and_nulls_decode_leniently() {
         "unknown fields are kept"
     );
     assert_eq!(
-        portabilling::model::unknown_fields(r),
+        portabilling::model::unknown_fields(&r),
         vec!["account_info.brand_new".to_string()]
     );
 }

@@ -26,6 +26,7 @@ pub mod any_type {
     }
 
     impl Default for Envelope {
+        #[inline]
         fn default() -> Self {
             Self {
                 payload: Default::default(),
@@ -59,10 +60,12 @@ pub mod any_type {
     }
 
     impl rt::Structure for Envelope {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.payload),
@@ -74,6 +77,7 @@ pub mod any_type {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.payload),
@@ -99,6 +103,7 @@ pub mod any_type {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 envelope: Default::default(),
@@ -127,10 +132,12 @@ pub mod any_type {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.envelope),
@@ -139,6 +146,7 @@ pub mod any_type {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.envelope),
@@ -159,6 +167,7 @@ pub mod any_type {
     }
 
     impl Default for EchoResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 extra: rt::Extra::new(),
@@ -183,10 +192,12 @@ pub mod any_type {
     }
 
     impl rt::Structure for EchoResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
@@ -194,6 +205,7 @@ pub mod any_type {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
@@ -264,7 +276,6 @@ pub mod any_type {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <EchoResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

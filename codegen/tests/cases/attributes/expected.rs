@@ -30,6 +30,7 @@ pub mod attributes {
     }
 
     impl Default for Item {
+        #[inline]
         fn default() -> Self {
             Self {
                 label: Default::default(),
@@ -97,10 +98,12 @@ pub mod attributes {
     }
 
     impl rt::Structure for Item {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.label),
@@ -114,6 +117,7 @@ pub mod attributes {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.label),
@@ -153,6 +157,7 @@ pub mod attributes {
             values: &["new", "used"],
         };
 
+        #[inline]
         fn as_str(&self) -> &str {
             match self {
                 Self::New => "new",
@@ -161,6 +166,7 @@ pub mod attributes {
             }
         }
 
+        #[inline]
         fn from_wire(value: &str) -> Self {
             match value {
                 "new" => Self::New,
@@ -185,6 +191,7 @@ pub mod attributes {
     }
 
     impl Default for OnlyAttributes {
+        #[inline]
         fn default() -> Self {
             Self {
                 a: None,
@@ -226,10 +233,12 @@ pub mod attributes {
     }
 
     impl rt::Structure for OnlyAttributes {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -239,6 +248,7 @@ pub mod attributes {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
@@ -266,6 +276,7 @@ pub mod attributes {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 item: Default::default(),
@@ -306,10 +317,12 @@ pub mod attributes {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.item),
@@ -320,6 +333,7 @@ pub mod attributes {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.item),
@@ -344,6 +358,7 @@ pub mod attributes {
     }
 
     impl Default for EchoResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 ok: Default::default(),
@@ -375,10 +390,12 @@ pub mod attributes {
     }
 
     impl rt::Structure for EchoResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.ok),
@@ -387,6 +404,7 @@ pub mod attributes {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.ok),
@@ -458,7 +476,6 @@ pub mod attributes {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <EchoResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

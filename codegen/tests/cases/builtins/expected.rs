@@ -126,6 +126,7 @@ pub mod builtins {
     }
 
     impl Default for Builtins {
+        #[inline]
         fn default() -> Self {
             Self {
                 f_string: Default::default(),
@@ -274,10 +275,12 @@ pub mod builtins {
     }
 
     impl rt::Structure for Builtins {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.f_string),
@@ -337,6 +340,7 @@ pub mod builtins {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.f_string),
@@ -410,6 +414,7 @@ pub mod builtins {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 all: Default::default(),
@@ -438,10 +443,12 @@ pub mod builtins {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.all),
@@ -450,6 +457,7 @@ pub mod builtins {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.all),
@@ -521,7 +529,6 @@ pub mod builtins {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Builtins as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -30,6 +30,7 @@ pub mod extension {
     }
 
     impl Default for Derived {
+        #[inline]
         fn default() -> Self {
             Self {
                 id: Default::default(),
@@ -79,10 +80,12 @@ pub mod extension {
     }
 
     impl rt::Structure for Derived {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
@@ -96,6 +99,7 @@ pub mod extension {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.id),
@@ -129,6 +133,7 @@ pub mod extension {
     }
 
     impl Default for OnlyAttributes {
+        #[inline]
         fn default() -> Self {
             Self {
                 id: Default::default(),
@@ -174,10 +179,12 @@ pub mod extension {
     }
 
     impl rt::Structure for OnlyAttributes {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
@@ -189,6 +196,7 @@ pub mod extension {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.id),
@@ -216,6 +224,7 @@ pub mod extension {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 derived: Default::default(),
@@ -251,10 +260,12 @@ pub mod extension {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.derived),
@@ -264,6 +275,7 @@ pub mod extension {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.derived),
@@ -293,6 +305,7 @@ pub mod extension {
     }
 
     impl Default for EchoResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 id: Default::default(),
@@ -332,10 +345,12 @@ pub mod extension {
     }
 
     impl rt::Structure for EchoResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
@@ -347,6 +362,7 @@ pub mod extension {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.id),
@@ -421,7 +437,6 @@ pub mod extension {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <EchoResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

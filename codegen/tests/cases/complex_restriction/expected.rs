@@ -26,6 +26,7 @@ pub mod restriction {
     }
 
     impl Default for Wide {
+        #[inline]
         fn default() -> Self {
             Self {
                 a: None,
@@ -65,10 +66,12 @@ pub mod restriction {
     }
 
     impl rt::Structure for Wide {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -80,6 +83,7 @@ pub mod restriction {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
@@ -109,6 +113,7 @@ pub mod restriction {
     }
 
     impl Default for Narrow {
+        #[inline]
         fn default() -> Self {
             Self {
                 a: Default::default(),
@@ -146,10 +151,12 @@ pub mod restriction {
     }
 
     impl rt::Structure for Narrow {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -160,6 +167,7 @@ pub mod restriction {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
@@ -182,6 +190,7 @@ pub mod restriction {
     }
 
     impl Default for Empty {
+        #[inline]
         fn default() -> Self {
             Self {
                 extra: rt::Extra::new(),
@@ -206,10 +215,12 @@ pub mod restriction {
     }
 
     impl rt::Structure for Empty {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
@@ -217,6 +228,7 @@ pub mod restriction {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
@@ -242,6 +254,7 @@ pub mod restriction {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 wide: Default::default(),
@@ -273,10 +286,12 @@ pub mod restriction {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.wide),
@@ -287,6 +302,7 @@ pub mod restriction {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.wide),
@@ -311,6 +327,7 @@ pub mod restriction {
     }
 
     impl Default for EchoResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 narrow: Default::default(),
@@ -339,10 +356,12 @@ pub mod restriction {
     }
 
     impl rt::Structure for EchoResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.narrow),
@@ -351,6 +370,7 @@ pub mod restriction {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.narrow),
@@ -422,7 +442,6 @@ pub mod restriction {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <EchoResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

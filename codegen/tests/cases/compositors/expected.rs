@@ -22,6 +22,7 @@ pub mod compositors {
     }
 
     impl Default for Sequence {
+        #[inline]
         fn default() -> Self {
             Self {
                 first: Default::default(),
@@ -51,10 +52,12 @@ pub mod compositors {
     }
 
     impl rt::Structure for Sequence {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.first),
@@ -64,6 +67,7 @@ pub mod compositors {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.first),
@@ -89,6 +93,7 @@ pub mod compositors {
     }
 
     impl Default for All {
+        #[inline]
         fn default() -> Self {
             Self {
                 x: Default::default(),
@@ -118,10 +123,12 @@ pub mod compositors {
     }
 
     impl rt::Structure for All {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
@@ -131,6 +138,7 @@ pub mod compositors {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
@@ -162,6 +170,7 @@ pub mod compositors {
     }
 
     impl Default for Choice {
+        #[inline]
         fn default() -> Self {
             Self {
                 kind: Default::default(),
@@ -203,10 +212,12 @@ pub mod compositors {
     }
 
     impl rt::Structure for Choice {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.kind),
@@ -219,6 +230,7 @@ pub mod compositors {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.kind),
@@ -247,6 +259,7 @@ pub mod compositors {
     }
 
     impl Default for OptionalSequence {
+        #[inline]
         fn default() -> Self {
             Self {
                 a: None,
@@ -276,10 +289,12 @@ pub mod compositors {
     }
 
     impl rt::Structure for OptionalSequence {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -289,6 +304,7 @@ pub mod compositors {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
@@ -314,6 +330,7 @@ pub mod compositors {
     }
 
     impl Default for RepeatedChoice {
+        #[inline]
         fn default() -> Self {
             Self {
                 text: Vec::new(),
@@ -346,10 +363,12 @@ pub mod compositors {
     }
 
     impl rt::Structure for RepeatedChoice {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.text),
@@ -359,6 +378,7 @@ pub mod compositors {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.text),
@@ -390,6 +410,7 @@ pub mod compositors {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 sequence: Default::default(),
@@ -434,10 +455,12 @@ pub mod compositors {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sequence),
@@ -450,6 +473,7 @@ pub mod compositors {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sequence),
@@ -476,6 +500,7 @@ pub mod compositors {
     }
 
     impl Default for EchoResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 choice: Default::default(),
@@ -504,10 +529,12 @@ pub mod compositors {
     }
 
     impl rt::Structure for EchoResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.choice),
@@ -516,6 +543,7 @@ pub mod compositors {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.choice),
@@ -587,7 +615,6 @@ pub mod compositors {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <EchoResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

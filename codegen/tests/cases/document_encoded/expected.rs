@@ -20,6 +20,7 @@ pub mod mixed_use {
     }
 
     impl Default for Sum {
+        #[inline]
         fn default() -> Self {
             Self {
                 values: Vec::new(),
@@ -48,10 +49,12 @@ pub mod mixed_use {
     }
 
     impl rt::Structure for Sum {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.values),
@@ -60,6 +63,7 @@ pub mod mixed_use {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.values),
@@ -82,6 +86,7 @@ pub mod mixed_use {
     }
 
     impl Default for SumResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 total: Default::default(),
@@ -108,10 +113,12 @@ pub mod mixed_use {
     }
 
     impl rt::Structure for SumResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.total),
@@ -120,6 +127,7 @@ pub mod mixed_use {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.total),
@@ -142,6 +150,7 @@ pub mod mixed_use {
     }
 
     impl Default for MaxRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 values: Vec::new(),
@@ -170,10 +179,12 @@ pub mod mixed_use {
     }
 
     impl rt::Structure for MaxRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.values),
@@ -182,6 +193,7 @@ pub mod mixed_use {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.values),
@@ -204,6 +216,7 @@ pub mod mixed_use {
     }
 
     impl Default for MaxResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 max: None,
@@ -230,10 +243,12 @@ pub mod mixed_use {
     }
 
     impl rt::Structure for MaxResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.max),
@@ -242,6 +257,7 @@ pub mod mixed_use {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.max),
@@ -320,7 +336,6 @@ pub mod mixed_use {
                 needs_session: true,
                 request: <super::Sum as rt::StructType>::SCHEMA,
                 response: <SumResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -350,7 +365,6 @@ pub mod mixed_use {
                 needs_session: true,
                 request: <MaxRequest as rt::StructType>::SCHEMA,
                 response: <MaxResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -22,6 +22,7 @@ pub mod type_part {
     }
 
     impl Default for Query {
+        #[inline]
         fn default() -> Self {
             Self {
                 text: Default::default(),
@@ -51,10 +52,12 @@ pub mod type_part {
     }
 
     impl rt::Structure for Query {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.text),
@@ -64,6 +67,7 @@ pub mod type_part {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.text),
@@ -87,6 +91,7 @@ pub mod type_part {
     }
 
     impl Default for Hits {
+        #[inline]
         fn default() -> Self {
             Self {
                 hit: Vec::new(),
@@ -113,10 +118,12 @@ pub mod type_part {
     }
 
     impl rt::Structure for Hits {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.hit),
@@ -125,6 +132,7 @@ pub mod type_part {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.hit),
@@ -196,7 +204,6 @@ pub mod type_part {
                 needs_session: true,
                 request: <Query as rt::StructType>::SCHEMA,
                 response: <Hits as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -46,6 +46,7 @@ pub mod documentation {
     }
 
     impl Default for Documented {
+        #[inline]
         fn default() -> Self {
             Self {
                 plain: Default::default(),
@@ -99,10 +100,12 @@ pub mod documentation {
     }
 
     impl rt::Structure for Documented {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.plain),
@@ -115,6 +118,7 @@ pub mod documentation {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.plain),
@@ -141,6 +145,7 @@ pub mod documentation {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 documented: Default::default(),
@@ -169,10 +174,12 @@ pub mod documentation {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.documented),
@@ -181,6 +188,7 @@ pub mod documentation {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.documented),
@@ -252,7 +260,6 @@ pub mod documentation {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Documented as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

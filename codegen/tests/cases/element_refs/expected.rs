@@ -22,6 +22,7 @@ pub mod element_refs {
     }
 
     impl Default for Address {
+        #[inline]
         fn default() -> Self {
             Self {
                 street: Default::default(),
@@ -51,10 +52,12 @@ pub mod element_refs {
     }
 
     impl rt::Structure for Address {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.street),
@@ -64,6 +67,7 @@ pub mod element_refs {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.street),
@@ -95,6 +99,7 @@ pub mod element_refs {
     }
 
     impl Default for Person {
+        #[inline]
         fn default() -> Self {
             Self {
                 name: Default::default(),
@@ -130,10 +135,12 @@ pub mod element_refs {
     }
 
     impl rt::Structure for Person {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
@@ -146,6 +153,7 @@ pub mod element_refs {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
@@ -172,6 +180,7 @@ pub mod element_refs {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 person: Default::default(),
@@ -200,10 +209,12 @@ pub mod element_refs {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.person),
@@ -212,6 +223,7 @@ pub mod element_refs {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.person),
@@ -283,7 +295,6 @@ pub mod element_refs {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Person as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -34,6 +34,7 @@ pub mod enumerations {
             values: &["red", "green", "dark blue"],
         };
 
+        #[inline]
         fn as_str(&self) -> &str {
             match self {
                 Self::Red => "red",
@@ -43,6 +44,7 @@ pub mod enumerations {
             }
         }
 
+        #[inline]
         fn from_wire(value: &str) -> Self {
             match value {
                 "red" => Self::Red,
@@ -114,6 +116,7 @@ pub mod enumerations {
             ],
         };
 
+        #[inline]
         fn as_str(&self) -> &str {
             match self {
                 Self::Empty => "",
@@ -133,6 +136,7 @@ pub mod enumerations {
             }
         }
 
+        #[inline]
         fn from_wire(value: &str) -> Self {
             match value {
                 "" => Self::Empty,
@@ -219,6 +223,7 @@ pub mod enumerations {
             ],
         };
 
+        #[inline]
         fn as_str(&self) -> &str {
             match self {
                 Self::A => "a",
@@ -246,6 +251,7 @@ pub mod enumerations {
             }
         }
 
+        #[inline]
         fn from_wire(value: &str) -> Self {
             match value {
                 "a" => Self::A,
@@ -308,6 +314,7 @@ pub mod enumerations {
             ],
         };
 
+        #[inline]
         fn as_str(&self) -> &str {
             match self {
                 Self::FirstLongValue => "FIRST_LONG_VALUE",
@@ -318,6 +325,7 @@ pub mod enumerations {
             }
         }
 
+        #[inline]
         fn from_wire(value: &str) -> Self {
             match value {
                 "FIRST_LONG_VALUE" => Self::FirstLongValue,
@@ -360,6 +368,7 @@ pub mod enumerations {
     }
 
     impl Default for Palette {
+        #[inline]
         fn default() -> Self {
             Self {
                 color: Default::default(),
@@ -434,10 +443,12 @@ pub mod enumerations {
     }
 
     impl rt::Structure for Palette {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.color),
@@ -455,6 +466,7 @@ pub mod enumerations {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.color),
@@ -498,6 +510,7 @@ pub mod enumerations {
             values: &["x", "y"],
         };
 
+        #[inline]
         fn as_str(&self) -> &str {
             match self {
                 Self::X => "x",
@@ -506,6 +519,7 @@ pub mod enumerations {
             }
         }
 
+        #[inline]
         fn from_wire(value: &str) -> Self {
             match value {
                 "x" => Self::X,
@@ -528,6 +542,7 @@ pub mod enumerations {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 palette: Default::default(),
@@ -556,10 +571,12 @@ pub mod enumerations {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.palette),
@@ -568,6 +585,7 @@ pub mod enumerations {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.palette),
@@ -590,6 +608,7 @@ pub mod enumerations {
     }
 
     impl Default for EchoResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 color: Default::default(),
@@ -618,10 +637,12 @@ pub mod enumerations {
     }
 
     impl rt::Structure for EchoResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.color),
@@ -630,6 +651,7 @@ pub mod enumerations {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.color),
@@ -701,7 +723,6 @@ pub mod enumerations {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <EchoResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

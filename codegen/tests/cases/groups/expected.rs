@@ -38,6 +38,7 @@ pub mod groups {
     }
 
     impl Default for Record {
+        #[inline]
         fn default() -> Self {
             Self {
                 title: Default::default(),
@@ -115,10 +116,12 @@ pub mod groups {
     }
 
     impl rt::Structure for Record {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.title),
@@ -136,6 +139,7 @@ pub mod groups {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.title),
@@ -171,6 +175,7 @@ pub mod groups {
     }
 
     impl Default for ChoiceOfGroups {
+        #[inline]
         fn default() -> Self {
             Self {
                 created_by: None,
@@ -206,10 +211,12 @@ pub mod groups {
     }
 
     impl rt::Structure for ChoiceOfGroups {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.created_by),
@@ -220,6 +227,7 @@ pub mod groups {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.created_by),
@@ -246,6 +254,7 @@ pub mod groups {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 record: Default::default(),
@@ -278,10 +287,12 @@ pub mod groups {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.record),
@@ -291,6 +302,7 @@ pub mod groups {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.record),
@@ -363,7 +375,6 @@ pub mod groups {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Record as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -20,6 +20,7 @@ pub mod types {
     }
 
     impl Default for Money {
+        #[inline]
         fn default() -> Self {
             Self {
                 currency: Default::default(),
@@ -61,10 +62,12 @@ pub mod types {
     }
 
     impl rt::Structure for Money {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
@@ -74,6 +77,7 @@ pub mod types {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.currency),
@@ -99,6 +103,7 @@ pub mod types {
     }
 
     impl Default for Order {
+        #[inline]
         fn default() -> Self {
             Self {
                 lines: Vec::new(),
@@ -128,10 +133,12 @@ pub mod types {
     }
 
     impl rt::Structure for Order {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.lines),
@@ -141,6 +148,7 @@ pub mod types {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.lines),
@@ -166,6 +174,7 @@ pub mod types {
     }
 
     impl Default for Receipt {
+        #[inline]
         fn default() -> Self {
             Self {
                 order_id: Default::default(),
@@ -195,10 +204,12 @@ pub mod types {
     }
 
     impl rt::Structure for Receipt {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.order_id),
@@ -208,6 +219,7 @@ pub mod types {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.order_id),
@@ -233,6 +245,7 @@ pub mod types {
     }
 
     impl Default for OrderLine {
+        #[inline]
         fn default() -> Self {
             Self {
                 sku: Default::default(),
@@ -262,10 +275,12 @@ pub mod types {
     }
 
     impl rt::Structure for OrderLine {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sku),
@@ -275,6 +290,7 @@ pub mod types {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sku),
@@ -310,6 +326,7 @@ pub mod orders {
     }
 
     impl Default for PlaceOrder {
+        #[inline]
         fn default() -> Self {
             Self {
                 order: Default::default(),
@@ -338,10 +355,12 @@ pub mod orders {
     }
 
     impl rt::Structure for PlaceOrder {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.order),
@@ -350,6 +369,7 @@ pub mod orders {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.order),
@@ -372,6 +392,7 @@ pub mod orders {
     }
 
     impl Default for PlaceOrderResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 receipt: Default::default(),
@@ -400,10 +421,12 @@ pub mod orders {
     }
 
     impl rt::Structure for PlaceOrderResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.receipt),
@@ -412,6 +435,7 @@ pub mod orders {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.receipt),
@@ -483,7 +507,6 @@ pub mod orders {
                 needs_session: true,
                 request: <super::PlaceOrder as rt::StructType>::SCHEMA,
                 response: <PlaceOrderResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -30,6 +30,7 @@ pub mod list_union {
     }
 
     impl Default for Values {
+        #[inline]
         fn default() -> Self {
             Self {
                 numbers: Default::default(),
@@ -86,10 +87,12 @@ pub mod list_union {
     }
 
     impl rt::Structure for Values {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.numbers),
@@ -103,6 +106,7 @@ pub mod list_union {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.numbers),
@@ -130,6 +134,7 @@ pub mod list_union {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 values: Default::default(),
@@ -158,10 +163,12 @@ pub mod list_union {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.values),
@@ -170,6 +177,7 @@ pub mod list_union {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.values),
@@ -241,7 +249,6 @@ pub mod list_union {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Values as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -41,6 +41,7 @@ pub mod long_names {
             ],
         };
 
+        #[inline]
         fn as_str(&self) -> &str {
             match self {
                 Self::AVeryLongEnumerationValueThatDoesNotFitInOneLineOfAMatchArmAtAll => {
@@ -54,6 +55,7 @@ pub mod long_names {
             }
         }
 
+        #[inline]
         fn from_wire(value: &str) -> Self {
             match value {
                 "A_VERY_LONG_ENUMERATION_VALUE_THAT_DOES_NOT_FIT_IN_ONE_LINE_OF_A_MATCH_ARM_AT_ALL" => {
@@ -130,6 +132,7 @@ pub mod long_names {
             ],
         };
 
+        #[inline]
         fn as_str(&self) -> &str {
             match self {
                 Self::V0 => "0",
@@ -154,6 +157,7 @@ pub mod long_names {
             }
         }
 
+        #[inline]
         fn from_wire(value: &str) -> Self {
             match value {
                 "0" => Self::V0,
@@ -208,6 +212,7 @@ pub mod long_names {
             values: &["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc", "dddddddd"],
         };
 
+        #[inline]
         fn as_str(&self) -> &str {
             match self {
                 Self::Aaaaaaaaaaaa => "aaaaaaaaaaaa",
@@ -218,6 +223,7 @@ pub mod long_names {
             }
         }
 
+        #[inline]
         fn from_wire(value: &str) -> Self {
             match value {
                 "aaaaaaaaaaaa" => Self::Aaaaaaaaaaaa,
@@ -257,6 +263,7 @@ pub mod long_names {
     }
 
     impl Default for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns {
+        #[inline]
         fn default() -> Self {
             Self {
                 a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x: None,
@@ -334,10 +341,12 @@ pub mod long_names {
     impl rt::Structure
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns
     {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
@@ -354,6 +363,7 @@ pub mod long_names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => {
@@ -389,6 +399,7 @@ pub mod long_names {
     }
 
     impl Default for MediumLengthTypeNameForNestedArraysOfThings {
+        #[inline]
         fn default() -> Self {
             Self {
                 x: Default::default(),
@@ -414,10 +425,12 @@ pub mod long_names {
     }
 
     impl rt::Structure for MediumLengthTypeNameForNestedArraysOfThings {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
@@ -426,6 +439,7 @@ pub mod long_names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
@@ -452,6 +466,7 @@ pub mod long_names {
     impl Default
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
     {
+        #[inline]
         fn default() -> Self {
             Self {
                 limit: None,
@@ -485,10 +500,12 @@ pub mod long_names {
     impl rt::Structure
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
     {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.limit),
@@ -498,6 +515,7 @@ pub mod long_names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.limit),
@@ -528,6 +546,7 @@ pub mod long_names {
     impl Default
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
     {
+        #[inline]
         fn default() -> Self {
             Self {
                 items: Vec::new(),
@@ -564,10 +583,12 @@ pub mod long_names {
     impl rt::Structure
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
     {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.items),
@@ -577,6 +598,7 @@ pub mod long_names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.items),
@@ -605,6 +627,7 @@ pub mod long_names {
     }
 
     impl Default for XRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x: None,
@@ -642,10 +665,12 @@ pub mod long_names {
     }
 
     impl rt::Structure for XRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
@@ -657,6 +682,7 @@ pub mod long_names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => {
@@ -685,6 +711,7 @@ pub mod long_names {
     }
 
     impl Default for XResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x: None,
@@ -722,10 +749,12 @@ pub mod long_names {
     }
 
     impl rt::Structure for XResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
@@ -737,6 +766,7 @@ pub mod long_names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => {
@@ -849,7 +879,6 @@ pub mod long_names {
                 needs_session: true,
                 request: rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest>(),
                 response: rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse>(),
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -858,6 +887,7 @@ pub mod long_names {
                 ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns;
             const REPORTS_TOTAL: bool = false;
 
+            #[inline]
             fn set_page(
                 request: &mut ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest,
                 offset: u64,
@@ -869,12 +899,14 @@ pub mod long_names {
                 let _ = get_total;
             }
 
+            #[inline]
             fn into_items(
                 response: ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse,
             ) -> Vec<Self::Item> {
                 response.items
             }
 
+            #[inline]
             fn total(
                 response: &ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse,
             ) -> Option<u64> {
@@ -908,7 +940,6 @@ pub mod long_names {
                 needs_session: true,
                 request: <XRequest as rt::StructType>::SCHEMA,
                 response: <XResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -22,6 +22,7 @@ pub mod calculator {
     }
 
     impl Default for Add {
+        #[inline]
         fn default() -> Self {
             Self {
                 int_a: Default::default(),
@@ -51,10 +52,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for Add {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.int_a),
@@ -64,6 +67,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.int_a),
@@ -87,6 +91,7 @@ pub mod calculator {
     }
 
     impl Default for AddResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 add_result: Default::default(),
@@ -113,10 +118,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for AddResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.add_result),
@@ -125,6 +132,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.add_result),
@@ -196,7 +204,6 @@ pub mod calculator {
                 needs_session: true,
                 request: <super::Add as rt::StructType>::SCHEMA,
                 response: <AddResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -20,6 +20,7 @@ pub mod names {
     }
 
     impl Default for Foo {
+        #[inline]
         fn default() -> Self {
             Self {
                 a: Default::default(),
@@ -45,10 +46,12 @@ pub mod names {
     }
 
     impl rt::Structure for Foo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -57,6 +60,7 @@ pub mod names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
@@ -79,6 +83,7 @@ pub mod names {
     }
 
     impl Default for Foo2 {
+        #[inline]
         fn default() -> Self {
             Self {
                 b: Default::default(),
@@ -104,10 +109,12 @@ pub mod names {
     }
 
     impl rt::Structure for Foo2 {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.b),
@@ -116,6 +123,7 @@ pub mod names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.b),
@@ -138,6 +146,7 @@ pub mod names {
     }
 
     impl Default for Foo3 {
+        #[inline]
         fn default() -> Self {
             Self {
                 c: Default::default(),
@@ -163,10 +172,12 @@ pub mod names {
     }
 
     impl rt::Structure for Foo3 {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.c),
@@ -175,6 +186,7 @@ pub mod names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.c),
@@ -197,6 +209,7 @@ pub mod names {
     }
 
     impl Default for Api2 {
+        #[inline]
         fn default() -> Self {
             Self {
                 d: Default::default(),
@@ -222,10 +235,12 @@ pub mod names {
     }
 
     impl rt::Structure for Api2 {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.d),
@@ -234,6 +249,7 @@ pub mod names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.d),
@@ -256,6 +272,7 @@ pub mod names {
     }
 
     impl Default for Option2 {
+        #[inline]
         fn default() -> Self {
             Self {
                 e: Default::default(),
@@ -281,10 +298,12 @@ pub mod names {
     }
 
     impl rt::Structure for Option2 {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.e),
@@ -293,6 +312,7 @@ pub mod names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.e),
@@ -355,6 +375,7 @@ pub mod names {
     }
 
     impl Default for Keywords {
+        #[inline]
         fn default() -> Self {
             Self {
                 r#type: Default::default(),
@@ -432,10 +453,12 @@ pub mod names {
     }
 
     impl rt::Structure for Keywords {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.r#type),
@@ -464,6 +487,7 @@ pub mod names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.r#type),
@@ -506,6 +530,7 @@ pub mod names {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 keywords: Default::default(),
@@ -534,10 +559,12 @@ pub mod names {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.keywords),
@@ -546,6 +573,7 @@ pub mod names {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.keywords),
@@ -638,7 +666,6 @@ pub mod names {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Keywords as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -668,7 +695,6 @@ pub mod names {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Keywords as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -698,7 +724,6 @@ pub mod names {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Keywords as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -728,7 +753,6 @@ pub mod names {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Keywords as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -22,6 +22,7 @@ pub mod billing {
     }
 
     impl Default for Invoice {
+        #[inline]
         fn default() -> Self {
             Self {
                 number: Default::default(),
@@ -51,10 +52,12 @@ pub mod billing {
     }
 
     impl rt::Structure for Invoice {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
@@ -64,6 +67,7 @@ pub mod billing {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.number),
@@ -87,6 +91,7 @@ pub mod billing {
     }
 
     impl Default for GetInvoiceRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 number: None,
@@ -113,10 +118,12 @@ pub mod billing {
     }
 
     impl rt::Structure for GetInvoiceRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
@@ -125,6 +132,7 @@ pub mod billing {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.number),
@@ -196,7 +204,6 @@ pub mod billing {
                 needs_session: true,
                 request: <GetInvoiceRequest as rt::StructType>::SCHEMA,
                 response: <Invoice as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -20,6 +20,7 @@ pub mod occurrence {
     }
 
     impl Default for Item {
+        #[inline]
         fn default() -> Self {
             Self {
                 id: Default::default(),
@@ -46,10 +47,12 @@ pub mod occurrence {
     }
 
     impl rt::Structure for Item {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
@@ -58,6 +61,7 @@ pub mod occurrence {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.id),
@@ -106,6 +110,7 @@ pub mod occurrence {
     }
 
     impl Default for Occurrences {
+        #[inline]
         fn default() -> Self {
             Self {
                 required: Default::default(),
@@ -177,10 +182,12 @@ pub mod occurrence {
     }
 
     impl rt::Structure for Occurrences {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.required),
@@ -202,6 +209,7 @@ pub mod occurrence {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.required),
@@ -239,6 +247,7 @@ pub mod occurrence {
     }
 
     impl Default for RepeatedSequence {
+        #[inline]
         fn default() -> Self {
             Self {
                 key: Vec::new(),
@@ -268,10 +277,12 @@ pub mod occurrence {
     }
 
     impl rt::Structure for RepeatedSequence {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.key),
@@ -281,6 +292,7 @@ pub mod occurrence {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.key),
@@ -306,6 +318,7 @@ pub mod occurrence {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 occurrences: Default::default(),
@@ -341,10 +354,12 @@ pub mod occurrence {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.occurrences),
@@ -354,6 +369,7 @@ pub mod occurrence {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.occurrences),
@@ -426,7 +442,6 @@ pub mod occurrence {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Occurrences as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -22,6 +22,7 @@ pub mod soap_2 {
     }
 
     impl Default for ThingInfo {
+        #[inline]
         fn default() -> Self {
             Self {
                 i_thing: None,
@@ -51,10 +52,12 @@ pub mod soap_2 {
     }
 
     impl rt::Structure for ThingInfo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.i_thing),
@@ -64,6 +67,7 @@ pub mod soap_2 {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.i_thing),
@@ -93,6 +97,7 @@ pub mod soap_2 {
     }
 
     impl Default for GetThingListRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 name_pattern: None,
@@ -126,10 +131,12 @@ pub mod soap_2 {
     }
 
     impl rt::Structure for GetThingListRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name_pattern),
@@ -141,6 +148,7 @@ pub mod soap_2 {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name_pattern),
@@ -168,6 +176,7 @@ pub mod soap_2 {
     }
 
     impl Default for GetThingListResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 thing_list: Vec::new(),
@@ -200,10 +209,12 @@ pub mod soap_2 {
     }
 
     impl rt::Structure for GetThingListResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.thing_list),
@@ -213,6 +224,7 @@ pub mod soap_2 {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.thing_list),
@@ -238,6 +250,7 @@ pub mod soap_2 {
     }
 
     impl Default for GetNameListRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 limit: Default::default(),
@@ -267,10 +280,12 @@ pub mod soap_2 {
     }
 
     impl rt::Structure for GetNameListRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.limit),
@@ -280,6 +295,7 @@ pub mod soap_2 {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.limit),
@@ -303,6 +319,7 @@ pub mod soap_2 {
     }
 
     impl Default for GetNameListResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 name: Vec::new(),
@@ -334,10 +351,12 @@ pub mod soap_2 {
     }
 
     impl rt::Structure for GetNameListResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.name),
@@ -346,6 +365,7 @@ pub mod soap_2 {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.name),
@@ -466,7 +486,6 @@ pub mod soap_2 {
                 needs_session: true,
                 request: <GetThingListRequest as rt::StructType>::SCHEMA,
                 response: <GetThingListResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -474,6 +493,7 @@ pub mod soap_2 {
             type Item = ThingInfo;
             const REPORTS_TOTAL: bool = true;
 
+            #[inline]
             fn set_page(
                 request: &mut GetThingListRequest,
                 offset: u64,
@@ -485,10 +505,12 @@ pub mod soap_2 {
                 request.get_total = Some(rt::page_number(u64::from(get_total)));
             }
 
+            #[inline]
             fn into_items(response: GetThingListResponse) -> Vec<Self::Item> {
                 response.thing_list
             }
 
+            #[inline]
             fn total(response: &GetThingListResponse) -> Option<u64> {
                 response.total.and_then(rt::page_count)
             }
@@ -520,7 +542,6 @@ pub mod soap_2 {
                 needs_session: true,
                 request: <GetNameListRequest as rt::StructType>::SCHEMA,
                 response: <GetNameListResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -528,6 +549,7 @@ pub mod soap_2 {
             type Item = Option<String>;
             const REPORTS_TOTAL: bool = false;
 
+            #[inline]
             fn set_page(
                 request: &mut GetNameListRequest,
                 offset: u64,
@@ -539,10 +561,12 @@ pub mod soap_2 {
                 let _ = get_total;
             }
 
+            #[inline]
             fn into_items(response: GetNameListResponse) -> Vec<Self::Item> {
                 response.name
             }
 
+            #[inline]
             fn total(_response: &GetNameListResponse) -> Option<u64> {
                 None
             }

@@ -24,6 +24,7 @@ pub mod recursion {
     }
 
     impl Default for Node {
+        #[inline]
         fn default() -> Self {
             Self {
                 name: Default::default(),
@@ -55,10 +56,12 @@ pub mod recursion {
     }
 
     impl rt::Structure for Node {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
@@ -69,6 +72,7 @@ pub mod recursion {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
@@ -96,6 +100,7 @@ pub mod recursion {
     }
 
     impl Default for Expr {
+        #[inline]
         fn default() -> Self {
             Self {
                 literal: None,
@@ -128,10 +133,12 @@ pub mod recursion {
     }
 
     impl rt::Structure for Expr {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.literal),
@@ -141,6 +148,7 @@ pub mod recursion {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.literal),
@@ -169,6 +177,7 @@ pub mod recursion {
     }
 
     impl Default for Op {
+        #[inline]
         fn default() -> Self {
             Self {
                 symbol: Default::default(),
@@ -200,10 +209,12 @@ pub mod recursion {
     }
 
     impl rt::Structure for Op {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.symbol),
@@ -214,6 +225,7 @@ pub mod recursion {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.symbol),
@@ -241,6 +253,7 @@ pub mod recursion {
     }
 
     impl Default for Holder {
+        #[inline]
         fn default() -> Self {
             Self {
                 root: Default::default(),
@@ -270,10 +283,12 @@ pub mod recursion {
     }
 
     impl rt::Structure for Holder {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.root),
@@ -283,6 +298,7 @@ pub mod recursion {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.root),
@@ -306,6 +322,7 @@ pub mod recursion {
     }
 
     impl Default for Linked {
+        #[inline]
         fn default() -> Self {
             Self {
                 next: Default::default(),
@@ -334,10 +351,12 @@ pub mod recursion {
     }
 
     impl rt::Structure for Linked {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.next),
@@ -346,6 +365,7 @@ pub mod recursion {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.next),
@@ -369,6 +389,7 @@ pub mod recursion {
     }
 
     impl Default for LinkedNext {
+        #[inline]
         fn default() -> Self {
             Self {
                 value: None,
@@ -397,10 +418,12 @@ pub mod recursion {
     }
 
     impl rt::Structure for LinkedNext {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.value),
@@ -409,6 +432,7 @@ pub mod recursion {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Optional(&mut self.value),
@@ -438,6 +462,7 @@ pub mod recursion {
     }
 
     impl Default for SpecialNode {
+        #[inline]
         fn default() -> Self {
             Self {
                 name: Default::default(),
@@ -474,10 +499,12 @@ pub mod recursion {
     }
 
     impl rt::Structure for SpecialNode {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
@@ -489,6 +516,7 @@ pub mod recursion {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
@@ -519,6 +547,7 @@ pub mod recursion {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 holder: Default::default(),
@@ -553,10 +582,12 @@ pub mod recursion {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.holder),
@@ -567,6 +598,7 @@ pub mod recursion {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.holder),
@@ -640,7 +672,6 @@ pub mod recursion {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Holder as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -24,6 +24,7 @@ pub mod widget {
     }
 
     impl Default for GetWidgetRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 i_widget: Default::default(),
@@ -59,10 +60,12 @@ pub mod widget {
     }
 
     impl rt::Structure for GetWidgetRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.i_widget),
@@ -72,6 +75,7 @@ pub mod widget {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.i_widget),
@@ -99,6 +103,7 @@ pub mod widget {
     }
 
     impl Default for WidgetInfo {
+        #[inline]
         fn default() -> Self {
             Self {
                 i_widget: None,
@@ -130,10 +135,12 @@ pub mod widget {
     }
 
     impl rt::Structure for WidgetInfo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.i_widget),
@@ -144,6 +151,7 @@ pub mod widget {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.i_widget),
@@ -168,6 +176,7 @@ pub mod widget {
     }
 
     impl Default for GetWidgetResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 widget_info: None,
@@ -196,10 +205,12 @@ pub mod widget {
     }
 
     impl rt::Structure for GetWidgetResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.widget_info),
@@ -208,6 +219,7 @@ pub mod widget {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Optional(&mut self.widget_info),
@@ -230,6 +242,7 @@ pub mod widget {
     }
 
     impl Default for CountRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 filter: None,
@@ -256,10 +269,12 @@ pub mod widget {
     }
 
     impl rt::Structure for CountRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.filter),
@@ -268,6 +283,7 @@ pub mod widget {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.filter),
@@ -290,6 +306,7 @@ pub mod widget {
     }
 
     impl Default for CountResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 count: None,
@@ -316,10 +333,12 @@ pub mod widget {
     }
 
     impl rt::Structure for CountResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.count),
@@ -328,6 +347,7 @@ pub mod widget {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.count),
@@ -409,7 +429,6 @@ pub mod widget {
                 needs_session: true,
                 request: <GetWidgetRequest as rt::StructType>::SCHEMA,
                 response: <GetWidgetResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -442,7 +461,6 @@ pub mod widget {
                 needs_session: true,
                 request: <CountRequest as rt::StructType>::SCHEMA,
                 response: <CountResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -22,6 +22,7 @@ pub mod calculator {
     }
 
     impl Default for Operands {
+        #[inline]
         fn default() -> Self {
             Self {
                 left: Default::default(),
@@ -51,10 +52,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for Operands {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.left),
@@ -64,6 +67,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.left),
@@ -91,6 +95,7 @@ pub mod calculator {
     }
 
     impl Default for AddRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 a: None,
@@ -122,10 +127,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for AddRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
@@ -136,6 +143,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
@@ -160,6 +168,7 @@ pub mod calculator {
     }
 
     impl Default for AddResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 sum: None,
@@ -186,10 +195,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for AddResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sum),
@@ -198,6 +209,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sum),
@@ -222,6 +234,7 @@ pub mod calculator {
     }
 
     impl Default for DivideRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 operands: None,
@@ -254,10 +267,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for DivideRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.operands),
@@ -267,6 +282,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Optional(&mut self.operands),
@@ -292,6 +308,7 @@ pub mod calculator {
     }
 
     impl Default for DivideResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 quotient: None,
@@ -321,10 +338,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for DivideResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.quotient),
@@ -334,6 +353,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.quotient),
@@ -355,6 +375,7 @@ pub mod calculator {
     }
 
     impl Default for ResetRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 extra: rt::Extra::new(),
@@ -379,10 +400,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for ResetRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
@@ -390,6 +413,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
@@ -409,6 +433,7 @@ pub mod calculator {
     }
 
     impl Default for ResetResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 extra: rt::Extra::new(),
@@ -433,10 +458,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for ResetResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
@@ -444,6 +471,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
@@ -463,6 +491,7 @@ pub mod calculator {
     }
 
     impl Default for LastOperandsRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 extra: rt::Extra::new(),
@@ -487,10 +516,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for LastOperandsRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
@@ -498,6 +529,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
@@ -517,6 +549,7 @@ pub mod calculator {
     }
 
     impl Default for NotifyResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 extra: rt::Extra::new(),
@@ -541,10 +574,12 @@ pub mod calculator {
     }
 
     impl rt::Structure for NotifyResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
@@ -552,6 +587,7 @@ pub mod calculator {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
@@ -650,7 +686,6 @@ pub mod calculator {
                 needs_session: true,
                 request: <AddRequest as rt::StructType>::SCHEMA,
                 response: <AddResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -680,7 +715,6 @@ pub mod calculator {
                 needs_session: true,
                 request: <DivideRequest as rt::StructType>::SCHEMA,
                 response: <DivideResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -710,7 +744,6 @@ pub mod calculator {
                 needs_session: true,
                 request: <ResetRequest as rt::StructType>::SCHEMA,
                 response: <ResetResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -740,7 +773,6 @@ pub mod calculator {
                 needs_session: true,
                 request: <LastOperandsRequest as rt::StructType>::SCHEMA,
                 response: <Operands as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -770,7 +802,6 @@ pub mod calculator {
                 needs_session: true,
                 request: <Operands as rt::StructType>::SCHEMA,
                 response: <NotifyResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

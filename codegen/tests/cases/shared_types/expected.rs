@@ -19,6 +19,7 @@ pub mod types {
     }
 
     impl Default for Widget {
+        #[inline]
         fn default() -> Self {
             Self {
                 name: Default::default(),
@@ -45,10 +46,12 @@ pub mod types {
     }
 
     impl rt::Structure for Widget {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
@@ -57,6 +60,7 @@ pub mod types {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
@@ -81,6 +85,7 @@ pub mod types {
     }
 
     impl Default for Page {
+        #[inline]
         fn default() -> Self {
             Self {
                 offset: Default::default(),
@@ -110,10 +115,12 @@ pub mod types {
     }
 
     impl rt::Structure for Page {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.offset),
@@ -123,6 +130,7 @@ pub mod types {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.offset),
@@ -146,6 +154,7 @@ pub mod types {
     }
 
     impl Default for OnlyUsedByA {
+        #[inline]
         fn default() -> Self {
             Self {
                 x: Default::default(),
@@ -172,10 +181,12 @@ pub mod types {
     }
 
     impl rt::Structure for OnlyUsedByA {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
@@ -184,6 +195,7 @@ pub mod types {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
@@ -221,6 +233,7 @@ pub mod alpha {
     }
 
     impl Default for AlphaOnly {
+        #[inline]
         fn default() -> Self {
             Self {
                 page: Default::default(),
@@ -255,10 +268,12 @@ pub mod alpha {
     }
 
     impl rt::Structure for AlphaOnly {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.page),
@@ -269,6 +284,7 @@ pub mod alpha {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.page),
@@ -342,7 +358,6 @@ pub mod alpha {
                 needs_session: true,
                 request: <Page as rt::StructType>::SCHEMA,
                 response: <AlphaOnly as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -370,6 +385,7 @@ pub mod beta {
     }
 
     impl Default for Page {
+        #[inline]
         fn default() -> Self {
             Self {
                 number: Default::default(),
@@ -396,10 +412,12 @@ pub mod beta {
     }
 
     impl rt::Structure for Page {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
@@ -408,6 +426,7 @@ pub mod beta {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.number),
@@ -434,6 +453,7 @@ pub mod beta {
     }
 
     impl Default for BetaOnly {
+        #[inline]
         fn default() -> Self {
             Self {
                 page: Default::default(),
@@ -471,10 +491,12 @@ pub mod beta {
     }
 
     impl rt::Structure for BetaOnly {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.page),
@@ -485,6 +507,7 @@ pub mod beta {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.page),
@@ -558,7 +581,6 @@ pub mod beta {
                 needs_session: true,
                 request: <super::super::types::Page as rt::StructType>::SCHEMA,
                 response: <BetaOnly as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

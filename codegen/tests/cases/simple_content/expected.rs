@@ -24,6 +24,7 @@ pub mod simple_content {
     }
 
     impl Default for Money {
+        #[inline]
         fn default() -> Self {
             Self {
                 currency: Default::default(),
@@ -73,10 +74,12 @@ pub mod simple_content {
     }
 
     impl rt::Structure for Money {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
@@ -87,6 +90,7 @@ pub mod simple_content {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.currency),
@@ -113,6 +117,7 @@ pub mod simple_content {
     }
 
     impl Default for Tagged {
+        #[inline]
         fn default() -> Self {
             Self {
                 tag: None,
@@ -154,10 +159,12 @@ pub mod simple_content {
     }
 
     impl rt::Structure for Tagged {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.tag),
@@ -167,6 +174,7 @@ pub mod simple_content {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.tag),
@@ -194,6 +202,7 @@ pub mod simple_content {
     }
 
     impl Default for Euro {
+        #[inline]
         fn default() -> Self {
             Self {
                 currency: None,
@@ -243,10 +252,12 @@ pub mod simple_content {
     }
 
     impl rt::Structure for Euro {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
@@ -257,6 +268,7 @@ pub mod simple_content {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.currency),
@@ -285,6 +297,7 @@ pub mod simple_content {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 price: Default::default(),
@@ -316,10 +329,12 @@ pub mod simple_content {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.price),
@@ -330,6 +345,7 @@ pub mod simple_content {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.price),
@@ -354,6 +370,7 @@ pub mod simple_content {
     }
 
     impl Default for EchoResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 price: Default::default(),
@@ -382,10 +399,12 @@ pub mod simple_content {
     }
 
     impl rt::Structure for EchoResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.price),
@@ -394,6 +413,7 @@ pub mod simple_content {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.price),
@@ -465,7 +485,6 @@ pub mod simple_content {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <EchoResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -34,6 +34,7 @@ pub mod simple_restrictions {
     }
 
     impl Default for Contact {
+        #[inline]
         fn default() -> Self {
             Self {
                 phone: Default::default(),
@@ -81,10 +82,12 @@ pub mod simple_restrictions {
     }
 
     impl rt::Structure for Contact {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.phone),
@@ -99,6 +102,7 @@ pub mod simple_restrictions {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.phone),
@@ -127,6 +131,7 @@ pub mod simple_restrictions {
     }
 
     impl Default for Echo {
+        #[inline]
         fn default() -> Self {
             Self {
                 contact: Default::default(),
@@ -155,10 +160,12 @@ pub mod simple_restrictions {
     }
 
     impl rt::Structure for Echo {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.contact),
@@ -167,6 +174,7 @@ pub mod simple_restrictions {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.contact),
@@ -238,7 +246,6 @@ pub mod simple_restrictions {
                 needs_session: true,
                 request: <super::Echo as rt::StructType>::SCHEMA,
                 response: <Contact as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

@@ -18,6 +18,7 @@ pub mod header {
     }
 
     impl Default for Ping {
+        #[inline]
         fn default() -> Self {
             Self {
                 extra: rt::Extra::new(),
@@ -42,10 +43,12 @@ pub mod header {
     }
 
     impl rt::Structure for Ping {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
@@ -53,6 +56,7 @@ pub mod header {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
@@ -74,6 +78,7 @@ pub mod header {
     }
 
     impl Default for PingResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 pong: Default::default(),
@@ -100,10 +105,12 @@ pub mod header {
     }
 
     impl rt::Structure for PingResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.pong),
@@ -112,6 +119,7 @@ pub mod header {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.pong),
@@ -200,7 +208,6 @@ pub mod header {
                 needs_session: true,
                 request: <super::Ping as rt::StructType>::SCHEMA,
                 response: <PingResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -233,7 +240,6 @@ pub mod header {
                 needs_session: true,
                 request: <super::Ping as rt::StructType>::SCHEMA,
                 response: <PingResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -263,7 +269,6 @@ pub mod header {
                 needs_session: true,
                 request: <super::Ping as rt::StructType>::SCHEMA,
                 response: <PingResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

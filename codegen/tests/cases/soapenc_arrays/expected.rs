@@ -22,6 +22,7 @@ pub mod arrays {
     }
 
     impl Default for Point {
+        #[inline]
         fn default() -> Self {
             Self {
                 x: Default::default(),
@@ -51,10 +52,12 @@ pub mod arrays {
     }
 
     impl rt::Structure for Point {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
@@ -64,6 +67,7 @@ pub mod arrays {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
@@ -103,6 +107,7 @@ pub mod arrays {
     }
 
     impl Default for Shapes {
+        #[inline]
         fn default() -> Self {
             Self {
                 points: Vec::new(),
@@ -163,10 +168,12 @@ pub mod arrays {
     }
 
     impl rt::Structure for Shapes {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.points),
@@ -183,6 +190,7 @@ pub mod arrays {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.points),
@@ -213,6 +221,7 @@ pub mod arrays {
     }
 
     impl Default for GetPointsRequest {
+        #[inline]
         fn default() -> Self {
             Self {
                 points: Vec::new(),
@@ -241,10 +250,12 @@ pub mod arrays {
     }
 
     impl rt::Structure for GetPointsRequest {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.points),
@@ -253,6 +264,7 @@ pub mod arrays {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.points),
@@ -275,6 +287,7 @@ pub mod arrays {
     }
 
     impl Default for GetPointsResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 matrix: Vec::new(),
@@ -303,10 +316,12 @@ pub mod arrays {
     }
 
     impl rt::Structure for GetPointsResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.matrix),
@@ -315,6 +330,7 @@ pub mod arrays {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.matrix),
@@ -393,7 +409,6 @@ pub mod arrays {
                 needs_session: true,
                 request: <Shapes as rt::StructType>::SCHEMA,
                 response: <Shapes as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
@@ -423,7 +438,6 @@ pub mod arrays {
                 needs_session: true,
                 request: <GetPointsRequest as rt::StructType>::SCHEMA,
                 response: <GetPointsResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 

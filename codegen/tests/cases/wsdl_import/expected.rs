@@ -20,6 +20,7 @@ pub mod types {
     }
 
     impl Default for StockLevel {
+        #[inline]
         fn default() -> Self {
             Self {
                 sku: Default::default(),
@@ -49,10 +50,12 @@ pub mod types {
     }
 
     impl rt::Structure for StockLevel {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sku),
@@ -62,6 +65,7 @@ pub mod types {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sku),
@@ -94,6 +98,7 @@ pub mod inventory {
     }
 
     impl Default for GetStock {
+        #[inline]
         fn default() -> Self {
             Self {
                 sku: Vec::new(),
@@ -120,10 +125,12 @@ pub mod inventory {
     }
 
     impl rt::Structure for GetStock {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.sku),
@@ -132,6 +139,7 @@ pub mod inventory {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.sku),
@@ -154,6 +162,7 @@ pub mod inventory {
     }
 
     impl Default for GetStockResponse {
+        #[inline]
         fn default() -> Self {
             Self {
                 level: Vec::new(),
@@ -182,10 +191,12 @@ pub mod inventory {
     }
 
     impl rt::Structure for GetStockResponse {
+        #[inline]
         fn schema(&self) -> &'static rt::StructSchema {
             <Self as rt::StructType>::SCHEMA
         }
 
+        #[inline]
         fn field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.level),
@@ -194,6 +205,7 @@ pub mod inventory {
             }
         }
 
+        #[inline]
         fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.level),
@@ -265,7 +277,6 @@ pub mod inventory {
                 needs_session: true,
                 request: <super::GetStock as rt::StructType>::SCHEMA,
                 response: <GetStockResponse as rt::StructType>::SCHEMA,
-                new_part: rt::new_part::<Self>,
             };
         }
 
