@@ -1,6 +1,8 @@
 //! The generated services and operations, looked up by name at run time: for the command
 //! line, the simulator, batch jobs and the inspector, which pick the operation from their
-//! input rather than from code.
+//! input rather than from code. Their values are made from the schemas
+//! ([`DynamicStructure`](crate::model::DynamicStructure)), not the generated types, so the
+//! library compiles no generated type's code.
 
 use crate::error::{Error, Result};
 use crate::model::{closest, AnyValue, OperationInfo, ServiceInfo, Structure};

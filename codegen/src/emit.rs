@@ -762,49 +762,42 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
     default_impl(out, ty, s);
     out.blank();
     impl_header(out, "rt::StructType", &ty.rust);
-    out.open("const SCHEMA: &'static rt::StructSchema = {");
-    match s.fields.as_slice() {
-        [] => out.line("const FIELDS: &[rt::FieldSchema] = &[];"),
-        [only] => {
-            // One item sits in the brackets, as rustfmt lays it out.
-            let (head, args) = field_schema_call(model, m, only);
-            let flat_args = args.iter().map(Expr::flat).collect::<Vec<_>>().join(", ");
-            let flat_item = format!("{head}({flat_args})");
-            let item = format!("&[{flat_item}];");
-            let lead = "const FIELDS: &[rt::FieldSchema] =";
-            // rustfmt keeps a one-item array on a line only within its `array_width`.
-            let short = display_width(&flat_item) <= SMALL_WIDTH;
-            if short && out.fits(&format!("{lead} {item}")) {
-                out.line(&format!("{lead} {item}"));
-            } else if short && out.width() + 4 + display_width(&item) <= MAX_WIDTH {
-                out.line(lead);
-                out.indent += 1;
-                out.line(&item);
-                out.indent -= 1;
-            } else {
-                out.open(&format!("{lead} &[{head}("));
-                for arg in &args {
-                    out.expr(arg, ",");
-                }
-                out.close(")];");
-            }
-        }
-        fields => {
-            out.open("const FIELDS: &[rt::FieldSchema] = &[");
-            for f in fields {
-                let (head, args) = field_schema_call(model, m, f);
-                call(out, head, &args, ",");
-            }
-            out.close("];");
-        }
-    }
-    out.open("&rt::StructSchema {");
+    // One constant, its field list inline: a nested `const FIELDS` would be another body
+    // for the compiler to check per struct.
+    out.open("const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {");
     out.field("name", lit(&ty.xsd.local));
     out.field("namespace", lit(&ty.xsd.ns));
     out.field("doc", lit(ty.doc.as_deref().unwrap_or("")));
     out.field("source", lit(&ty.loc.short()));
     out.field("qualified", s.qualified.to_string());
-    out.line("fields: FIELDS,");
+    match s.fields.as_slice() {
+        [] => out.line("fields: &[],"),
+        [only] => {
+            // One item sits in the brackets, as rustfmt lays it out.
+            let (head, args) = field_schema_call(model, m, only);
+            let flat_args = args.iter().map(Expr::flat).collect::<Vec<_>>().join(", ");
+            let flat_item = format!("{head}({flat_args})");
+            let line = format!("fields: &[{flat_item}],");
+            // rustfmt keeps a one-item array on a line only within its `array_width`.
+            if display_width(&flat_item) <= SMALL_WIDTH && out.fits(&line) {
+                out.line(&line);
+            } else {
+                out.open(&format!("fields: &[{head}("));
+                for arg in &args {
+                    out.expr(arg, ",");
+                }
+                out.close(")],");
+            }
+        }
+        fields => {
+            out.open("fields: &[");
+            for f in fields {
+                let (head, args) = field_schema_call(model, m, f);
+                call(out, head, &args, ",");
+            }
+            out.close("],");
+        }
+    }
     if s.fields
         .iter()
         .any(|f| f.doc.as_deref().is_some_and(|d| !d.is_empty()))
@@ -837,25 +830,17 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
         .map(|slot| slot.to_string())
         .collect();
     out.simple_array("index:", &table, ",");
-    out.close("}");
     out.close("};");
-    out.close("}");
-    out.blank();
-    impl_header(out, "rt::Structure", &ty.rust);
-    inline(out);
-    out.open("fn schema(&self) -> &'static rt::StructSchema {");
-    out.line("<Self as rt::StructType>::SCHEMA");
-    out.close("}");
     out.blank();
     inline(out);
-    out.open("fn field(&self, index: usize) -> rt::ValueRef<'_> {");
+    out.open("fn read_field(&self, index: usize) -> rt::ValueRef<'_> {");
     field_match(out, model, s, FieldAccess::Read);
     out.close("}");
     out.blank();
     inline(out);
     signature(
         out,
-        "fn field_mut",
+        "fn fill_field",
         &["&mut self".into(), "index: usize".into()],
         " -> Option<rt::ValueMut<'_>>",
     );
@@ -869,15 +854,15 @@ fn structure(out: &mut Out, model: &Model, m: usize, ty: &Type, s: &Struct, boxe
     }
 }
 
-/// How `Structure::field` or `field_mut` reaches a field.
+/// How `StructType::read_field` or `fill_field` reaches a field.
 #[derive(Clone, Copy)]
 enum FieldAccess {
     Read,
     Write,
 }
 
-/// The body of `field` or `field_mut`: a match from field index to the field's value, and one
-/// past the last field, the elements the schema does not describe.
+/// The body of `read_field` or `fill_field`: a match from field index to the field's value,
+/// and one past the last field, the elements the schema does not describe.
 fn field_match(out: &mut Out, model: &Model, s: &Struct, access: FieldAccess) {
     let (open, past, close) = match access {
         FieldAccess::Read => ("match index {", "_ => rt::ValueRef::Absent,", "}"),
@@ -896,10 +881,10 @@ fn field_match(out: &mut Out, model: &Model, s: &Struct, access: FieldAccess) {
     out.close(close);
 }
 
-/// A field's value in `field` or `field_mut`. Lists, and optional structs to fill, are named
-/// by their shape; the rest go through `FieldValue`, whose functions are instantiated per
-/// field type: a server's whole API has a thousand list and struct types, and scalars are
-/// few types shared by all fields.
+/// A field's value in `read_field` or `fill_field`. Lists, and optional structs to fill, are
+/// named by their shape; the rest go through `FieldValue`, whose functions are instantiated
+/// per field type: a server's whole API has a thousand list and struct types, and scalars
+/// are few types shared by all fields.
 fn field_value(model: &Model, f: &Field, access: FieldAccess) -> String {
     let holder = holder(f);
     let list = match holder {

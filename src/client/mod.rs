@@ -274,7 +274,9 @@ impl Client {
     }
 
     /// Calls an operation chosen at run time (from the [registry](crate::registry)), with a
-    /// request value of its request type, and returns a value of its response type.
+    /// request value of its request type, and returns a value of its response type: a
+    /// [`DynamicStructure`](crate::model::DynamicStructure), which
+    /// `to_typed` (on `dyn Structure`) turns into the generated type.
     pub fn call_dyn(
         &self,
         op: &'static OperationInfo,

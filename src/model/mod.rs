@@ -2,12 +2,15 @@
 //!
 //! A generated struct is plain data plus a constant description: a [`StructSchema`] (names,
 //! types, cardinality, docs, secrets, and a lookup table from wire name to field), and two
-//! small functions that hand out a field by index as a [`ValueRef`] or [`ValueMut`]. Every
-//! codec (the SOAP one, the JSON mapping in [`json`], `Debug`, `Clone` and `PartialEq`, the
-//! unknown-field check) is written once, against `dyn` [`Structure`], so nothing large is
-//! compiled per type: a server's whole API (1,800 operations) costs little more to build than
-//! its structs. The inspector, the simulator and the sample-request writer read the same
-//! schemas.
+//! small functions that hand out a field by index as a [`ValueRef`] or [`ValueMut`] (its
+//! [`StructType`] impl). A [`DynamicStructure`] holds a value of the same shape made from
+//! the schema alone, for operations chosen at run time. Every codec (the SOAP one, the JSON
+//! mapping in [`json`], `Debug`, `Clone` and `PartialEq`, the unknown-field check) is written
+//! once, against `dyn` [`Structure`], so nothing large is compiled per type, and what is
+//! (those two functions, `Default`, the one-line `Clone`, `PartialEq` and `Debug`) is
+//! `#[inline]`: compiled in the crate that uses the type, so a server's whole API (1,800
+//! operations) costs the library little more to build than its structs. The inspector, the
+//! simulator and the sample-request writer read the same schemas.
 
 mod check;
 mod deep;
@@ -50,9 +53,10 @@ pub trait FieldValue: Send + Sync {
     fn value_mut(&mut self) -> ValueMut<'_>;
 }
 
-/// A generated struct, seen through its schema: what every codec works on. Object-safe, so
-/// a codec is compiled once for all structs. This and [`StructType`] are the part of a
-/// struct written out per type.
+/// A struct seen through its schema: what every codec works on. Object-safe, so a codec is
+/// compiled once for all structs. Generated structs have it from [`StructType`], the part of
+/// a struct written out per type; [`DynamicStructure`] and hand-written types implement it
+/// directly.
 pub trait Structure: Any + Send + Sync {
     /// The schema of the struct.
     fn schema(&self) -> &'static StructSchema;
@@ -140,13 +144,38 @@ impl dyn Structure {
     }
 }
 
-/// A generated struct as a type: its schema as a constant. Every generated struct is one,
-/// and a [`Structure`] written out for it; [`FieldValue`] and [`Slot`] come from this trait,
-/// and `Clone`, `PartialEq`, `Debug` (and with the `serde` feature, `Serialize` and
+/// A generated struct as a type: its schema as a constant, and its fields by index. Every
+/// generated struct is one, and [`Structure`] comes from this trait, as do [`FieldValue`] and
+/// [`Slot`]; `Clone`, `PartialEq`, `Debug` (and with the `serde` feature, `Serialize` and
 /// `Deserialize`) are one-line calls into code compiled once.
-pub trait StructType: Structure + Default + Clone + PartialEq + fmt::Debug + Sized {
+pub trait StructType: Default + Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
     /// The schema.
     const SCHEMA: &'static StructSchema;
+
+    /// What [`Structure::field`] gives.
+    fn read_field(&self, index: usize) -> ValueRef<'_>;
+
+    /// What [`Structure::field_mut`] gives.
+    fn fill_field(&mut self, index: usize) -> Option<ValueMut<'_>>;
+}
+
+// One impl for all generated structs rather than one each: a server's whole API has 5,000,
+// and each impl and function the compiler checks costs memory (`schema` is not written out).
+impl<T: StructType> Structure for T {
+    #[inline]
+    fn schema(&self) -> &'static StructSchema {
+        T::SCHEMA
+    }
+
+    #[inline]
+    fn field(&self, index: usize) -> ValueRef<'_> {
+        self.read_field(index)
+    }
+
+    #[inline]
+    fn field_mut(&mut self, index: usize) -> Option<ValueMut<'_>> {
+        self.fill_field(index)
+    }
 }
 
 /// A generated enumeration of string values, which keeps values the schema does not list.
@@ -519,7 +548,7 @@ pub struct OperationInfo {
 
 impl OperationInfo {
     /// A new, empty request value, made from the request's schema (a
-    /// [`DynamicStructure`]; [`to_typed`](dyn Structure::to_typed) turns it into the
+    /// [`DynamicStructure`]; `to_typed` (on `dyn Structure`) turns it into the
     /// generated type).
     pub fn new_request(&self) -> Box<dyn Structure> {
         Box::new(DynamicStructure::new(self.request))

@@ -39,34 +39,24 @@ pub mod any_type {
     }
 
     impl rt::StructType for Envelope {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Envelope",
+            namespace: "urn:case:any_type",
+            doc: "",
+            source: "service.wsdl:10",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("payload", rt::TypeInfo::Any),
                 rt::FieldSchema::element("untyped", rt::TypeInfo::Any),
                 rt::FieldSchema::many("many", rt::TypeInfo::Any),
                 rt::FieldSchema::required("simple", rt::TypeInfo::String),
-            ];
-            &rt::StructSchema {
-                name: "Envelope",
-                namespace: "urn:case:any_type",
-                doc: "",
-                source: "service.wsdl:10",
-                qualified: true,
-                fields: FIELDS,
-                docs: &["Anything: kept as a raw value.", "", "", ""],
-                index: &[3, 0, 2, 0, 1, 0, 0, 4],
-            }
+            ],
+            docs: &["Anything: kept as a raw value.", "", "", ""],
+            index: &[3, 0, 2, 0, 1, 0, 0, 4],
         };
-    }
-
-    impl rt::Structure for Envelope {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.payload),
                 1 => rt::FieldValue::value(&self.untyped),
@@ -78,7 +68,7 @@ pub mod any_type {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.payload),
                 1 => rt::FieldValue::value_mut(&mut self.untyped),
@@ -113,32 +103,22 @@ pub mod any_type {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:any_type",
+            doc: "",
+            source: "service.wsdl:23",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "envelope",
                 rt::TypeInfo::Struct(rt::schema_of::<Envelope>),
-            )];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:any_type",
-                doc: "",
-                source: "service.wsdl:23",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.envelope),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -147,7 +127,7 @@ pub mod any_type {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.envelope),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -176,29 +156,19 @@ pub mod any_type {
     }
 
     impl rt::StructType for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[];
-            &rt::StructSchema {
-                name: "EchoResponse",
-                namespace: "urn:case:any_type",
-                doc: "",
-                source: "service.wsdl:30",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "EchoResponse",
+            namespace: "urn:case:any_type",
+            doc: "",
+            source: "service.wsdl:30",
+            qualified: true,
+            fields: &[],
+            docs: &[],
+            index: &[0, 0],
         };
-    }
-
-    impl rt::Structure for EchoResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -206,7 +176,7 @@ pub mod any_type {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,

@@ -45,8 +45,13 @@ pub mod attributes {
     }
 
     impl rt::StructType for Item {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Item",
+            namespace: "urn:case:attributes",
+            doc: "",
+            source: "service.wsdl:11",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("label", rt::TypeInfo::String),
                 rt::FieldSchema::new(
                     "id",
@@ -83,28 +88,13 @@ pub mod attributes {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Item",
-                namespace: "urn:case:attributes",
-                doc: "",
-                source: "service.wsdl:11",
-                qualified: true,
-                fields: FIELDS,
-                docs: &["", "The item id.", "Defaults to `1`.", "", "", ""],
-                index: &[0, 0, 6, 0, 0, 1, 5, 0, 0, 0, 3, 2, 0, 0, 4, 0],
-            }
+            ],
+            docs: &["", "The item id.", "Defaults to `1`.", "", "", ""],
+            index: &[0, 0, 6, 0, 0, 1, 5, 0, 0, 0, 3, 2, 0, 0, 4, 0],
         };
-    }
-
-    impl rt::Structure for Item {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.label),
                 1 => rt::FieldValue::value(&self.id),
@@ -118,7 +108,7 @@ pub mod attributes {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.label),
                 1 => rt::FieldValue::value_mut(&mut self.id),
@@ -202,8 +192,13 @@ pub mod attributes {
     }
 
     impl rt::StructType for OnlyAttributes {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "OnlyAttributes",
+            namespace: "urn:case:attributes",
+            doc: "",
+            source: "service.wsdl:32",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::new(
                     "a",
                     rt::TypeInfo::String,
@@ -218,28 +213,13 @@ pub mod attributes {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "OnlyAttributes",
-                namespace: "urn:case:attributes",
-                doc: "",
-                source: "service.wsdl:32",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 0, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 0, 2],
         };
-    }
-
-    impl rt::Structure for OnlyAttributes {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::FieldValue::value(&self.b_c),
@@ -249,7 +229,7 @@ pub mod attributes {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::FieldValue::value_mut(&mut self.b_c),
@@ -288,8 +268,13 @@ pub mod attributes {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:attributes",
+            doc: "",
+            source: "service.wsdl:37",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("item", rt::TypeInfo::Struct(rt::schema_of::<Item>)),
                 rt::FieldSchema::required(
                     "only",
@@ -302,28 +287,13 @@ pub mod attributes {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:attributes",
-                doc: "",
-                source: "service.wsdl:37",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[3, 0, 0, 0, 1, 0, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[3, 0, 0, 0, 1, 0, 2, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.item),
                 1 => rt::FieldValue::value(&self.only),
@@ -334,7 +304,7 @@ pub mod attributes {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.item),
                 1 => rt::FieldValue::value_mut(&mut self.only),
@@ -368,35 +338,25 @@ pub mod attributes {
     }
 
     impl rt::StructType for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::new(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "EchoResponse",
+            namespace: "urn:case:attributes",
+            doc: "",
+            source: "service.wsdl:46",
+            qualified: true,
+            fields: &[rt::FieldSchema::new(
                 "ok",
                 rt::TypeInfo::Boolean,
                 rt::Occurs::Required,
                 rt::FieldKind::Attribute,
                 false,
-            )];
-            &rt::StructSchema {
-                name: "EchoResponse",
-                namespace: "urn:case:attributes",
-                doc: "",
-                source: "service.wsdl:46",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for EchoResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.ok),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -405,7 +365,7 @@ pub mod attributes {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.ok),
                 1 => rt::ValueMut::Extra(&mut self.extra),

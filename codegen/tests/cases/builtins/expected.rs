@@ -187,8 +187,13 @@ pub mod builtins {
     }
 
     impl rt::StructType for Builtins {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Builtins",
+            namespace: "urn:case:builtins",
+            doc: "One field of every XSD built-in type.",
+            source: "service.wsdl:10",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("f_string", rt::TypeInfo::String),
                 rt::FieldSchema::required("f_normalizedString", rt::TypeInfo::String),
                 rt::FieldSchema::new(
@@ -253,35 +258,20 @@ pub mod builtins {
                 rt::FieldSchema::required("xsd11_any_atomic_type", rt::TypeInfo::String),
                 rt::FieldSchema::element("optional_decimal", rt::TypeInfo::Decimal),
                 rt::FieldSchema::many("dates", rt::TypeInfo::Date),
-            ];
-            &rt::StructSchema {
-                name: "Builtins",
-                namespace: "urn:case:builtins",
-                doc: "One field of every XSD built-in type.",
-                source: "service.wsdl:10",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[
-                    0, 20, 0, 0, 0, 16, 0, 29, 0, 0, 38, 49, 0, 39, 0, 0, 0, 0, 0, 0, 0, 0, 0, 51,
-                    14, 15, 21, 24, 0, 0, 0, 42, 0, 37, 1, 18, 25, 50, 0, 0, 34, 10, 0, 0, 31, 0,
-                    6, 32, 0, 28, 0, 0, 47, 0, 0, 0, 0, 0, 0, 0, 0, 11, 17, 0, 0, 0, 0, 0, 0, 0, 0,
-                    0, 0, 0, 5, 0, 0, 0, 0, 2, 0, 27, 0, 0, 0, 35, 0, 26, 8, 30, 43, 0, 3, 41, 0,
-                    0, 4, 0, 0, 0, 0, 0, 0, 19, 0, 52, 23, 12, 36, 7, 44, 22, 46, 48, 40, 0, 0, 13,
-                    0, 33, 0, 0, 0, 0, 0, 0, 9, 45,
-                ],
-            }
+            ],
+            docs: &[],
+            index: &[
+                0, 20, 0, 0, 0, 16, 0, 29, 0, 0, 38, 49, 0, 39, 0, 0, 0, 0, 0, 0, 0, 0, 0, 51, 14,
+                15, 21, 24, 0, 0, 0, 42, 0, 37, 1, 18, 25, 50, 0, 0, 34, 10, 0, 0, 31, 0, 6, 32, 0,
+                28, 0, 0, 47, 0, 0, 0, 0, 0, 0, 0, 0, 11, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5,
+                0, 0, 0, 0, 2, 0, 27, 0, 0, 0, 35, 0, 26, 8, 30, 43, 0, 3, 41, 0, 0, 4, 0, 0, 0, 0,
+                0, 0, 19, 0, 52, 23, 12, 36, 7, 44, 22, 46, 48, 40, 0, 0, 13, 0, 33, 0, 0, 0, 0, 0,
+                0, 9, 45,
+            ],
         };
-    }
-
-    impl rt::Structure for Builtins {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.f_string),
                 1 => rt::FieldValue::value(&self.f_normalized_string),
@@ -341,7 +331,7 @@ pub mod builtins {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.f_string),
                 1 => rt::FieldValue::value_mut(&mut self.f_normalized_string),
@@ -424,32 +414,22 @@ pub mod builtins {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:builtins",
+            doc: "",
+            source: "service.wsdl:68",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "all",
                 rt::TypeInfo::Struct(rt::schema_of::<Builtins>),
-            )];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:builtins",
-                doc: "",
-                source: "service.wsdl:68",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.all),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -458,7 +438,7 @@ pub mod builtins {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.all),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -45,8 +45,13 @@ pub mod extension {
     }
 
     impl rt::StructType for Derived {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Derived",
+            namespace: "urn:case:complex_extension",
+            doc: "Base fields first, then Middle's, then its own.",
+            source: "service.wsdl:27",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("id", rt::TypeInfo::Long),
                 rt::FieldSchema::element("note", rt::TypeInfo::String),
                 rt::FieldSchema::new(
@@ -65,28 +70,13 @@ pub mod extension {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Derived",
-                namespace: "urn:case:complex_extension",
-                doc: "Base fields first, then Middle's, then its own.",
-                source: "service.wsdl:27",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[5, 0, 2, 0, 0, 6, 0, 0, 0, 0, 0, 1, 3, 4, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[5, 0, 2, 0, 0, 6, 0, 0, 0, 0, 0, 1, 3, 4, 0, 0],
         };
-    }
-
-    impl rt::Structure for Derived {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
                 1 => rt::FieldValue::value(&self.note),
@@ -100,7 +90,7 @@ pub mod extension {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.id),
                 1 => rt::FieldValue::value_mut(&mut self.note),
@@ -146,8 +136,13 @@ pub mod extension {
     }
 
     impl rt::StructType for OnlyAttributes {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "OnlyAttributes",
+            namespace: "urn:case:complex_extension",
+            doc: "",
+            source: "service.wsdl:38",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("id", rt::TypeInfo::Long),
                 rt::FieldSchema::element("note", rt::TypeInfo::String),
                 rt::FieldSchema::new(
@@ -164,28 +159,13 @@ pub mod extension {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "OnlyAttributes",
-                namespace: "urn:case:complex_extension",
-                doc: "",
-                source: "service.wsdl:38",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 2, 1, 3, 4, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 2, 1, 3, 4, 0, 0],
         };
-    }
-
-    impl rt::Structure for OnlyAttributes {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
                 1 => rt::FieldValue::value(&self.note),
@@ -197,7 +177,7 @@ pub mod extension {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.id),
                 1 => rt::FieldValue::value_mut(&mut self.note),
@@ -235,8 +215,13 @@ pub mod extension {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:complex_extension",
+            doc: "",
+            source: "service.wsdl:46",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required(
                     "derived",
                     rt::TypeInfo::Struct(rt::schema_of::<Derived>),
@@ -245,28 +230,13 @@ pub mod extension {
                     "only_attributes",
                     rt::TypeInfo::Struct(rt::schema_of::<OnlyAttributes>),
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:complex_extension",
-                doc: "",
-                source: "service.wsdl:46",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 2, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.derived),
                 1 => rt::FieldValue::value(&self.only_attributes),
@@ -276,7 +246,7 @@ pub mod extension {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.derived),
                 1 => rt::FieldValue::value_mut(&mut self.only_attributes),
@@ -318,8 +288,13 @@ pub mod extension {
     }
 
     impl rt::StructType for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "EchoResponse",
+            namespace: "urn:case:complex_extension",
+            doc: "",
+            source: "service.wsdl:54",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("id", rt::TypeInfo::Long),
                 rt::FieldSchema::element("note", rt::TypeInfo::String),
                 rt::FieldSchema::new(
@@ -330,28 +305,13 @@ pub mod extension {
                     false,
                 ),
                 rt::FieldSchema::required("echoed", rt::TypeInfo::Struct(rt::schema_of::<Derived>)),
-            ];
-            &rt::StructSchema {
-                name: "EchoResponse",
-                namespace: "urn:case:complex_extension",
-                doc: "",
-                source: "service.wsdl:54",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 2, 1, 3, 0, 0, 4],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 2, 1, 3, 0, 0, 4],
         };
-    }
-
-    impl rt::Structure for EchoResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
                 1 => rt::FieldValue::value(&self.note),
@@ -363,7 +323,7 @@ pub mod extension {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.id),
                 1 => rt::FieldValue::value_mut(&mut self.note),

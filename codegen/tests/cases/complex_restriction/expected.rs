@@ -39,8 +39,13 @@ pub mod restriction {
     }
 
     impl rt::StructType for Wide {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Wide",
+            namespace: "urn:case:complex_restriction",
+            doc: "",
+            source: "service.wsdl:10",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::element("a", rt::TypeInfo::String),
                 rt::FieldSchema::element("b", rt::TypeInfo::String),
                 rt::FieldSchema::many("c", rt::TypeInfo::String),
@@ -51,28 +56,13 @@ pub mod restriction {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Wide",
-                namespace: "urn:case:complex_restriction",
-                doc: "",
-                source: "service.wsdl:10",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 3, 0, 4, 2, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 3, 0, 4, 2, 0, 0],
         };
-    }
-
-    impl rt::Structure for Wide {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::FieldValue::value(&self.b),
@@ -84,7 +74,7 @@ pub mod restriction {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::FieldValue::value_mut(&mut self.b),
@@ -125,8 +115,14 @@ pub mod restriction {
     }
 
     impl rt::StructType for Narrow {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Narrow",
+            namespace: "urn:case:complex_restriction",
+            doc:
+                "A restriction lists the fields it keeps; those of the base it leaves out are gone.",
+            source: "service.wsdl:18",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("a", rt::TypeInfo::String),
                 rt::FieldSchema::many("c", rt::TypeInfo::String),
                 rt::FieldSchema::new(
@@ -136,28 +132,13 @@ pub mod restriction {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Narrow",
-                namespace: "urn:case:complex_restriction",
-                doc: "A restriction lists the fields it keeps; those of the base it leaves out are gone.",
-                source: "service.wsdl:18",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 2, 0, 3, 0, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 2, 0, 3, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Narrow {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::ValueRef::List(&self.c),
@@ -168,7 +149,7 @@ pub mod restriction {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::ValueMut::List(&mut self.c),
@@ -199,29 +180,19 @@ pub mod restriction {
     }
 
     impl rt::StructType for Empty {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[];
-            &rt::StructSchema {
-                name: "Empty",
-                namespace: "urn:case:complex_restriction",
-                doc: "",
-                source: "service.wsdl:30",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Empty",
+            namespace: "urn:case:complex_restriction",
+            doc: "",
+            source: "service.wsdl:30",
+            qualified: true,
+            fields: &[],
+            docs: &[],
+            index: &[0, 0],
         };
-    }
-
-    impl rt::Structure for Empty {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -229,7 +200,7 @@ pub mod restriction {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
@@ -266,33 +237,23 @@ pub mod restriction {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:complex_restriction",
+            doc: "",
+            source: "service.wsdl:36",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("wide", rt::TypeInfo::Struct(rt::schema_of::<Wide>)),
                 rt::FieldSchema::required("narrow", rt::TypeInfo::Struct(rt::schema_of::<Narrow>)),
                 rt::FieldSchema::required("empty", rt::TypeInfo::Struct(rt::schema_of::<Empty>)),
-            ];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:complex_restriction",
-                doc: "",
-                source: "service.wsdl:36",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[3, 1, 0, 2, 0, 0, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[3, 1, 0, 2, 0, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.wide),
                 1 => rt::FieldValue::value(&self.narrow),
@@ -303,7 +264,7 @@ pub mod restriction {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.wide),
                 1 => rt::FieldValue::value_mut(&mut self.narrow),
@@ -337,32 +298,22 @@ pub mod restriction {
     }
 
     impl rt::StructType for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "EchoResponse",
+            namespace: "urn:case:complex_restriction",
+            doc: "",
+            source: "service.wsdl:45",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "narrow",
                 rt::TypeInfo::Struct(rt::schema_of::<Narrow>),
-            )];
-            &rt::StructSchema {
-                name: "EchoResponse",
-                namespace: "urn:case:complex_restriction",
-                doc: "",
-                source: "service.wsdl:45",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for EchoResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.narrow),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -371,7 +322,7 @@ pub mod restriction {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.narrow),
                 1 => rt::ValueMut::Extra(&mut self.extra),

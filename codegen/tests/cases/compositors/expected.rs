@@ -33,32 +33,22 @@ pub mod compositors {
     }
 
     impl rt::StructType for Sequence {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Sequence",
+            namespace: "urn:case:compositors",
+            doc: "Fields in order.",
+            source: "service.wsdl:10",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("first", rt::TypeInfo::String),
                 rt::FieldSchema::required("second", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "Sequence",
-                namespace: "urn:case:compositors",
-                doc: "Fields in order.",
-                source: "service.wsdl:10",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[2, 0, 0, 1],
-            }
+            ],
+            docs: &[],
+            index: &[2, 0, 0, 1],
         };
-    }
-
-    impl rt::Structure for Sequence {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.first),
                 1 => rt::FieldValue::value(&self.second),
@@ -68,7 +58,7 @@ pub mod compositors {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.first),
                 1 => rt::FieldValue::value_mut(&mut self.second),
@@ -104,32 +94,22 @@ pub mod compositors {
     }
 
     impl rt::StructType for All {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "All",
+            namespace: "urn:case:compositors",
+            doc: "",
+            source: "service.wsdl:17",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("x", rt::TypeInfo::Double),
                 rt::FieldSchema::element("y", rt::TypeInfo::Double),
-            ];
-            &rt::StructSchema {
-                name: "All",
-                namespace: "urn:case:compositors",
-                doc: "",
-                source: "service.wsdl:17",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure for All {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
                 1 => rt::FieldValue::value(&self.y),
@@ -139,7 +119,7 @@ pub mod compositors {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
                 1 => rt::FieldValue::value_mut(&mut self.y),
@@ -184,41 +164,31 @@ pub mod compositors {
     }
 
     impl rt::StructType for Choice {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Choice",
+            namespace: "urn:case:compositors",
+            doc: "Either a name, or an id and a version.",
+            source: "service.wsdl:23",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("kind", rt::TypeInfo::String),
                 rt::FieldSchema::element("by_name", rt::TypeInfo::String),
                 rt::FieldSchema::element("by_id", rt::TypeInfo::Long),
                 rt::FieldSchema::element("version", rt::TypeInfo::Int),
                 rt::FieldSchema::many("many", rt::TypeInfo::String),
-            ];
-            &rt::StructSchema {
-                name: "Choice",
-                namespace: "urn:case:compositors",
-                doc: "Either a name, or an id and a version.",
-                source: "service.wsdl:23",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[
-                    "",
-                    "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
-                    "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
-                    "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
-                    "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
-                ],
-                index: &[5, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0],
-            }
+            ],
+            docs: &[
+                "",
+                "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
+                "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
+                "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch, so this field is optional.",
+                "A branch of an `xsd:choice` of `by_name`, (`by_id`, `version`) or `many`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
+            ],
+            index: &[5, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Choice {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.kind),
                 1 => rt::FieldValue::value(&self.by_name),
@@ -231,7 +201,7 @@ pub mod compositors {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.kind),
                 1 => rt::FieldValue::value_mut(&mut self.by_name),
@@ -270,32 +240,22 @@ pub mod compositors {
     }
 
     impl rt::StructType for OptionalSequence {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "OptionalSequence",
+            namespace: "urn:case:compositors",
+            doc: "",
+            source: "service.wsdl:37",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::element("a", rt::TypeInfo::String),
                 rt::FieldSchema::element("b", rt::TypeInfo::String),
-            ];
-            &rt::StructSchema {
-                name: "OptionalSequence",
-                namespace: "urn:case:compositors",
-                doc: "",
-                source: "service.wsdl:37",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 2, 0],
         };
-    }
-
-    impl rt::Structure for OptionalSequence {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::FieldValue::value(&self.b),
@@ -305,7 +265,7 @@ pub mod compositors {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::FieldValue::value_mut(&mut self.b),
@@ -341,35 +301,25 @@ pub mod compositors {
     }
 
     impl rt::StructType for RepeatedChoice {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "RepeatedChoice",
+            namespace: "urn:case:compositors",
+            doc: "",
+            source: "service.wsdl:43",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::many("text", rt::TypeInfo::String),
                 rt::FieldSchema::many("number", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "RepeatedChoice",
-                namespace: "urn:case:compositors",
-                doc: "",
-                source: "service.wsdl:43",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[
-                    "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
-                    "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
-                ],
-                index: &[2, 0, 0, 1],
-            }
+            ],
+            docs: &[
+                "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
+                "A branch of an `xsd:choice` of `text` or `number`: the schema allows one branch (per occurrence of the choice), so this list may stay empty; the order between branches is not kept.",
+            ],
+            index: &[2, 0, 0, 1],
         };
-    }
-
-    impl rt::Structure for RepeatedChoice {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.text),
                 1 => rt::ValueRef::List(&self.number),
@@ -379,7 +329,7 @@ pub mod compositors {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.text),
                 1 => rt::ValueMut::List(&mut self.number),
@@ -424,8 +374,13 @@ pub mod compositors {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:compositors",
+            doc: "",
+            source: "service.wsdl:50",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required(
                     "sequence",
                     rt::TypeInfo::Struct(rt::schema_of::<Sequence>),
@@ -440,28 +395,13 @@ pub mod compositors {
                     "repeated_choice",
                     rt::TypeInfo::Struct(rt::schema_of::<RepeatedChoice>),
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:compositors",
-                doc: "",
-                source: "service.wsdl:50",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 5, 0, 4, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 5, 0, 4, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sequence),
                 1 => rt::FieldValue::value(&self.all),
@@ -474,7 +414,7 @@ pub mod compositors {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sequence),
                 1 => rt::FieldValue::value_mut(&mut self.all),
@@ -510,32 +450,22 @@ pub mod compositors {
     }
 
     impl rt::StructType for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "EchoResponse",
+            namespace: "urn:case:compositors",
+            doc: "",
+            source: "service.wsdl:61",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "choice",
                 rt::TypeInfo::Struct(rt::schema_of::<Choice>),
-            )];
-            &rt::StructSchema {
-                name: "EchoResponse",
-                namespace: "urn:case:compositors",
-                doc: "",
-                source: "service.wsdl:61",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for EchoResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.choice),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -544,7 +474,7 @@ pub mod compositors {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.choice),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -30,32 +30,22 @@ pub mod mixed_use {
     }
 
     impl rt::StructType for Sum {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Sum",
+            namespace: "urn:case:document_encoded",
+            doc: "",
+            source: "service.wsdl:24",
+            qualified: false,
+            fields: &[rt::FieldSchema::required(
                 "values",
                 rt::TypeInfo::List(&rt::TypeInfo::Int),
-            )];
-            &rt::StructSchema {
-                name: "Sum",
-                namespace: "urn:case:document_encoded",
-                doc: "",
-                source: "service.wsdl:24",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for Sum {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.values),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -64,7 +54,7 @@ pub mod mixed_use {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.values),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -96,30 +86,19 @@ pub mod mixed_use {
     }
 
     impl rt::StructType for SumResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::required("total", rt::TypeInfo::Long)];
-            &rt::StructSchema {
-                name: "SumResponse",
-                namespace: "urn:case:document_encoded",
-                doc: "",
-                source: "service.wsdl:31",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "SumResponse",
+            namespace: "urn:case:document_encoded",
+            doc: "",
+            source: "service.wsdl:31",
+            qualified: false,
+            fields: &[rt::FieldSchema::required("total", rt::TypeInfo::Long)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for SumResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.total),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -128,7 +107,7 @@ pub mod mixed_use {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.total),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -160,32 +139,22 @@ pub mod mixed_use {
     }
 
     impl rt::StructType for MaxRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Max",
+            namespace: "urn:case:document_encoded:rpc",
+            doc: "",
+            source: "service.wsdl:48",
+            qualified: false,
+            fields: &[rt::FieldSchema::element(
                 "values",
                 rt::TypeInfo::List(&rt::TypeInfo::Int),
-            )];
-            &rt::StructSchema {
-                name: "Max",
-                namespace: "urn:case:document_encoded:rpc",
-                doc: "",
-                source: "service.wsdl:48",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for MaxRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.values),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -194,7 +163,7 @@ pub mod mixed_use {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.values),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -226,30 +195,19 @@ pub mod mixed_use {
     }
 
     impl rt::StructType for MaxResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::element("max", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "MaxResponse",
-                namespace: "urn:case:document_encoded:rpc",
-                doc: "",
-                source: "service.wsdl:48",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "MaxResponse",
+            namespace: "urn:case:document_encoded:rpc",
+            doc: "",
+            source: "service.wsdl:48",
+            qualified: false,
+            fields: &[rt::FieldSchema::element("max", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for MaxResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.max),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -258,7 +216,7 @@ pub mod mixed_use {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.max),
                 1 => rt::ValueMut::Extra(&mut self.extra),

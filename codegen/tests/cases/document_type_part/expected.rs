@@ -33,32 +33,22 @@ pub mod type_part {
     }
 
     impl rt::StructType for Query {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Query",
+            namespace: "urn:case:document_type_part",
+            doc: "",
+            source: "service.wsdl:12",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required("text", rt::TypeInfo::String),
                 rt::FieldSchema::element("limit", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "Query",
-                namespace: "urn:case:document_type_part",
-                doc: "",
-                source: "service.wsdl:12",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 2, 0, 1],
-            }
+            ],
+            docs: &[],
+            index: &[0, 2, 0, 1],
         };
-    }
-
-    impl rt::Structure for Query {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.text),
                 1 => rt::FieldValue::value(&self.limit),
@@ -68,7 +58,7 @@ pub mod type_part {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.text),
                 1 => rt::FieldValue::value_mut(&mut self.limit),
@@ -101,30 +91,19 @@ pub mod type_part {
     }
 
     impl rt::StructType for Hits {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::many("hit", rt::TypeInfo::String)];
-            &rt::StructSchema {
-                name: "Hits",
-                namespace: "urn:case:document_type_part",
-                doc: "",
-                source: "service.wsdl:18",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Hits",
+            namespace: "urn:case:document_type_part",
+            doc: "",
+            source: "service.wsdl:18",
+            qualified: false,
+            fields: &[rt::FieldSchema::many("hit", rt::TypeInfo::String)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Hits {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.hit),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -133,7 +112,7 @@ pub mod type_part {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.hit),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -60,8 +60,13 @@ pub mod documentation {
     }
 
     impl rt::StructType for Documented {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Documented",
+            namespace: "urn:case:documentation",
+            doc: "The first paragraph, indented in the source\nand spread over two lines.\n\nA second paragraph with a link: see https://example.com/docs/page, and [brackets] that are\nnot links, and `code [with brackets]` kept as written. An HTML entity: <tag> & more.\n\nEine zweite Dokumentation.",
+            source: "service.wsdl:10",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("plain", rt::TypeInfo::String),
                 rt::FieldSchema::required("xhtml", rt::TypeInfo::String),
                 rt::FieldSchema::new(
@@ -79,34 +84,19 @@ pub mod documentation {
                     true,
                 ),
                 rt::FieldSchema::required("quotes", rt::TypeInfo::String),
-            ];
-            &rt::StructSchema {
-                name: "Documented",
-                namespace: "urn:case:documentation",
-                doc: "The first paragraph, indented in the source\nand spread over two lines.\n\nA second paragraph with a link: see https://example.com/docs/page, and [brackets] that are\nnot links, and `code [with brackets]` kept as written. An HTML entity: <tag> & more.\n\nEine zweite Dokumentation.",
-                source: "service.wsdl:10",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[
-                    "CDATA text with <b>markup</b> kept as text.",
-                    "Text with XHTML inside.",
-                    "A secret: redacted in Debug output.",
-                    "A fenced example, which must not become a doctest:\n```\nlet x = 1;\n```\n~~~\ntilde fence\n~~~",
-                    "\"Quoted\" text and a backslash \\ in the documentation.\n\nDefaults to `say \"hi\"`.",
-                ],
-                index: &[0, 4, 3, 0, 0, 0, 0, 0, 2, 5, 0, 1, 0, 0, 0, 0],
-            }
+            ],
+            docs: &[
+                "CDATA text with <b>markup</b> kept as text.",
+                "Text with XHTML inside.",
+                "A secret: redacted in Debug output.",
+                "A fenced example, which must not become a doctest:\n```\nlet x = 1;\n```\n~~~\ntilde fence\n~~~",
+                "\"Quoted\" text and a backslash \\ in the documentation.\n\nDefaults to `say \"hi\"`.",
+            ],
+            index: &[0, 4, 3, 0, 0, 0, 0, 0, 2, 5, 0, 1, 0, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Documented {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.plain),
                 1 => rt::FieldValue::value(&self.xhtml),
@@ -119,7 +109,7 @@ pub mod documentation {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.plain),
                 1 => rt::FieldValue::value_mut(&mut self.xhtml),
@@ -155,32 +145,22 @@ pub mod documentation {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:documentation",
+            doc: "",
+            source: "service.wsdl:51",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "documented",
                 rt::TypeInfo::Struct(rt::schema_of::<Documented>),
-            )];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:documentation",
-                doc: "",
-                source: "service.wsdl:51",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.documented),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -189,7 +169,7 @@ pub mod documentation {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.documented),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -33,32 +33,22 @@ pub mod element_refs {
     }
 
     impl rt::StructType for Address {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Address",
+            namespace: "urn:case:element_refs",
+            doc: "",
+            source: "service.wsdl:15",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("street", rt::TypeInfo::String),
                 rt::FieldSchema::element("zip", rt::TypeInfo::String),
-            ];
-            &rt::StructSchema {
-                name: "Address",
-                namespace: "urn:case:element_refs",
-                doc: "",
-                source: "service.wsdl:15",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[1, 0, 2, 0],
         };
-    }
-
-    impl rt::Structure for Address {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.street),
                 1 => rt::FieldValue::value(&self.zip),
@@ -68,7 +58,7 @@ pub mod element_refs {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.street),
                 1 => rt::FieldValue::value_mut(&mut self.zip),
@@ -113,35 +103,25 @@ pub mod element_refs {
     }
 
     impl rt::StructType for Person {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Person",
+            namespace: "urn:case:element_refs",
+            doc: "",
+            source: "service.wsdl:23",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("name", rt::TypeInfo::String),
                 rt::FieldSchema::element("Note", rt::TypeInfo::String),
                 rt::FieldSchema::many("Address", rt::TypeInfo::Struct(rt::schema_of::<Address>)),
                 rt::FieldSchema::element("Amount", rt::TypeInfo::Decimal),
                 rt::FieldSchema::required("Stamp", rt::TypeInfo::DateTime),
-            ];
-            &rt::StructSchema {
-                name: "Person",
-                namespace: "urn:case:element_refs",
-                doc: "",
-                source: "service.wsdl:23",
-                qualified: true,
-                fields: FIELDS,
-                docs: &["", "A global element with a simple type.", "", "", ""],
-                index: &[4, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 5, 0],
-            }
+            ],
+            docs: &["", "A global element with a simple type.", "", "", ""],
+            index: &[4, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 5, 0],
         };
-    }
-
-    impl rt::Structure for Person {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
                 1 => rt::FieldValue::value(&self.note),
@@ -154,7 +134,7 @@ pub mod element_refs {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
                 1 => rt::FieldValue::value_mut(&mut self.note),
@@ -190,32 +170,22 @@ pub mod element_refs {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:element_refs",
+            doc: "",
+            source: "service.wsdl:33",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "person",
                 rt::TypeInfo::Struct(rt::schema_of::<Person>),
-            )];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:element_refs",
-                doc: "",
-                source: "service.wsdl:33",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.person),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -224,7 +194,7 @@ pub mod element_refs {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.person),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -387,8 +387,13 @@ pub mod enumerations {
     }
 
     impl rt::StructType for Palette {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Palette",
+            namespace: "urn:case:enumerations",
+            doc: "",
+            source: "service.wsdl:76",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("color", rt::TypeInfo::Enum(rt::enum_schema_of::<Color>)),
                 rt::FieldSchema::many("colors", rt::TypeInfo::Enum(rt::enum_schema_of::<Color>)),
                 rt::FieldSchema::element("active", rt::TypeInfo::Flag),
@@ -414,42 +419,27 @@ pub mod enumerations {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Palette",
-                namespace: "urn:case:enumerations",
-                doc: "",
-                source: "service.wsdl:76",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[
-                    "",
-                    "",
-                    "",
-                    "",
-                    "One of `1`, `2`, `3`.",
-                    "One of `red`.",
-                    "",
-                    "",
-                    "",
-                    "",
-                ],
-                index: &[
-                    2, 9, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 4, 0, 0, 10, 3, 7, 0, 0, 0, 8, 0, 0, 0, 6,
-                    0, 0, 0, 1, 0, 0,
-                ],
-            }
+            ],
+            docs: &[
+                "",
+                "",
+                "",
+                "",
+                "One of `1`, `2`, `3`.",
+                "One of `red`.",
+                "",
+                "",
+                "",
+                "",
+            ],
+            index: &[
+                2, 9, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 4, 0, 0, 10, 3, 7, 0, 0, 0, 8, 0, 0, 0, 6, 0,
+                0, 0, 1, 0, 0,
+            ],
         };
-    }
-
-    impl rt::Structure for Palette {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.color),
                 1 => rt::ValueRef::List(&self.colors),
@@ -467,7 +457,7 @@ pub mod enumerations {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.color),
                 1 => rt::ValueMut::List(&mut self.colors),
@@ -552,32 +542,22 @@ pub mod enumerations {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:enumerations",
+            doc: "",
+            source: "service.wsdl:98",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "palette",
                 rt::TypeInfo::Struct(rt::schema_of::<Palette>),
-            )];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:enumerations",
-                doc: "",
-                source: "service.wsdl:98",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.palette),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -586,7 +566,7 @@ pub mod enumerations {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.palette),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -618,32 +598,22 @@ pub mod enumerations {
     }
 
     impl rt::StructType for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "EchoResponse",
+            namespace: "urn:case:enumerations",
+            doc: "",
+            source: "service.wsdl:105",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "color",
                 rt::TypeInfo::Enum(rt::enum_schema_of::<Color>),
-            )];
-            &rt::StructSchema {
-                name: "EchoResponse",
-                namespace: "urn:case:enumerations",
-                doc: "",
-                source: "service.wsdl:105",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for EchoResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.color),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -652,7 +622,7 @@ pub mod enumerations {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.color),
                 1 => rt::ValueMut::Extra(&mut self.extra),

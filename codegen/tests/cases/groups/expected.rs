@@ -57,8 +57,13 @@ pub mod groups {
     }
 
     impl rt::StructType for Record {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Record",
+            namespace: "urn:case:groups",
+            doc: "",
+            source: "service.wsdl:41",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("title", rt::TypeInfo::String),
                 rt::FieldSchema::required("created_by", rt::TypeInfo::String),
                 rt::FieldSchema::element("created_at", rt::TypeInfo::DateTime),
@@ -87,42 +92,27 @@ pub mod groups {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Record",
-                namespace: "urn:case:groups",
-                doc: "",
-                source: "service.wsdl:41",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[
-                    "",
-                    "",
-                    "",
-                    "A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.",
-                    "A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                ],
-                index: &[
-                    4, 6, 7, 9, 0, 0, 0, 0, 0, 0, 10, 0, 0, 5, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0,
-                    0, 8, 0, 0, 2, 3,
-                ],
-            }
+            ],
+            docs: &[
+                "",
+                "",
+                "",
+                "A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.",
+                "A branch of an `xsd:choice` of `email` or `phone`: the schema allows one branch, so this field is optional.",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            index: &[
+                4, 6, 7, 9, 0, 0, 0, 0, 0, 0, 10, 0, 0, 5, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+                8, 0, 0, 2, 3,
+            ],
         };
-    }
-
-    impl rt::Structure for Record {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.title),
                 1 => rt::FieldValue::value(&self.created_by),
@@ -140,7 +130,7 @@ pub mod groups {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.title),
                 1 => rt::FieldValue::value_mut(&mut self.created_by),
@@ -187,37 +177,27 @@ pub mod groups {
     }
 
     impl rt::StructType for ChoiceOfGroups {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "ChoiceOfGroups",
+            namespace: "urn:case:groups",
+            doc: "",
+            source: "service.wsdl:50",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::element("created_by", rt::TypeInfo::String),
                 rt::FieldSchema::element("created_at", rt::TypeInfo::DateTime),
                 rt::FieldSchema::element("anonymous", rt::TypeInfo::Boolean),
-            ];
-            &rt::StructSchema {
-                name: "ChoiceOfGroups",
-                namespace: "urn:case:groups",
-                doc: "",
-                source: "service.wsdl:50",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[
-                    "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
-                    "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
-                    "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
-                ],
-                index: &[0, 0, 0, 0, 3, 0, 1, 2],
-            }
+            ],
+            docs: &[
+                "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
+                "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
+                "A branch of an `xsd:choice` of group `Audit` or `anonymous`: the schema allows one branch, so this field is optional.",
+            ],
+            index: &[0, 0, 0, 0, 3, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure for ChoiceOfGroups {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.created_by),
                 1 => rt::FieldValue::value(&self.created_at),
@@ -228,7 +208,7 @@ pub mod groups {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.created_by),
                 1 => rt::FieldValue::value_mut(&mut self.created_at),
@@ -265,35 +245,25 @@ pub mod groups {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:groups",
+            doc: "",
+            source: "service.wsdl:57",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("record", rt::TypeInfo::Struct(rt::schema_of::<Record>)),
                 rt::FieldSchema::required(
                     "choice",
                     rt::TypeInfo::Struct(rt::schema_of::<ChoiceOfGroups>),
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:groups",
-                doc: "",
-                source: "service.wsdl:57",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 2, 1, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 2, 1, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.record),
                 1 => rt::FieldValue::value(&self.choice),
@@ -303,7 +273,7 @@ pub mod groups {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.record),
                 1 => rt::FieldValue::value_mut(&mut self.choice),

@@ -31,8 +31,13 @@ pub mod types {
     }
 
     impl rt::StructType for Money {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Money",
+            namespace: "urn:case:imports:money",
+            doc: "",
+            source: "money.xsd:4",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::new(
                     "currency",
                     rt::TypeInfo::String,
@@ -47,28 +52,13 @@ pub mod types {
                     rt::FieldKind::Text,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Money",
-                namespace: "urn:case:imports:money",
-                doc: "",
-                source: "money.xsd:4",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 0],
         };
-    }
-
-    impl rt::Structure for Money {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
                 1 => rt::FieldValue::value(&self.value),
@@ -78,7 +68,7 @@ pub mod types {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.currency),
                 1 => rt::FieldValue::value_mut(&mut self.value),
@@ -114,32 +104,22 @@ pub mod types {
     }
 
     impl rt::StructType for Order {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Order",
+            namespace: "urn:case:imports:orders",
+            doc: "An order, declared in an imported XSD file.",
+            source: "orders.xsd:9",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::many("lines", rt::TypeInfo::Struct(rt::schema_of::<OrderLine>)),
                 rt::FieldSchema::required("total", rt::TypeInfo::Struct(rt::schema_of::<Money>)),
-            ];
-            &rt::StructSchema {
-                name: "Order",
-                namespace: "urn:case:imports:orders",
-                doc: "An order, declared in an imported XSD file.",
-                source: "orders.xsd:9",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0, 0, 2],
-            }
+            ],
+            docs: &[],
+            index: &[1, 0, 0, 2],
         };
-    }
-
-    impl rt::Structure for Order {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.lines),
                 1 => rt::FieldValue::value(&self.total),
@@ -149,7 +129,7 @@ pub mod types {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.lines),
                 1 => rt::FieldValue::value_mut(&mut self.total),
@@ -185,32 +165,22 @@ pub mod types {
     }
 
     impl rt::StructType for Receipt {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Receipt",
+            namespace: "urn:case:imports:orders",
+            doc: "",
+            source: "orders.xsd:16",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("order_id", rt::TypeInfo::Long),
                 rt::FieldSchema::required("charged", rt::TypeInfo::Struct(rt::schema_of::<Money>)),
-            ];
-            &rt::StructSchema {
-                name: "Receipt",
-                namespace: "urn:case:imports:orders",
-                doc: "",
-                source: "orders.xsd:16",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 0, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 0, 2],
         };
-    }
-
-    impl rt::Structure for Receipt {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.order_id),
                 1 => rt::FieldValue::value(&self.charged),
@@ -220,7 +190,7 @@ pub mod types {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.order_id),
                 1 => rt::FieldValue::value_mut(&mut self.charged),
@@ -256,32 +226,22 @@ pub mod types {
     }
 
     impl rt::StructType for OrderLine {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "OrderLine",
+            namespace: "urn:case:imports:orders",
+            doc: "",
+            source: "order-parts.xsd:7",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("sku", rt::TypeInfo::String),
                 rt::FieldSchema::required("quantity", rt::TypeInfo::NonNegativeInteger),
-            ];
-            &rt::StructSchema {
-                name: "OrderLine",
-                namespace: "urn:case:imports:orders",
-                doc: "",
-                source: "order-parts.xsd:7",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure for OrderLine {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sku),
                 1 => rt::FieldValue::value(&self.quantity),
@@ -291,7 +251,7 @@ pub mod types {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sku),
                 1 => rt::FieldValue::value_mut(&mut self.quantity),
@@ -336,32 +296,22 @@ pub mod orders {
     }
 
     impl rt::StructType for PlaceOrder {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "PlaceOrder",
+            namespace: "urn:case:imports",
+            doc: "",
+            source: "service.wsdl:17",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "order",
                 rt::TypeInfo::Struct(rt::schema_of::<Order>),
-            )];
-            &rt::StructSchema {
-                name: "PlaceOrder",
-                namespace: "urn:case:imports",
-                doc: "",
-                source: "service.wsdl:17",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for PlaceOrder {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.order),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -370,7 +320,7 @@ pub mod orders {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.order),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -402,32 +352,22 @@ pub mod orders {
     }
 
     impl rt::StructType for PlaceOrderResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "PlaceOrderResponse",
+            namespace: "urn:case:imports",
+            doc: "",
+            source: "service.wsdl:24",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "receipt",
                 rt::TypeInfo::Struct(rt::schema_of::<Receipt>),
-            )];
-            &rt::StructSchema {
-                name: "PlaceOrderResponse",
-                namespace: "urn:case:imports",
-                doc: "",
-                source: "service.wsdl:24",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for PlaceOrderResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.receipt),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -436,7 +376,7 @@ pub mod orders {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.receipt),
                 1 => rt::ValueMut::Extra(&mut self.extra),

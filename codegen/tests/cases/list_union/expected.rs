@@ -45,8 +45,13 @@ pub mod list_union {
     }
 
     impl rt::StructType for Values {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Values",
+            namespace: "urn:case:list_union",
+            doc: "",
+            source: "service.wsdl:32",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("numbers", rt::TypeInfo::String),
                 rt::FieldSchema::element("words", rt::TypeInfo::String),
                 rt::FieldSchema::required("size", rt::TypeInfo::String),
@@ -65,35 +70,20 @@ pub mod list_union {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Values",
-                namespace: "urn:case:list_union",
-                doc: "",
-                source: "service.wsdl:32",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[
-                    "A whitespace-separated list of `int` values, kept as written.",
-                    "A whitespace-separated list, kept as written.",
-                    "A union of simple types, kept as written.",
-                    "A union of simple types, kept as written.",
-                    "",
-                    "A union of simple types, kept as written.",
-                ],
-                index: &[0, 0, 0, 0, 1, 5, 3, 4, 0, 0, 0, 0, 2, 0, 0, 0],
-            }
+            ],
+            docs: &[
+                "A whitespace-separated list of `int` values, kept as written.",
+                "A whitespace-separated list, kept as written.",
+                "A union of simple types, kept as written.",
+                "A union of simple types, kept as written.",
+                "",
+                "A union of simple types, kept as written.",
+            ],
+            index: &[0, 0, 0, 0, 1, 5, 3, 4, 0, 0, 0, 0, 2, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Values {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.numbers),
                 1 => rt::FieldValue::value(&self.words),
@@ -107,7 +97,7 @@ pub mod list_union {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.numbers),
                 1 => rt::FieldValue::value_mut(&mut self.words),
@@ -144,32 +134,22 @@ pub mod list_union {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:list_union",
+            doc: "",
+            source: "service.wsdl:43",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "values",
                 rt::TypeInfo::Struct(rt::schema_of::<Values>),
-            )];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:list_union",
-                doc: "",
-                source: "service.wsdl:43",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.values),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -178,7 +158,7 @@ pub mod list_union {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.values),
                 1 => rt::ValueMut::Extra(&mut self.extra),

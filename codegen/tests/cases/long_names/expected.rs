@@ -281,8 +281,13 @@ pub mod long_names {
     impl rt::StructType
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns
     {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns",
+            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+            doc: "A type with a name long enough to break lines that mention it.",
+            source: "service.wsdl:38",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element(
                     "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
                     rt::TypeInfo::String,
@@ -315,39 +320,21 @@ pub mod long_names {
                     "many",
                     rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
                 ),
-            ];
-            &rt::StructSchema {
-                name:
-                    "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns",
-                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-                doc: "A type with a name long enough to break lines that mention it.",
-                source: "service.wsdl:38",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[
-                    "A field documentation that is long enough to go past the end of the line when written as a string literal in the schema.",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                ],
-                index: &[7, 0, 0, 0, 2, 4, 5, 0, 0, 0, 0, 0, 6, 0, 1, 3],
-            }
+            ],
+            docs: &[
+                "A field documentation that is long enough to go past the end of the line when written as a string literal in the schema.",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            index: &[7, 0, 0, 0, 2, 4, 5, 0, 0, 0, 0, 0, 6, 0, 1, 3],
         };
-    }
-
-    impl rt::Structure
-        for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns
-    {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
                     rt::FieldValue::value(&self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
@@ -364,7 +351,7 @@ pub mod long_names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => {
                     rt::FieldValue::value_mut(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
@@ -409,29 +396,19 @@ pub mod long_names {
     }
 
     impl rt::StructType for MediumLengthTypeNameForNestedArraysOfThings {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("x", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "MediumLengthTypeNameForNestedArraysOfThings",
-                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-                doc: "",
-                source: "service.wsdl:52",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "MediumLengthTypeNameForNestedArraysOfThings",
+            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+            doc: "",
+            source: "service.wsdl:52",
+            qualified: false,
+            fields: &[rt::FieldSchema::required("x", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for MediumLengthTypeNameForNestedArraysOfThings {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -440,7 +417,7 @@ pub mod long_names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -479,34 +456,22 @@ pub mod long_names {
     impl rt::StructType
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
     {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest",
+            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+            doc: "",
+            source: "service.wsdl:71",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element("limit", rt::TypeInfo::Int),
                 rt::FieldSchema::element("offset", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest",
-                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-                doc: "",
-                source: "service.wsdl:71",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 2, 0],
         };
-    }
-
-    impl rt::Structure
-        for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsRequest
-    {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.limit),
                 1 => rt::FieldValue::value(&self.offset),
@@ -516,7 +481,7 @@ pub mod long_names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.limit),
                 1 => rt::FieldValue::value_mut(&mut self.offset),
@@ -559,37 +524,25 @@ pub mod long_names {
     impl rt::StructType
         for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
     {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse",
+            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+            doc: "",
+            source: "service.wsdl:77",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element(
                     "items",
                     rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>)),
                 ),
                 rt::FieldSchema::element("total", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse",
-                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-                doc: "",
-                source: "service.wsdl:77",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure
-        for ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumnsResponse
-    {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.items),
                 1 => rt::FieldValue::value(&self.total),
@@ -599,7 +552,7 @@ pub mod long_names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.items),
                 1 => rt::FieldValue::value_mut(&mut self.total),
@@ -638,8 +591,13 @@ pub mod long_names {
     }
 
     impl rt::StructType for XRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "x",
+            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+            doc: "",
+            source: "service.wsdl:101",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element(
                     "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
                     rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
@@ -650,28 +608,13 @@ pub mod long_names {
                         rt::schema_of::<MediumLengthTypeNameForNestedArraysOfThings>,
                     ),
                 ),
-            ];
-            &rt::StructSchema {
-                name: "x",
-                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-                doc: "",
-                source: "service.wsdl:101",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure for XRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
                     rt::FieldValue::value(&self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
@@ -683,7 +626,7 @@ pub mod long_names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => {
                     rt::ValueMut::Optional(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
@@ -722,8 +665,13 @@ pub mod long_names {
     }
 
     impl rt::StructType for XResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "xResponse",
+            namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
+            doc: "",
+            source: "service.wsdl:101",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element(
                     "a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x",
                     rt::TypeInfo::Struct(rt::schema_of::<ThisIsAVeryLongTypeNameThatKeepsGoingAndGoingUntilItIsLongerThanSixtyColumns>),
@@ -734,28 +682,13 @@ pub mod long_names {
                         rt::schema_of::<MediumLengthTypeNameForNestedArraysOfThings>,
                     ),
                 ),
-            ];
-            &rt::StructSchema {
-                name: "xResponse",
-                namespace: "urn:case:long_names:with-a-namespace-that-is-long-enough-to-push-lines-past-the-limit",
-                doc: "",
-                source: "service.wsdl:101",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure for XResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => {
                     rt::FieldValue::value(&self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)
@@ -767,7 +700,7 @@ pub mod long_names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => {
                     rt::ValueMut::Optional(&mut self.a_very_long_field_name_that_goes_on_and_on_until_it_needs_to_wrap_somewhere_x)

@@ -33,32 +33,22 @@ pub mod calculator {
     }
 
     impl rt::StructType for Add {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Add",
+            namespace: "http://tempuri.org/",
+            doc: "",
+            source: "service.wsdl:16",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("intA", rt::TypeInfo::Int),
                 rt::FieldSchema::required("intB", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "Add",
-                namespace: "http://tempuri.org/",
-                doc: "",
-                source: "service.wsdl:16",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[2, 0, 0, 1],
-            }
+            ],
+            docs: &[],
+            index: &[2, 0, 0, 1],
         };
-    }
-
-    impl rt::Structure for Add {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.int_a),
                 1 => rt::FieldValue::value(&self.int_b),
@@ -68,7 +58,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.int_a),
                 1 => rt::FieldValue::value_mut(&mut self.int_b),
@@ -101,30 +91,19 @@ pub mod calculator {
     }
 
     impl rt::StructType for AddResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::required("AddResult", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "AddResponse",
-                namespace: "http://tempuri.org/",
-                doc: "",
-                source: "service.wsdl:24",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "AddResponse",
+            namespace: "http://tempuri.org/",
+            doc: "",
+            source: "service.wsdl:24",
+            qualified: true,
+            fields: &[rt::FieldSchema::required("AddResult", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for AddResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.add_result),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -133,7 +112,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.add_result),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -30,29 +30,19 @@ pub mod names {
     }
 
     impl rt::StructType for Foo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("a", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "Foo",
-                namespace: "urn:case:names",
-                doc: "",
-                source: "service.wsdl:10",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Foo",
+            namespace: "urn:case:names",
+            doc: "",
+            source: "service.wsdl:10",
+            qualified: true,
+            fields: &[rt::FieldSchema::required("a", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Foo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -61,7 +51,7 @@ pub mod names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -93,29 +83,19 @@ pub mod names {
     }
 
     impl rt::StructType for Foo2 {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("b", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "foo",
-                namespace: "urn:case:names",
-                doc: "",
-                source: "service.wsdl:13",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "foo",
+            namespace: "urn:case:names",
+            doc: "",
+            source: "service.wsdl:13",
+            qualified: true,
+            fields: &[rt::FieldSchema::required("b", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Foo2 {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.b),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -124,7 +104,7 @@ pub mod names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.b),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -156,29 +136,19 @@ pub mod names {
     }
 
     impl rt::StructType for Foo3 {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("c", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "FOO_",
-                namespace: "urn:case:names",
-                doc: "",
-                source: "service.wsdl:16",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "FOO_",
+            namespace: "urn:case:names",
+            doc: "",
+            source: "service.wsdl:16",
+            qualified: true,
+            fields: &[rt::FieldSchema::required("c", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Foo3 {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.c),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -187,7 +157,7 @@ pub mod names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.c),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -219,29 +189,19 @@ pub mod names {
     }
 
     impl rt::StructType for Api2 {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("d", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "Api",
-                namespace: "urn:case:names",
-                doc: "Named like the generated service struct, which keeps its name.",
-                source: "service.wsdl:19",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Api",
+            namespace: "urn:case:names",
+            doc: "Named like the generated service struct, which keeps its name.",
+            source: "service.wsdl:19",
+            qualified: true,
+            fields: &[rt::FieldSchema::required("d", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for Api2 {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.d),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -250,7 +210,7 @@ pub mod names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.d),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -282,29 +242,19 @@ pub mod names {
     }
 
     impl rt::StructType for Option2 {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required("e", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "Option",
-                namespace: "urn:case:names",
-                doc: "Named like a prelude type.",
-                source: "service.wsdl:23",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Option",
+            namespace: "urn:case:names",
+            doc: "Named like a prelude type.",
+            source: "service.wsdl:23",
+            qualified: true,
+            fields: &[rt::FieldSchema::required("e", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Option2 {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.e),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -313,7 +263,7 @@ pub mod names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.e),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -405,8 +355,13 @@ pub mod names {
     }
 
     impl rt::StructType for Keywords {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Keywords",
+            namespace: "urn:case:names",
+            doc: "",
+            source: "service.wsdl:27",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("type", rt::TypeInfo::String),
                 rt::FieldSchema::required("match", rt::TypeInfo::String),
                 rt::FieldSchema::required("self", rt::TypeInfo::String),
@@ -434,32 +389,17 @@ pub mod names {
                     rt::FieldKind::Attribute,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Keywords",
-                namespace: "urn:case:names",
-                doc: "",
-                source: "service.wsdl:27",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[
-                    0, 0, 0, 0, 12, 0, 0, 0, 6, 4, 0, 0, 0, 0, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0,
-                    0, 0, 0, 0, 0, 10, 5, 17, 19, 9, 0, 0, 0, 0, 7, 0, 0, 15, 0, 0, 1, 13, 8, 0, 0,
-                    0, 0, 0, 0, 0, 0, 18, 11, 0, 16, 14, 0, 0,
-                ],
-            }
+            ],
+            docs: &[],
+            index: &[
+                0, 0, 0, 0, 12, 0, 0, 0, 6, 4, 0, 0, 0, 0, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0,
+                0, 0, 0, 0, 10, 5, 17, 19, 9, 0, 0, 0, 0, 7, 0, 0, 15, 0, 0, 1, 13, 8, 0, 0, 0, 0,
+                0, 0, 0, 0, 18, 11, 0, 16, 14, 0, 0,
+            ],
         };
-    }
-
-    impl rt::Structure for Keywords {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.r#type),
                 1 => rt::FieldValue::value(&self.r#match),
@@ -488,7 +428,7 @@ pub mod names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.r#type),
                 1 => rt::FieldValue::value_mut(&mut self.r#match),
@@ -540,32 +480,22 @@ pub mod names {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:names",
+            doc: "",
+            source: "service.wsdl:53",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "keywords",
                 rt::TypeInfo::Struct(rt::schema_of::<Keywords>),
-            )];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:names",
-                doc: "",
-                source: "service.wsdl:53",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.keywords),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -574,7 +504,7 @@ pub mod names {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.keywords),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -33,32 +33,22 @@ pub mod billing {
     }
 
     impl rt::StructType for Invoice {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Invoice",
+            namespace: "urn:case:no_service",
+            doc: "",
+            source: "Billing.wsdl:11",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required("number", rt::TypeInfo::String),
                 rt::FieldSchema::required("amount", rt::TypeInfo::Decimal),
-            ];
-            &rt::StructSchema {
-                name: "Invoice",
-                namespace: "urn:case:no_service",
-                doc: "",
-                source: "Billing.wsdl:11",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 2, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[1, 2, 0, 0],
         };
-    }
-
-    impl rt::Structure for Invoice {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
                 1 => rt::FieldValue::value(&self.amount),
@@ -68,7 +58,7 @@ pub mod billing {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.number),
                 1 => rt::FieldValue::value_mut(&mut self.amount),
@@ -101,30 +91,19 @@ pub mod billing {
     }
 
     impl rt::StructType for GetInvoiceRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::element("number", rt::TypeInfo::String)];
-            &rt::StructSchema {
-                name: "get_invoice",
-                namespace: "urn:case:no_service",
-                doc: "",
-                source: "Billing.wsdl:26",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "get_invoice",
+            namespace: "urn:case:no_service",
+            doc: "",
+            source: "Billing.wsdl:26",
+            qualified: false,
+            fields: &[rt::FieldSchema::element("number", rt::TypeInfo::String)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for GetInvoiceRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -133,7 +112,7 @@ pub mod billing {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.number),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -30,30 +30,19 @@ pub mod occurrence {
     }
 
     impl rt::StructType for Item {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::required("id", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "Item",
-                namespace: "urn:case:occurrence",
-                doc: "",
-                source: "service.wsdl:10",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Item",
+            namespace: "urn:case:occurrence",
+            doc: "",
+            source: "service.wsdl:10",
+            qualified: true,
+            fields: &[rt::FieldSchema::required("id", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Item {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.id),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -62,7 +51,7 @@ pub mod occurrence {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.id),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -133,8 +122,13 @@ pub mod occurrence {
     }
 
     impl rt::StructType for Occurrences {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Occurrences",
+            namespace: "urn:case:occurrence",
+            doc: "Every combination of minOccurs, maxOccurs and nillable.",
+            source: "service.wsdl:15",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("required", rt::TypeInfo::String),
                 rt::FieldSchema::element("optional", rt::TypeInfo::String),
                 rt::FieldSchema::element("nillable", rt::TypeInfo::String),
@@ -164,31 +158,16 @@ pub mod occurrence {
                     rt::TypeInfo::Struct(rt::schema_of::<Item>),
                 ),
                 rt::FieldSchema::element("nil_item", rt::TypeInfo::Struct(rt::schema_of::<Item>)),
-            ];
-            &rt::StructSchema {
-                name: "Occurrences",
-                namespace: "urn:case:occurrence",
-                doc: "Every combination of minOccurs, maxOccurs and nillable.",
-                source: "service.wsdl:15",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[
-                    6, 0, 14, 8, 0, 0, 0, 0, 0, 2, 3, 5, 4, 0, 0, 0, 0, 0, 12, 0, 7, 10, 0, 13, 0,
-                    0, 11, 0, 0, 1, 9, 0,
-                ],
-            }
+            ],
+            docs: &[],
+            index: &[
+                6, 0, 14, 8, 0, 0, 0, 0, 0, 2, 3, 5, 4, 0, 0, 0, 0, 0, 12, 0, 7, 10, 0, 13, 0, 0,
+                11, 0, 0, 1, 9, 0,
+            ],
         };
-    }
-
-    impl rt::Structure for Occurrences {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.required),
                 1 => rt::FieldValue::value(&self.optional),
@@ -210,7 +189,7 @@ pub mod occurrence {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.required),
                 1 => rt::FieldValue::value_mut(&mut self.optional),
@@ -258,32 +237,22 @@ pub mod occurrence {
     }
 
     impl rt::StructType for RepeatedSequence {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "RepeatedSequence",
+            namespace: "urn:case:occurrence",
+            doc: "",
+            source: "service.wsdl:35",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::many("key", rt::TypeInfo::String),
                 rt::FieldSchema::many("value", rt::TypeInfo::String),
-            ];
-            &rt::StructSchema {
-                name: "RepeatedSequence",
-                namespace: "urn:case:occurrence",
-                doc: "",
-                source: "service.wsdl:35",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[1, 0, 2, 0],
         };
-    }
-
-    impl rt::Structure for RepeatedSequence {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.key),
                 1 => rt::ValueRef::List(&self.value),
@@ -293,7 +262,7 @@ pub mod occurrence {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.key),
                 1 => rt::ValueMut::List(&mut self.value),
@@ -329,8 +298,13 @@ pub mod occurrence {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:occurrence",
+            doc: "",
+            source: "service.wsdl:42",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required(
                     "occurrences",
                     rt::TypeInfo::Struct(rt::schema_of::<Occurrences>),
@@ -339,28 +313,13 @@ pub mod occurrence {
                     "pairs",
                     rt::TypeInfo::Struct(rt::schema_of::<RepeatedSequence>),
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:occurrence",
-                doc: "",
-                source: "service.wsdl:42",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 2, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[1, 2, 0, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.occurrences),
                 1 => rt::FieldValue::value(&self.pairs),
@@ -370,7 +329,7 @@ pub mod occurrence {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.occurrences),
                 1 => rt::FieldValue::value_mut(&mut self.pairs),

@@ -33,32 +33,22 @@ pub mod soap_2 {
     }
 
     impl rt::StructType for ThingInfo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "ThingInfo",
+            namespace: "urn:case:paging",
+            doc: "",
+            source: "SoapAdminService.wsdl:15",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element("i_thing", rt::TypeInfo::Long),
                 rt::FieldSchema::element("name", rt::TypeInfo::String),
-            ];
-            &rt::StructSchema {
-                name: "ThingInfo",
-                namespace: "urn:case:paging",
-                doc: "",
-                source: "SoapAdminService.wsdl:15",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure for ThingInfo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.i_thing),
                 1 => rt::FieldValue::value(&self.name),
@@ -68,7 +58,7 @@ pub mod soap_2 {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.i_thing),
                 1 => rt::FieldValue::value_mut(&mut self.name),
@@ -110,34 +100,24 @@ pub mod soap_2 {
     }
 
     impl rt::StructType for GetThingListRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "GetThingListRequest",
+            namespace: "urn:case:paging",
+            doc: "",
+            source: "SoapAdminService.wsdl:28",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element("name_pattern", rt::TypeInfo::String),
                 rt::FieldSchema::element("limit", rt::TypeInfo::Int),
                 rt::FieldSchema::element("offset", rt::TypeInfo::Int),
                 rt::FieldSchema::element("get_total", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "GetThingListRequest",
-                namespace: "urn:case:paging",
-                doc: "",
-                source: "SoapAdminService.wsdl:28",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 2, 3, 4, 0, 1, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 2, 3, 4, 0, 1, 0, 0],
         };
-    }
-
-    impl rt::Structure for GetThingListRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name_pattern),
                 1 => rt::FieldValue::value(&self.limit),
@@ -149,7 +129,7 @@ pub mod soap_2 {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name_pattern),
                 1 => rt::FieldValue::value_mut(&mut self.limit),
@@ -187,35 +167,25 @@ pub mod soap_2 {
     }
 
     impl rt::StructType for GetThingListResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "GetThingListResponse",
+            namespace: "urn:case:paging",
+            doc: "",
+            source: "SoapAdminService.wsdl:36",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element(
                     "thing_list",
                     rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<ThingInfo>)),
                 ),
                 rt::FieldSchema::element("total", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "GetThingListResponse",
-                namespace: "urn:case:paging",
-                doc: "",
-                source: "SoapAdminService.wsdl:36",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0, 0, 2],
-            }
+            ],
+            docs: &[],
+            index: &[1, 0, 0, 2],
         };
-    }
-
-    impl rt::Structure for GetThingListResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.thing_list),
                 1 => rt::FieldValue::value(&self.total),
@@ -225,7 +195,7 @@ pub mod soap_2 {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.thing_list),
                 1 => rt::FieldValue::value_mut(&mut self.total),
@@ -261,32 +231,22 @@ pub mod soap_2 {
     }
 
     impl rt::StructType for GetNameListRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "GetNameListRequest",
+            namespace: "urn:case:paging",
+            doc: "",
+            source: "SoapAdminService.wsdl:42",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required("limit", rt::TypeInfo::Long),
                 rt::FieldSchema::required("offset", rt::TypeInfo::Long),
-            ];
-            &rt::StructSchema {
-                name: "GetNameListRequest",
-                namespace: "urn:case:paging",
-                doc: "",
-                source: "SoapAdminService.wsdl:42",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 2, 0],
         };
-    }
-
-    impl rt::Structure for GetNameListRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.limit),
                 1 => rt::FieldValue::value(&self.offset),
@@ -296,7 +256,7 @@ pub mod soap_2 {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.limit),
                 1 => rt::FieldValue::value_mut(&mut self.offset),
@@ -329,35 +289,25 @@ pub mod soap_2 {
     }
 
     impl rt::StructType for GetNameListResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::new(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "GetNameListResponse",
+            namespace: "urn:case:paging",
+            doc: "",
+            source: "SoapAdminService.wsdl:48",
+            qualified: false,
+            fields: &[rt::FieldSchema::new(
                 "name",
                 rt::TypeInfo::String,
                 rt::Occurs::ManyNillable,
                 rt::FieldKind::Element,
                 false,
-            )];
-            &rt::StructSchema {
-                name: "GetNameListResponse",
-                namespace: "urn:case:paging",
-                doc: "",
-                source: "SoapAdminService.wsdl:48",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for GetNameListResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.name),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -366,7 +316,7 @@ pub mod soap_2 {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.name),
                 1 => rt::ValueMut::Extra(&mut self.extra),

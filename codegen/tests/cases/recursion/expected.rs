@@ -36,33 +36,23 @@ pub mod recursion {
     }
 
     impl rt::StructType for Node {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Node",
+            namespace: "urn:case:recursion",
+            doc: "A tree node: the optional parent is boxed, the children are a list (no box needed).",
+            source: "service.wsdl:10",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("name", rt::TypeInfo::String),
                 rt::FieldSchema::element("parent", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
                 rt::FieldSchema::many("children", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
-            ];
-            &rt::StructSchema {
-                name: "Node",
-                namespace: "urn:case:recursion",
-                doc: "A tree node: the optional parent is boxed, the children are a list (no box needed).",
-                source: "service.wsdl:10",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 0, 1, 2, 0, 3, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 0, 1, 2, 0, 3, 0],
         };
-    }
-
-    impl rt::Structure for Node {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
                 1 => rt::FieldValue::value(&self.parent),
@@ -73,7 +63,7 @@ pub mod recursion {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
                 1 => rt::ValueMut::Optional(&mut self.parent),
@@ -111,35 +101,25 @@ pub mod recursion {
     }
 
     impl rt::StructType for Expr {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Expr",
+            namespace: "urn:case:recursion",
+            doc: "Mutual recursion through Op: both directions are boxed.",
+            source: "service.wsdl:18",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::element("literal", rt::TypeInfo::Int),
                 rt::FieldSchema::element("op", rt::TypeInfo::Struct(rt::schema_of::<Op>)),
-            ];
-            &rt::StructSchema {
-                name: "Expr",
-                namespace: "urn:case:recursion",
-                doc: "Mutual recursion through Op: both directions are boxed.",
-                source: "service.wsdl:18",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[
-                    "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
-                    "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
-                ],
-                index: &[2, 1, 0, 0],
-            }
+            ],
+            docs: &[
+                "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
+                "A branch of an `xsd:choice` of `literal` or `op`: the schema allows one branch, so this field is optional.",
+            ],
+            index: &[2, 1, 0, 0],
         };
-    }
-
-    impl rt::Structure for Expr {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.literal),
                 1 => rt::FieldValue::value(&self.op),
@@ -149,7 +129,7 @@ pub mod recursion {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.literal),
                 1 => rt::ValueMut::Optional(&mut self.op),
@@ -189,33 +169,23 @@ pub mod recursion {
     }
 
     impl rt::StructType for Op {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Op",
+            namespace: "urn:case:recursion",
+            doc: "",
+            source: "service.wsdl:25",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("symbol", rt::TypeInfo::String),
                 rt::FieldSchema::required("left", rt::TypeInfo::Struct(rt::schema_of::<Expr>)),
                 rt::FieldSchema::required("right", rt::TypeInfo::Struct(rt::schema_of::<Expr>)),
-            ];
-            &rt::StructSchema {
-                name: "Op",
-                namespace: "urn:case:recursion",
-                doc: "",
-                source: "service.wsdl:25",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 3, 2, 0, 0, 0, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[1, 3, 2, 0, 0, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Op {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.symbol),
                 1 => rt::FieldValue::value(&self.left),
@@ -226,7 +196,7 @@ pub mod recursion {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.symbol),
                 1 => rt::FieldValue::value_mut(&mut self.left),
@@ -264,32 +234,22 @@ pub mod recursion {
     }
 
     impl rt::StructType for Holder {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Holder",
+            namespace: "urn:case:recursion",
+            doc: "Refers to recursive types without being part of a cycle: not boxed.",
+            source: "service.wsdl:32",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("root", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
                 rt::FieldSchema::element("expr", rt::TypeInfo::Struct(rt::schema_of::<Expr>)),
-            ];
-            &rt::StructSchema {
-                name: "Holder",
-                namespace: "urn:case:recursion",
-                doc: "Refers to recursive types without being part of a cycle: not boxed.",
-                source: "service.wsdl:32",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[1, 0, 2, 0],
         };
-    }
-
-    impl rt::Structure for Holder {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.root),
                 1 => rt::FieldValue::value(&self.expr),
@@ -299,7 +259,7 @@ pub mod recursion {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.root),
                 1 => rt::ValueMut::Optional(&mut self.expr),
@@ -332,32 +292,22 @@ pub mod recursion {
     }
 
     impl rt::StructType for Linked {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Linked",
+            namespace: "urn:case:recursion",
+            doc: "Recursion through an anonymous type and an extension base.",
+            source: "service.wsdl:39",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "next",
                 rt::TypeInfo::Struct(rt::schema_of::<LinkedNext>),
-            )];
-            &rt::StructSchema {
-                name: "Linked",
-                namespace: "urn:case:recursion",
-                doc: "Recursion through an anonymous type and an extension base.",
-                source: "service.wsdl:39",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Linked {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.next),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -366,7 +316,7 @@ pub mod recursion {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.next),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -399,32 +349,22 @@ pub mod recursion {
     }
 
     impl rt::StructType for LinkedNext {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Linked_next",
+            namespace: "urn:case:recursion",
+            doc: "",
+            source: "service.wsdl:43",
+            qualified: true,
+            fields: &[rt::FieldSchema::element(
                 "value",
                 rt::TypeInfo::Struct(rt::schema_of::<Linked>),
-            )];
-            &rt::StructSchema {
-                name: "Linked_next",
-                namespace: "urn:case:recursion",
-                doc: "",
-                source: "service.wsdl:43",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for LinkedNext {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.value),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -433,7 +373,7 @@ pub mod recursion {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Optional(&mut self.value),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -475,8 +415,13 @@ pub mod recursion {
     }
 
     impl rt::StructType for SpecialNode {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "SpecialNode",
+            namespace: "urn:case:recursion",
+            doc: "",
+            source: "service.wsdl:51",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("name", rt::TypeInfo::String),
                 rt::FieldSchema::element("parent", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
                 rt::FieldSchema::many("children", rt::TypeInfo::Struct(rt::schema_of::<Node>)),
@@ -484,28 +429,13 @@ pub mod recursion {
                     "special",
                     rt::TypeInfo::Struct(rt::schema_of::<SpecialNode>),
                 ),
-            ];
-            &rt::StructSchema {
-                name: "SpecialNode",
-                namespace: "urn:case:recursion",
-                doc: "",
-                source: "service.wsdl:51",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 4, 1, 2, 0, 3, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 4, 1, 2, 0, 3, 0],
         };
-    }
-
-    impl rt::Structure for SpecialNode {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
                 1 => rt::FieldValue::value(&self.parent),
@@ -517,7 +447,7 @@ pub mod recursion {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
                 1 => rt::ValueMut::Optional(&mut self.parent),
@@ -559,36 +489,26 @@ pub mod recursion {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:recursion",
+            doc: "",
+            source: "service.wsdl:61",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("holder", rt::TypeInfo::Struct(rt::schema_of::<Holder>)),
                 rt::FieldSchema::required("linked", rt::TypeInfo::Struct(rt::schema_of::<Linked>)),
                 rt::FieldSchema::required(
                     "special",
                     rt::TypeInfo::Struct(rt::schema_of::<SpecialNode>),
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:recursion",
-                doc: "",
-                source: "service.wsdl:61",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 2, 3, 0, 0, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 2, 3, 0, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.holder),
                 1 => rt::FieldValue::value(&self.linked),
@@ -599,7 +519,7 @@ pub mod recursion {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.holder),
                 1 => rt::FieldValue::value_mut(&mut self.linked),

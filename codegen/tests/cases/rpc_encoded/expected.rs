@@ -35,8 +35,13 @@ pub mod widget {
     }
 
     impl rt::StructType for GetWidgetRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "GetWidgetRequest",
+            namespace: "urn:case:rpc_encoded",
+            doc: "",
+            source: "service.wsdl:21",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required("i_widget", rt::TypeInfo::Long),
                 rt::FieldSchema::new(
                     "api_token",
@@ -45,28 +50,13 @@ pub mod widget {
                     rt::FieldKind::Element,
                     true,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "GetWidgetRequest",
-                namespace: "urn:case:rpc_encoded",
-                doc: "",
-                source: "service.wsdl:21",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 2, 0, 1],
-            }
+            ],
+            docs: &[],
+            index: &[0, 2, 0, 1],
         };
-    }
-
-    impl rt::Structure for GetWidgetRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.i_widget),
                 1 => rt::FieldValue::value(&self.api_token),
@@ -76,7 +66,7 @@ pub mod widget {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.i_widget),
                 1 => rt::FieldValue::value_mut(&mut self.api_token),
@@ -115,33 +105,23 @@ pub mod widget {
     }
 
     impl rt::StructType for WidgetInfo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "WidgetInfo",
+            namespace: "urn:case:rpc_encoded",
+            doc: "",
+            source: "service.wsdl:27",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element("i_widget", rt::TypeInfo::Long),
                 rt::FieldSchema::element("name", rt::TypeInfo::String),
                 rt::FieldSchema::element("price", rt::TypeInfo::Decimal),
-            ];
-            &rt::StructSchema {
-                name: "WidgetInfo",
-                namespace: "urn:case:rpc_encoded",
-                doc: "",
-                source: "service.wsdl:27",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 0, 1, 2, 3, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 0, 1, 2, 3, 0, 0],
         };
-    }
-
-    impl rt::Structure for WidgetInfo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.i_widget),
                 1 => rt::FieldValue::value(&self.name),
@@ -152,7 +132,7 @@ pub mod widget {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.i_widget),
                 1 => rt::FieldValue::value_mut(&mut self.name),
@@ -186,32 +166,22 @@ pub mod widget {
     }
 
     impl rt::StructType for GetWidgetResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "GetWidgetResponse",
+            namespace: "urn:case:rpc_encoded",
+            doc: "",
+            source: "service.wsdl:34",
+            qualified: false,
+            fields: &[rt::FieldSchema::element(
                 "widget_info",
                 rt::TypeInfo::Struct(rt::schema_of::<WidgetInfo>),
-            )];
-            &rt::StructSchema {
-                name: "GetWidgetResponse",
-                namespace: "urn:case:rpc_encoded",
-                doc: "",
-                source: "service.wsdl:34",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for GetWidgetResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.widget_info),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -220,7 +190,7 @@ pub mod widget {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Optional(&mut self.widget_info),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -252,30 +222,19 @@ pub mod widget {
     }
 
     impl rt::StructType for CountRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::element("filter", rt::TypeInfo::String)];
-            &rt::StructSchema {
-                name: "count",
-                namespace: "urn:case:rpc_encoded",
-                doc: "",
-                source: "service.wsdl:62",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "count",
+            namespace: "urn:case:rpc_encoded",
+            doc: "",
+            source: "service.wsdl:62",
+            qualified: false,
+            fields: &[rt::FieldSchema::element("filter", rt::TypeInfo::String)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for CountRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.filter),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -284,7 +243,7 @@ pub mod widget {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.filter),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -316,30 +275,19 @@ pub mod widget {
     }
 
     impl rt::StructType for CountResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::element("count", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "countResponse",
-                namespace: "urn:case:rpc_encoded",
-                doc: "",
-                source: "service.wsdl:62",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "countResponse",
+            namespace: "urn:case:rpc_encoded",
+            doc: "",
+            source: "service.wsdl:62",
+            qualified: false,
+            fields: &[rt::FieldSchema::element("count", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for CountResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.count),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -348,7 +296,7 @@ pub mod widget {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.count),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -33,32 +33,22 @@ pub mod calculator {
     }
 
     impl rt::StructType for Operands {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Operands",
+            namespace: "urn:case:rpc_literal",
+            doc: "",
+            source: "service.wsdl:13",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required("left", rt::TypeInfo::Double),
                 rt::FieldSchema::required("right", rt::TypeInfo::Double),
-            ];
-            &rt::StructSchema {
-                name: "Operands",
-                namespace: "urn:case:rpc_literal",
-                doc: "",
-                source: "service.wsdl:13",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 2, 1, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 2, 1, 0],
         };
-    }
-
-    impl rt::Structure for Operands {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.left),
                 1 => rt::FieldValue::value(&self.right),
@@ -68,7 +58,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.left),
                 1 => rt::FieldValue::value_mut(&mut self.right),
@@ -107,33 +97,23 @@ pub mod calculator {
     }
 
     impl rt::StructType for AddRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "add",
+            namespace: "urn:case:rpc_literal:body",
+            doc: "",
+            source: "service.wsdl:43",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element("a", rt::TypeInfo::Int),
                 rt::FieldSchema::element("b", rt::TypeInfo::Int),
                 rt::FieldSchema::element("label", rt::TypeInfo::String),
-            ];
-            &rt::StructSchema {
-                name: "add",
-                namespace: "urn:case:rpc_literal:body",
-                doc: "",
-                source: "service.wsdl:43",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 0, 0, 0, 2, 3, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 0, 0, 0, 2, 3, 0],
         };
-    }
-
-    impl rt::Structure for AddRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.a),
                 1 => rt::FieldValue::value(&self.b),
@@ -144,7 +124,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.a),
                 1 => rt::FieldValue::value_mut(&mut self.b),
@@ -178,30 +158,19 @@ pub mod calculator {
     }
 
     impl rt::StructType for AddResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::element("sum", rt::TypeInfo::Long)];
-            &rt::StructSchema {
-                name: "addResponse",
-                namespace: "urn:case:rpc_literal:body",
-                doc: "",
-                source: "service.wsdl:43",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "addResponse",
+            namespace: "urn:case:rpc_literal:body",
+            doc: "",
+            source: "service.wsdl:43",
+            qualified: false,
+            fields: &[rt::FieldSchema::element("sum", rt::TypeInfo::Long)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for AddResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sum),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -210,7 +179,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sum),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -245,35 +214,25 @@ pub mod calculator {
     }
 
     impl rt::StructType for DivideRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "divide",
+            namespace: "urn:case:rpc_literal:body",
+            doc: "",
+            source: "service.wsdl:47",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element(
                     "operands",
                     rt::TypeInfo::Struct(rt::schema_of::<Operands>),
                 ),
                 rt::FieldSchema::element("precision", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "divide",
-                namespace: "urn:case:rpc_literal:body",
-                doc: "",
-                source: "service.wsdl:47",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 0, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 0, 2],
         };
-    }
-
-    impl rt::Structure for DivideRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.operands),
                 1 => rt::FieldValue::value(&self.precision),
@@ -283,7 +242,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Optional(&mut self.operands),
                 1 => rt::FieldValue::value_mut(&mut self.precision),
@@ -319,32 +278,22 @@ pub mod calculator {
     }
 
     impl rt::StructType for DivideResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "divideResponse",
+            namespace: "urn:case:rpc_literal:body",
+            doc: "",
+            source: "service.wsdl:47",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::element("quotient", rt::TypeInfo::Decimal),
                 rt::FieldSchema::element("remainder", rt::TypeInfo::Decimal),
-            ];
-            &rt::StructSchema {
-                name: "divideResponse",
-                namespace: "urn:case:rpc_literal:body",
-                doc: "",
-                source: "service.wsdl:47",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure for DivideResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.quotient),
                 1 => rt::FieldValue::value(&self.remainder),
@@ -354,7 +303,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.quotient),
                 1 => rt::FieldValue::value_mut(&mut self.remainder),
@@ -384,29 +333,19 @@ pub mod calculator {
     }
 
     impl rt::StructType for ResetRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[];
-            &rt::StructSchema {
-                name: "reset",
-                namespace: "urn:case:rpc_literal",
-                doc: "No parts in, none out.",
-                source: "service.wsdl:51",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "reset",
+            namespace: "urn:case:rpc_literal",
+            doc: "No parts in, none out.",
+            source: "service.wsdl:51",
+            qualified: false,
+            fields: &[],
+            docs: &[],
+            index: &[0, 0],
         };
-    }
-
-    impl rt::Structure for ResetRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -414,7 +353,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
@@ -442,29 +381,19 @@ pub mod calculator {
     }
 
     impl rt::StructType for ResetResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[];
-            &rt::StructSchema {
-                name: "resetResponse",
-                namespace: "urn:case:rpc_literal",
-                doc: "No parts in, none out.",
-                source: "service.wsdl:51",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "resetResponse",
+            namespace: "urn:case:rpc_literal",
+            doc: "No parts in, none out.",
+            source: "service.wsdl:51",
+            qualified: false,
+            fields: &[],
+            docs: &[],
+            index: &[0, 0],
         };
-    }
-
-    impl rt::Structure for ResetResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -472,7 +401,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
@@ -500,29 +429,19 @@ pub mod calculator {
     }
 
     impl rt::StructType for LastOperandsRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[];
-            &rt::StructSchema {
-                name: "last_operands",
-                namespace: "urn:case:rpc_literal",
-                doc: "",
-                source: "service.wsdl:56",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "last_operands",
+            namespace: "urn:case:rpc_literal",
+            doc: "",
+            source: "service.wsdl:56",
+            qualified: false,
+            fields: &[],
+            docs: &[],
+            index: &[0, 0],
         };
-    }
-
-    impl rt::Structure for LastOperandsRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -530,7 +449,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
@@ -558,29 +477,19 @@ pub mod calculator {
     }
 
     impl rt::StructType for NotifyResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[];
-            &rt::StructSchema {
-                name: "notifyResponse",
-                namespace: "urn:case:rpc_literal",
-                doc: "One-way: no output message.",
-                source: "service.wsdl:60",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "notifyResponse",
+            namespace: "urn:case:rpc_literal",
+            doc: "One-way: no output message.",
+            source: "service.wsdl:60",
+            qualified: false,
+            fields: &[],
+            docs: &[],
+            index: &[0, 0],
         };
-    }
-
-    impl rt::Structure for NotifyResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -588,7 +497,7 @@ pub mod calculator {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,

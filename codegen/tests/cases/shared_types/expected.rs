@@ -29,30 +29,19 @@ pub mod types {
     }
 
     impl rt::StructType for Widget {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::required("name", rt::TypeInfo::String)];
-            &rt::StructSchema {
-                name: "Widget",
-                namespace: "urn:case:shared_types:alpha",
-                doc: "Declared in Alpha.wsdl but also used by Beta: moves to `types`.",
-                source: "Alpha.wsdl:13",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Widget",
+            namespace: "urn:case:shared_types:alpha",
+            doc: "Declared in Alpha.wsdl but also used by Beta: moves to `types`.",
+            source: "Alpha.wsdl:13",
+            qualified: false,
+            fields: &[rt::FieldSchema::required("name", rt::TypeInfo::String)],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for Widget {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.name),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -61,7 +50,7 @@ pub mod types {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.name),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -96,32 +85,22 @@ pub mod types {
     }
 
     impl rt::StructType for Page {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Page",
+            namespace: "urn:case:shared_types:common",
+            doc: "Shared by both services: generated once, in `types`, and re-exported.",
+            source: "common.xsd:4",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required("offset", rt::TypeInfo::Int),
                 rt::FieldSchema::required("limit", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "Page",
-                namespace: "urn:case:shared_types:common",
-                doc: "Shared by both services: generated once, in `types`, and re-exported.",
-                source: "common.xsd:4",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 1, 2, 0],
         };
-    }
-
-    impl rt::Structure for Page {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.offset),
                 1 => rt::FieldValue::value(&self.limit),
@@ -131,7 +110,7 @@ pub mod types {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.offset),
                 1 => rt::FieldValue::value_mut(&mut self.limit),
@@ -164,30 +143,19 @@ pub mod types {
     }
 
     impl rt::StructType for OnlyUsedByA {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::required("x", rt::TypeInfo::String)];
-            &rt::StructSchema {
-                name: "OnlyUsedByA",
-                namespace: "urn:case:shared_types:common",
-                doc: "",
-                source: "common.xsd:11",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "OnlyUsedByA",
+            namespace: "urn:case:shared_types:common",
+            doc: "",
+            source: "common.xsd:11",
+            qualified: false,
+            fields: &[rt::FieldSchema::required("x", rt::TypeInfo::String)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for OnlyUsedByA {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -196,7 +164,7 @@ pub mod types {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -245,36 +213,26 @@ pub mod alpha {
     }
 
     impl rt::StructType for AlphaOnly {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "AlphaOnly",
+            namespace: "urn:case:shared_types:alpha",
+            doc: "",
+            source: "Alpha.wsdl:19",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required("page", rt::TypeInfo::Struct(rt::schema_of::<Page>)),
                 rt::FieldSchema::required(
                     "only",
                     rt::TypeInfo::Struct(rt::schema_of::<OnlyUsedByA>),
                 ),
                 rt::FieldSchema::required("widget", rt::TypeInfo::Struct(rt::schema_of::<Widget>)),
-            ];
-            &rt::StructSchema {
-                name: "AlphaOnly",
-                namespace: "urn:case:shared_types:alpha",
-                doc: "",
-                source: "Alpha.wsdl:19",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[3, 0, 0, 0, 0, 1, 2, 0],
-            }
+            ],
+            docs: &[],
+            index: &[3, 0, 0, 0, 0, 1, 2, 0],
         };
-    }
-
-    impl rt::Structure for AlphaOnly {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.page),
                 1 => rt::FieldValue::value(&self.only),
@@ -285,7 +243,7 @@ pub mod alpha {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.page),
                 1 => rt::FieldValue::value_mut(&mut self.only),
@@ -395,30 +353,19 @@ pub mod beta {
     }
 
     impl rt::StructType for Page {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::required("number", rt::TypeInfo::Int)];
-            &rt::StructSchema {
-                name: "Page",
-                namespace: "urn:case:shared_types:beta",
-                doc: "A local type with the name of a shared one: the shared one is not re-exported here.",
-                source: "Beta.wsdl:14",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Page",
+            namespace: "urn:case:shared_types:beta",
+            doc: "A local type with the name of a shared one: the shared one is not re-exported here.",
+            source: "Beta.wsdl:14",
+            qualified: false,
+            fields: &[rt::FieldSchema::required("number", rt::TypeInfo::Int)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for Page {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.number),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -427,7 +374,7 @@ pub mod beta {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.number),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -465,8 +412,13 @@ pub mod beta {
     }
 
     impl rt::StructType for BetaOnly {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "BetaOnly",
+            namespace: "urn:case:shared_types:beta",
+            doc: "",
+            source: "Beta.wsdl:20",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required(
                     "page",
                     rt::TypeInfo::Struct(rt::schema_of::<super::types::Page>),
@@ -476,28 +428,13 @@ pub mod beta {
                     rt::TypeInfo::Struct(rt::schema_of::<Page>),
                 ),
                 rt::FieldSchema::required("widget", rt::TypeInfo::Struct(rt::schema_of::<Widget>)),
-            ];
-            &rt::StructSchema {
-                name: "BetaOnly",
-                namespace: "urn:case:shared_types:beta",
-                doc: "",
-                source: "Beta.wsdl:20",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[3, 0, 0, 0, 2, 1, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[3, 0, 0, 0, 2, 1, 0, 0],
         };
-    }
-
-    impl rt::Structure for BetaOnly {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.page),
                 1 => rt::FieldValue::value(&self.local_page),
@@ -508,7 +445,7 @@ pub mod beta {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.page),
                 1 => rt::FieldValue::value_mut(&mut self.local_page),

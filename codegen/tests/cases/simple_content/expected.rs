@@ -36,8 +36,13 @@ pub mod simple_content {
     }
 
     impl rt::StructType for Money {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Money",
+            namespace: "urn:case:simple_content",
+            doc: "An amount with its currency.",
+            source: "service.wsdl:10",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::new(
                     "currency",
                     rt::TypeInfo::String,
@@ -59,28 +64,13 @@ pub mod simple_content {
                     rt::FieldKind::Text,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Money",
-                namespace: "urn:case:simple_content",
-                doc: "An amount with its currency.",
-                source: "service.wsdl:10",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2, 0, 0, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2, 0, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Money {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
                 1 => rt::FieldValue::value(&self.precision),
@@ -91,7 +81,7 @@ pub mod simple_content {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.currency),
                 1 => rt::FieldValue::value_mut(&mut self.precision),
@@ -128,8 +118,13 @@ pub mod simple_content {
     }
 
     impl rt::StructType for Tagged {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Tagged",
+            namespace: "urn:case:simple_content",
+            doc: "",
+            source: "service.wsdl:24",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::new(
                     "tag",
                     rt::TypeInfo::String,
@@ -144,28 +139,13 @@ pub mod simple_content {
                     rt::FieldKind::Text,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Tagged",
-                namespace: "urn:case:simple_content",
-                doc: "",
-                source: "service.wsdl:24",
-                qualified: true,
-                fields: FIELDS,
-                docs: &["", "Restricted by maxLength `8`."],
-                index: &[0, 1, 0, 0],
-            }
+            ],
+            docs: &["", "Restricted by maxLength `8`."],
+            index: &[0, 1, 0, 0],
         };
-    }
-
-    impl rt::Structure for Tagged {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.tag),
                 1 => rt::FieldValue::value(&self.value),
@@ -175,7 +155,7 @@ pub mod simple_content {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.tag),
                 1 => rt::FieldValue::value_mut(&mut self.value),
@@ -214,8 +194,13 @@ pub mod simple_content {
     }
 
     impl rt::StructType for Euro {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Euro",
+            namespace: "urn:case:simple_content",
+            doc: "",
+            source: "service.wsdl:31",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::new(
                     "currency",
                     rt::TypeInfo::String,
@@ -237,28 +222,13 @@ pub mod simple_content {
                     rt::FieldKind::Text,
                     false,
                 ),
-            ];
-            &rt::StructSchema {
-                name: "Euro",
-                namespace: "urn:case:simple_content",
-                doc: "",
-                source: "service.wsdl:31",
-                qualified: true,
-                fields: FIELDS,
-                docs: &["Fixed to `EUR`.", "", ""],
-                index: &[0, 0, 1, 2, 0, 0, 0, 0],
-            }
+            ],
+            docs: &["Fixed to `EUR`.", "", ""],
+            index: &[0, 0, 1, 2, 0, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Euro {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.currency),
                 1 => rt::FieldValue::value(&self.precision),
@@ -269,7 +239,7 @@ pub mod simple_content {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.currency),
                 1 => rt::FieldValue::value_mut(&mut self.precision),
@@ -309,33 +279,23 @@ pub mod simple_content {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:simple_content",
+            doc: "",
+            source: "service.wsdl:39",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("price", rt::TypeInfo::Struct(rt::schema_of::<Money>)),
                 rt::FieldSchema::many("tagged", rt::TypeInfo::Struct(rt::schema_of::<Tagged>)),
                 rt::FieldSchema::element("euro", rt::TypeInfo::Struct(rt::schema_of::<Euro>)),
-            ];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:simple_content",
-                doc: "",
-                source: "service.wsdl:39",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 2, 3, 1, 0, 0, 0, 0],
-            }
+            ],
+            docs: &[],
+            index: &[0, 2, 3, 1, 0, 0, 0, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.price),
                 1 => rt::ValueRef::List(&self.tagged),
@@ -346,7 +306,7 @@ pub mod simple_content {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.price),
                 1 => rt::ValueMut::List(&mut self.tagged),
@@ -380,32 +340,22 @@ pub mod simple_content {
     }
 
     impl rt::StructType for EchoResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "EchoResponse",
+            namespace: "urn:case:simple_content",
+            doc: "",
+            source: "service.wsdl:48",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "price",
                 rt::TypeInfo::Struct(rt::schema_of::<Money>),
-            )];
-            &rt::StructSchema {
-                name: "EchoResponse",
-                namespace: "urn:case:simple_content",
-                doc: "",
-                source: "service.wsdl:48",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for EchoResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.price),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -414,7 +364,7 @@ pub mod simple_content {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.price),
                 1 => rt::ValueMut::Extra(&mut self.extra),

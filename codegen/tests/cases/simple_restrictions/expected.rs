@@ -50,8 +50,13 @@ pub mod simple_restrictions {
     }
 
     impl rt::StructType for Contact {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Contact",
+            namespace: "urn:case:simple_restrictions",
+            doc: "",
+            source: "service.wsdl:50",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("phone", rt::TypeInfo::String),
                 rt::FieldSchema::element("country", rt::TypeInfo::String),
                 rt::FieldSchema::required("name", rt::TypeInfo::String),
@@ -59,36 +64,21 @@ pub mod simple_restrictions {
                 rt::FieldSchema::element("nick", rt::TypeInfo::String),
                 rt::FieldSchema::required("since", rt::TypeInfo::Date),
                 rt::FieldSchema::required("age", rt::TypeInfo::UnsignedByte),
-            ];
-            &rt::StructSchema {
-                name: "Contact",
-                namespace: "urn:case:simple_restrictions",
-                doc: "",
-                source: "service.wsdl:50",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[
-                    "Restricted by pattern `\\+?[0-9]{3,15}`.",
-                    "Restricted by length `3`.",
-                    "Restricted by minLength `1`, maxLength `64`, whiteSpace `collapse`.",
-                    "Restricted by minInclusive `0`, maxInclusive `100`, fractionDigits `2`, totalDigits `5`.",
-                    "The field's own documentation comes first.\n\nRestricted by maxLength `16`.",
-                    "Restricted by minInclusive `2000-01-01`.",
-                    "Restricted by maxExclusive `150`.",
-                ],
-                index: &[0, 0, 0, 0, 0, 0, 0, 2, 0, 4, 7, 3, 6, 1, 5, 0],
-            }
+            ],
+            docs: &[
+                "Restricted by pattern `\\+?[0-9]{3,15}`.",
+                "Restricted by length `3`.",
+                "Restricted by minLength `1`, maxLength `64`, whiteSpace `collapse`.",
+                "Restricted by minInclusive `0`, maxInclusive `100`, fractionDigits `2`, totalDigits `5`.",
+                "The field's own documentation comes first.\n\nRestricted by maxLength `16`.",
+                "Restricted by minInclusive `2000-01-01`.",
+                "Restricted by maxExclusive `150`.",
+            ],
+            index: &[0, 0, 0, 0, 0, 0, 0, 2, 0, 4, 7, 3, 6, 1, 5, 0],
         };
-    }
-
-    impl rt::Structure for Contact {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.phone),
                 1 => rt::FieldValue::value(&self.country),
@@ -103,7 +93,7 @@ pub mod simple_restrictions {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.phone),
                 1 => rt::FieldValue::value_mut(&mut self.country),
@@ -141,32 +131,22 @@ pub mod simple_restrictions {
     }
 
     impl rt::StructType for Echo {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::required(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Echo",
+            namespace: "urn:case:simple_restrictions",
+            doc: "",
+            source: "service.wsdl:70",
+            qualified: true,
+            fields: &[rt::FieldSchema::required(
                 "contact",
                 rt::TypeInfo::Struct(rt::schema_of::<Contact>),
-            )];
-            &rt::StructSchema {
-                name: "Echo",
-                namespace: "urn:case:simple_restrictions",
-                doc: "",
-                source: "service.wsdl:70",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for Echo {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.contact),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -175,7 +155,7 @@ pub mod simple_restrictions {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.contact),
                 1 => rt::ValueMut::Extra(&mut self.extra),

@@ -27,29 +27,19 @@ pub mod header {
     }
 
     impl rt::StructType for Ping {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[];
-            &rt::StructSchema {
-                name: "Ping",
-                namespace: "urn:case:soap_header",
-                doc: "",
-                source: "service.wsdl:28",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Ping",
+            namespace: "urn:case:soap_header",
+            doc: "",
+            source: "service.wsdl:28",
+            qualified: true,
+            fields: &[],
+            docs: &[],
+            index: &[0, 0],
         };
-    }
-
-    impl rt::Structure for Ping {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::Extra(&self.extra),
                 _ => rt::ValueRef::Absent,
@@ -57,7 +47,7 @@ pub mod header {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::Extra(&mut self.extra),
                 _ => return None,
@@ -88,30 +78,19 @@ pub mod header {
     }
 
     impl rt::StructType for PingResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::required("pong", rt::TypeInfo::Boolean)];
-            &rt::StructSchema {
-                name: "PingResponse",
-                namespace: "urn:case:soap_header",
-                doc: "",
-                source: "service.wsdl:31",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "PingResponse",
+            namespace: "urn:case:soap_header",
+            doc: "",
+            source: "service.wsdl:31",
+            qualified: true,
+            fields: &[rt::FieldSchema::required("pong", rt::TypeInfo::Boolean)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for PingResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.pong),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -120,7 +99,7 @@ pub mod header {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.pong),
                 1 => rt::ValueMut::Extra(&mut self.extra),

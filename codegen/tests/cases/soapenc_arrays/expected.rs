@@ -33,32 +33,22 @@ pub mod arrays {
     }
 
     impl rt::StructType for Point {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Point",
+            namespace: "urn:case:soapenc_arrays",
+            doc: "",
+            source: "service.wsdl:15",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required("x", rt::TypeInfo::Int),
                 rt::FieldSchema::required("y", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "Point",
-                namespace: "urn:case:soapenc_arrays",
-                doc: "",
-                source: "service.wsdl:15",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure for Point {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.x),
                 1 => rt::FieldValue::value(&self.y),
@@ -68,7 +58,7 @@ pub mod arrays {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.x),
                 1 => rt::FieldValue::value_mut(&mut self.y),
@@ -125,8 +115,13 @@ pub mod arrays {
     }
 
     impl rt::StructType for Shapes {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "Shapes",
+            namespace: "urn:case:soapenc_arrays",
+            doc: "",
+            source: "service.wsdl:59",
+            qualified: false,
+            fields: &[
                 rt::FieldSchema::required(
                     "points",
                     rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<Point>)),
@@ -150,31 +145,16 @@ pub mod arrays {
                     rt::TypeInfo::List(&rt::TypeInfo::String),
                 ),
                 rt::FieldSchema::element("encoded_string", rt::TypeInfo::String),
-            ];
-            &rt::StructSchema {
-                name: "Shapes",
-                namespace: "urn:case:soapenc_arrays",
-                doc: "",
-                source: "service.wsdl:59",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[
-                    9, 0, 0, 0, 0, 0, 1, 0, 0, 0, 5, 7, 0, 0, 0, 0, 2, 0, 0, 3, 6, 8, 0, 4, 0, 0,
-                    0, 0, 0, 0, 0, 0,
-                ],
-            }
+            ],
+            docs: &[],
+            index: &[
+                9, 0, 0, 0, 0, 0, 1, 0, 0, 0, 5, 7, 0, 0, 0, 0, 2, 0, 0, 3, 6, 8, 0, 4, 0, 0, 0, 0,
+                0, 0, 0, 0,
+            ],
         };
-    }
-
-    impl rt::Structure for Shapes {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.points),
                 1 => rt::ValueRef::List(&self.labels),
@@ -191,7 +171,7 @@ pub mod arrays {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.points),
                 1 => rt::ValueMut::List(&mut self.labels),
@@ -231,32 +211,22 @@ pub mod arrays {
     }
 
     impl rt::StructType for GetPointsRequest {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "get_points",
+            namespace: "urn:case:soapenc_arrays",
+            doc: "An array as the only part of an rpc message.",
+            source: "service.wsdl:91",
+            qualified: false,
+            fields: &[rt::FieldSchema::element(
                 "points",
                 rt::TypeInfo::List(&rt::TypeInfo::Struct(rt::schema_of::<Point>)),
-            )];
-            &rt::StructSchema {
-                name: "get_points",
-                namespace: "urn:case:soapenc_arrays",
-                doc: "An array as the only part of an rpc message.",
-                source: "service.wsdl:91",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+            )],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for GetPointsRequest {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.points),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -265,7 +235,7 @@ pub mod arrays {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.points),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -297,32 +267,22 @@ pub mod arrays {
     }
 
     impl rt::StructType for GetPointsResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::element(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "get_pointsResponse",
+            namespace: "urn:case:soapenc_arrays",
+            doc: "An array as the only part of an rpc message.",
+            source: "service.wsdl:91",
+            qualified: false,
+            fields: &[rt::FieldSchema::element(
                 "matrix",
                 rt::TypeInfo::List(&rt::TypeInfo::List(&rt::TypeInfo::Double)),
-            )];
-            &rt::StructSchema {
-                name: "get_pointsResponse",
-                namespace: "urn:case:soapenc_arrays",
-                doc: "An array as the only part of an rpc message.",
-                source: "service.wsdl:91",
-                qualified: false,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for GetPointsResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.matrix),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -331,7 +291,7 @@ pub mod arrays {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.matrix),
                 1 => rt::ValueMut::Extra(&mut self.extra),

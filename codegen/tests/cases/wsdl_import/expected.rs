@@ -31,32 +31,22 @@ pub mod types {
     }
 
     impl rt::StructType for StockLevel {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "StockLevel",
+            namespace: "urn:case:wsdl_import:stock",
+            doc: "",
+            source: "stock.xsd:20",
+            qualified: true,
+            fields: &[
                 rt::FieldSchema::required("sku", rt::TypeInfo::String),
                 rt::FieldSchema::required("count", rt::TypeInfo::Int),
-            ];
-            &rt::StructSchema {
-                name: "StockLevel",
-                namespace: "urn:case:wsdl_import:stock",
-                doc: "",
-                source: "stock.xsd:20",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 0, 1, 2],
-            }
+            ],
+            docs: &[],
+            index: &[0, 0, 1, 2],
         };
-    }
-
-    impl rt::Structure for StockLevel {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::FieldValue::value(&self.sku),
                 1 => rt::FieldValue::value(&self.count),
@@ -66,7 +56,7 @@ pub mod types {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::FieldValue::value_mut(&mut self.sku),
                 1 => rt::FieldValue::value_mut(&mut self.count),
@@ -108,30 +98,19 @@ pub mod inventory {
     }
 
     impl rt::StructType for GetStock {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] =
-                &[rt::FieldSchema::many("sku", rt::TypeInfo::String)];
-            &rt::StructSchema {
-                name: "GetStock",
-                namespace: "urn:case:wsdl_import:stock",
-                doc: "",
-                source: "stock.xsd:7",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[1, 0],
-            }
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "GetStock",
+            namespace: "urn:case:wsdl_import:stock",
+            doc: "",
+            source: "stock.xsd:7",
+            qualified: true,
+            fields: &[rt::FieldSchema::many("sku", rt::TypeInfo::String)],
+            docs: &[],
+            index: &[1, 0],
         };
-    }
-
-    impl rt::Structure for GetStock {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.sku),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -140,7 +119,7 @@ pub mod inventory {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.sku),
                 1 => rt::ValueMut::Extra(&mut self.extra),
@@ -172,32 +151,22 @@ pub mod inventory {
     }
 
     impl rt::StructType for GetStockResponse {
-        const SCHEMA: &'static rt::StructSchema = {
-            const FIELDS: &[rt::FieldSchema] = &[rt::FieldSchema::many(
+        const SCHEMA: &'static rt::StructSchema = &rt::StructSchema {
+            name: "GetStockResponse",
+            namespace: "urn:case:wsdl_import:stock",
+            doc: "",
+            source: "stock.xsd:14",
+            qualified: true,
+            fields: &[rt::FieldSchema::many(
                 "level",
                 rt::TypeInfo::Struct(rt::schema_of::<StockLevel>),
-            )];
-            &rt::StructSchema {
-                name: "GetStockResponse",
-                namespace: "urn:case:wsdl_import:stock",
-                doc: "",
-                source: "stock.xsd:14",
-                qualified: true,
-                fields: FIELDS,
-                docs: &[],
-                index: &[0, 1],
-            }
+            )],
+            docs: &[],
+            index: &[0, 1],
         };
-    }
-
-    impl rt::Structure for GetStockResponse {
-        #[inline]
-        fn schema(&self) -> &'static rt::StructSchema {
-            <Self as rt::StructType>::SCHEMA
-        }
 
         #[inline]
-        fn field(&self, index: usize) -> rt::ValueRef<'_> {
+        fn read_field(&self, index: usize) -> rt::ValueRef<'_> {
             match index {
                 0 => rt::ValueRef::List(&self.level),
                 1 => rt::ValueRef::Extra(&self.extra),
@@ -206,7 +175,7 @@ pub mod inventory {
         }
 
         #[inline]
-        fn field_mut(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
+        fn fill_field(&mut self, index: usize) -> Option<rt::ValueMut<'_>> {
             Some(match index {
                 0 => rt::ValueMut::List(&mut self.level),
                 1 => rt::ValueMut::Extra(&mut self.extra),
