@@ -215,7 +215,7 @@ impl Http {
         if remaining.is_some_and(|r| r.is_zero()) {
             return Err(deadline.error(label, "before the request was sent", false));
         }
-        let url = format!("{}{}", self.base, request.path);
+        let url = [self.base.as_str(), &request.path].concat();
         let mut builder = self.agent.post(&url);
         for (name, value) in &request.headers {
             builder = builder.header(*name, value.as_str());
@@ -390,11 +390,17 @@ impl Resolver for CachingResolver {
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
         let scheme = uri.scheme_str().unwrap_or("");
-        let key = format!("{scheme}://{authority}");
+        // Compared in parts, so that a hit (every call but the first) allocates nothing.
+        let same_server = |cached: &str| {
+            cached
+                .strip_prefix(scheme)
+                .and_then(|rest| rest.strip_prefix("://"))
+                == Some(authority)
+        };
         {
             let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
             if let Some((cached, at, addrs)) = cache.as_ref() {
-                if *cached == key && at.elapsed() < RESOLVE_TTL {
+                if same_server(cached) && at.elapsed() < RESOLVE_TTL {
                     return Ok(addrs.clone());
                 }
             }
@@ -410,8 +416,11 @@ impl Resolver for CachingResolver {
             timeout
         };
         let addrs = self.inner.resolve(uri, config, timeout)?;
-        *self.cache.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((key, Instant::now(), addrs.clone()));
+        *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((
+            [scheme, "://", authority].concat(),
+            Instant::now(),
+            addrs.clone(),
+        ));
         Ok(addrs)
     }
 }

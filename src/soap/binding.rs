@@ -41,7 +41,7 @@ impl SoapWire {
     }
 
     fn namespace(&self, service: &str) -> String {
-        format!("{}/Porta/SOAP/{service}", self.namespace_base)
+        [&self.namespace_base, "/Porta/SOAP/", service].concat()
     }
 
     /// The `auth_info` header entries for a session.
@@ -110,14 +110,18 @@ impl WireFormat for SoapWire {
         }
         .map_err(|e| Error::encode(label.service, label.method, e.to_string()))?;
         let path = match self.endpoint {
-            SoapEndpoint::PerMethod => format!("/soap/{}/{}", label.service, label.method),
-            SoapEndpoint::Legacy => format!("/Porta/SOAP/{}", label.service),
+            // `concat`, not `format!`: these are built on every call.
+            SoapEndpoint::PerMethod => ["/soap/", label.service, "/", label.method].concat(),
+            SoapEndpoint::Legacy => ["/Porta/SOAP/", label.service].concat(),
         };
         Ok(HttpRequest {
             path,
             headers: vec![
                 ("Content-Type", "text/xml; charset=utf-8".to_string()),
-                ("SOAPAction", format!("\"{namespace}#{}\"", label.method)),
+                (
+                    "SOAPAction",
+                    ["\"", &namespace, "#", label.method, "\""].concat(),
+                ),
             ],
             body,
         })

@@ -95,13 +95,13 @@ impl XmlEncoder {
 
     fn qualified(&mut self, name: TypeName) -> String {
         match name {
-            TypeName::Xsd(local) => format!("xsd:{local}"),
+            TypeName::Xsd(local) => ["xsd:", local].concat(),
             TypeName::Named(ns, local) => {
                 let p = self.prefix(ns);
                 if p.is_empty() {
                     local.to_string()
                 } else {
-                    format!("{p}:{local}")
+                    [&p, ":", local].concat()
                 }
             }
             TypeName::Array => "soapenc:Array".into(),
