@@ -210,8 +210,8 @@ impl Client {
     /// # }
     /// ```
     pub fn call(&self, service: &str, method: &str, params: AnyValue) -> Result<AnyValue> {
-        // A method the registry knows is read through its generated types, so the answer is
-        // the same whichever protocol carried it (SOAP's guessed types are not trusted).
+        // A method the registry knows is read through its schemas, so the answer is the same
+        // whichever protocol carried it (SOAP's guessed types are not trusted).
         if let Some(op) = crate::registry::operation(service, method) {
             let request = crate::registry::request_from_json(op, &params)?;
             return self

@@ -141,9 +141,10 @@ impl RawReply {
 }
 
 impl Protocol {
-    /// Decodes a captured response body of `op` into its generated response type. A fault
-    /// becomes [`Error::Fault`]. This is what `portabilling decode` does, for debugging real
-    /// traffic (and for timing the decoder on captured bytes).
+    /// Decodes a captured response body of `op` through its response schema (into a
+    /// [`DynamicStructure`](crate::model::DynamicStructure)). A fault becomes
+    /// [`Error::Fault`]. This is what `portabilling decode` does, for debugging real traffic
+    /// (and for timing the decoder on captured bytes).
     pub fn decode_response(self, op: &OperationInfo, body: &[u8]) -> Result<Box<dyn Structure>> {
         let mut out = op.new_response();
         let response = captured(200, body);

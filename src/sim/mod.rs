@@ -859,7 +859,7 @@ fn rest(shared: &Shared, request: &Request, service: &str, method: &str) -> Repl
         let (code, message) = required_fault(op, &missing);
         return rest_fault(500, &code, &message);
     }
-    // Read the parameters through the generated request type, as a typed server would.
+    // Read the parameters through the request's schema, as a typed server would.
     let mut typed = op.new_request();
     if let Err(e) = typed.set_json(&params) {
         return rest_fault(
