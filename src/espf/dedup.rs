@@ -476,6 +476,12 @@ impl Dedup for DedupStore {
     }
 }
 
+// The integration tests' scratch directory, so that these tests clean up after themselves too.
+#[cfg(test)]
+#[path = "../../tests/support/scratch.rs"]
+#[allow(dead_code, reason = "these tests use part of it")]
+mod scratch;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,12 +490,13 @@ mod tests {
         EventId::new(s).unwrap()
     }
 
-    fn temp(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("portabilling-dedup-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.join("handled")
+    use super::scratch::Scratch;
+
+    /// A store file in a scratch directory of its own, removed when the test passes.
+    fn temp(name: &str) -> (Scratch, PathBuf) {
+        let dir = Scratch::new(&format!("dedup-{name}"));
+        let file = dir.join("handled");
+        (dir, file)
     }
 
     fn run(store: &DedupStore, s: &str) -> bool {
@@ -504,7 +511,7 @@ mod tests {
 
     #[test]
     fn survives_a_restart_and_a_torn_line() {
-        let path = temp("restart");
+        let (_dir, path) = temp("restart");
         {
             let store = DedupStore::open(&path).unwrap();
             assert!(run(&store, "1"));
@@ -538,11 +545,11 @@ mod tests {
 
     #[test]
     fn refuses_a_foreign_file_and_a_second_process() {
-        let path = temp("foreign");
+        let (_dir, path) = temp("foreign");
         std::fs::write(&path, "precious data\n").unwrap();
         assert!(DedupStore::open(&path).is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious data\n");
-        let path = temp("locked");
+        let (_locked_dir, path) = temp("locked");
         let _first = DedupStore::open(&path).unwrap();
         let second = DedupStore::open(&path).unwrap_err();
         assert_eq!(second.kind(), io::ErrorKind::WouldBlock);
@@ -550,7 +557,7 @@ mod tests {
 
     #[test]
     fn compacts_and_forgets_the_oldest() {
-        let path = temp("compact");
+        let (_dir, path) = temp("compact");
         let options = DedupOptions {
             max_entries: 10,
             compact_after_lines: 20,
