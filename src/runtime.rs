@@ -33,8 +33,8 @@ pub use serde;
 pub mod codec {
     pub use crate::soap::envelope::ValueOrFault;
     pub use crate::soap::envelope::{
-        decode_request, decode_response, decode_response_any, encode, encode_any, encode_fault,
-        BodyTarget, HeaderEntry, PORTAONE_NS,
+        decode_request, decode_response, decode_response_any, decode_response_into, encode,
+        encode_any, encode_fault, BodyTarget, HeaderEntry, PORTAONE_NS,
     };
     pub use crate::soap::DecodeError;
     pub use crate::wire::Fault;

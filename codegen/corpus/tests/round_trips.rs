@@ -1,10 +1,11 @@
 //! The generated types of every corpus style, filled in, written as SOAP envelopes and read back,
 //! and written as JSON and read back, through the public `portabilling` runtime only.
 
-use portabilling::runtime::codec::{decode_response, encode, BodyTarget};
+use portabilling::model::DynamicStructure;
+use portabilling::runtime::codec::{decode_response, decode_response_into, encode, BodyTarget};
 use portabilling::runtime::codec::{Limits, ValueOrFault};
 use portabilling::runtime::{
-    AnyValue, Base64Binary, Date, DateTime, Decimal, Flag, Operation, StructType,
+    AnyValue, Base64Binary, Date, DateTime, Decimal, Flag, Operation, StructType, Structure,
 };
 
 use portabilling_codegen_corpus::{
@@ -27,11 +28,32 @@ fn response_round_trip<O: Operation>(value: &O::Response) -> (O::Response, Strin
 fn round_trip<T: StructType>(target: &BodyTarget<'_>, value: &T) -> (T, String) {
     let bytes = encode(None, target, value).unwrap_or_else(|e| panic!("encode: {e}"));
     let text = String::from_utf8(bytes).expect("the envelope is UTF-8");
-    match decode_response::<T>(text.as_bytes(), Limits::default()) {
-        Ok(ValueOrFault::Value(decoded)) => (decoded, text),
+    let decoded = match decode_response::<T>(text.as_bytes(), Limits::default()) {
+        Ok(ValueOrFault::Value(decoded)) => decoded,
         Ok(ValueOrFault::Fault(f)) => panic!("unexpected fault {f:?} in {text}"),
         Err(e) => panic!("decode: {e} in {text}"),
+    };
+    same_through_the_schema(target, &text, &decoded);
+    (decoded, text)
+}
+
+/// The same envelope read into a value made from the schema alone (what the registry makes)
+/// holds the same value, and writes the same envelope.
+fn same_through_the_schema<T: StructType>(target: &BodyTarget<'_>, text: &str, typed: &T) {
+    let mut dynamic = DynamicStructure::new(T::SCHEMA);
+    match decode_response_into(text.as_bytes(), Limits::default(), &mut dynamic) {
+        Ok(None) => {}
+        Ok(Some(f)) => panic!("unexpected fault {f:?} in {text}"),
+        Err(e) => panic!("decode into the schema's value: {e} in {text}"),
     }
+    let dynamic: &dyn Structure = &dynamic;
+    assert!(
+        dynamic.to_typed::<T>().as_ref() == Some(typed),
+        "{}: the schema's value differs from the generated type's in {text}",
+        T::SCHEMA.name
+    );
+    let again = encode(None, target, dynamic).unwrap_or_else(|e| panic!("encode: {e}"));
+    assert_eq!(String::from_utf8_lossy(&again), text, "{}", T::SCHEMA.name);
 }
 
 /// Writes `value` as JSON and reads it back; returns the JSON too.
