@@ -16,7 +16,7 @@ pub use crate::model::json::{
     deserialize_enumeration, deserialize_structure, serialize_enumeration, serialize_structure,
 };
 pub use crate::model::{
-    copy_structure, debug_structure, enum_schema_of, page_count, page_number, schema_of,
+    cloned, copy_structure, debug_structure, enum_schema_of, page_count, page_number, schema_of,
     structures_equal, AnyValue, Base64Binary, Date, DateTime, Decimal, EnumSchema, EnumSlot,
     Enumeration, Extra, FieldKind, FieldSchema, FieldValue, Flag, HeaderInfo, HexBinary, Occurs,
     Operation, OperationInfo, PagedOperation, ServiceInfo, Slot, StructSchema, StructType,
@@ -53,9 +53,7 @@ macro_rules! structure_impls {
         impl ::core::clone::Clone for $t {
             #[inline]
             fn clone(&self) -> Self {
-                let mut copy = <$t as ::core::default::Default>::default();
-                $crate::runtime::copy_structure(self, &mut copy);
-                copy
+                $crate::runtime::cloned(self)
             }
         }
 

@@ -25,7 +25,7 @@ use std::any::Any;
 use std::fmt;
 
 pub use check::{closest, UnknownField};
-pub use deep::{copy_structure, structures_equal};
+pub use deep::{cloned, copy_structure, structures_equal};
 pub use dynamic::DynamicStructure;
 pub use field::{
     EnumSlot, ListChange, ListSlot, ListValue, OptionalSlot, Scalar, ScalarKind, ScalarMut, Slot,
