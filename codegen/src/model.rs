@@ -1412,8 +1412,75 @@ impl Builder<'_> {
                 self.model.modules[m].reexports = reexports;
             }
         }
+        self.loosen_required_cycles();
         self.box_recursive_fields();
         Ok(self.model)
+    }
+
+    /// Makes optional, with a warning, each required field whose struct type requires the
+    /// field's own struct again: no finite value has such a field, and a `Default` that made
+    /// one would recurse without end. One field per cycle is enough to break it.
+    fn loosen_required_cycles(&mut self) {
+        let required_edges = |types: &[Type], id: TypeId| -> Vec<TypeId> {
+            match &types[id].kind {
+                Kind::Struct(s) => s
+                    .fields
+                    .iter()
+                    .filter_map(|f| match (&f.ty, f.card) {
+                        (Ty::Named(target), Card::Required)
+                            if matches!(types[*target].kind, Kind::Struct(_)) =>
+                        {
+                            Some(*target)
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                Kind::Enum(_) => Vec::new(),
+            }
+        };
+        for id in 0..self.model.types.len() {
+            let field_count = match &self.model.types[id].kind {
+                Kind::Struct(s) => s.fields.len(),
+                Kind::Enum(_) => continue,
+            };
+            for i in 0..field_count {
+                let target = match &self.model.types[id].kind {
+                    Kind::Struct(s) => match (&s.fields[i].ty, s.fields[i].card) {
+                        (Ty::Named(target), Card::Required) => *target,
+                        _ => continue,
+                    },
+                    Kind::Enum(_) => continue,
+                };
+                // Whether `target` requires `id` (itself included), over required fields only.
+                let mut stack = vec![target];
+                let mut seen = vec![false; self.model.types.len()];
+                let mut cycle = false;
+                while let Some(x) = stack.pop() {
+                    if x == id {
+                        cycle = true;
+                        break;
+                    }
+                    if !std::mem::replace(&mut seen[x], true) {
+                        stack.extend(required_edges(&self.model.types, x));
+                    }
+                }
+                if !cycle {
+                    continue;
+                }
+                let ty = &mut self.model.types[id];
+                let (loc, name) = (ty.loc.clone(), ty.xsd.local.clone());
+                if let Kind::Struct(s) = &mut ty.kind {
+                    let field = &mut s.fields[i];
+                    field.card = Card::Optional;
+                    let message = format!(
+                        "field `{}` of type `{name}` is required, and its type requires `{name}` \
+                         again: no finite value has it, so it is generated as optional",
+                        field.wire
+                    );
+                    self.model.warnings.push(Diagnostic::new(loc, message));
+                }
+            }
+        }
     }
 
     /// For each type, the modules whose types or operations refer to it (directly or through

@@ -784,3 +784,40 @@ fn a_struct_too_large_for_its_lookup_table_is_an_error() {
         &["65535 fields", "at most 65534"],
     );
 }
+
+#[test]
+fn a_required_field_cycle_is_a_warning_and_the_field_optional() {
+    // T requires a U, which requires a T: no finite document has one, and a `Default` that
+    // made the required fields would never end.
+    let text = wsdl(
+        r#"      <xsd:complexType name="T"><xsd:sequence><xsd:element name="u" type="tns:U"/></xsd:sequence></xsd:complexType>
+      <xsd:complexType name="U"><xsd:sequence><xsd:element name="t" type="tns:T"/><xsd:element name="n" type="xsd:int"/></xsd:sequence></xsd:complexType>
+      <xsd:complexType name="Fine"><xsd:sequence><xsd:element name="u" type="tns:U" minOccurs="0"/></xsd:sequence></xsd:complexType>"#,
+    );
+    let generated = generate(&[("t.wsdl", &text)]).expect("a cycle is not an error");
+    let messages: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages.len(),
+        1,
+        "one field breaks the cycle: {messages:?}"
+    );
+    assert!(
+        messages[0].contains("field `u` of type `T`")
+            && messages[0].contains("no finite value")
+            && messages[0].contains(&format!(
+                "t.wsdl:{}:",
+                line_of(&text, "<xsd:complexType name=\"T\"")
+            )),
+        "{messages:?}"
+    );
+    let code = &generated.code;
+    assert!(
+        code.contains("pub u: Option<Box<U>>,"),
+        "T.u is optional now"
+    );
+    assert!(code.contains("pub t: Box<T>,"), "U.t stays required");
+    assert!(
+        code.contains("pub n: i32,"),
+        "other required fields stay required"
+    );
+}
