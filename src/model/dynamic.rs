@@ -49,13 +49,27 @@ impl DynamicStructure {
     /// An empty value: every field as the generated type's `Default` leaves it (`None`, an
     /// empty list, a required number 0, a required struct empty).
     pub fn new(schema: &'static StructSchema) -> Self {
+        Self::nested(schema, 0)
+    }
+
+    /// An empty value `depth` required structs deep.
+    fn nested(schema: &'static StructSchema, depth: usize) -> Self {
         DynamicStructure {
             schema,
-            cells: schema.fields.iter().map(Cell::for_field).collect(),
+            cells: schema
+                .fields
+                .iter()
+                .map(|field| Cell::for_field(field, depth))
+                .collect(),
             extra: Extra::new(),
         }
     }
 }
+
+/// How deep an empty value's required structs are built inside one another: deeper than any
+/// schema nests, and far from the stack's end when a hand-written schema requires itself (the
+/// generator makes one field of such a cycle optional).
+const MAX_REQUIRED_DEPTH: usize = 64;
 
 impl Structure for DynamicStructure {
     fn schema(&self) -> &'static StructSchema {
@@ -122,7 +136,7 @@ impl Cell {
     /// The cell of a field, shaped as the generator shapes the field's Rust type: a repeated
     /// element is a list (of optional items when they may be nil), a list type is a bare
     /// list whatever its cardinality, an optional element an `Option`.
-    fn for_field(field: &'static FieldSchema) -> Cell {
+    fn for_field(field: &'static FieldSchema, depth: usize) -> Cell {
         let ty = &field.ty;
         match field.occurs {
             Occurs::Many => Cell::List(ListCell::of(Shape {
@@ -130,19 +144,26 @@ impl Cell {
                 optional: false,
             })),
             Occurs::ManyNillable => Cell::List(ListCell::of(Shape { ty, optional: true })),
-            Occurs::Optional => Cell::new(Shape {
-                ty,
-                optional: !matches!(ty, TypeInfo::List(_)),
-            }),
-            Occurs::Required => Cell::new(Shape {
-                ty,
-                optional: false,
-            }),
+            Occurs::Optional => Cell::new(
+                Shape {
+                    ty,
+                    optional: !matches!(ty, TypeInfo::List(_)),
+                },
+                depth,
+            ),
+            Occurs::Required => Cell::new(
+                Shape {
+                    ty,
+                    optional: false,
+                },
+                depth,
+            ),
         }
     }
 
-    /// A cell holding the default of `shape`, as `Default` makes the generated type's.
-    fn new(shape: Shape) -> Cell {
+    /// A cell holding the default of `shape`, as `Default` makes the generated type's,
+    /// `depth` required structs deep.
+    fn new(shape: Shape, depth: usize) -> Cell {
         let Shape { ty, optional } = shape;
         if let Some(kind) = scalar_kind(ty) {
             return Cell::Scalar(ScalarCell::new(kind, optional));
@@ -156,7 +177,14 @@ impl Cell {
                 },
                 value: None,
             }),
-            TypeInfo::Struct(schema) => Cell::Struct(Box::new(DynamicStructure::new(schema()))),
+            TypeInfo::Struct(schema) if depth < MAX_REQUIRED_DEPTH => {
+                Cell::Struct(Box::new(DynamicStructure::nested(schema(), depth + 1)))
+            }
+            // A struct that requires itself: left absent past the limit, not built forever.
+            TypeInfo::Struct(_) => Cell::Optional(OptionalCell {
+                inner: shape,
+                value: None,
+            }),
             TypeInfo::List(item) => Cell::List(ListCell::of(Shape {
                 ty: item,
                 optional: false,
@@ -315,7 +343,7 @@ impl OptionalSlot for OptionalCell {
 
     fn insert_default(&mut self) -> ValueMut<'_> {
         self.value
-            .insert(Box::new(Cell::new(self.inner)))
+            .insert(Box::new(Cell::new(self.inner, 0)))
             .value_mut()
     }
 }
@@ -348,11 +376,53 @@ impl ListValue for ListCell {
 
 impl ListSlot for ListCell {
     fn push_default(&mut self) -> ValueMut<'_> {
-        let item = Cell::new(self.item);
+        let item = Cell::new(self.item, 0);
         super::field::push_growing(&mut self.items, item).value_mut()
     }
 
     fn change(&mut self, change: ListChange) {
         super::field::change_list(&mut self.items, change);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FieldKind;
+
+    // A hand-written schema whose struct requires itself: no finite value has it.
+    static LOOP: StructSchema = StructSchema {
+        name: "Loop",
+        namespace: "urn:test",
+        doc: "",
+        source: "test",
+        qualified: false,
+        fields: &[FieldSchema::new(
+            "next",
+            TypeInfo::Struct(loop_schema),
+            Occurs::Required,
+            FieldKind::Element,
+            false,
+        )],
+        docs: &[],
+        index: &[],
+    };
+
+    fn loop_schema() -> &'static StructSchema {
+        &LOOP
+    }
+
+    #[test]
+    fn a_schema_that_requires_itself_is_built_to_a_limit_not_forever() {
+        let value = DynamicStructure::new(&LOOP);
+        let value: &dyn Structure = &value;
+        let mut depth = 0;
+        let mut at = value;
+        while let ValueRef::Struct(next) = at.field(0) {
+            depth += 1;
+            at = next;
+        }
+        assert_eq!(depth, MAX_REQUIRED_DEPTH);
+        assert!(matches!(at.field(0), ValueRef::Absent));
     }
 }

@@ -108,7 +108,8 @@ impl fmt::Debug for dyn Structure {
 }
 
 impl dyn Structure {
-    /// The value as its generated type, if it is one.
+    /// The value as its generated type, if it is one (a value the
+    /// [registry](crate::registry) made is a [`DynamicStructure`]: `to_typed` converts it).
     pub fn downcast_ref<T: Structure>(&self) -> Option<&T> {
         (self as &dyn Any).downcast_ref()
     }
@@ -216,10 +217,12 @@ pub struct StructSchema {
 }
 
 impl StructSchema {
-    /// Whether `other` describes the same XSD type (the same name in the same namespace).
-    /// Compared by name, not address: a schema constant may be copied where it is used.
+    /// Whether `other` describes the same XSD type: the same name in the same namespace,
+    /// declared at the same place (two anonymous types may share the name of the elements
+    /// that hold them). Compared by value, not address: a schema constant may be copied
+    /// where it is used.
     pub fn same_type(&self, other: &StructSchema) -> bool {
-        self.name == other.name && self.namespace == other.namespace
+        self.name == other.name && self.namespace == other.namespace && self.source == other.source
     }
 
     /// The index of the field whose wire name is `name` (not the text content field).

@@ -104,6 +104,10 @@ fn both_agree<T: StructType>(target: &BodyTarget<'_>) {
         "{name}: SOAP"
     );
 
+    assert!(
+        portabilling::model::structures_equal(typed_dyn, dynamic_dyn),
+        "{name}: a generated value and a schema-made one with the same fields are equal"
+    );
     let converted: T = dynamic_dyn.to_typed().unwrap();
     assert!(converted == typed, "{name}: to_typed");
     assert!(dynamic.clone() == dynamic, "{name}: Clone and PartialEq");
