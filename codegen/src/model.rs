@@ -1421,23 +1421,6 @@ impl Builder<'_> {
     /// field's own struct again: no finite value has such a field, and a `Default` that made
     /// one would recurse without end. One field per cycle is enough to break it.
     fn loosen_required_cycles(&mut self) {
-        let required_edges = |types: &[Type], id: TypeId| -> Vec<TypeId> {
-            match &types[id].kind {
-                Kind::Struct(s) => s
-                    .fields
-                    .iter()
-                    .filter_map(|f| match (&f.ty, f.card) {
-                        (Ty::Named(target), Card::Required)
-                            if matches!(types[*target].kind, Kind::Struct(_)) =>
-                        {
-                            Some(*target)
-                        }
-                        _ => None,
-                    })
-                    .collect(),
-                Kind::Enum(_) => Vec::new(),
-            }
-        };
         for id in 0..self.model.types.len() {
             let field_count = match &self.model.types[id].kind {
                 Kind::Struct(s) => s.fields.len(),
@@ -1451,19 +1434,12 @@ impl Builder<'_> {
                     },
                     Kind::Enum(_) => continue,
                 };
-                // Whether `target` requires `id` (itself included), over required fields only.
-                let mut stack = vec![target];
-                let mut seen = vec![false; self.model.types.len()];
-                let mut cycle = false;
-                while let Some(x) = stack.pop() {
-                    if x == id {
-                        cycle = true;
-                        break;
-                    }
-                    if !std::mem::replace(&mut seen[x], true) {
-                        stack.extend(required_edges(&self.model.types, x));
-                    }
-                }
+                // Whether `target` requires `id`, over required fields only (the fields made
+                // optional so far included, so one field per cycle is loosened).
+                let types = &self.model.types;
+                let cycle = reaches(target, id, types.len(), |x, out| {
+                    value_edges(&types[x], |c| c == Card::Required, out)
+                });
                 if !cycle {
                     continue;
                 }
@@ -1515,44 +1491,64 @@ impl Builder<'_> {
     /// Boxes every single-valued struct field whose type can contain the field's own struct by
     /// value, so that recursive types have a finite size.
     fn box_recursive_fields(&mut self) {
-        let n = self.model.types.len();
-        let mut edges: Vec<Vec<TypeId>> = vec![Vec::new(); n];
-        for (id, ty) in self.model.types.iter().enumerate() {
-            if let Kind::Struct(s) = &ty.kind {
-                for f in &s.fields {
-                    if let (Ty::Named(target), Card::Required | Card::Optional) = (&f.ty, f.card) {
-                        edges[id].push(*target);
-                    }
-                }
-            }
-        }
-        let reaches = |from: TypeId, to: TypeId| -> bool {
-            let mut stack = vec![from];
-            let mut seen = vec![false; n];
-            while let Some(x) = stack.pop() {
-                if x == to {
-                    return true;
-                }
-                if std::mem::replace(&mut seen[x], true) {
-                    continue;
-                }
-                stack.extend(edges[x].iter().copied());
-            }
-            false
-        };
-        for id in 0..n {
-            let boxed: Vec<bool> = match &self.model.types[id].kind {
+        let types = &self.model.types;
+        let by_value = |c: Card| matches!(c, Card::Required | Card::Optional);
+        // Decided for every field first, from the types as they are, then written.
+        let boxed: Vec<Vec<bool>> = (0..types.len())
+            .map(|id| match &types[id].kind {
                 Kind::Struct(s) => s
                     .fields
                     .iter()
-                    .map(|f| matches!((&f.ty, f.card), (Ty::Named(t), Card::Required | Card::Optional) if reaches(*t, id)))
+                    .map(|f| match &f.ty {
+                        Ty::Named(t) if by_value(f.card) => {
+                            reaches(*t, id, types.len(), |x, out| {
+                                value_edges(&types[x], by_value, out)
+                            })
+                        }
+                        _ => false,
+                    })
                     .collect(),
-                Kind::Enum(_) => continue,
-            };
-            if let Kind::Struct(s) = &mut self.model.types[id].kind {
+                Kind::Enum(_) => Vec::new(),
+            })
+            .collect();
+        for (ty, boxed) in self.model.types.iter_mut().zip(boxed) {
+            if let Kind::Struct(s) = &mut ty.kind {
                 for (f, b) in s.fields.iter_mut().zip(boxed) {
                     f.boxed = b;
                 }
+            }
+        }
+    }
+}
+
+/// Whether `to` is reached from `from` (`from` itself included), following the edges
+/// `edges(x, out)` pushes for each type `x`.
+fn reaches(
+    from: TypeId,
+    to: TypeId,
+    count: usize,
+    edges: impl Fn(TypeId, &mut Vec<TypeId>),
+) -> bool {
+    let mut stack = vec![from];
+    let mut seen = vec![false; count];
+    while let Some(x) = stack.pop() {
+        if x == to {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[x], true) {
+            edges(x, &mut stack);
+        }
+    }
+    false
+}
+
+/// Pushes onto `out` the named types that `ty`'s fields of a cardinality `keep` accepts
+/// hold by value (nothing for an enumeration).
+fn value_edges(ty: &Type, keep: impl Fn(Card) -> bool, out: &mut Vec<TypeId>) {
+    if let Kind::Struct(s) = &ty.kind {
+        for f in &s.fields {
+            if let (Ty::Named(target), true) = (&f.ty, keep(f.card)) {
+                out.push(*target);
             }
         }
     }
