@@ -11,9 +11,11 @@
 use super::field::{ValueMut, ValueRef};
 use super::{StructType, Structure};
 
-/// A copy of `value`: its type's `Default` with every field copied in. What a generated
-/// struct's `Clone` calls (one call, so each struct's `clone` is a small body to check).
-pub fn cloned<T: StructType>(value: &T) -> T {
+/// A `T` holding `value`'s fields: `T`'s `Default` with every field copied in, `value` being
+/// of `T`'s schema (a `T`, or a [`DynamicStructure`](super::DynamicStructure) of its schema).
+/// What a generated struct's `Clone` calls (one call, so each struct's `clone` is a small
+/// body to check), and `to_typed`.
+pub fn cloned<T: StructType>(value: &dyn Structure) -> T {
     let mut copy = T::default();
     copy_structure(value, &mut copy);
     copy

@@ -118,15 +118,10 @@ impl dyn Structure {
     /// a `T` itself, or a [`DynamicStructure`] of `T`'s schema (what the
     /// [registry](crate::registry) and [`call_dyn`](crate::Client::call_dyn) give).
     pub fn to_typed<T: StructType>(&self) -> Option<T> {
-        if let Some(typed) = self.downcast_ref::<T>() {
-            return Some(typed.clone());
-        }
-        if !self.schema().same_type(T::SCHEMA) {
-            return None;
-        }
-        let mut typed = T::default();
-        copy_structure(self, &mut typed);
-        Some(typed)
+        // A `T` itself is copied as its `clone` would copy it.
+        self.schema()
+            .same_type(T::SCHEMA)
+            .then(|| cloned::<T>(self))
     }
 
     /// The value in PortaBilling's JSON form.
