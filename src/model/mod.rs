@@ -413,6 +413,15 @@ impl TypeInfo {
         }
     }
 
+    /// Whether a value of this type is text alone: a built-in type, a flag or an
+    /// enumeration, not a struct, a list or any value.
+    pub fn is_simple(&self) -> bool {
+        !matches!(
+            self,
+            TypeInfo::Struct(_) | TypeInfo::List(_) | TypeInfo::Any
+        )
+    }
+
     /// The `xsd:` type name of a built-in type (`xsd:anyType` for the others).
     pub fn xsd_name(&self) -> &'static str {
         match self {

@@ -41,6 +41,32 @@ pub trait Source {
         let _ = max;
         Ok(false)
     }
+    /// Looks at the next child of the current element without taking it, when it is the
+    /// plainest kind: optional whitespace, then `<name>` or `<name xsi:type="…">`, one
+    /// stretch of plain text (no reference, no carriage return, 1 to `max_text` bytes) and
+    /// `</name>`. `None` for anything else, or where the source cannot look ahead. Only
+    /// valid where [`next_event`](Self::next_event) would read the child's start tag.
+    fn peek_simple(&self, max_text: usize) -> Option<SimpleElement<'_>> {
+        let _ = max_text;
+        None
+    }
+    /// Takes the element [`peek_simple`](Self::peek_simple) returned, `len` bytes.
+    fn take_simple(&mut self, len: usize) {
+        let _ = len;
+    }
+}
+
+/// A child element holding only plain text, seen by [`Source::peek_simple`]: in a SOAP::Lite
+/// body, almost every element.
+pub struct SimpleElement<'s> {
+    /// The element's name without its prefix.
+    pub local_name: &'s str,
+    /// The value of its `xsi:type` attribute, if it has one.
+    pub xsi_type: Option<&'s [u8]>,
+    /// Its text, as written (it holds no reference).
+    pub text: &'s str,
+    /// Its length in the input, for [`Source::take_simple`].
+    pub len: usize,
 }
 
 /// Events borrowed from a byte slice: the fast path for bodies read into memory.
@@ -321,6 +347,75 @@ impl<'a> Source for SliceSource<'a> {
             }
             _ => Ok(false),
         }
+    }
+
+    fn peek_simple(&self, max_text: usize) -> Option<SimpleElement<'_>> {
+        if !self.reader_in_text {
+            return None;
+        }
+        let rest = self.rest();
+        let bytes = rest.as_bytes();
+        let open = bytes.iter().position(|&b| !is_whitespace(b))?;
+        if bytes.get(open) != Some(&b'<') {
+            return None;
+        }
+        // The name: up to the end of the tag or its first attribute. A name holding a quote
+        // (which would open a quoted stretch in the reader's scan), `!`, `?` or `/` is not
+        // plain.
+        let name_start = open + 1;
+        let mut at = name_start;
+        let mut local_start = name_start;
+        loop {
+            match *bytes.get(at)? {
+                b'>' | b' ' => break,
+                b':' => local_start = at + 1,
+                b'"' | b'\'' | b'/' | b'<' | b'!' | b'?' | b'\t' | b'\r' | b'\n' => return None,
+                _ => {}
+            }
+            at += 1;
+        }
+        let name = rest.get(name_start..at).filter(|n| !n.is_empty())?;
+        let local_name = rest.get(local_start..at).filter(|n| !n.is_empty())?;
+        let xsi_type = if bytes[at] == b' ' {
+            let value_start = at + b" xsi:type=\"".len();
+            if bytes.get(at..value_start) != Some(b" xsi:type=\"") {
+                return None;
+            }
+            let value_len = memchr::memchr(b'"', bytes.get(value_start..)?)?;
+            at = value_start + value_len + 1;
+            if bytes.get(at) != Some(&b'>') {
+                return None;
+            }
+            Some(&bytes[value_start..value_start + value_len])
+        } else {
+            None
+        };
+        let text_start = at + 1;
+        let after = bytes.get(text_start..)?;
+        let window = &after[..after.len().min(max_text.saturating_add(1))];
+        let text_len = memchr::memchr3(b'<', b'&', b'\r', window)?;
+        if text_len == 0 || window[text_len] != b'<' {
+            return None;
+        }
+        let close = &after[text_len..];
+        let close_len = name.len() + 3;
+        if close.get(..2) != Some(b"</")
+            || close.get(2..close_len - 1) != Some(name.as_bytes())
+            || close.get(close_len - 1) != Some(&b'>')
+        {
+            return None;
+        }
+        Some(SimpleElement {
+            local_name,
+            xsi_type,
+            text: rest.get(text_start..text_start + text_len)?,
+            len: text_start + text_len + close_len,
+        })
+    }
+
+    fn take_simple(&mut self, len: usize) {
+        self.kept = None;
+        self.advance(len);
     }
 
     fn location(&self) -> (u64, u64) {
