@@ -230,6 +230,32 @@ fn best_pair<A, B>(
     (best_a, best_b)
 }
 
+/// Two functions run in turn, as [`best_pair`] runs them, for a ratio of their times: the
+/// median of the ratios of neighbouring samples (each pair ran under the same conditions, so
+/// a slow stretch of the machine moves both), with the median time of each.
+fn paired_ratio<A, B>(
+    budget: Duration,
+    mut a: impl FnMut() -> A,
+    mut b: impl FnMut() -> B,
+) -> (f64, f64, f64) {
+    let started = Instant::now();
+    let (mut times_a, mut times_b) = (Vec::new(), Vec::new());
+    while times_a.len() < 5 || (started.elapsed() < budget * 2 && times_a.len() < 400) {
+        let t = Instant::now();
+        drop(std::hint::black_box(a()));
+        times_a.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        drop(std::hint::black_box(b()));
+        times_b.push(t.elapsed().as_secs_f64());
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratios = times_a.iter().zip(&times_b).map(|(a, b)| a / b).collect();
+    (median(times_a), median(times_b), median(ratios))
+}
+
 /// Where the encode rows write a response: an encoded body element with an accessor.
 fn encode_target() -> BodyTarget<'static> {
     BodyTarget {
@@ -248,9 +274,10 @@ fn account_info_request() -> account::GetAccountInfoRequest {
     }
 }
 
-/// The best time of a typed `get_account_info` and of a bare ureq POST of `prebuilt` to the
-/// server at `url`, each a sample of 100 calls taken in turn, in seconds a call.
-fn round_trips(budget: Duration, url: &str, prebuilt: &[u8]) -> (f64, f64) {
+/// A typed `get_account_info` against a bare ureq POST of `prebuilt` to the server at `url`,
+/// in samples of 20 calls taken in turn: the median seconds a call of each, and the median
+/// ratio of neighbouring samples.
+fn round_trips(budget: Duration, url: &str, prebuilt: &[u8]) -> (f64, f64, f64) {
     let client = Client::builder(url)
         .session_id("bench-session")
         .build()
@@ -261,20 +288,20 @@ fn round_trips(budget: Duration, url: &str, prebuilt: &[u8]) -> (f64, f64) {
     // Each side's connection is opened before the samples.
     client.account().get_account_info(&request).unwrap();
     bare_call(&agent, &bare_url, prebuilt);
-    let (typed, bare) = best_pair(
+    let (typed, bare, ratio) = paired_ratio(
         budget,
         || {
-            for _ in 0..100 {
+            for _ in 0..20 {
                 std::hint::black_box(client.account().get_account_info(&request).unwrap());
             }
         },
         || {
-            for _ in 0..100 {
+            for _ in 0..20 {
                 bare_call(&agent, &bare_url, prebuilt);
             }
         },
     );
-    (typed / 100.0, bare / 100.0)
+    (typed / 20.0, bare / 20.0, ratio)
 }
 
 /// The canned server in a child process (this bench, started with `--canned-child`) on the
@@ -718,14 +745,14 @@ fn main() {
         // So both placements are pinned: the server in a process of its own on the other
         // core (as a server is: elsewhere), and the server's thread on the client's core
         // (the wire at its cheapest, so the client's own work weighs most).
-        let figure = |(typed, bare): (f64, f64)| {
+        let figure = |(typed, bare, ratio): (f64, f64, f64)| {
             let figure = format!(
-                "{:.0} / {:.0} µs = {:.2}x",
+                "{:.0} / {:.0} µs = {ratio:.2}x (medians; the ratio is the median of \
+                 neighbouring samples')",
                 typed * 1e6,
                 bare * 1e6,
-                typed / bare
             );
-            (figure, typed / bare)
+            (figure, ratio)
         };
         let server = CannedChild::start();
         let (apart, ratio) = figure(on_core(0, || round_trips(budget, &server.url, &prebuilt)));

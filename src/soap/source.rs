@@ -1,8 +1,10 @@
 //! Where the SOAP decoder's XML events come from: a body in memory ([`SliceSource`]) or a
 //! stream ([`StreamSource`]), both read by quick-xml. A body in memory is the common case, and
 //! there the plainest events (tags of ASCII text, text with no reference) are read from the
-//! slice here, which costs less than the reader's general path; everything else, and every
-//! event of a stream, is the reader's. Both check that each end tag closes the element open.
+//! slice here, which costs less than the reader's general path, and the plainest element, a
+//! simple value with its `xsi:type`, can be taken whole ([`Source::peek_simple`]); everything
+//! else, and every event of a stream, is the reader's. Both check that each end tag closes the
+//! element open.
 
 use std::borrow::Cow;
 use std::io::BufRead;
