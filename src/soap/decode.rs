@@ -166,8 +166,10 @@ pub struct XmlDecoder<S> {
     /// Whether `scratch` already holds the start of the current value's text.
     text_pending: bool,
     pending: Option<Pending>,
-    /// Namespace declarations seen by `next_child_ns`.
-    namespaces: Vec<(String, String)>,
+    /// Namespace declarations seen by `next_child_ns`: where each one's prefix, and then its
+    /// URI, begins in `namespace_text`, and where it ends.
+    namespaces: Vec<(usize, usize, usize)>,
+    namespace_text: String,
     /// The longest text a single value may have.
     max_text: usize,
     /// Attributes of the last start tag that are not namespace or xsi attributes.
@@ -207,6 +209,7 @@ impl<S: Source> XmlDecoder<S> {
             text_pending: false,
             pending: None,
             namespaces: Vec::new(),
+            namespace_text: String::new(),
             max_text: usize::try_from(limits.max_bytes).unwrap_or(usize::MAX),
             attrs: Vec::new(),
         }
@@ -799,11 +802,12 @@ impl<S: Source> XmlDecoder<S> {
 impl<S: Source> XmlDecoder<S> {
     /// Like [`next_child`](Self::next_child), but also resolves the element's namespace from
     /// the `xmlns` declarations seen by this function so far (used for the envelope, body and
-    /// body element, where the namespace matters).
+    /// body element, where the namespace matters): `resolve` is given the local name and the
+    /// namespace, and takes what it needs of them.
     pub(crate) fn next_child_ns<R>(
         &mut self,
-        resolve: impl FnOnce(&str) -> R,
-    ) -> Result<Child<(R, Option<String>)>, DecodeError> {
+        resolve: impl FnOnce(&str, Option<&str>) -> R,
+    ) -> Result<Child<R>, DecodeError> {
         loop {
             let event = match self.src.next_event() {
                 Ok(e) => e,
@@ -832,8 +836,7 @@ impl<S: Source> XmlDecoder<S> {
                 _ => continue,
             };
             let qname: &str = tag.name().into_inner();
-            let prefix = qname.rsplit_once(':').map_or("", |(p, _)| p).to_string();
-            let resolved = resolve(local_name(&tag));
+            let prefix = qname.rsplit_once(':').map_or("", |(p, _)| p);
             for attr in tag.attributes().with_checks(false).flatten() {
                 let key: &str = attr.key.as_ref();
                 let declared = if key == "xmlns" {
@@ -842,24 +845,30 @@ impl<S: Source> XmlDecoder<S> {
                     key.strip_prefix("xmlns:")
                 };
                 if let Some(p) = declared {
+                    let start = self.namespace_text.len();
+                    self.namespace_text.push_str(p);
+                    let uri = self.namespace_text.len();
+                    self.namespace_text.push_str(&attr.value);
                     self.namespaces
-                        .push((p.to_string(), attr.value.to_string()));
+                        .push((start, uri, self.namespace_text.len()));
                 }
             }
-            let read = read_start(&tag, empty);
-            drop(tag);
-            let (start, attrs) = read.map_err(|m| self.error(m))?;
-            self.attrs = attrs;
+            let text = self.namespace_text.as_str();
             let namespace = self
                 .namespaces
                 .iter()
                 .rev()
-                .find(|(p, _)| *p == prefix)
-                .map(|(_, uri)| uri.clone());
+                .find(|&&(start, uri, _)| text.get(start..uri) == Some(prefix))
+                .and_then(|&(_, uri, end)| text.get(uri..end));
+            let resolved = resolve(local_name(&tag), namespace);
+            let read = read_start(&tag, empty);
+            drop(tag);
+            let (start, attrs) = read.map_err(|m| self.error(m))?;
+            self.attrs = attrs;
             if !empty {
                 self.depth += 1;
             }
-            return Ok(Child::Start((resolved, namespace), start));
+            return Ok(Child::Start(resolved, start));
         }
     }
 

@@ -228,14 +228,14 @@ pub(crate) fn open_body<S: Source>(
     mut header_out: Option<&mut Extra>,
 ) -> Result<BodyStart, DecodeError> {
     // The envelope: the first element of the document.
-    let (envelope_name, envelope) = match d.next_child_ns(|n| n.to_string())? {
-        Child::Start(name, start) => (name, start),
-        Child::End => return Err(d.error("no SOAP envelope")),
-    };
-    if envelope_name.0 != "Envelope" {
+    let (other_name, envelope) =
+        match d.next_child_ns(|n, _| (n != "Envelope").then(|| n.to_string()))? {
+            Child::Start(other_name, start) => (other_name, start),
+            Child::End => return Err(d.error("no SOAP envelope")),
+        };
+    if let Some(name) = other_name {
         return Err(d.error(format!(
-            "expected a SOAP envelope, found <{}> (is this an error page?)",
-            envelope_name.0
+            "expected a SOAP envelope, found <{name}> (is this an error page?)"
         )));
     }
     if envelope.empty {
@@ -243,9 +243,9 @@ pub(crate) fn open_body<S: Source>(
     }
     d.enter("Envelope");
     loop {
-        match d.next_child_ns(|n| n.to_string())? {
+        match d.next_child_ns(|n, _| ["Header", "Body"].into_iter().find(|part| *part == n))? {
             Child::End => return Err(d.error("the SOAP envelope has no Body")),
-            Child::Start((name, _), start) if name == "Header" => match header_out.as_deref_mut() {
+            Child::Start(Some("Header"), start) => match header_out.as_deref_mut() {
                 Some(out) if !start.empty => loop {
                     match d.next_child(str::to_string)? {
                         Child::End => break,
@@ -257,12 +257,12 @@ pub(crate) fn open_body<S: Source>(
                 },
                 _ => d.skip(&start)?,
             },
-            Child::Start((name, _), start) if name == "Body" => {
+            Child::Start(Some("Body"), start) => {
                 d.enter("Body");
                 if start.empty {
                     return Err(d.error("the SOAP Body is empty"));
                 }
-                return match d.next_child_ns(|n| n.to_string())? {
+                return match d.next_child_ns(|n, ns| (n.to_string(), ns.map(str::to_string)))? {
                     Child::End => Err(d.error("the SOAP Body is empty")),
                     Child::Start((name, _), start) if name == "Fault" => {
                         read_fault(d, &start).map(BodyStart::Fault)

@@ -111,8 +111,9 @@ impl<'a> SliceSource<'a> {
             valid,
             kept: None,
             reader_in_text: false,
-            open_names: String::new(),
-            open_starts: Vec::new(),
+            // Room for a SOAP body's usual depth, so that the first elements do not grow them.
+            open_names: String::with_capacity(128),
+            open_starts: Vec::with_capacity(16),
         }
     }
 
