@@ -22,7 +22,7 @@ use crate::model::{
 };
 use crate::wire::Limits;
 
-use super::source::{SliceSource, Source, StreamSource};
+use super::source::{SliceSource, Source, StreamSource, XSI_TYPE_OPENING};
 
 /// A body that could not be decoded, with where it went wrong. Its details are boxed so that
 /// the decoder's results stay small on the hot path; they read as fields through `Deref`.
@@ -1174,11 +1174,11 @@ fn read_start(tag: &BytesStart<'_>, empty: bool) -> Result<(Start, Vec<(String, 
     let mut i = 0;
     // SOAP::Lite's usual start tag has exactly ` xsi:type="…"`: read it without the general
     // attribute loop.
-    if let Some(rest) = raw.strip_prefix(b" xsi:type=\"") {
+    if let Some(rest) = raw.strip_prefix(XSI_TYPE_OPENING) {
         if let Some(end) = rest.iter().position(|&b| b == b'"') {
             start.xsi = XsiType::from_value(&rest[..end]);
             start.array = start.xsi == XsiType::Array;
-            i = 11 + end + 1;
+            i = XSI_TYPE_OPENING.len() + end + 1;
             if i == raw.len() {
                 return Ok((start, others));
             }

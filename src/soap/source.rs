@@ -247,11 +247,7 @@ impl<'a> SliceSource<'a> {
     fn closes_open(&self, rest: &[u8]) -> Option<usize> {
         let start = *self.open_starts.last()?;
         let open = &self.open_names.as_bytes()[start..];
-        let after = 2 + open.len();
-        (rest.get(2..after) == Some(open)
-            && rest.get(after) == Some(&b'>')
-            && memchr::memchr2(b'"', b'\'', open).is_none())
-        .then_some(after + 1)
+        end_tag_len(rest, open).filter(|_| memchr::memchr2(b'"', b'\'', open).is_none())
     }
 
     /// Closes the element open, whose end tag [`closes_open`](Self::closes_open) recognised.
@@ -300,6 +296,30 @@ fn tag_len(rest: &[u8]) -> Option<usize> {
     }
 }
 
+/// The length of the end tag at the front of `rest` when it is exactly `</` `name` `>`.
+// This and `plain_text_len` run for almost every element: left to rustc they stayed calls,
+// and the 10,000-account decode was 5% slower (measured).
+#[inline(always)]
+fn end_tag_len(rest: &[u8], name: &[u8]) -> Option<usize> {
+    let after = 2 + name.len();
+    (rest.starts_with(b"</") && rest.get(2..after) == Some(name) && rest.get(after) == Some(&b'>'))
+        .then_some(after + 1)
+}
+
+/// The length of the text at the front of `rest` when it is a value's plainest: 1 to `max`
+/// bytes with no reference and no carriage return, then an end tag.
+#[inline(always)]
+fn plain_text_len(rest: &[u8], max: usize) -> Option<usize> {
+    let window = &rest[..rest.len().min(max.saturating_add(1))];
+    let end = memchr::memchr3(b'<', b'&', b'\r', window)?;
+    (end > 0 && window[end] == b'<' && rest.get(end + 1) == Some(&b'/')).then_some(end)
+}
+
+/// How SOAP::Lite's start tags go on after the name: ` xsi:type="`, then the type. Both fast
+/// paths (a simple element here, a start tag's attributes in the decoder) look for exactly
+/// this before any general attribute scan.
+pub(crate) const XSI_TYPE_OPENING: &[u8] = b" xsi:type=\"";
+
 /// XML's whitespace, as the reader counts it.
 fn is_whitespace(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
@@ -340,15 +360,13 @@ impl<'a> Source for SliceSource<'a> {
             return Ok(false);
         }
         let rest = self.rest();
-        let bytes = rest.as_bytes();
-        let window = &bytes[..bytes.len().min(max.saturating_add(1))];
-        match memchr::memchr3(b'<', b'&', b'\r', window) {
-            Some(end) if end > 0 && window[end] == b'<' && bytes.get(end + 1) == Some(&b'/') => {
-                self.kept = Some(&rest[..end]);
+        match plain_text_len(rest.as_bytes(), max) {
+            Some(end) => {
+                self.kept = rest.get(..end);
                 self.advance(end);
                 Ok(true)
             }
-            _ => Ok(false),
+            None => Ok(false),
         }
     }
 
@@ -380,8 +398,8 @@ impl<'a> Source for SliceSource<'a> {
         let name = rest.get(name_start..at).filter(|n| !n.is_empty())?;
         let local_name = rest.get(local_start..at).filter(|n| !n.is_empty())?;
         let xsi_type = if bytes[at] == b' ' {
-            let value_start = at + b" xsi:type=\"".len();
-            if bytes.get(at..value_start) != Some(b" xsi:type=\"") {
+            let value_start = at + XSI_TYPE_OPENING.len();
+            if bytes.get(at..value_start) != Some(XSI_TYPE_OPENING) {
                 return None;
             }
             let value_len = memchr::memchr(b'"', bytes.get(value_start..)?)?;
@@ -395,19 +413,8 @@ impl<'a> Source for SliceSource<'a> {
         };
         let text_start = at + 1;
         let after = bytes.get(text_start..)?;
-        let window = &after[..after.len().min(max_text.saturating_add(1))];
-        let text_len = memchr::memchr3(b'<', b'&', b'\r', window)?;
-        if text_len == 0 || window[text_len] != b'<' {
-            return None;
-        }
-        let close = &after[text_len..];
-        let close_len = name.len() + 3;
-        if close.get(..2) != Some(b"</")
-            || close.get(2..close_len - 1) != Some(name.as_bytes())
-            || close.get(close_len - 1) != Some(&b'>')
-        {
-            return None;
-        }
+        let text_len = plain_text_len(after, max_text)?;
+        let close_len = end_tag_len(&after[text_len..], name.as_bytes())?;
         Some(SimpleElement {
             local_name,
             xsi_type,
