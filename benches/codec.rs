@@ -207,53 +207,58 @@ fn best<T>(budget: Duration, mut f: impl FnMut() -> T) -> f64 {
     best
 }
 
-/// Like [`best`] for two functions run in turn, so both see the same machine conditions.
-fn best_pair<A, B>(
+/// Runs two functions in turn, so that both see the same machine conditions, for about twice
+/// `budget` (at least 5 pairs, at most `max`): each pair's seconds. What a function returns is
+/// dropped after the clock stops, as in [`best`].
+fn paired_samples<A, B>(
     budget: Duration,
+    max: usize,
     mut a: impl FnMut() -> A,
     mut b: impl FnMut() -> B,
-) -> (f64, f64) {
+) -> Vec<(f64, f64)> {
     let started = Instant::now();
-    let (mut best_a, mut best_b) = (f64::MAX, f64::MAX);
-    let mut runs = 0;
-    while runs < 5 || (started.elapsed() < budget * 2 && runs < 200) {
+    let mut samples = Vec::new();
+    while samples.len() < 5 || (started.elapsed() < budget * 2 && samples.len() < max) {
         let t = Instant::now();
         let out = a();
-        best_a = best_a.min(t.elapsed().as_secs_f64());
+        let time_a = t.elapsed().as_secs_f64();
         drop(std::hint::black_box(out));
         let t = Instant::now();
         let out = b();
-        best_b = best_b.min(t.elapsed().as_secs_f64());
+        let time_b = t.elapsed().as_secs_f64();
         drop(std::hint::black_box(out));
-        runs += 1;
+        samples.push((time_a, time_b));
     }
-    (best_a, best_b)
+    samples
 }
 
-/// Two functions run in turn, as [`best_pair`] runs them, for a ratio of their times: the
-/// median of the ratios of neighbouring samples (each pair ran under the same conditions, so
-/// a slow stretch of the machine moves both), with the median time of each.
+/// Like [`best`] for two functions run in turn ([`paired_samples`]): the best of each.
+fn best_pair<A, B>(budget: Duration, a: impl FnMut() -> A, b: impl FnMut() -> B) -> (f64, f64) {
+    paired_samples(budget, 200, a, b)
+        .into_iter()
+        .fold((f64::MAX, f64::MAX), |(best_a, best_b), (ta, tb)| {
+            (best_a.min(ta), best_b.min(tb))
+        })
+}
+
+/// Two functions run in turn ([`paired_samples`]), for a ratio of their times: the median of
+/// the ratios of neighbouring samples (each pair ran under the same conditions, so a slow
+/// stretch of the machine moves both), with the median time of each.
 fn paired_ratio<A, B>(
     budget: Duration,
-    mut a: impl FnMut() -> A,
-    mut b: impl FnMut() -> B,
+    a: impl FnMut() -> A,
+    b: impl FnMut() -> B,
 ) -> (f64, f64, f64) {
-    let started = Instant::now();
-    let (mut times_a, mut times_b) = (Vec::new(), Vec::new());
-    while times_a.len() < 5 || (started.elapsed() < budget * 2 && times_a.len() < 400) {
-        let t = Instant::now();
-        drop(std::hint::black_box(a()));
-        times_a.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        drop(std::hint::black_box(b()));
-        times_b.push(t.elapsed().as_secs_f64());
-    }
+    let samples = paired_samples(budget, 400, a, b);
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let ratios = times_a.iter().zip(&times_b).map(|(a, b)| a / b).collect();
-    (median(times_a), median(times_b), median(ratios))
+    (
+        median(samples.iter().map(|s| s.0).collect()),
+        median(samples.iter().map(|s| s.1).collect()),
+        median(samples.iter().map(|(ta, tb)| ta / tb).collect()),
+    )
 }
 
 /// Where the encode rows write a response: an encoded body element with an accessor.
